@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    llm_worker_rbee::run("cuda")
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    sd_worker_rbee::run("metal")
+}

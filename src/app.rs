@@ -1,0 +1,210 @@
+//! Runs one request: loads the catalog, answers the question, hands the answer to `report`.
+//! Library code, so tests can call it without a process.
+
+use crate::catalog::{self, Catalog, Filter, Source, SourceKind, Target};
+use crate::detect::{self, Detection};
+use crate::error::{Error, Result};
+use crate::report::{self, CatalogDoc, Recommendation, SCHEMA};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Settings that apply to every command.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    pub root: Option<PathBuf>,
+    pub json: bool,
+    pub offline: bool,
+    pub noconfirm: bool,
+    pub verbosity: i8,
+    pub color: Color,
+}
+
+#[derive(Debug, Clone)]
+pub enum Request {
+    List { filter: Filter },
+    Search { terms: Vec<String> },
+    Info { id: String },
+    Detect,
+}
+
+pub fn run(g: &Globals, req: Request) -> Result<()> {
+    match g.color {
+        Color::Always => anstream::ColorChoice::Always.write_global(),
+        Color::Never => anstream::ColorChoice::Never.write_global(),
+        Color::Auto => {}
+    }
+    match req {
+        Request::List { filter } => list(g, &filter),
+        Request::Search { terms } => search(g, &terms),
+        Request::Info { id } => info(g, &id),
+        Request::Detect => {
+            let d = detection()?;
+            if g.json {
+                report::print_json(&report::DetectDoc {
+                    schema: SCHEMA,
+                    detection: &d,
+                })
+            } else {
+                report::print(&report::detect_text(&d))
+            }
+            .map_err(|e| Error::io("write", "stdout", e))
+        }
+    }
+}
+
+fn detection() -> Result<Detection> {
+    detect::decide(&detect::probe()).map_err(Error::Usage)
+}
+
+/// Loads every source; problems are reported on stderr (text mode) and kept for JSON.
+pub fn load(g: &Globals) -> Result<Catalog> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", "the working directory", e))?;
+    let mut catalog = Catalog::default();
+    let Some(root) = catalog::resolve_root(g.root.as_deref(), None, &cwd) else {
+        if g.verbosity >= 0 && !g.json {
+            eprintln!("note: no local catalog here (no ancestor of {} has bin/*/worker.toml); use --root DIR or RBEE_WORKERS_ROOT", cwd.display());
+        }
+        return Ok(catalog);
+    };
+    if !root.is_dir() {
+        return Err(Error::Failed {
+            message: format!("catalog root {} is not a directory", root.display()),
+            help: Some("--root (or RBEE_WORKERS_ROOT) must name a directory whose bin/ holds worker crates".into()),
+        });
+    }
+    let source = Source {
+        name: "local".into(),
+        kind: SourceKind::Local,
+        location: root.display().to_string(),
+        root: root.clone(),
+        trusted: true,
+    };
+    catalog::discover(Arc::new(source), &mut catalog);
+    if !g.json && g.verbosity >= 0 {
+        report::print_problems(&catalog.problems);
+    }
+    Ok(catalog)
+}
+
+fn write(r: std::io::Result<()>) -> Result<()> {
+    r.map_err(|e| Error::io("write", Path::new("stdout"), e))
+}
+
+fn list(g: &Globals, filter: &Filter) -> Result<()> {
+    let catalog = load(g)?;
+    let rows: Vec<_> = catalog
+        .variants()
+        .into_iter()
+        .filter(|(_, v)| filter.matches(v))
+        .collect();
+    if g.json {
+        let doc = CatalogDoc {
+            schema: SCHEMA,
+            workers: rows
+                .iter()
+                .map(|(w, v)| report::variant_doc(w, v))
+                .collect(),
+            problems: catalog.problems.clone(),
+            ranking: None,
+            recommendation: None,
+        };
+        return write(report::print_json(&doc));
+    }
+    if rows.is_empty() {
+        eprintln!("no variants match");
+        return Ok(());
+    }
+    write(report::print(&report::variants_table(&rows)))
+}
+
+fn search(g: &Globals, terms: &[String]) -> Result<()> {
+    let catalog = load(g)?;
+    let mut hits: Vec<_> = catalog
+        .variants()
+        .into_iter()
+        .filter_map(|(w, v)| catalog::search_rank(w, v, terms).map(|r| (r, w, v)))
+        .collect();
+    hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.id.cmp(&b.2.id)));
+    if g.json {
+        let mut by_id: Vec<_> = hits
+            .iter()
+            .map(|(_, w, v)| report::variant_doc(w, v))
+            .collect();
+        by_id.sort_by(|a, b| a.id.cmp(&b.id));
+        let doc = CatalogDoc {
+            schema: SCHEMA,
+            workers: by_id,
+            problems: catalog.problems.clone(),
+            ranking: Some(hits.iter().map(|(_, _, v)| v.id.clone()).collect()),
+            recommendation: None,
+        };
+        return write(report::print_json(&doc));
+    }
+    if hits.is_empty() {
+        eprintln!("no variants match {}", terms.join(" "));
+        return Ok(());
+    }
+    let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
+    write(report::print(&report::variants_table(&rows)))
+}
+
+fn not_found(catalog: &Catalog, id: &str) -> Error {
+    Error::NotFound {
+        id: id.to_string(),
+        suggestions: catalog.suggest(id),
+    }
+}
+
+fn info(g: &Globals, id: &str) -> Result<()> {
+    let catalog = load(g)?;
+    match catalog.lookup(id).ok_or_else(|| not_found(&catalog, id))? {
+        Target::Variant(w, v) => {
+            if g.json {
+                let doc = CatalogDoc {
+                    schema: SCHEMA,
+                    workers: vec![report::variant_doc(w, v)],
+                    problems: catalog.problems.clone(),
+                    ranking: None,
+                    recommendation: None,
+                };
+                return write(report::print_json(&doc));
+            }
+            write(report::print(&report::variant_info(w, v)))
+        }
+        Target::Worker(w) => {
+            let d = detection()?;
+            let rec = detect::recommend(w, &d);
+            if g.json {
+                let workers = w
+                    .variants
+                    .iter()
+                    .map(|v| {
+                        let mut doc = report::variant_doc(w, v);
+                        doc.recommended = Some(rec.as_ref().is_some_and(|(r, _)| r.id == v.id));
+                        doc
+                    })
+                    .collect();
+                let doc = CatalogDoc {
+                    schema: SCHEMA,
+                    workers,
+                    problems: catalog.problems.clone(),
+                    ranking: None,
+                    recommendation: rec.as_ref().map(|(v, why)| Recommendation {
+                        id: v.id.clone(),
+                        reason: why.clone(),
+                    }),
+                };
+                return write(report::print_json(&doc));
+            }
+            let rec = rec.as_ref().map(|(v, why)| (*v, why.as_str()));
+            write(report::print(&report::worker_info(w, rec)))
+        }
+    }
+}

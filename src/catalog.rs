@@ -1,0 +1,602 @@
+//! Sources → workers → variants. Discovery reads `bin/*/worker.toml` and
+//! `bin/community/*/worker.toml`, pairs each with its `Cargo.toml`, and derives the variants
+//! (DESIGN sections 1 and 2). Broken workers become problems; the rest are still listed.
+
+use crate::cargo::{read_crate, CargoCache, CrateInfo};
+use crate::manifest::{self, Arch, Os, Packages, Platforms, WorkerManifest};
+use crate::problem::Problem;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Local,
+    Git,
+    Index,
+}
+
+/// A tree of workers and how far it is trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub name: String,
+    pub kind: SourceKind,
+    /// Path or URL, as shown to users.
+    pub location: String,
+    /// The directory holding `bin/`.
+    pub root: PathBuf,
+    pub trusted: bool,
+}
+
+/// `[source]` with every default filled in and `{version}`/`{tag}` expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    pub git: Option<String>,
+    pub branch: String,
+    pub tag: String,
+    pub tarball: Option<String>,
+    pub sha256: Option<String>,
+    /// The worker's directory inside the upstream repository (and the release tarball).
+    pub subdir: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub tags: Vec<String>,
+    pub version: semver::Version,
+    pub default_feature: String,
+    pub capabilities: BTreeMap<String, serde_json::Value>,
+    pub platforms: Platforms,
+    /// The worker's directory (holding worker.toml and Cargo.toml).
+    pub dir: PathBuf,
+    pub manifest_path: PathBuf,
+    pub krate: CrateInfo,
+    pub source: Arc<Source>,
+    pub community: bool,
+    pub upstream: Upstream,
+    pub variants: Vec<Variant>,
+}
+
+impl Worker {
+    /// Unverified workers are reviewed before anything of theirs runs.
+    pub fn verified(&self) -> bool {
+        self.source.trusted && !self.community
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub id: String,
+    pub feature: String,
+    pub platforms: Platforms,
+    pub depends: Packages,
+    pub makedepends: Packages,
+    pub binary: String,
+    pub installed_name: String,
+}
+
+impl Variant {
+    pub fn supports(&self, os: Os, arch: Arch) -> bool {
+        self.platforms.get(&os).is_some_and(|a| a.contains(&arch))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub workers: Vec<Worker>,
+    pub problems: Vec<Problem>,
+}
+
+/// What a user's ID names.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'c> {
+    Variant(&'c Worker, &'c Variant),
+    Worker(&'c Worker),
+}
+
+/// Resolves the local root: `--root`, `$RBEE_WORKERS_ROOT`, else the nearest ancestor of
+/// `cwd` whose `bin/` holds a worker.toml.
+pub fn resolve_root(flag: Option<&Path>, env: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
+    if let Some(p) = flag.or(env) {
+        return Some(p.to_path_buf());
+    }
+    cwd.ancestors()
+        .find(|dir| !worker_dirs(dir).is_empty())
+        .map(Path::to_path_buf)
+}
+
+/// Every `bin/*/` and `bin/community/*/` directory that holds a worker.toml, sorted, with
+/// whether it is a community worker.
+pub fn worker_dirs(root: &Path) -> Vec<(PathBuf, bool)> {
+    let bin = root.join("bin");
+    let mut out = Vec::new();
+    for (dir, community) in [(bin.clone(), false), (bin.join("community"), true)] {
+        let Ok(rd) = fs::read_dir(&dir) else { continue };
+        for entry in rd.flatten() {
+            let path = entry.path();
+            if path.join("worker.toml").is_file() {
+                out.push((path, community));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Discovers every worker of `source`, appending to `catalog`.
+pub fn discover(source: Arc<Source>, catalog: &mut Catalog) {
+    let mut cache = CargoCache::default();
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for (dir, community) in worker_dirs(&source.root) {
+        match load_worker(&dir, community, &source, &mut cache) {
+            Ok((worker, warnings)) => {
+                catalog.problems.extend(warnings);
+                if let Some(first) = seen.get(&worker.id) {
+                    catalog.problems.push(Problem::error(
+                        &worker.manifest_path,
+                        format!(
+                            "duplicate worker id `{}`: {} already defines it; expected each id once per source",
+                            worker.id,
+                            first.display()
+                        ),
+                    ));
+                    continue;
+                }
+                seen.insert(worker.id.clone(), worker.manifest_path.clone());
+                catalog.workers.push(worker);
+            }
+            Err(problems) => catalog.problems.extend(problems),
+        }
+    }
+    check_variant_collisions(catalog);
+}
+
+/// A variant id must name one thing: `a-b` + `c` and `a` + `b-c` would both be `a-b-c`.
+fn check_variant_collisions(catalog: &mut Catalog) {
+    let mut owners: HashMap<&str, &Worker> = HashMap::new();
+    let mut problems = Vec::new();
+    for w in &catalog.workers {
+        for v in &w.variants {
+            if let Some(other) = owners.insert(&v.id, w) {
+                if other.source == w.source && other.id != w.id {
+                    problems.push(Problem::error(
+                        &w.manifest_path,
+                        format!(
+                            "variant id `{}` is also a variant of `{}` ({})",
+                            v.id,
+                            other.id,
+                            other.manifest_path.display()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for w in &catalog.workers {
+        if let Some(other) = owners.get(w.id.as_str()) {
+            if other.source == w.source {
+                problems.push(Problem::error(
+                    &w.manifest_path,
+                    format!(
+                        "worker id `{}` is also a variant id of `{}` ({})",
+                        w.id,
+                        other.id,
+                        other.manifest_path.display()
+                    ),
+                ));
+            }
+        }
+    }
+    catalog.problems.extend(problems);
+}
+
+fn load_worker(
+    dir: &Path,
+    community: bool,
+    source: &Arc<Source>,
+    cache: &mut CargoCache,
+) -> Result<(Worker, Vec<Problem>), Vec<Problem>> {
+    let manifest_path = dir.join("worker.toml");
+    let text = fs::read_to_string(&manifest_path).map_err(|e| {
+        vec![Problem::error(
+            &manifest_path,
+            format!("cannot read worker.toml: {e}"),
+        )]
+    })?;
+    let (m, mut problems) = manifest::parse(&manifest_path, &text);
+    let cargo_path = dir.join("Cargo.toml");
+    let krate = if cargo_path.is_file() {
+        read_crate(&cargo_path, cache)
+            .map_err(|p| problems.extend(p))
+            .ok()
+    } else {
+        problems.push(Problem::error(
+            &manifest_path,
+            "no Cargo.toml beside worker.toml: expected the worker's crate in the same directory",
+        ));
+        None
+    };
+    let (Some(m), Some(krate)) = (m, krate) else {
+        return Err(problems);
+    };
+    let mut warnings = Vec::new();
+    let worker = build_worker(
+        m,
+        krate,
+        dir,
+        community,
+        source,
+        &text,
+        &mut problems,
+        &mut warnings,
+    );
+    match worker {
+        Some(w) if problems.is_empty() => Ok((w, warnings)),
+        _ => {
+            problems.extend(warnings);
+            Err(problems)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_worker(
+    m: WorkerManifest,
+    krate: CrateInfo,
+    dir: &Path,
+    community: bool,
+    source: &Arc<Source>,
+    text: &str,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Option<Worker> {
+    let manifest_path = dir.join("worker.toml");
+    for f in &m.features {
+        if !krate.features.contains(f.get_ref()) {
+            let list = if krate.features.is_empty() {
+                "it has none".to_string()
+            } else {
+                krate
+                    .features
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            problems.push(
+                Problem::error(
+                    &manifest_path,
+                    format!(
+                        "feature `{}` is not a feature of crate `{}` ({}); its features: {list}",
+                        f.get_ref(),
+                        krate.package,
+                        krate.manifest_path.display()
+                    ),
+                )
+                .at(text, f.span()),
+            );
+        }
+    }
+    let mut variants = Vec::new();
+    for f in &m.features {
+        let feature = f.get_ref();
+        match variant_for(&m, &krate, feature) {
+            Ok(v) => {
+                if v.platforms.values().all(Vec::is_empty) {
+                    warnings.push(
+                        Problem::warning(
+                            &manifest_path,
+                            format!("variant `{}` supports no platform: the `{feature}` backend narrows [platforms] to nothing", v.id),
+                        )
+                        .at(text, f.span()),
+                    );
+                }
+                variants.push(v);
+            }
+            Err(msg) => problems.push(Problem::error(&manifest_path, msg).at(text, f.span())),
+        }
+    }
+    let rel = dir.strip_prefix(&source.root).unwrap_or(dir);
+    let upstream = upstream(&m, &krate, rel);
+    variants.sort_by(|a, b| a.id.cmp(&b.id));
+    Some(Worker {
+        id: m.id,
+        name: m.name,
+        description: m.description,
+        license: m.license.or_else(|| krate.license.clone()),
+        homepage: m
+            .homepage
+            .or_else(|| krate.homepage.clone())
+            .or_else(|| krate.repository.clone()),
+        tags: m.tags,
+        version: krate.version.clone(),
+        default_feature: m.default_feature,
+        capabilities: m.capabilities,
+        platforms: m.platforms,
+        dir: dir.to_path_buf(),
+        manifest_path,
+        krate,
+        source: source.clone(),
+        community,
+        upstream,
+        variants,
+    })
+}
+
+fn upstream(m: &WorkerManifest, krate: &CrateInfo, rel: &Path) -> Upstream {
+    let version = krate.version.to_string();
+    let git = m.source.git.clone().or_else(|| krate.repository.clone());
+    let tag = m
+        .source
+        .tag
+        .clone()
+        .unwrap_or_else(|| "v{version}".into())
+        .replace("{version}", &version);
+    let tarball = match &m.source.tarball {
+        Some(t) => Some(t.replace("{version}", &version).replace("{tag}", &tag)),
+        None => git
+            .as_deref()
+            .and_then(github_repo)
+            .map(|repo| format!("{repo}/archive/refs/tags/{tag}.tar.gz")),
+    };
+    let subdir = m.source.subdir.clone().unwrap_or_else(|| {
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    });
+    Upstream {
+        git,
+        branch: m.source.branch.clone().unwrap_or_else(|| "main".into()),
+        tag,
+        tarball,
+        sha256: m.source.sha256.clone(),
+        subdir,
+    }
+}
+
+/// `https://github.com/owner/repo(.git)` → `https://github.com/owner/repo`.
+pub fn github_repo(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://github.com/")?;
+    let rest = rest.trim_end_matches('/');
+    let rest = rest.strip_suffix(".git").unwrap_or(rest);
+    let mut parts = rest.split('/');
+    let (owner, repo) = (parts.next()?, parts.next()?);
+    (parts.next().is_none() && !owner.is_empty() && !repo.is_empty())
+        .then(|| format!("https://github.com/{owner}/{repo}"))
+}
+
+/// Known backends narrow the worker's platforms and add packages (DESIGN section 1).
+fn backend_platforms(feature: &str, worker: &Platforms) -> Platforms {
+    let keep = |os: Os, arch: Arch| match feature {
+        "cuda" => os != Os::Macos,
+        "rocm" => os == Os::Linux && arch == Arch::X86_64,
+        "metal" => os == Os::Macos && arch == Arch::Aarch64,
+        _ => true,
+    };
+    worker
+        .iter()
+        .map(|(os, arches)| {
+            (
+                *os,
+                arches
+                    .iter()
+                    .copied()
+                    .filter(|a| keep(*os, *a))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, a)| !a.is_empty())
+        .collect()
+}
+
+fn backend_packages(feature: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+    match feature {
+        "cuda" => (vec!["cuda"], vec![]),
+        "rocm" => (vec!["rocm-hip-runtime"], vec!["rocm-hip-sdk"]),
+        _ => (vec![], vec![]),
+    }
+}
+
+fn merge(base: &[String], extra: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in base.iter().chain(extra) {
+        if !out.contains(p) {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<Variant, String> {
+    let o = m.variants.get(feature).cloned().unwrap_or_default();
+    let platforms = o
+        .platforms
+        .clone()
+        .unwrap_or_else(|| backend_platforms(feature, &m.platforms));
+    let (dep_arch, makedep_arch) = backend_packages(feature);
+    let owned = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
+    let depends = Packages {
+        arch: merge(
+            &m.depends.arch,
+            &o.depends.arch.clone().unwrap_or_else(|| owned(dep_arch)),
+        ),
+        brew: merge(&m.depends.brew, &o.depends.brew.clone().unwrap_or_default()),
+    };
+    let makedepends = Packages {
+        arch: o
+            .makedepends
+            .arch
+            .clone()
+            .unwrap_or_else(|| owned(makedep_arch)),
+        brew: o.makedepends.brew.clone().unwrap_or_default(),
+    };
+    let binary = resolve_binary(m, krate, feature, o.binary.as_deref())?;
+    let suffix = format!("-{feature}");
+    let installed_name = if binary.ends_with(&suffix) {
+        binary.clone()
+    } else {
+        format!("{binary}{suffix}")
+    };
+    Ok(Variant {
+        id: format!("{}-{feature}", m.id),
+        feature: feature.to_string(),
+        platforms,
+        depends,
+        makedepends,
+        binary,
+        installed_name,
+    })
+}
+
+/// DESIGN "binary resolution": override; a bin gated on the feature (preferring `…-X`); the
+/// worker's `binary`; the crate's only bin that a `--no-default-features --features X` build
+/// produces.
+fn resolve_binary(
+    m: &WorkerManifest,
+    krate: &CrateInfo,
+    feature: &str,
+    over: Option<&str>,
+) -> Result<String, String> {
+    if let Some(b) = over {
+        return Ok(b.to_string());
+    }
+    let gated: Vec<_> = krate
+        .bins
+        .iter()
+        .filter(|b| b.required_features.iter().any(|f| f == feature))
+        .collect();
+    let suffix = format!("-{feature}");
+    if let Some(b) = gated.iter().find(|b| b.name.ends_with(&suffix)) {
+        return Ok(b.name.clone());
+    }
+    if let [only] = gated.as_slice() {
+        return Ok(only.name.clone());
+    }
+    if let Some(b) = &m.binary {
+        return Ok(b.clone());
+    }
+    let built: Vec<_> = krate
+        .bins
+        .iter()
+        .filter(|b| b.required_features.iter().all(|f| f == feature))
+        .collect();
+    match built.as_slice() {
+        [only] => Ok(only.name.clone()),
+        [] => Err(format!(
+            "variant `{}-{feature}` has no binary: crate `{}` has no bin target built with feature `{feature}`; expected a [[bin]] with `required-features = [\"{feature}\"]`, or `binary` in [worker] or [variants.{feature}]",
+            m.id, krate.package
+        )),
+        many => Err(format!(
+            "variant `{}-{feature}` has several candidate binaries ({}); expected `binary` in [worker] or [variants.{feature}] to pick one",
+            m.id,
+            many.iter().map(|b| format!("`{}`", b.name)).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+impl Catalog {
+    /// Every (worker, variant), sorted by variant id; the first source holding an id wins.
+    pub fn variants(&self) -> Vec<(&Worker, &Variant)> {
+        let mut out: Vec<(&Worker, &Variant)> = self
+            .workers
+            .iter()
+            .flat_map(|w| w.variants.iter().map(move |v| (w, v)))
+            .collect();
+        out.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        out.dedup_by(|b, a| a.1.id == b.1.id);
+        out
+    }
+
+    /// Looks up `ID` or `SOURCE/ID`: a variant id, or a worker id.
+    pub fn lookup(&self, query: &str) -> Option<Target<'_>> {
+        let (source, id) = match query.split_once('/') {
+            Some((s, i)) => (Some(s), i),
+            None => (None, query),
+        };
+        let in_source = |w: &&Worker| {
+            source.is_none_or(|s| w.source.name == s || (s == "community" && w.community))
+        };
+        let workers = self.workers.iter().filter(in_source);
+        for w in workers.clone() {
+            if let Some(v) = w.variants.iter().find(|v| v.id == id) {
+                return Some(Target::Variant(w, v));
+            }
+        }
+        workers.into_iter().find(|w| w.id == id).map(Target::Worker)
+    }
+
+    /// Up to three known ids closest to `query`, for "did you mean".
+    pub fn suggest(&self, query: &str) -> Vec<String> {
+        let id = query.rsplit('/').next().unwrap_or(query);
+        let mut scored: Vec<(f64, String)> = self
+            .workers
+            .iter()
+            .flat_map(|w| {
+                std::iter::once(w.id.clone()).chain(w.variants.iter().map(|v| v.id.clone()))
+            })
+            .map(|c| (strsim::jaro_winkler(id, &c), c))
+            .filter(|(s, _)| *s > 0.7)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored.into_iter().take(3).map(|(_, c)| c).collect()
+    }
+}
+
+/// `list --platform OS[/ARCH] --backend FEATURE`.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub os: Option<Os>,
+    pub arch: Option<Arch>,
+    pub backend: Option<String>,
+}
+
+impl Filter {
+    pub fn matches(&self, v: &Variant) -> bool {
+        let platform_ok = match (self.os, self.arch) {
+            (Some(os), Some(arch)) => v.supports(os, arch),
+            (Some(os), None) => v.platforms.get(&os).is_some_and(|a| !a.is_empty()),
+            _ => true,
+        };
+        platform_ok && self.backend.as_deref().is_none_or(|b| v.feature == b)
+    }
+}
+
+/// Ranks `(worker, variant)` pairs against every term (all must match). Lower is better:
+/// exact id, id prefix, id substring, name, tags, description, capabilities.
+pub fn search_rank(w: &Worker, v: &Variant, terms: &[String]) -> Option<u32> {
+    let mut total = 0;
+    for term in terms {
+        let t = term.to_lowercase();
+        let rank = if v.id == t || w.id == t {
+            0
+        } else if v.id.starts_with(&t) {
+            1
+        } else if v.id.contains(&t) {
+            2
+        } else if w.name.to_lowercase().contains(&t) {
+            3
+        } else if w.tags.iter().any(|g| g.to_lowercase().contains(&t)) {
+            4
+        } else if w.description.to_lowercase().contains(&t) {
+            5
+        } else if w.capabilities.iter().any(|(k, x)| {
+            k.to_lowercase().contains(&t) || x.to_string().to_lowercase().contains(&t)
+        }) {
+            6
+        } else {
+            return None;
+        };
+        total += rank;
+    }
+    Some(total)
+}

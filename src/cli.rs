@@ -1,0 +1,115 @@
+//! The command line, and nothing else: clap derive definitions, converted into the library's
+//! own request types so the rest of the crate never sees clap.
+
+use crate::app::{Color, Globals, Request};
+use crate::catalog::Filter;
+use crate::error::Error;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Discover, package, build and install rbee workers.
+#[derive(Debug, Parser)]
+#[command(name = "rbee-workers", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The local catalog: a directory whose bin/ holds worker crates
+    #[arg(long, global = true, value_name = "DIR", env = "RBEE_WORKERS_ROOT")]
+    pub root: Option<PathBuf>,
+    /// Print one JSON document (schema 1) on stdout instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Use only what is cached; never touch the network
+    #[arg(long, global = true)]
+    pub offline: bool,
+    /// Answer yes to every question (review, removal), as pacman does
+    #[arg(long, global = true)]
+    pub noconfirm: bool,
+    /// Print less (warnings about broken workers are kept out of the way)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// Print more
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to colour the output
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every variant in the catalog
+    List {
+        /// Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)
+        #[arg(long, value_name = "OS[/ARCH]")]
+        platform: Option<String>,
+        /// Only variants of one feature (cpu, cuda, metal, rocm, …)
+        #[arg(long, value_name = "FEATURE")]
+        backend: Option<String>,
+    },
+    /// Find variants whose id, name, tags, description or capabilities match every term
+    Search {
+        #[arg(required = true, value_name = "QUERY")]
+        terms: Vec<String>,
+    },
+    /// Show a variant, or a worker with all its variants and the one `install` would pick
+    Info {
+        /// A variant id (llm-worker-cuda), a worker id (llm-worker), or SOURCE/ID
+        id: String,
+    },
+    /// Show the GPUs found here and the backends this machine can run, best first
+    Detect,
+}
+
+impl Cli {
+    /// Converts the parsed command line into library types, validating values clap can't.
+    pub fn into_request(self) -> Result<(Globals, Request), Error> {
+        let globals = Globals {
+            root: self.root,
+            json: self.json,
+            offline: self.offline,
+            noconfirm: self.noconfirm,
+            verbosity: i8::try_from(self.verbose).unwrap_or(i8::MAX)
+                - i8::try_from(self.quiet).unwrap_or(i8::MAX),
+            color: match self.color {
+                ColorWhen::Auto => Color::Auto,
+                ColorWhen::Always => Color::Always,
+                ColorWhen::Never => Color::Never,
+            },
+        };
+        let request = match self.command {
+            Command::List { platform, backend } => {
+                let mut filter = Filter {
+                    backend,
+                    ..Filter::default()
+                };
+                if let Some(p) = platform {
+                    let (os, arch) = match p.split_once('/') {
+                        Some((o, a)) => (o, Some(a)),
+                        None => (p.as_str(), None),
+                    };
+                    filter.os = Some(os.parse().map_err(|()| {
+                        Error::Usage(format!("invalid --platform `{p}`: unknown OS `{os}`; expected linux, macos or windows"))
+                    })?);
+                    if let Some(a) = arch {
+                        filter.arch = Some(a.parse().map_err(|()| {
+                            Error::Usage(format!("invalid --platform `{p}`: unknown arch `{a}`; expected x86_64 or aarch64"))
+                        })?);
+                    }
+                }
+                Request::List { filter }
+            }
+            Command::Search { terms } => Request::Search { terms },
+            Command::Info { id } => Request::Info { id },
+            Command::Detect => Request::Detect,
+        };
+        Ok((globals, request))
+    }
+}

@@ -1,0 +1,524 @@
+//! `worker.toml`: parsed and validated into a `WorkerManifest`, every mistake reported with
+//! its `path:line:col` and what was expected (DESIGN section 1).
+
+use crate::problem::Problem;
+use crate::tomlread::{get, key_span, to_json, Doc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::str::FromStr;
+use toml::de::DeTable;
+use toml::Spanned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    Linux,
+    Macos,
+    Windows,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    X86_64,
+    Aarch64,
+}
+
+pub const OS_NAMES: &[&str] = &["linux", "macos", "windows"];
+pub const ARCH_NAMES: &[&str] = &["x86_64", "aarch64"];
+
+impl FromStr for Os {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "linux" => Ok(Os::Linux),
+            "macos" => Ok(Os::Macos),
+            "windows" => Ok(Os::Windows),
+            _ => Err(()),
+        }
+    }
+}
+
+impl FromStr for Arch {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "x86_64" => Ok(Arch::X86_64),
+            "aarch64" => Ok(Arch::Aarch64),
+            _ => Err(()),
+        }
+    }
+}
+
+impl Os {
+    pub fn as_str(self) -> &'static str {
+        OS_NAMES[self as usize]
+    }
+}
+
+impl Arch {
+    pub fn as_str(self) -> &'static str {
+        ARCH_NAMES[self as usize]
+    }
+}
+
+impl fmt::Display for Os {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// os -> arches, in manifest order without repeats.
+pub type Platforms = BTreeMap<Os, Vec<Arch>>;
+
+/// Packages per packaging system.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Packages {
+    pub arch: Vec<String>,
+    pub brew: Vec<String>,
+}
+
+/// `[variants.X]`: additions and narrowing for one feature. `None` means "not set here".
+#[derive(Debug, Clone, Default)]
+pub struct VariantOverride {
+    pub span: Range<usize>,
+    pub depends: PartialPackages,
+    pub makedepends: PartialPackages,
+    pub platforms: Option<Platforms>,
+    pub binary: Option<String>,
+}
+
+/// Packages where each system may be left unset (so a backend's default applies).
+#[derive(Debug, Clone, Default)]
+pub struct PartialPackages {
+    pub arch: Option<Vec<String>>,
+    pub brew: Option<Vec<String>>,
+}
+
+/// `[source]` as written; defaults are filled in by the catalog, which knows the crate.
+#[derive(Debug, Clone, Default)]
+pub struct SourceSpec {
+    pub git: Option<String>,
+    pub branch: Option<String>,
+    pub tag: Option<String>,
+    pub tarball: Option<String>,
+    pub sha256: Option<String>,
+    pub subdir: Option<String>,
+}
+
+/// A validated `worker.toml`.
+#[derive(Debug, Clone)]
+pub struct WorkerManifest {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub binary: Option<String>,
+    pub tags: Vec<String>,
+    /// Each feature with the span of its entry in `build.features`.
+    pub features: Vec<Spanned<String>>,
+    pub default_feature: String,
+    pub capabilities: BTreeMap<String, serde_json::Value>,
+    pub platforms: Platforms,
+    pub depends: Packages,
+    pub variants: BTreeMap<String, VariantOverride>,
+    pub source: SourceSpec,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "worker",
+    "build",
+    "capabilities",
+    "platforms",
+    "depends",
+    "variants",
+    "source",
+];
+const WORKER_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "license",
+    "homepage",
+    "binary",
+    "tags",
+];
+const BUILD_KEYS: &[&str] = &["features", "default_feature"];
+const PACKAGE_SYSTEMS: &[&str] = &["arch", "brew"];
+const VARIANT_KEYS: &[&str] = &["depends", "makedepends", "platforms", "binary"];
+const SOURCE_KEYS: &[&str] = &["git", "branch", "tag", "tarball", "sha256", "subdir"];
+
+/// `^[a-z0-9][a-z0-9-]{0,62}$`
+pub fn is_valid_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// Feature names become part of variant ids and file names: lowercase, digits, `-` and `_`.
+pub fn is_valid_feature(f: &str) -> bool {
+    let b = f.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_')
+}
+
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Parses `text` (the contents of `path`). Returns the manifest when it has no errors, and
+/// every problem found either way.
+pub fn parse(path: &Path, text: &str) -> (Option<WorkerManifest>, Vec<Problem>) {
+    let mut doc = Doc::new(path, text);
+    let manifest = doc.parse().and_then(|root| read(&mut doc, root.get_ref()));
+    let manifest = manifest.filter(|_| !doc.has_errors());
+    (manifest, doc.problems)
+}
+
+fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
+    doc.check_keys(root, "worker.toml", TOP_KEYS);
+
+    let worker = required_table(doc, root, "worker");
+    let build = required_table(doc, root, "build");
+    let platforms_v = get(root, "platforms");
+
+    let mut id = None;
+    let (mut name, mut description) = (None, None);
+    let (mut license, mut homepage, mut binary) = (None, None, None);
+    let mut tags = Vec::new();
+    if let Some((w, w_span)) = worker {
+        doc.check_keys(w, "[worker]", WORKER_KEYS);
+        id = required(doc, w, &w_span, "id", "[worker]").and_then(|v| doc.line(v, "`id`"));
+        if let Some(i) = &id {
+            if !is_valid_id(i.get_ref()) {
+                doc.error(
+                    i.span(),
+                    format!(
+                        "invalid worker id `{}`: expected 1 to 63 characters of lowercase letters, digits and `-`, starting with a letter or digit (^[a-z0-9][a-z0-9-]{{0,62}}$)",
+                        i.get_ref()
+                    ),
+                );
+            }
+        }
+        name = required(doc, w, &w_span, "name", "[worker]").and_then(|v| doc.line(v, "`name`"));
+        description = required(doc, w, &w_span, "description", "[worker]")
+            .and_then(|v| doc.line(v, "`description`"));
+        license = optional_line(doc, w, "license");
+        homepage = optional_line(doc, w, "homepage");
+        binary = optional_line(doc, w, "binary");
+        if let Some(v) = get(w, "tags") {
+            tags = doc
+                .string_list(v, "`tags`")
+                .unwrap_or_default()
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect();
+        }
+    }
+
+    let mut features: Vec<Spanned<String>> = Vec::new();
+    let mut default_feature = None;
+    if let Some((b, b_span)) = build {
+        doc.check_keys(b, "[build]", BUILD_KEYS);
+        if let Some(v) = required(doc, b, &b_span, "features", "[build]") {
+            if let Some(list) = doc.string_list(v, "`build.features`") {
+                if list.is_empty() {
+                    doc.error(
+                        v.span(),
+                        "expected at least one feature in `build.features`, found an empty array",
+                    );
+                }
+                for f in list {
+                    if !is_valid_feature(f.get_ref()) {
+                        doc.error(
+                            f.span(),
+                            format!(
+                                "invalid feature name `{}`: expected lowercase letters, digits, `-` and `_` (it becomes part of the variant id)",
+                                f.get_ref()
+                            ),
+                        );
+                    } else if features.iter().any(|g| g.get_ref() == f.get_ref()) {
+                        doc.error(
+                            f.span(),
+                            format!("feature `{}` is listed twice", f.get_ref()),
+                        );
+                    } else {
+                        features.push(f);
+                    }
+                }
+            }
+        }
+        default_feature = required(doc, b, &b_span, "default_feature", "[build]")
+            .and_then(|v| doc.line(v, "`default_feature`"));
+        if let Some(d) = &default_feature {
+            if !features.is_empty() && !features.iter().any(|f| f.get_ref() == d.get_ref()) {
+                let list = quoted_list(features.iter().map(|f| f.get_ref().as_str()));
+                doc.error(
+                    d.span(),
+                    format!("`default_feature` is `{}`, which is not in `build.features`; expected one of {list}", d.get_ref()),
+                );
+            }
+        }
+    }
+
+    let mut capabilities = BTreeMap::new();
+    if let Some(v) = get(root, "capabilities") {
+        if let Some(t) = doc.table(v, "[capabilities]") {
+            for (k, x) in t.iter() {
+                capabilities.insert(k.get_ref().to_string(), to_json(x.get_ref()));
+            }
+        }
+    }
+
+    let platforms = match platforms_v {
+        Some(v) => read_platforms(doc, v, "[platforms]").unwrap_or_default(),
+        None => {
+            doc.error(0..0, "missing required table [platforms]: expected e.g. `linux = [\"x86_64\", \"aarch64\"]`");
+            Platforms::new()
+        }
+    };
+
+    let mut depends = Packages::default();
+    if let Some(v) = get(root, "depends") {
+        let p = read_packages(doc, v, "[depends]");
+        depends.arch = p.arch.unwrap_or_default();
+        depends.brew = p.brew.unwrap_or_default();
+    }
+
+    let mut variants = BTreeMap::new();
+    if let Some(v) = get(root, "variants") {
+        if let Some(t) = doc.table(v, "[variants]") {
+            for (k, x) in t.iter() {
+                let feature = k.get_ref().to_string();
+                let what = format!("[variants.{feature}]");
+                if !features.is_empty() && !features.iter().any(|f| *f.get_ref() == feature) {
+                    let list = quoted_list(features.iter().map(|f| f.get_ref().as_str()));
+                    let p = doc.error(
+                        k.span(),
+                        format!("{what} names a feature that is not in `build.features`; expected one of {list}"),
+                    );
+                    p.help = crate::problem::did_you_mean(
+                        &feature,
+                        features.iter().map(|f| f.get_ref().as_str()),
+                    )
+                    .map(|s| format!("did you mean `{s}`?"));
+                    continue;
+                }
+                if let Some(o) = read_variant(doc, x, &what) {
+                    variants.insert(
+                        feature,
+                        VariantOverride {
+                            span: k.span(),
+                            ..o
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    let mut source = SourceSpec::default();
+    if let Some(v) = get(root, "source") {
+        if let Some(t) = doc.table(v, "[source]") {
+            doc.check_keys(t, "[source]", SOURCE_KEYS);
+            source.git = optional_line(doc, t, "git");
+            source.branch = optional_line(doc, t, "branch");
+            source.tag = optional_line(doc, t, "tag");
+            source.tarball = optional_line(doc, t, "tarball");
+            source.subdir = optional_line(doc, t, "subdir");
+            if let Some(v) = get(t, "sha256") {
+                if let Some(s) = doc.line(v, "`source.sha256`") {
+                    if is_sha256_hex(s.get_ref()) {
+                        source.sha256 = Some(s.get_ref().to_ascii_lowercase());
+                    } else {
+                        doc.error(
+                            s.span(),
+                            format!(
+                                "`source.sha256` must be 64 hexadecimal digits, found `{}`",
+                                s.get_ref()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    Some(WorkerManifest {
+        id: id?.into_inner(),
+        name: name?.into_inner(),
+        description: description?.into_inner(),
+        license,
+        homepage,
+        binary,
+        tags,
+        features,
+        default_feature: default_feature?.into_inner(),
+        capabilities,
+        platforms,
+        depends,
+        variants,
+        source,
+    })
+}
+
+fn quoted_list<'s>(items: impl Iterator<Item = &'s str>) -> String {
+    items
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn required_table<'t, 'a>(
+    doc: &mut Doc<'a>,
+    root: &'t DeTable<'a>,
+    key: &str,
+) -> Option<(&'t DeTable<'a>, Range<usize>)> {
+    match get(root, key) {
+        Some(v) => {
+            let span = key_span(root, key).unwrap_or_else(|| v.span());
+            doc.table(v, &format!("[{key}]")).map(|t| (t, span))
+        }
+        None => {
+            doc.error(0..0, format!("missing required table [{key}]"));
+            None
+        }
+    }
+}
+
+fn required<'t, 'a>(
+    doc: &mut Doc<'a>,
+    table: &'t DeTable<'a>,
+    table_span: &Range<usize>,
+    key: &str,
+    table_name: &str,
+) -> Option<&'t crate::tomlread::Value<'a>> {
+    let v = get(table, key);
+    if v.is_none() {
+        doc.error(
+            table_span.clone(),
+            format!("missing required key `{key}` in {table_name}"),
+        );
+    }
+    v
+}
+
+fn optional_line<'a>(doc: &mut Doc<'a>, table: &DeTable<'a>, key: &str) -> Option<String> {
+    get(table, key)
+        .and_then(|v| doc.line(v, &format!("`{key}`")))
+        .map(Spanned::into_inner)
+}
+
+fn read_platforms<'a>(
+    doc: &mut Doc<'a>,
+    v: &crate::tomlread::Value<'a>,
+    what: &str,
+) -> Option<Platforms> {
+    let t = doc.table(v, what)?;
+    let mut out = Platforms::new();
+    if t.is_empty() {
+        doc.error(
+            v.span(),
+            format!("expected at least one platform in {what}, e.g. `linux = [\"x86_64\"]`"),
+        );
+    }
+    for (k, x) in t.iter() {
+        let os_name: &str = k.get_ref();
+        let Ok(os) = os_name.parse::<Os>() else {
+            let p = doc.error(
+                k.span(),
+                format!("unknown platform `{os_name}` in {what}; expected one of `linux`, `macos`, `windows`"),
+            );
+            p.help = crate::problem::did_you_mean(os_name, OS_NAMES.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"));
+            continue;
+        };
+        let Some(list) = doc.string_list(x, &format!("`{os_name}` in {what}")) else {
+            continue;
+        };
+        if list.is_empty() {
+            doc.error(
+                x.span(),
+                format!(
+                    "expected at least one arch for `{os_name}` in {what}, found an empty array"
+                ),
+            );
+        }
+        let mut arches = Vec::new();
+        for a in list {
+            match a.get_ref().parse::<Arch>() {
+                Ok(arch) if !arches.contains(&arch) => arches.push(arch),
+                Ok(_) => {}
+                Err(()) => {
+                    let p = doc.error(
+                        a.span(),
+                        format!(
+                            "unknown arch `{}` for `{os_name}`; expected `x86_64` or `aarch64`",
+                            a.get_ref()
+                        ),
+                    );
+                    p.help = crate::problem::did_you_mean(a.get_ref(), ARCH_NAMES.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?"));
+                }
+            }
+        }
+        out.insert(os, arches);
+    }
+    Some(out)
+}
+
+fn read_packages<'a>(
+    doc: &mut Doc<'a>,
+    v: &crate::tomlread::Value<'a>,
+    what: &str,
+) -> PartialPackages {
+    let mut out = PartialPackages::default();
+    let Some(t) = doc.table(v, what) else {
+        return out;
+    };
+    doc.check_keys(t, what, PACKAGE_SYSTEMS);
+    let read = |doc: &mut Doc<'a>, key: &str| {
+        get(t, key)
+            .and_then(|x| doc.string_list(x, &format!("`{key}` in {what}")))
+            .map(|l| l.into_iter().map(Spanned::into_inner).collect())
+    };
+    out.arch = read(doc, "arch");
+    out.brew = read(doc, "brew");
+    out
+}
+
+fn read_variant<'a>(
+    doc: &mut Doc<'a>,
+    v: &crate::tomlread::Value<'a>,
+    what: &str,
+) -> Option<VariantOverride> {
+    let t = doc.table(v, what)?;
+    doc.check_keys(t, what, VARIANT_KEYS);
+    let mut o = VariantOverride::default();
+    if let Some(x) = get(t, "depends") {
+        o.depends = read_packages(doc, x, &format!("`depends` in {what}"));
+    }
+    if let Some(x) = get(t, "makedepends") {
+        o.makedepends = read_packages(doc, x, &format!("`makedepends` in {what}"));
+    }
+    if let Some(x) = get(t, "platforms") {
+        o.platforms = read_platforms(doc, x, &format!("`platforms` in {what}"));
+    }
+    o.binary = optional_line(doc, t, "binary");
+    Some(o)
+}
