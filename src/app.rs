@@ -28,10 +28,29 @@ pub struct Globals {
 
 #[derive(Debug, Clone)]
 pub enum Request {
-    List { filter: Filter },
-    Search { terms: Vec<String> },
-    Info { id: String },
+    List {
+        filter: Filter,
+    },
+    Search {
+        terms: Vec<String>,
+    },
+    Info {
+        id: String,
+    },
     Detect,
+    Pkgbuild {
+        id: String,
+        flavor: crate::render::arch::Flavor,
+        srcinfo: bool,
+        out: Option<PathBuf>,
+        templates: Option<PathBuf>,
+    },
+    Formula {
+        id: String,
+        flavor: crate::render::brew::Flavor,
+        out: Option<PathBuf>,
+        templates: Option<PathBuf>,
+    },
 }
 
 pub fn run(g: &Globals, req: Request) -> Result<()> {
@@ -44,6 +63,40 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
         Request::List { filter } => list(g, &filter),
         Request::Search { terms } => search(g, &terms),
         Request::Info { id } => info(g, &id),
+        Request::Pkgbuild {
+            id,
+            flavor,
+            srcinfo,
+            out,
+            templates,
+        } => {
+            let catalog = load(g)?;
+            crate::package::pkgbuild_cmd(
+                g,
+                &catalog,
+                &id,
+                flavor,
+                srcinfo,
+                out.as_deref(),
+                templates.as_deref(),
+            )
+        }
+        Request::Formula {
+            id,
+            flavor,
+            out,
+            templates,
+        } => {
+            let catalog = load(g)?;
+            crate::package::formula_cmd(
+                g,
+                &catalog,
+                &id,
+                flavor,
+                out.as_deref(),
+                templates.as_deref(),
+            )
+        }
         Request::Detect => {
             let d = detection()?;
             if g.json {

@@ -440,6 +440,12 @@ fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<V
         brew: o.makedepends.brew.clone().unwrap_or_default(),
     };
     let binary = resolve_binary(m, krate, feature, o.binary.as_deref())?;
+    if !manifest::is_valid_binary(&binary) {
+        return Err(format!(
+            "binary name `{binary}` of variant `{}-{feature}` is not a valid file name: expected ASCII letters, digits, `-`, `_` and `.`, not starting with `-` or `.`",
+            m.id
+        ));
+    }
     let suffix = format!("-{feature}");
     let installed_name = if binary.ends_with(&suffix) {
         binary.clone()

@@ -4,6 +4,7 @@
 use crate::app::{Color, Globals, Request};
 use crate::catalog::Filter;
 use crate::error::Error;
+use crate::render::{arch, brew};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -66,6 +67,50 @@ pub enum Command {
     },
     /// Show the GPUs found here and the backends this machine can run, best first
     Detect,
+    /// Render a variant's PKGBUILD (or .SRCINFO) for Arch Linux
+    Pkgbuild {
+        /// A variant id, e.g. llm-worker-cuda
+        id: String,
+        /// release: the tagged tarball; git: a VCS package `ID-git`; local: this source tree
+        #[arg(long, value_enum, default_value_t = PkgFlavor::Release)]
+        flavor: PkgFlavor,
+        /// Print .SRCINFO instead of the PKGBUILD (with --out both are always written)
+        #[arg(long)]
+        srcinfo: bool,
+        /// Write DIR/PKGBUILD and DIR/.SRCINFO (and the local source tarball) instead
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Look for templates in DIR before the user's and the built-in ones
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+    /// Render a variant's Homebrew formula
+    Formula {
+        /// A variant id that runs on macOS, e.g. llm-worker-metal
+        id: String,
+        /// release: url + sha256 of the tagged tarball; head: build the branch head
+        #[arg(long, value_enum, default_value_t = BrewFlavor::Release)]
+        flavor: BrewFlavor,
+        /// Write DIR/<variant>.rb instead
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Look for templates in DIR before the user's and the built-in ones
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PkgFlavor {
+    Release,
+    Git,
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BrewFlavor {
+    Release,
+    Head,
 }
 
 impl Cli {
@@ -109,6 +154,37 @@ impl Cli {
             Command::Search { terms } => Request::Search { terms },
             Command::Info { id } => Request::Info { id },
             Command::Detect => Request::Detect,
+            Command::Pkgbuild {
+                id,
+                flavor,
+                srcinfo,
+                out,
+                templates,
+            } => Request::Pkgbuild {
+                id,
+                flavor: match flavor {
+                    PkgFlavor::Release => arch::Flavor::Release,
+                    PkgFlavor::Git => arch::Flavor::Git,
+                    PkgFlavor::Local => arch::Flavor::Local,
+                },
+                srcinfo,
+                out,
+                templates,
+            },
+            Command::Formula {
+                id,
+                flavor,
+                out,
+                templates,
+            } => Request::Formula {
+                id,
+                flavor: match flavor {
+                    BrewFlavor::Release => brew::Flavor::Release,
+                    BrewFlavor::Head => brew::Flavor::Head,
+                },
+                out,
+                templates,
+            },
         };
         Ok((globals, request))
     }

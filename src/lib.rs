@@ -2,12 +2,19 @@
 //! everything else — variants, versions, packages, builds. See DESIGN.md for the contract.
 
 pub mod app;
+pub mod atomic;
 pub mod cargo;
 pub mod catalog;
+pub mod checksum;
 pub mod cli;
 pub mod detect;
+pub mod dirs;
 pub mod error;
+pub mod fetch;
 pub mod manifest;
+pub mod pack;
+pub mod package;
 pub mod problem;
+pub mod render;
 pub mod report;
 pub mod tomlread;

@@ -177,6 +177,14 @@ pub fn is_valid_feature(f: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_')
 }
 
+/// Binary names reach file names, shell commands and Ruby: what cargo allows for bin targets.
+pub fn is_valid_binary(b: &str) -> bool {
+    !b.is_empty()
+        && !b.starts_with(['-', '.'])
+        && b.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|c| c.is_ascii_hexdigit())
 }

@@ -1,0 +1,151 @@
+//! Downloads: streamed to a temp file in the cache while hashed, then renamed into place, so
+//! the cache never holds a partial file. Cached by URL.
+
+use crate::checksum::{sha256_bytes, sha256_file, HashingWriter};
+use crate::error::{Error, Result};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// A file in the download cache and its sha256.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// The cache file for `url`: a hash of the URL (so any URL is a safe file name) plus its
+/// last segment for people reading the cache.
+pub fn cache_path(cache: &Path, url: &str) -> PathBuf {
+    let base: String = url
+        .rsplit('/')
+        .next()
+        .unwrap_or("download")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    cache
+        .join("downloads")
+        .join(format!("{}-{base}", &sha256_bytes(url.as_bytes())[..16]))
+}
+
+/// Returns the cached copy of `url`, downloading it first unless `offline`.
+pub fn fetch(url: &str, cache: &Path, offline: bool, quiet: bool) -> Result<Fetched> {
+    let path = cache_path(cache, url);
+    if path.is_file() {
+        let sha256 = sha256_file(&path).map_err(|e| Error::io("read", &path, e))?;
+        return Ok(Fetched { path, sha256 });
+    }
+    if offline {
+        return Err(Error::Failed {
+            message: format!("{url} is not in the cache and --offline forbids downloading it"),
+            help: Some("run once without --offline, or pin [source].sha256 in worker.toml".into()),
+        });
+    }
+    let dir = path.parent().expect("cache paths have a parent");
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    let tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
+    let sha256 = download(url, tmp.as_file(), quiet)?;
+    tmp.persist(&path)
+        .map_err(|e| Error::io("write", &path, e.error))?;
+    Ok(Fetched { path, sha256 })
+}
+
+fn client() -> Result<reqwest::blocking::Client> {
+    reqwest::blocking::Client::builder()
+        .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(30))
+        .timeout(None)
+        .build()
+        .map_err(|e| Error::failed(format!("cannot start the HTTP client: {e}")))
+}
+
+/// Streams `url` into `out`, hashing as it goes; a progress bar on a terminal.
+fn download(url: &str, out: &std::fs::File, quiet: bool) -> Result<String> {
+    let fail = |e: String| Error::Failed {
+        message: format!("cannot download {url}: {e}"),
+        help: Some(
+            "check the URL and your connection, or pin [source].sha256 and use --offline".into(),
+        ),
+    };
+    let mut resp = client()?.get(url).send().map_err(|e| fail(e.to_string()))?;
+    if !resp.status().is_success() {
+        return Err(fail(format!("the server answered {}", resp.status())));
+    }
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else if std::io::stderr().is_terminal() {
+        let bar = resp.content_length().map_or_else(
+            indicatif::ProgressBar::no_length,
+            indicatif::ProgressBar::new,
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .expect("a valid template"),
+        );
+        bar.set_message(format!("downloading {url}"));
+        bar
+    } else {
+        eprintln!("downloading {url}");
+        indicatif::ProgressBar::hidden()
+    };
+    let mut w = HashingWriter::new(out);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = resp.read(&mut buf).map_err(|e| fail(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        w.write_all(&buf[..n]).map_err(|e| fail(e.to_string()))?;
+        bar.inc(n as u64);
+    }
+    bar.finish_and_clear();
+    let (f, sha) = w.finish();
+    let mut f = f;
+    f.flush().map_err(|e| fail(e.to_string()))?;
+    Ok(sha)
+}
+
+/// The sha256 of a release tarball: the pinned sum when there is one (checked against the
+/// cached download if one exists), else the download's.
+pub fn release_sha256(
+    url: &str,
+    pinned: Option<&str>,
+    cache: &Path,
+    offline: bool,
+    quiet: bool,
+) -> Result<String> {
+    if let Some(pin) = pinned {
+        let path = cache_path(cache, url);
+        if path.is_file() {
+            let got = sha256_file(&path).map_err(|e| Error::io("read", &path, e))?;
+            if got != pin {
+                return Err(mismatch(url, pin, &got));
+            }
+        }
+        return Ok(pin.to_string());
+    }
+    if offline && !cache_path(cache, url).is_file() {
+        return Err(Error::Failed {
+            message: format!("no pinned sha256 for {url}, and --offline forbids downloading it to compute one"),
+            help: Some("pin it in worker.toml: [source] sha256 = \"<64 hex digits>\", or run without --offline".into()),
+        });
+    }
+    Ok(fetch(url, cache, offline, quiet)?.sha256)
+}
+
+pub fn mismatch(url: &str, expected: &str, actual: &str) -> Error {
+    Error::Failed {
+        message: format!("checksum mismatch for {url}: expected sha256 {expected}, got {actual}"),
+        help: Some("the download differs from the pinned [source].sha256; if the release was re-tagged, update the pin".into()),
+    }
+}

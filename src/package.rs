@@ -1,0 +1,209 @@
+//! `pkgbuild` and `formula`: resolve a variant, gather what its flavour needs (checksums,
+//! the local tarball), render, and write to stdout or atomically into `--out DIR`.
+
+use crate::app::Globals;
+use crate::catalog::{Catalog, Target, Variant, Worker};
+use crate::dirs::Dirs;
+use crate::error::{Error, Result};
+use crate::render::arch::{self, Archive};
+use crate::render::brew;
+use crate::render::Engine;
+use crate::{atomic, fetch, pack, report};
+use std::path::{Path, PathBuf};
+
+/// Files a render produced, for `--out`.
+pub struct Rendered {
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+pub fn engine(templates: Option<&Path>, dirs: &Dirs) -> Engine {
+    let mut search = Vec::new();
+    if let Some(t) = templates {
+        search.push(t.to_path_buf());
+    }
+    search.push(dirs.templates());
+    Engine::new(search)
+}
+
+/// The variant an id names; a worker id is a usage error that lists its variants.
+pub fn variant<'c>(catalog: &'c Catalog, id: &str) -> Result<(&'c Worker, &'c Variant)> {
+    match catalog.lookup(id) {
+        Some(Target::Variant(w, v)) => Ok((w, v)),
+        Some(Target::Worker(w)) => Err(Error::Usage(format!(
+            "`{id}` is a worker; name one of its variants: {}",
+            w.variants
+                .iter()
+                .map(|v| v.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        None => Err(Error::NotFound {
+            id: id.to_string(),
+            suggestions: catalog.suggest(id),
+        }),
+    }
+}
+
+/// The release tarball's sha256: pinned, or downloaded and hashed.
+pub fn release_sha256(g: &Globals, dirs: &Dirs, w: &Worker) -> Result<String> {
+    let url = w.upstream.tarball.as_deref().ok_or_else(|| Error::Failed {
+        message: format!("worker `{}` has no release tarball URL", w.id),
+        help: Some("set [source].tarball in worker.toml (GitHub repositories get a default), or use another flavour".into()),
+    })?;
+    fetch::release_sha256(
+        url,
+        w.upstream.sha256.as_deref(),
+        &dirs.cache,
+        g.offline,
+        g.verbosity < 0,
+    )
+}
+
+/// Renders the PKGBUILD (and .SRCINFO) of `v` in `flavor`. For `local`, packs the source
+/// tree into `tarball_dir`.
+pub fn render_pkgbuild(
+    g: &Globals,
+    dirs: &Dirs,
+    engine: &Engine,
+    w: &Worker,
+    v: &Variant,
+    flavor: arch::Flavor,
+    tarball_dir: &Path,
+) -> Result<(arch::Pkgbuild, String, String, Option<PathBuf>)> {
+    // Fail on a variant without Linux before any download or packing.
+    arch::require_linux(v)?;
+    let mut tarball = None;
+    let archive = match flavor {
+        arch::Flavor::Release => Archive::Release {
+            sha256: release_sha256(g, dirs, w)?,
+        },
+        arch::Flavor::Git => Archive::Git,
+        arch::Flavor::Local => {
+            let pkgver = arch::pkgver(&w.version);
+            let top_dir = format!("{}-{pkgver}", v.id);
+            let file_name = format!("{top_dir}.tar.gz");
+            let root = w.krate.build_root();
+            let subdir = w
+                .dir
+                .strip_prefix(root)
+                .unwrap_or(Path::new(""))
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let dest = tarball_dir.join(&file_name);
+            let sha256 = pack::pack(root, &top_dir, &dest)?;
+            tarball = Some(dest);
+            Archive::Local {
+                file_name,
+                top_dir,
+                subdir,
+                sha256,
+            }
+        }
+    };
+    let model = arch::model(w, v, &archive)?;
+    let pkgbuild = engine.render(flavor.template(), &model)?;
+    let srcinfo = arch::srcinfo(&model);
+    Ok((model, pkgbuild, srcinfo, tarball))
+}
+
+pub fn pkgbuild_cmd(
+    g: &Globals,
+    catalog: &Catalog,
+    id: &str,
+    flavor: arch::Flavor,
+    srcinfo_only: bool,
+    out: Option<&Path>,
+    templates: Option<&Path>,
+) -> Result<()> {
+    let dirs = Dirs::from_env()?;
+    let (w, v) = variant(catalog, id)?;
+    let engine = engine(templates, &dirs);
+    if w.krate.lockfile.is_none() && g.verbosity >= 0 {
+        eprintln!(
+            "warning: {} has no Cargo.lock; the PKGBUILD builds without --locked/--frozen (commit a Cargo.lock to make builds reproducible)",
+            w.krate.build_root().display()
+        );
+    }
+    let scratch;
+    let tarball_dir = match out {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            scratch =
+                tempfile::tempdir().map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
+            scratch.path().to_path_buf()
+        }
+    };
+    let (model, pkgbuild, srcinfo, tarball) =
+        render_pkgbuild(g, &dirs, &engine, w, v, flavor, &tarball_dir)?;
+    match out {
+        Some(dir) => {
+            atomic::write(&dir.join("PKGBUILD"), pkgbuild.as_bytes())?;
+            atomic::write(&dir.join(".SRCINFO"), srcinfo.as_bytes())?;
+            if g.verbosity >= 0 {
+                eprintln!(
+                    "wrote {}/PKGBUILD and .SRCINFO for {} {}",
+                    dir.display(),
+                    model.pkgname,
+                    model.pkgver
+                );
+                if let Some(t) = tarball {
+                    eprintln!("wrote {}", t.display());
+                }
+            }
+            Ok(())
+        }
+        None => {
+            if tarball.is_some() && g.verbosity >= 0 {
+                eprintln!("note: the local flavour needs its source tarball beside the PKGBUILD; use --out DIR to write both");
+            }
+            let text = if srcinfo_only { srcinfo } else { pkgbuild };
+            report::print(&text).map_err(|e| Error::io("write", "stdout", e))
+        }
+    }
+}
+
+pub fn render_formula(
+    g: &Globals,
+    dirs: &Dirs,
+    engine: &Engine,
+    w: &Worker,
+    v: &Variant,
+    flavor: brew::Flavor,
+) -> Result<(brew::Formula, String)> {
+    // Check macOS support before downloading anything.
+    brew::require_macos(v)?;
+    let sha = match flavor {
+        brew::Flavor::Release => Some(release_sha256(g, dirs, w)?),
+        brew::Flavor::Head => None,
+    };
+    let model = brew::model(w, v, flavor, sha)?;
+    let text = engine.render(flavor.template(), &model)?;
+    Ok((model, text))
+}
+
+pub fn formula_cmd(
+    g: &Globals,
+    catalog: &Catalog,
+    id: &str,
+    flavor: brew::Flavor,
+    out: Option<&Path>,
+    templates: Option<&Path>,
+) -> Result<()> {
+    let dirs = Dirs::from_env()?;
+    let (w, v) = variant(catalog, id)?;
+    let engine = engine(templates, &dirs);
+    let (model, text) = render_formula(g, &dirs, &engine, w, v, flavor)?;
+    match out {
+        Some(dir) => {
+            let path = dir.join(&model.file_name);
+            atomic::write(&path, text.as_bytes())?;
+            if g.verbosity >= 0 {
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        None => report::print(&text).map_err(|e| Error::io("write", "stdout", e)),
+    }
+}

@@ -1,0 +1,309 @@
+//! The Arch model: one typed `Pkgbuild` per variant × flavour, rendered to a PKGBUILD by a
+//! template and to `.SRCINFO` by `srcinfo` — both from the same data, so they cannot drift.
+
+use crate::catalog::{Variant, Worker};
+use crate::error::Error;
+use crate::manifest::Os;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavor {
+    Release,
+    Git,
+    Local,
+}
+
+impl Flavor {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Release => "release",
+            Flavor::Git => "git",
+            Flavor::Local => "local",
+        }
+    }
+
+    pub fn template(self) -> &'static str {
+        match self {
+            Flavor::Release => "arch-release.PKGBUILD.j2",
+            Flavor::Git => "arch-git.PKGBUILD.j2",
+            Flavor::Local => "arch-local.PKGBUILD.j2",
+        }
+    }
+}
+
+/// Everything a PKGBUILD template may print. Field names are the template's variables.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pkgbuild {
+    pub flavor: Flavor,
+    pub pkgname: String,
+    pub pkgver: String,
+    pub pkgrel: u32,
+    pub pkgdesc: String,
+    pub url: Option<String>,
+    pub arch: Vec<String>,
+    pub license: Vec<String>,
+    pub depends: Vec<String>,
+    pub makedepends: Vec<String>,
+    pub provides: Vec<String>,
+    pub conflicts: Vec<String>,
+    pub source: Vec<String>,
+    pub sha256sums: Vec<String>,
+    /// The crate's directory under `$srcdir`, where every function `cd`s.
+    pub build_dir: String,
+    /// The clone's directory under `$srcdir` (git flavour).
+    pub git_dir: Option<String>,
+    pub package: String,
+    pub feature: String,
+    pub binary: String,
+    pub installed_name: String,
+    /// The source has a Cargo.lock, so `--locked`/`--frozen` can work.
+    pub locked: bool,
+    pub cuda: bool,
+    /// License files in the crate directory, installed to /usr/share/licenses.
+    pub license_files: Vec<String>,
+}
+
+/// What the release and local flavours need that discovery doesn't know: the checksum of the
+/// release tarball, or the packed local tarball's name and checksum.
+#[derive(Debug, Clone)]
+pub enum Archive {
+    Release {
+        sha256: String,
+    },
+    Git,
+    Local {
+        file_name: String,
+        top_dir: String,
+        subdir: String,
+        sha256: String,
+    },
+}
+
+/// `pkgver` may not hold a hyphen; `0.4.2-beta.1` becomes `0.4.2_beta.1`, which vercmp sorts
+/// before `0.4.2`.
+pub fn pkgver(v: &semver::Version) -> String {
+    v.to_string().replace('-', "_")
+}
+
+/// The repository's name: the last path segment of its URL, without `.git`.
+pub fn repo_name(url: &str) -> Option<String> {
+    let trimmed = url.trim_end_matches('/');
+    let last = trimmed.rsplit(['/', ':']).next()?;
+    let name = last.strip_suffix(".git").unwrap_or(last);
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// The release tarball's top directory: GitHub archives unpack into `{repo}-{tag without v}`.
+pub fn release_top_dir(w: &Worker) -> Option<String> {
+    let repo = w.upstream.git.as_deref().and_then(repo_name)?;
+    let tag = w.upstream.tag.strip_prefix('v').unwrap_or(&w.upstream.tag);
+    Some(format!("{repo}-{tag}"))
+}
+
+fn join(dir: &str, sub: &str) -> String {
+    if sub.is_empty() || sub == "." {
+        dir.to_string()
+    } else {
+        format!("{dir}/{}", sub.trim_matches('/'))
+    }
+}
+
+pub fn linux_arches(v: &Variant) -> Vec<String> {
+    v.platforms
+        .get(&Os::Linux)
+        .map(|a| a.iter().map(|x| x.as_str().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The variant's Linux arches; a variant that doesn't run on Linux has no PKGBUILD.
+pub fn require_linux(v: &Variant) -> Result<Vec<String>, Error> {
+    let arch = linux_arches(v);
+    if arch.is_empty() {
+        return Err(Error::Failed {
+            message: format!(
+                "variant `{}` has no Linux platform, so it has no PKGBUILD",
+                v.id
+            ),
+            help: Some(match v.platforms.contains_key(&Os::Macos) {
+                true => format!("it runs on macOS: `rbee-workers formula {}`", v.id),
+                false => {
+                    "add a linux entry to [platforms] (or [variants.X].platforms) in worker.toml"
+                        .into()
+                }
+            }),
+        });
+    }
+    Ok(arch)
+}
+
+pub fn model(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuild, Error> {
+    let arch = require_linux(v)?;
+    let flavor = match archive {
+        Archive::Release { .. } => Flavor::Release,
+        Archive::Git => Flavor::Git,
+        Archive::Local { .. } => Flavor::Local,
+    };
+    let pkgname = match flavor {
+        Flavor::Git => format!("{}-git", v.id),
+        _ => v.id.clone(),
+    };
+    let pkgver = pkgver(&w.version);
+    let mut makedepends = vec!["cargo".to_string()];
+    if flavor == Flavor::Git {
+        makedepends.push("git".into());
+    }
+    for p in &v.makedepends.arch {
+        if !makedepends.contains(p) {
+            makedepends.push(p.clone());
+        }
+    }
+    let mut provides = vec![w.id.clone()];
+    let mut conflicts = Vec::new();
+    if flavor == Flavor::Git {
+        provides.push(v.id.clone());
+        conflicts.push(v.id.clone());
+    }
+    let missing = |what: &str| Error::Failed {
+        message: format!(
+            "worker `{}` has no {what}, which the {} flavour needs",
+            w.id,
+            flavor.name()
+        ),
+        help: Some(
+            "set [source].git (or `repository` in Cargo.toml) in the worker's manifests".into(),
+        ),
+    };
+    let (source, sha256sums, build_dir, git_dir) = match archive {
+        Archive::Release { sha256 } => {
+            let url = w.upstream.tarball.clone().ok_or_else(|| Error::Failed {
+                message: format!("worker `{}` has no release tarball URL", w.id),
+                help: Some(
+                    "set [source].tarball in worker.toml (GitHub repositories get a default)"
+                        .into(),
+                ),
+            })?;
+            let top = release_top_dir(w).ok_or_else(|| missing("repository URL"))?;
+            let source = format!("{pkgname}-{pkgver}.tar.gz::{url}");
+            (
+                vec![source],
+                vec![sha256.clone()],
+                join(&top, &w.upstream.subdir),
+                None,
+            )
+        }
+        Archive::Git => {
+            let url = w
+                .upstream
+                .git
+                .clone()
+                .ok_or_else(|| missing("git repository URL"))?;
+            let dir = repo_name(&url).ok_or_else(|| missing("usable git repository URL"))?;
+            let vcs = if url.starts_with("git+") || url.starts_with("git://") {
+                url.clone()
+            } else {
+                format!("git+{url}")
+            };
+            let source = format!("{dir}::{vcs}#branch={}", w.upstream.branch);
+            (
+                vec![source],
+                vec!["SKIP".to_string()],
+                join(&dir, &w.upstream.subdir),
+                Some(dir),
+            )
+        }
+        Archive::Local {
+            file_name,
+            top_dir,
+            subdir,
+            sha256,
+        } => (
+            vec![file_name.clone()],
+            vec![sha256.clone()],
+            join(top_dir, subdir),
+            None,
+        ),
+    };
+    Ok(Pkgbuild {
+        flavor,
+        pkgname,
+        pkgver,
+        pkgrel: 1,
+        pkgdesc: w.description.clone(),
+        url: w.homepage.clone(),
+        arch,
+        license: vec![w
+            .license
+            .clone()
+            .unwrap_or_else(|| "LicenseRef-unknown".into())],
+        depends: v.depends.arch.clone(),
+        makedepends,
+        provides,
+        conflicts,
+        source,
+        sha256sums,
+        build_dir,
+        git_dir,
+        package: w.krate.package.clone(),
+        feature: v.feature.clone(),
+        binary: v.binary.clone(),
+        installed_name: v.installed_name.clone(),
+        locked: w.krate.lockfile.is_some(),
+        cuda: v.feature == "cuda",
+        license_files: license_files(&w.dir),
+    })
+}
+
+fn license_files(dir: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| {
+            let u = n.to_ascii_uppercase();
+            u.starts_with("LICENSE") || u.starts_with("LICENCE") || u.starts_with("COPYING")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// makepkg collapses whitespace runs to one space and trims, when it writes .SRCINFO.
+fn srcinfo_value(s: &str) -> String {
+    s.split([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `.SRCINFO` exactly as `makepkg --printsrcinfo` writes it for the rendered PKGBUILD.
+pub fn srcinfo(p: &Pkgbuild) -> String {
+    let mut out = format!("pkgbase = {}\n", p.pkgname);
+    let mut one = |key: &str, value: &str| {
+        out.push_str(&format!("\t{key} = {}\n", srcinfo_value(value)));
+    };
+    one("pkgdesc", &p.pkgdesc);
+    one("pkgver", &p.pkgver);
+    one("pkgrel", &p.pkgrel.to_string());
+    if let Some(url) = &p.url {
+        one("url", url);
+    }
+    for (key, values) in [
+        ("arch", &p.arch),
+        ("license", &p.license),
+        ("makedepends", &p.makedepends),
+        ("depends", &p.depends),
+        ("provides", &p.provides),
+        ("conflicts", &p.conflicts),
+        ("source", &p.source),
+        ("sha256sums", &p.sha256sums),
+    ] {
+        for v in values {
+            one(key, v);
+        }
+    }
+    out.push_str(&format!("\npkgname = {}\n", p.pkgname));
+    out
+}

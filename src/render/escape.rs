@@ -1,0 +1,88 @@
+//! Quoting for the two languages generated files are read by. Every value a template prints
+//! goes through one of these (the engine's formatter applies them), so a manifest value can
+//! only ever be inert text: proven by the property tests in `tests/`.
+
+/// Characters that mean nothing special to bash anywhere in a word (`shlex.quote`'s set).
+fn bash_safe(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c)
+}
+
+/// Quotes `s` as one bash word that expands to exactly `s`, on one line.
+///
+/// Plain words stay bare (`x86_64`); anything else is single-quoted, where bash expands
+/// nothing; a value holding a line break or other control character uses `$'…'` so the
+/// generated line never splits (a value in a comment could otherwise escape it).
+pub fn bash(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(bash_safe) && !s.starts_with('-') {
+        return s.to_string();
+    }
+    if !s.chars().any(char::is_control) {
+        return format!("'{}'", s.replace('\'', r"'\''"));
+    }
+    let mut out = String::from("$'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str(r"\\"),
+            '\'' => out.push_str(r"\'"),
+            '\n' => out.push_str(r"\n"),
+            '\t' => out.push_str(r"\t"),
+            '\r' => out.push_str(r"\r"),
+            c if c.is_control() && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Quotes `s` as a Ruby double-quoted string literal that evaluates to exactly `s`:
+/// `"`, `\` and the interpolation openers `#{`, `#@`, `#$` are escaped.
+pub fn ruby(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '#' if matches!(chars.peek(), Some('{' | '@' | '$')) => out.push_str("\\#"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bash_leaves_plain_words_bare() {
+        assert_eq!(bash("x86_64"), "x86_64");
+        assert_eq!(bash("GPL-3.0-or-later"), "GPL-3.0-or-later");
+    }
+
+    #[test]
+    fn bash_quotes_everything_else() {
+        assert_eq!(bash(""), "''");
+        assert_eq!(bash("-rf"), "'-rf'");
+        assert_eq!(bash("$(id)"), "'$(id)'");
+        assert_eq!(bash("it's"), r"'it'\''s'");
+        assert_eq!(bash("a\nb"), r"$'a\nb'");
+    }
+
+    #[test]
+    fn ruby_escapes_interpolation() {
+        assert_eq!(ruby("#{x}"), r##""\#{x}""##);
+        assert_eq!(ruby("a # b"), "\"a # b\"");
+        assert_eq!(ruby("\"\\"), r#""\"\\""#);
+    }
+}
