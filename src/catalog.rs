@@ -113,21 +113,23 @@ pub fn resolve_root(flag: Option<&Path>, env: Option<&Path>, cwd: &Path) -> Opti
         .map(Path::to_path_buf)
 }
 
-/// Every `bin/*/` and `bin/community/*/` directory that holds a worker.toml, sorted, with
-/// whether it is a community worker.
+/// Every `bin/*/` and then every `bin/community/*/` directory that holds a worker.toml,
+/// each group sorted, with whether it is a community worker. Verified workers come first,
+/// so an unverified community worker can never shadow one with the same id.
 pub fn worker_dirs(root: &Path) -> Vec<(PathBuf, bool)> {
     let bin = root.join("bin");
     let mut out = Vec::new();
     for (dir, community) in [(bin.clone(), false), (bin.join("community"), true)] {
         let Ok(rd) = fs::read_dir(&dir) else { continue };
-        for entry in rd.flatten() {
-            let path = entry.path();
-            if path.join("worker.toml").is_file() {
-                out.push((path, community));
-            }
-        }
+        let mut group: Vec<(PathBuf, bool)> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join("worker.toml").is_file())
+            .map(|p| (p, community))
+            .collect();
+        group.sort();
+        out.extend(group);
     }
-    out.sort();
     out
 }
 
