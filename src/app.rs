@@ -4,6 +4,7 @@
 use crate::catalog::{self, Catalog, Filter, Source, SourceKind, Target};
 use crate::detect::{self, Detection};
 use crate::error::{Error, Result};
+use crate::install;
 use crate::report::{self, CatalogDoc, Recommendation, SCHEMA};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,7 +31,25 @@ pub struct Globals {
 pub enum Request {
     List {
         filter: Filter,
+        installed: bool,
     },
+    Build {
+        id: String,
+        opts: crate::install::Options,
+    },
+    Install {
+        ids: Vec<String>,
+        opts: crate::install::Options,
+    },
+    Upgrade {
+        ids: Vec<String>,
+        opts: crate::install::Options,
+    },
+    Remove {
+        ids: Vec<String>,
+        dry_run: bool,
+    },
+    Verify,
     Search {
         terms: Vec<String>,
     },
@@ -60,7 +79,21 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
         Color::Auto => {}
     }
     match req {
-        Request::List { filter } => list(g, &filter),
+        Request::List { filter, installed } => list(g, &filter, installed),
+        Request::Build { id, opts } => {
+            let catalog = load(g)?;
+            install::build(&mut session(g)?, &catalog, &id, &opts)
+        }
+        Request::Install { ids, opts } => {
+            let catalog = load(g)?;
+            install::install(&mut session(g)?, &catalog, &ids, &opts)
+        }
+        Request::Upgrade { ids, opts } => {
+            let catalog = load(g)?;
+            install::upgrade(&mut session(g)?, &catalog, &ids, &opts)
+        }
+        Request::Remove { ids, dry_run } => install::remove(&mut session(g)?, &ids, dry_run),
+        Request::Verify => install::verify(&mut session(g)?),
         Request::Search { terms } => search(g, &terms),
         Request::Info { id } => info(g, &id),
         Request::Pkgbuild {
@@ -112,6 +145,17 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
     }
 }
 
+fn session(g: &Globals) -> Result<install::Session<'_>> {
+    let dirs = crate::dirs::Dirs::from_env()?;
+    let runner = crate::exec::SystemRunner {
+        log_dir: dirs.cache.join("logs"),
+        verbose: g.verbosity > 0,
+        quiet: g.verbosity < 0,
+    };
+    crate::exec::interrupted();
+    install::Session::new(g, Box::new(runner))
+}
+
 fn detection() -> Result<Detection> {
     detect::decide(&detect::probe()).map_err(Error::Usage)
 }
@@ -126,6 +170,8 @@ pub fn load(g: &Globals) -> Result<Catalog> {
         }
         return Ok(catalog);
     };
+    // Absolute, because builds run in other directories.
+    let root = cwd.join(root);
     if !root.is_dir() {
         return Err(Error::Failed {
             message: format!("catalog root {} is not a directory", root.display()),
@@ -150,20 +196,54 @@ fn write(r: std::io::Result<()>) -> Result<()> {
     r.map_err(|e| Error::io("write", Path::new("stdout"), e))
 }
 
-fn list(g: &Globals, filter: &Filter) -> Result<()> {
+/// The installed database, for the `installed` field; unreadable means "nothing known".
+fn installed_db() -> crate::db::Database {
+    crate::dirs::Dirs::from_env()
+        .ok()
+        .and_then(|d| crate::db::read(&d.data).ok())
+        .unwrap_or_default()
+}
+
+fn doc_of(
+    db: &crate::db::Database,
+    w: &crate::catalog::Worker,
+    v: &crate::catalog::Variant,
+) -> report::VariantDoc {
+    let mut doc = report::variant_doc(w, v);
+    doc.installed = db.installed.get(&v.id).map(|r| report::InstalledDoc {
+        version: r.version.clone(),
+        backend: r.backend.clone(),
+        flavor: r.flavor.clone(),
+        path: r
+            .files
+            .first()
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_default(),
+    });
+    doc
+}
+
+fn list(g: &Globals, filter: &Filter, installed_only: bool) -> Result<()> {
     let catalog = load(g)?;
+    let db = installed_db();
     let rows: Vec<_> = catalog
         .variants()
         .into_iter()
-        .filter(|(_, v)| filter.matches(v))
+        .filter(|(_, v)| filter.matches(v) && (!installed_only || db.installed.contains_key(&v.id)))
         .collect();
+    if installed_only && g.verbosity >= 0 {
+        for id in db
+            .installed
+            .keys()
+            .filter(|id| catalog.lookup(id).is_none())
+        {
+            eprintln!("warning: {id} is installed but no longer in the catalog");
+        }
+    }
     if g.json {
         let doc = CatalogDoc {
             schema: SCHEMA,
-            workers: rows
-                .iter()
-                .map(|(w, v)| report::variant_doc(w, v))
-                .collect(),
+            workers: rows.iter().map(|(w, v)| doc_of(&db, w, v)).collect(),
             problems: catalog.problems.clone(),
             ranking: None,
             recommendation: None,
@@ -186,10 +266,8 @@ fn search(g: &Globals, terms: &[String]) -> Result<()> {
         .collect();
     hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.id.cmp(&b.2.id)));
     if g.json {
-        let mut by_id: Vec<_> = hits
-            .iter()
-            .map(|(_, w, v)| report::variant_doc(w, v))
-            .collect();
+        let db = installed_db();
+        let mut by_id: Vec<_> = hits.iter().map(|(_, w, v)| doc_of(&db, w, v)).collect();
         by_id.sort_by(|a, b| a.id.cmp(&b.id));
         let doc = CatalogDoc {
             schema: SCHEMA,
@@ -222,7 +300,7 @@ fn info(g: &Globals, id: &str) -> Result<()> {
             if g.json {
                 let doc = CatalogDoc {
                     schema: SCHEMA,
-                    workers: vec![report::variant_doc(w, v)],
+                    workers: vec![doc_of(&installed_db(), w, v)],
                     problems: catalog.problems.clone(),
                     ranking: None,
                     recommendation: None,
@@ -235,11 +313,12 @@ fn info(g: &Globals, id: &str) -> Result<()> {
             let d = detection()?;
             let rec = detect::recommend(w, &d);
             if g.json {
+                let db = installed_db();
                 let workers = w
                     .variants
                     .iter()
                     .map(|v| {
-                        let mut doc = report::variant_doc(w, v);
+                        let mut doc = doc_of(&db, w, v);
                         doc.recommended = Some(rec.as_ref().is_some_and(|(r, _)| r.id == v.id));
                         doc
                     })

@@ -2,8 +2,10 @@
 //! own request types so the rest of the crate never sees clap.
 
 use crate::app::{Color, Globals, Request};
+use crate::build::Backend;
 use crate::catalog::Filter;
 use crate::error::Error;
+use crate::install::Options;
 use crate::render::{arch, brew};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -54,6 +56,9 @@ pub enum Command {
         /// Only variants of one feature (cpu, cuda, metal, rocm, …)
         #[arg(long, value_name = "FEATURE")]
         backend: Option<String>,
+        /// Only installed variants
+        #[arg(long)]
+        installed: bool,
     },
     /// Find variants whose id, name, tags, description or capabilities match every term
     Search {
@@ -67,6 +72,45 @@ pub enum Command {
     },
     /// Show the GPUs found here and the backends this machine can run, best first
     Detect,
+    /// Build a variant without installing it
+    Build {
+        /// A variant id, or a worker id for the best variant for this machine
+        id: String,
+        #[command(flatten)]
+        how: BuildArgs,
+        /// Copy the built binary (or package) into DIR
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Build and install variants; a worker id picks the best variant for this machine
+    Install {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        #[command(flatten)]
+        how: BuildArgs,
+        /// Install under DIR (binaries in DIR/bin); cargo backend only [default: ~/.local]
+        #[arg(long, value_name = "DIR")]
+        prefix: Option<PathBuf>,
+    },
+    /// Rebuild installed variants whose catalog version is newer
+    Upgrade {
+        /// Variant or worker ids (default: everything installed)
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
+        /// Print the plan and run nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove installed variants (exactly the files that were recorded)
+    Remove {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// Print what would be removed and remove nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Re-hash every installed file and report any that changed or vanished
+    Verify,
     /// Render a variant's PKGBUILD (or .SRCINFO) for Arch Linux
     Pkgbuild {
         /// A variant id, e.g. llm-worker-cuda
@@ -100,6 +144,62 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// auto: makepkg on Arch, brew on macOS, else cargo
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    backend: BackendArg,
+    /// What to build: local (this source tree; cargo and makepkg), release or head (brew)
+    #[arg(long, value_enum, default_value_t = BuildFlavor::Local)]
+    flavor: BuildFlavor,
+    /// Print the plan (every step and command) and run nothing
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendArg {
+    Auto,
+    Cargo,
+    Makepkg,
+    Brew,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuildFlavor {
+    Local,
+    Release,
+    Head,
+}
+
+impl BuildArgs {
+    fn options(&self) -> Result<Options, Error> {
+        let backend = match self.backend {
+            BackendArg::Auto => None,
+            BackendArg::Cargo => Some(Backend::Cargo),
+            BackendArg::Makepkg => Some(Backend::Makepkg),
+            BackendArg::Brew => Some(Backend::Brew),
+        };
+        let brew = backend == Some(Backend::Brew);
+        match (self.flavor, brew) {
+            (BuildFlavor::Local, true) => {
+                return Err(Error::Usage("the brew backend builds from the release tarball or the branch head: --flavor release|head".into()))
+            }
+            (BuildFlavor::Release | BuildFlavor::Head, false) if backend.is_some() => {
+                return Err(Error::Usage("the cargo and makepkg backends build this source tree: --flavor local".into()))
+            }
+            _ => {}
+        }
+        Ok(Options {
+            backend,
+            prefix: None,
+            dry_run: self.dry_run,
+            head: self.flavor == BuildFlavor::Head,
+            out: None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PkgFlavor {
     Release,
@@ -130,7 +230,34 @@ impl Cli {
             },
         };
         let request = match self.command {
-            Command::List { platform, backend } => {
+            Command::Build { id, how, out } => Request::Build {
+                id,
+                opts: Options {
+                    out,
+                    ..how.options()?
+                },
+            },
+            Command::Install { ids, how, prefix } => Request::Install {
+                ids,
+                opts: Options {
+                    prefix,
+                    ..how.options()?
+                },
+            },
+            Command::Upgrade { ids, dry_run } => Request::Upgrade {
+                ids,
+                opts: Options {
+                    dry_run,
+                    ..Options::default()
+                },
+            },
+            Command::Remove { ids, dry_run } => Request::Remove { ids, dry_run },
+            Command::Verify => Request::Verify,
+            Command::List {
+                platform,
+                backend,
+                installed,
+            } => {
                 let mut filter = Filter {
                     backend,
                     ..Filter::default()
@@ -149,7 +276,7 @@ impl Cli {
                         })?);
                     }
                 }
-                Request::List { filter }
+                Request::List { filter, installed }
             }
             Command::Search { terms } => Request::Search { terms },
             Command::Info { id } => Request::Info { id },

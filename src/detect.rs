@@ -213,3 +213,15 @@ pub fn recommend<'w>(w: &'w Worker, d: &Detection) -> Option<(&'w Variant, Strin
         )
     })
 }
+
+/// Whether this process runs as root (makepkg refuses to, and so does its backend).
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}

@@ -3,14 +3,19 @@
 
 pub mod app;
 pub mod atomic;
+pub mod build;
 pub mod cargo;
 pub mod catalog;
 pub mod checksum;
 pub mod cli;
+pub mod config;
+pub mod db;
 pub mod detect;
 pub mod dirs;
 pub mod error;
+pub mod exec;
 pub mod fetch;
+pub mod install;
 pub mod manifest;
 pub mod pack;
 pub mod package;

@@ -1,0 +1,253 @@
+//! Build plans as data: each backend is a pure function from (worker, variant, settings) to
+//! the steps it will take and the exact commands, in order. `install` executes plans;
+//! `--dry-run` prints them.
+
+use crate::catalog::{Variant, Worker};
+use crate::config::Tools;
+use crate::exec::CommandSpec;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Cargo,
+    Makepkg,
+    Brew,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Cargo => "cargo",
+            Backend::Makepkg => "makepkg",
+            Backend::Brew => "brew",
+        }
+    }
+}
+
+/// `--backend auto`: makepkg where pacman and makepkg exist, brew on macOS with brew, else
+/// cargo (DESIGN section 4). `found` says whether a tool is on PATH.
+pub fn auto_backend(os: &str, found: impl Fn(&str) -> bool) -> Backend {
+    if os == "linux" && found("pacman") && found("makepkg") {
+        Backend::Makepkg
+    } else if os == "macos" && found("brew") {
+        Backend::Brew
+    } else {
+        Backend::Cargo
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Step {
+    /// Run a command; the build steps.
+    Run {
+        description: String,
+        command: CommandSpec,
+    },
+    /// Write a generated file (PKGBUILD, .SRCINFO, formula).
+    Write { path: PathBuf, what: String },
+    /// Stage `from` beside `to`, smoke-test it (`--version`, else `--help`), then rename it
+    /// into place and record it in the installed database.
+    Install { from: PathBuf, to: PathBuf },
+    /// Record files a package manager installed.
+    Record { files: Vec<PathBuf> },
+}
+
+impl Step {
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Run {
+                description,
+                command,
+            } => format!("{description}: {}", command.display()),
+            Step::Write { path, what } => format!("write {what} to {}", path.display()),
+            Step::Install { from, to } => format!(
+                "install {} as {} (after a smoke test)",
+                from.display(),
+                to.display()
+            ),
+            Step::Record { files } => {
+                format!(
+                    "record {}",
+                    files
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// One variant's build (and install) plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub id: String,
+    pub worker: String,
+    pub feature: String,
+    pub version: String,
+    pub backend: Backend,
+    pub flavor: String,
+    /// The catalog source the worker comes from.
+    pub source: String,
+    /// Why this variant, when the user named the worker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+/// Settings every plan needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub tools: Tools,
+    pub cache: PathBuf,
+    pub prefix: PathBuf,
+    /// Install after building (else build only).
+    pub install: bool,
+    pub noconfirm: bool,
+}
+
+/// One `CARGO_TARGET_DIR` per worker, shared by its variants, so a second variant reuses the
+/// compiled dependencies.
+pub fn target_dir(cache: &Path, worker: &str) -> PathBuf {
+    cache.join("target").join(worker)
+}
+
+pub fn build_dir(cache: &Path, variant: &str) -> PathBuf {
+    cache.join("build").join(variant)
+}
+
+pub fn cargo_build_command(w: &Worker, v: &Variant, s: &Settings) -> CommandSpec {
+    let mut cmd = CommandSpec::new(&s.tools.cargo).arg("build");
+    if w.krate.lockfile.is_some() {
+        cmd = cmd.arg("--locked");
+    }
+    cmd.args([
+        "--release",
+        "--no-default-features",
+        "--features",
+        &v.feature,
+        "-p",
+        &w.krate.package,
+    ])
+    .arg("--manifest-path")
+    .arg(w.krate.manifest_path.to_string_lossy())
+    .cwd(w.krate.build_root())
+    .env(
+        "CARGO_TARGET_DIR",
+        target_dir(&s.cache, &w.id).to_string_lossy(),
+    )
+}
+
+/// cargo backend: build in the source checkout, install `PREFIX/bin/<installed name>`.
+pub fn cargo_plan(w: &Worker, v: &Variant, s: &Settings) -> Plan {
+    let built = target_dir(&s.cache, &w.id).join("release").join(&v.binary);
+    let mut steps = vec![Step::Run {
+        description: format!("build {}", v.id),
+        command: cargo_build_command(w, v, s),
+    }];
+    if s.install {
+        steps.push(Step::Install {
+            from: built,
+            to: s.prefix.join("bin").join(&v.installed_name),
+        });
+    }
+    plan(w, v, Backend::Cargo, "local", steps)
+}
+
+/// makepkg backend: the local-flavour PKGBUILD, .SRCINFO and source tarball in a build dir,
+/// then makepkg — with `--install`, which hands the package to pacman the way makepkg does.
+pub fn makepkg_plan(w: &Worker, v: &Variant, s: &Settings) -> Plan {
+    let dir = build_dir(&s.cache, &v.id);
+    let mut cmd = CommandSpec::new(&s.tools.makepkg)
+        .args(["--force", "--cleanbuild"])
+        .cwd(&dir)
+        .env("PKGDEST", dir.to_string_lossy())
+        .env("PACMAN", &s.tools.pacman);
+    if s.install {
+        cmd = cmd.args(["--syncdeps", "--install"]);
+    }
+    if s.noconfirm {
+        cmd = cmd.arg("--noconfirm");
+    }
+    let mut steps = vec![
+        Step::Write {
+            path: dir.clone(),
+            what: "PKGBUILD, .SRCINFO and the source tarball".into(),
+        },
+        Step::Run {
+            description: format!("makepkg {}", v.id),
+            command: cmd,
+        },
+    ];
+    if s.install {
+        steps.push(Step::Record {
+            files: vec![PathBuf::from("/usr/bin").join(&v.installed_name)],
+        });
+    }
+    plan(w, v, Backend::Makepkg, "local", steps)
+}
+
+/// brew backend: the formula in a local tap, then `brew install --build-from-source`.
+pub fn brew_plan(
+    w: &Worker,
+    v: &Variant,
+    s: &Settings,
+    tap_dir: &Path,
+    brew_prefix: &Path,
+    head: bool,
+) -> Plan {
+    let path = tap_dir.join("Formula").join(format!("{}.rb", v.id));
+    let mut cmd = CommandSpec::new(&s.tools.brew).args(["install", "--build-from-source"]);
+    if head {
+        cmd = cmd.arg("--HEAD");
+    }
+    cmd = cmd.arg(format!("{TAP}/{}", v.id));
+    let mut steps = Vec::new();
+    if !tap_dir.exists() {
+        steps.push(Step::Run {
+            description: format!("create the local tap {TAP}"),
+            command: CommandSpec::new(&s.tools.brew).args(["tap-new", "--no-git", TAP]),
+        });
+    }
+    steps.push(Step::Write {
+        path: path.clone(),
+        what: "formula".into(),
+    });
+    steps.push(Step::Run {
+        description: format!("brew {}", v.id),
+        command: cmd,
+    });
+    if s.install {
+        steps.push(Step::Record {
+            files: vec![brew_prefix.join("bin").join(&v.installed_name)],
+        });
+    }
+    plan(
+        w,
+        v,
+        Backend::Brew,
+        if head { "head" } else { "release" },
+        steps,
+    )
+}
+
+/// The local tap formulas are written into.
+pub const TAP: &str = "rbee/local";
+
+fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: &str, steps: Vec<Step>) -> Plan {
+    Plan {
+        id: v.id.clone(),
+        worker: w.id.clone(),
+        feature: v.feature.clone(),
+        version: w.version.to_string(),
+        backend,
+        flavor: flavor.into(),
+        source: w.source.name.clone(),
+        reason: None,
+        steps,
+    }
+}

@@ -1,0 +1,67 @@
+//! `$XDG_CONFIG_HOME/rbee-workers/config.toml`: the paths of the tools rbee-workers runs, so a
+//! user can point it at their own (paru's `makepkg_bin`, `git_bin`, …).
+
+use crate::error::{Error, Result};
+use crate::problem::Problem;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tools {
+    pub git: String,
+    pub cargo: String,
+    pub makepkg: String,
+    pub pacman: String,
+    pub brew: String,
+    pub sudo: String,
+}
+
+impl Default for Tools {
+    fn default() -> Self {
+        Tools {
+            git: "git".into(),
+            cargo: "cargo".into(),
+            makepkg: "makepkg".into(),
+            pacman: "pacman".into(),
+            brew: "brew".into(),
+            sudo: "sudo".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub tools: Tools,
+}
+
+impl Config {
+    /// Reads `path`; a missing file is the default configuration.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(Error::io("read", path, e)),
+        };
+        toml::from_str(&text).map_err(|e| {
+            let p = Problem::error(path, e.message().trim_end().to_string());
+            Error::Located(match e.span() {
+                Some(span) => p.at(&text, span),
+                None => p,
+            })
+        })
+    }
+}
+
+/// How to get a tool that is missing, for the error message.
+pub fn install_hint(tool: &str) -> &'static str {
+    match tool {
+        "cargo" | "rustc" => "install Rust with rustup (https://rustup.rs) or your distribution's `rust` package",
+        "git" => "install git with your package manager (pacman -S git, apt install git, brew install git)",
+        "makepkg" | "pacman" => "makepkg and pacman come with Arch Linux's `pacman` package; elsewhere use `--backend cargo`",
+        "brew" => "install Homebrew (https://brew.sh); elsewhere use `--backend cargo`",
+        "sudo" => "install sudo, or run the package manager yourself",
+        _ => "install it, or point config.toml [tools] at it",
+    }
+}

@@ -1,0 +1,148 @@
+//! The installed database: JSON in the data dir, changed only under an exclusive file lock
+//! and written by temp file + rename. File moves that go with a change are journalled in the
+//! database first and replayed by `recover`, so a crash at any instant leaves a state that
+//! matches the disk once the next command has run.
+
+use crate::atomic;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub worker: String,
+    pub feature: String,
+    pub version: String,
+    pub backend: String,
+    pub flavor: String,
+    pub source: String,
+    pub files: Vec<FileRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub installed_at: u64,
+}
+
+/// A file operation that belongs to the last committed change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Op {
+    Rename { from: PathBuf, to: PathBuf },
+    Delete { path: PathBuf },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Database {
+    pub schema: u32,
+    pub installed: BTreeMap<String, Record>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub journal: Vec<Op>,
+}
+
+pub fn db_path(data: &Path) -> PathBuf {
+    data.join("installed.json")
+}
+
+/// Reads the database without locking (a reader sees the old or the new file).
+pub fn read(data: &Path) -> Result<Database> {
+    let path = db_path(data);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Failed {
+            message: format!("the installed database {} is corrupt: {e}", path.display()),
+            help: Some("restore it from a backup, or move it away to start over (installed files stay where they are)".into()),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Database { schema: 1, ..Database::default() }),
+        Err(e) => Err(Error::io("read", &path, e)),
+    }
+}
+
+/// Holds the exclusive lock on the database for as long as it lives.
+pub struct Locked {
+    data: PathBuf,
+    _lock: File,
+    pub db: Database,
+}
+
+/// Takes the lock (waiting for other rbee-workers processes) and replays any unfinished
+/// journal.
+pub fn lock(data: &Path) -> Result<Locked> {
+    std::fs::create_dir_all(data).map_err(|e| Error::io("create", data, e))?;
+    let lock_path = data.join("installed.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io("open", &lock_path, e))?;
+    file.lock().map_err(|e| Error::io("lock", &lock_path, e))?;
+    let mut locked = Locked {
+        data: data.to_path_buf(),
+        _lock: file,
+        db: read(data)?,
+    };
+    locked.recover()?;
+    Ok(locked)
+}
+
+impl Locked {
+    /// Finishes the file operations of the last committed change, then clears the journal.
+    fn recover(&mut self) -> Result<()> {
+        if self.db.journal.is_empty() {
+            return Ok(());
+        }
+        apply(&self.db.journal)?;
+        self.db.journal.clear();
+        self.write()
+    }
+
+    fn write(&self) -> Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(&self.db).expect("the database serializes");
+        bytes.push(b'\n');
+        atomic::write(&db_path(&self.data), &bytes)
+    }
+
+    /// Commits `self.db` together with `ops`: the database (with the journal) is written
+    /// first, then the operations run, then the journal is cleared.
+    pub fn commit(&mut self, ops: Vec<Op>) -> Result<()> {
+        self.db.schema = 1;
+        self.db.journal = ops;
+        self.write()?;
+        apply(&self.db.journal)?;
+        self.db.journal.clear();
+        self.write()
+    }
+}
+
+/// Replays operations; each is idempotent, so a replay after a crash is safe.
+fn apply(ops: &[Op]) -> Result<()> {
+    for op in ops {
+        match op {
+            Op::Rename { from, to } => {
+                if from.exists() {
+                    std::fs::rename(from, to).map_err(|e| Error::io("install", to, e))?;
+                }
+            }
+            Op::Delete { path } => match std::fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("remove", path, e)),
+            },
+        }
+    }
+    Ok(())
+}
+
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

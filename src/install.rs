@@ -1,0 +1,843 @@
+//! install, build, upgrade, remove, verify: pick the variant, make its plan, review it when
+//! the worker is unverified, execute it through the runner, and record the result in the
+//! installed database. A failure at any step installs nothing and loses nothing.
+
+use crate::app::Globals;
+use crate::build::{self, Backend, Plan, Settings, Step};
+use crate::catalog::{Catalog, Target, Variant, Worker};
+use crate::checksum::{sha256_file, HashingWriter};
+use crate::config::Config;
+use crate::db::{self, FileRecord, Op, Record};
+use crate::detect::{self, Detection};
+use crate::dirs::Dirs;
+use crate::error::{Error, Result};
+use crate::exec::{CommandSpec, Runner};
+use crate::render::{arch, brew};
+use crate::{atomic, package, report};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Options shared by build, install and upgrade.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// None: auto.
+    pub backend: Option<Backend>,
+    pub prefix: Option<PathBuf>,
+    pub dry_run: bool,
+    /// `brew` only: build the branch head.
+    pub head: bool,
+    /// `build` only: copy the built binary (or package) here.
+    pub out: Option<PathBuf>,
+}
+
+/// Everything a command needs to touch the world.
+pub struct Session<'a> {
+    pub g: &'a Globals,
+    pub dirs: Dirs,
+    pub config: Config,
+    pub runner: Box<dyn Runner>,
+    pub detection: Detection,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(g: &'a Globals, runner: Box<dyn Runner>) -> Result<Self> {
+        let dirs = Dirs::from_env()?;
+        let config = Config::load(&dirs.config.join("config.toml"))?;
+        let detection = detect::decide(&detect::probe()).map_err(Error::Usage)?;
+        Ok(Session {
+            g,
+            dirs,
+            config,
+            runner,
+            detection,
+        })
+    }
+
+    fn say(&self, line: &str) {
+        if self.g.verbosity >= 0 {
+            eprintln!("{line}");
+        }
+    }
+
+    fn settings(&self, opts: &Options, install: bool) -> Result<Settings> {
+        let prefix = match &opts.prefix {
+            Some(p) => p.clone(),
+            None => directories::BaseDirs::new()
+                .map(|b| b.home_dir().join(".local"))
+                .ok_or_else(|| {
+                    Error::Usage(
+                        "cannot find the home directory for the default prefix; pass --prefix DIR"
+                            .into(),
+                    )
+                })?,
+        };
+        Ok(Settings {
+            tools: self.config.tools.clone(),
+            cache: self.dirs.cache.clone(),
+            prefix,
+            install,
+            noconfirm: self.g.noconfirm,
+        })
+    }
+}
+
+/// What a user's id picks: a variant that runs here, and why when they named the worker.
+pub fn pick<'c>(
+    catalog: &'c Catalog,
+    id: &str,
+    d: &Detection,
+) -> Result<(&'c Worker, &'c Variant, Option<String>)> {
+    let (os, arch) = d
+        .host()
+        .ok_or_else(|| Error::failed(format!("unsupported platform {}/{}", d.os, d.arch)))?;
+    match catalog.lookup(id) {
+        Some(Target::Variant(w, v)) => {
+            if !v.supports(os, arch) {
+                return Err(Error::Failed {
+                    message: format!("{} does not run on {os}/{arch}", v.id),
+                    help: Some(format!(
+                        "it runs on {}; `rbee-workers info {}` shows the variants",
+                        report::platforms_text(&v.platforms),
+                        w.id
+                    )),
+                });
+            }
+            Ok((w, v, None))
+        }
+        Some(Target::Worker(w)) => match detect::recommend(w, d) {
+            Some((v, why)) => Ok((w, v, Some(why))),
+            None => Err(Error::failed(format!(
+                "no variant of {} runs on {os}/{arch}",
+                w.id
+            ))),
+        },
+        None => Err(Error::NotFound {
+            id: id.to_string(),
+            suggestions: catalog.suggest(id),
+        }),
+    }
+}
+
+fn choose_backend(s: &Session, opts: &Options) -> Backend {
+    opts.backend
+        .unwrap_or_else(|| build::auto_backend(&s.detection.os, |t| detect::which(t).is_some()))
+}
+
+fn tap_paths(s: &mut Session, dry_run: bool) -> Result<(PathBuf, PathBuf)> {
+    if dry_run {
+        return Ok((
+            PathBuf::from("$(brew --repository)/Library/Taps/rbee/homebrew-local"),
+            PathBuf::from("$(brew --prefix)"),
+        ));
+    }
+    let brew = s.config.tools.brew.clone();
+    let repo = s
+        .runner
+        .capture(&CommandSpec::new(&brew).arg("--repository"))?;
+    let prefix = s.runner.capture(&CommandSpec::new(&brew).arg("--prefix"))?;
+    Ok((
+        Path::new(repo.trim()).join("Library/Taps/rbee/homebrew-local"),
+        PathBuf::from(prefix.trim()),
+    ))
+}
+
+pub fn make_plan(
+    s: &mut Session,
+    w: &Worker,
+    v: &Variant,
+    opts: &Options,
+    install: bool,
+) -> Result<Plan> {
+    let settings = s.settings(opts, install)?;
+    let backend = choose_backend(s, opts);
+    Ok(match backend {
+        Backend::Cargo => build::cargo_plan(w, v, &settings),
+        Backend::Makepkg => {
+            arch::require_linux(v)?;
+            if detect::running_as_root() {
+                return Err(Error::Failed {
+                    message: "the makepkg backend does not run as root: makepkg refuses to, because a PKGBUILD's build() must not run with root's rights".into(),
+                    help: Some("run rbee-workers as an ordinary user (pacman is called through sudo), or use --backend cargo".into()),
+                });
+            }
+            build::makepkg_plan(w, v, &settings)
+        }
+        Backend::Brew => {
+            brew::require_macos(v)?;
+            if !install {
+                return Err(Error::Usage("Homebrew has no build-only mode; use `install --backend brew`, or `formula` to get the formula".into()));
+            }
+            let (tap, prefix) = tap_paths(s, opts.dry_run)?;
+            build::brew_plan(w, v, &settings, &tap, &prefix, opts.head)
+        }
+    })
+}
+
+/// Unverified workers: show what will run and ask, unless --noconfirm.
+fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
+    if w.verified() {
+        return Ok(());
+    }
+    let mut text = format!(
+        "{} comes from an unverified source ({}); this is what will run:\n",
+        plan.id,
+        w.dir.display()
+    );
+    for (i, step) in plan.steps.iter().enumerate() {
+        text.push_str(&format!("  {}. {}\n", i + 1, step.describe()));
+    }
+    if plan.backend == Backend::Makepkg {
+        if let Ok(model) = arch::model(
+            w,
+            w.variants
+                .iter()
+                .find(|v| v.id == plan.id)
+                .expect("the plan's variant"),
+            &arch::Archive::Git,
+        ) {
+            text.push_str("\nThe PKGBUILD's build functions:\n");
+            text.push_str(&format!(
+                "  cargo build --release --no-default-features --features {} -p {}\n",
+                model.feature, model.package
+            ));
+        }
+    }
+    eprint!("{text}");
+    if s.g.noconfirm {
+        eprintln!("(--noconfirm: proceeding)");
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Error::Failed {
+            message: format!(
+                "{} is unverified and must be reviewed, but there is no terminal to ask on",
+                plan.id
+            ),
+            help: Some("read the steps above, then pass --noconfirm to proceed".into()),
+        });
+    }
+    let ok = dialoguer::Confirm::new()
+        .with_prompt(format!("Build {}?", plan.id))
+        .default(false)
+        .interact()
+        .map_err(|e| Error::failed(format!("cannot ask: {e}")))?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::failed(format!(
+            "not building {}: declined at review",
+            plan.id
+        )))
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub version: String,
+    pub backend: Backend,
+    pub flavor: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub files: Vec<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
+}
+
+/// A staged copy of the built binary beside its destination, removed if dropped.
+fn stage(from: &Path, to: &Path) -> Result<(tempfile::TempPath, String)> {
+    let dir = to.parent().expect("an install path has a parent");
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    let mut src = std::fs::File::open(from).map_err(|e| Error::Failed {
+        message: format!("the build produced no {}: {e}", from.display()),
+        help: Some("check the variant's binary name (`rbee-workers info ID`)".into()),
+    })?;
+    let name = to
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.rbee-"))
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("create a file in", dir, e))?;
+    let mut w = HashingWriter::new(tmp.as_file());
+    std::io::copy(&mut src, &mut w).map_err(|e| Error::io("copy", from, e))?;
+    let (_, sha) = w.finish();
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io("write", tmp.path(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io("chmod", tmp.path(), e))?;
+    }
+    Ok((tmp.into_temp_path(), sha))
+}
+
+fn smoke(runner: &mut dyn Runner, bin: &Path, shown_as: &Path) -> Result<()> {
+    for flag in ["--version", "--help"] {
+        let spec = CommandSpec::new(bin.to_string_lossy()).arg(flag);
+        if runner.succeeds(&spec, Duration::from_secs(30))? {
+            return Ok(());
+        }
+    }
+    Err(Error::Failed {
+        message: format!(
+            "smoke test failed: {} --version and --help both failed; nothing was installed",
+            shown_as.display()
+        ),
+        help: Some("the build succeeded but the binary does not run here".into()),
+    })
+}
+
+/// Runs a plan. Returns the files it installed (empty for a build).
+fn execute(
+    s: &mut Session,
+    w: &Worker,
+    v: &Variant,
+    plan: &Plan,
+    opts: &Options,
+) -> Result<Vec<PathBuf>> {
+    let total = plan.steps.len();
+    let mut installed = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        crate::exec::check_interrupted()?;
+        let label = format!("[{}/{total}] {}", i + 1, plan.id);
+        match step {
+            Step::Run { command, .. } => s.runner.run(command, &label)?,
+            Step::Write { path, .. } => match plan.backend {
+                Backend::Makepkg => {
+                    let engine = package::engine(None, &s.dirs);
+                    let (_, pkgbuild, srcinfo, _) = package::render_pkgbuild(
+                        s.g,
+                        &s.dirs,
+                        &engine,
+                        w,
+                        v,
+                        arch::Flavor::Local,
+                        path,
+                    )?;
+                    atomic::write(&path.join("PKGBUILD"), pkgbuild.as_bytes())?;
+                    atomic::write(&path.join(".SRCINFO"), srcinfo.as_bytes())?;
+                }
+                _ => {
+                    let engine = package::engine(None, &s.dirs);
+                    let flavor = if opts.head {
+                        brew::Flavor::Head
+                    } else {
+                        brew::Flavor::Release
+                    };
+                    let (_, text) = package::render_formula(s.g, &s.dirs, &engine, w, v, flavor)?;
+                    atomic::write(path, text.as_bytes())?;
+                }
+            },
+            Step::Install { from, to } => {
+                let (staged, sha) = stage(from, to)?;
+                smoke(s.runner.as_mut(), &staged, to)?;
+                commit(s, plan, vec![(to.clone(), sha)], Some(staged))?;
+                installed.push(to.clone());
+            }
+            Step::Record { files } => {
+                let mut recs = Vec::new();
+                for f in files {
+                    let sha = sha256_file(f).map_err(|e| Error::Failed {
+                        message: format!(
+                            "{} says it installed {}, but it cannot be read: {e}",
+                            plan.backend.name(),
+                            f.display()
+                        ),
+                        help: None,
+                    })?;
+                    recs.push((f.clone(), sha));
+                }
+                commit(s, plan, recs, None)?;
+                installed.extend(files.iter().cloned());
+            }
+        }
+    }
+    Ok(installed)
+}
+
+/// Records the install under the database lock; a staged binary is renamed into place as
+/// part of the same journalled change. Files of the previous install that the new one does
+/// not replace are removed.
+fn commit(
+    s: &Session,
+    plan: &Plan,
+    files: Vec<(PathBuf, String)>,
+    staged: Option<tempfile::TempPath>,
+) -> Result<()> {
+    let mut locked = db::lock(&s.dirs.data)?;
+    let mut ops = Vec::new();
+    if let (Some(staged), Some((to, _))) = (staged, files.first()) {
+        let from = staged.keep().map_err(|e| Error::io("keep", to, e.error))?;
+        ops.push(Op::Rename {
+            from,
+            to: to.clone(),
+        });
+    }
+    if let Some(old) = locked.db.installed.get(&plan.id) {
+        for f in &old.files {
+            if !files.iter().any(|(p, _)| *p == f.path) && old.backend == Backend::Cargo.name() {
+                ops.push(Op::Delete {
+                    path: f.path.clone(),
+                });
+            }
+        }
+    }
+    locked.db.installed.insert(
+        plan.id.clone(),
+        Record {
+            id: plan.id.clone(),
+            worker: plan.worker.clone(),
+            feature: plan.feature.clone(),
+            version: plan.version.clone(),
+            backend: plan.backend.name().into(),
+            flavor: plan.flavor.clone(),
+            source: plan.source.clone(),
+            files: files
+                .into_iter()
+                .map(|(path, sha256)| FileRecord { path, sha256 })
+                .collect(),
+            git_commit: None,
+            installed_at: db::now(),
+        },
+    );
+    locked.commit(ops)
+}
+
+#[derive(Serialize)]
+struct PlansDoc<'p> {
+    schema: u32,
+    dry_run: bool,
+    plans: &'p [Plan],
+}
+
+#[derive(Serialize)]
+struct OutcomesDoc<'o> {
+    schema: u32,
+    results: &'o [Outcome],
+}
+
+fn print_plans(g: &Globals, plans: &[Plan]) -> Result<()> {
+    if g.json {
+        return report::print_json(&PlansDoc {
+            schema: report::SCHEMA,
+            dry_run: true,
+            plans,
+        })
+        .map_err(|e| Error::io("write", "stdout", e));
+    }
+    let mut text = String::new();
+    for p in plans {
+        text.push_str(&format!(
+            "==> {} {} ({} backend, {} flavour)\n",
+            p.id,
+            p.version,
+            p.backend.name(),
+            p.flavor
+        ));
+        if let Some(r) = &p.reason {
+            text.push_str(&format!("    picked because: {r}\n"));
+        }
+        for (i, step) in p.steps.iter().enumerate() {
+            text.push_str(&format!("    {}. {}\n", i + 1, step.describe()));
+        }
+    }
+    text.push_str("(dry run: nothing was run)\n");
+    report::print(&text).map_err(|e| Error::io("write", "stdout", e))
+}
+
+fn print_outcomes(g: &Globals, results: &[Outcome], verb: &str) -> Result<()> {
+    if g.json {
+        return report::print_json(&OutcomesDoc {
+            schema: report::SCHEMA,
+            results,
+        })
+        .map_err(|e| Error::io("write", "stdout", e));
+    }
+    let mut text = String::new();
+    for r in results {
+        let change = match &r.previous_version {
+            Some(old) if *old != r.version => format!("{old} -> {}", r.version),
+            _ => r.version.clone(),
+        };
+        let files = r
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        text.push_str(&format!(
+            "{verb} {} {change} ({}) {files}\n",
+            r.id,
+            r.backend.name()
+        ));
+    }
+    report::print(&text).map_err(|e| Error::io("write", "stdout", e))
+}
+
+/// `install ID…`: each id picks a variant; all are planned (and reviewed) before any runs.
+pub fn install(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<()> {
+    let db = db::read(&s.dirs.data)?;
+    let mut work = Vec::new();
+    for id in ids {
+        let (w, v, reason) = pick(catalog, id, &s.detection)?;
+        if let Some(r) = &reason {
+            s.say(&format!("==> {id}: installing {} ({r})", v.id));
+        }
+        let mut plan = make_plan(s, w, v, opts, true)?;
+        plan.reason = reason;
+        work.push((w, v, plan));
+    }
+    run_plans(s, work, opts, &db, "installed")
+}
+
+fn run_plans(
+    s: &mut Session,
+    work: Vec<(&Worker, &Variant, Plan)>,
+    opts: &Options,
+    db: &db::Database,
+    verb: &str,
+) -> Result<()> {
+    if opts.dry_run {
+        let plans: Vec<Plan> = work.into_iter().map(|(_, _, p)| p).collect();
+        return print_plans(s.g, &plans);
+    }
+    for (w, _, plan) in &work {
+        review(s, w, plan)?;
+    }
+    let mut results = Vec::new();
+    for (w, v, plan) in &work {
+        let files = execute(s, w, v, plan, opts)?;
+        results.push(Outcome {
+            id: plan.id.clone(),
+            version: plan.version.clone(),
+            backend: plan.backend,
+            flavor: plan.flavor.clone(),
+            reason: plan.reason.clone(),
+            files,
+            previous_version: db.installed.get(&plan.id).map(|r| r.version.clone()),
+        });
+    }
+    print_outcomes(s.g, &results, verb)
+}
+
+/// `build ID`: build without installing; `--out DIR` receives the binary or package.
+pub fn build(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) -> Result<()> {
+    let (w, v, reason) = pick(catalog, id, &s.detection)?;
+    let mut plan = make_plan(s, w, v, opts, false)?;
+    plan.reason = reason;
+    if opts.dry_run {
+        return print_plans(s.g, &[plan]);
+    }
+    review(s, w, &plan)?;
+    execute(s, w, v, &plan, opts)?;
+    let products = match plan.backend {
+        Backend::Cargo => vec![build::target_dir(&s.dirs.cache, &w.id)
+            .join("release")
+            .join(&v.binary)],
+        _ => packages_in(
+            &build::build_dir(&s.dirs.cache, &v.id),
+            &v.id,
+            &arch::pkgver(&w.version),
+        ),
+    };
+    let mut out = Vec::new();
+    for p in products {
+        match &opts.out {
+            Some(dir) => {
+                let name = match plan.backend {
+                    Backend::Cargo => v.installed_name.clone(),
+                    _ => p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                };
+                let dest = dir.join(name);
+                let bytes = std::fs::read(&p).map_err(|e| Error::io("read", &p, e))?;
+                atomic::write(&dest, &bytes)?;
+                #[cfg(unix)]
+                if plan.backend == Backend::Cargo {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755));
+                }
+                out.push(dest);
+            }
+            None => out.push(p),
+        }
+    }
+    let outcome = Outcome {
+        id: plan.id.clone(),
+        version: plan.version.clone(),
+        backend: plan.backend,
+        flavor: plan.flavor.clone(),
+        reason: plan.reason.clone(),
+        files: out,
+        previous_version: None,
+    };
+    print_outcomes(s.g, &[outcome], "built")
+}
+
+/// The packages makepkg wrote for `pkgname` `pkgver` in `dir`.
+fn packages_in(dir: &Path, pkgname: &str, pkgver: &str) -> Vec<PathBuf> {
+    let prefix = format!("{pkgname}-{pkgver}-");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            n.starts_with(&prefix) && n.contains(".pkg.tar")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// `upgrade [ID…]`: rebuild installed variants whose catalog version is newer.
+pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<()> {
+    let db = db::read(&s.dirs.data)?;
+    let mut wanted: Vec<&Record> = Vec::new();
+    if ids.is_empty() {
+        wanted.extend(db.installed.values());
+    } else {
+        for id in ids {
+            let matches: Vec<&Record> = db
+                .installed
+                .values()
+                .filter(|r| r.id == *id || r.worker == *id)
+                .collect();
+            if matches.is_empty() {
+                return Err(Error::NotFound {
+                    id: id.clone(),
+                    suggestions: db
+                        .installed
+                        .keys()
+                        .filter(|k| strsim::jaro_winkler(k, id) > 0.7)
+                        .cloned()
+                        .collect(),
+                });
+            }
+            wanted.extend(matches);
+        }
+    }
+    let mut work = Vec::new();
+    for rec in wanted {
+        let Some(Target::Variant(w, v)) = catalog.lookup(&rec.id) else {
+            s.say(&format!(
+                "warning: {} is installed but no longer in the catalog; skipped",
+                rec.id
+            ));
+            continue;
+        };
+        let newer = match semver::Version::parse(&rec.version) {
+            Ok(old) => w.version > old,
+            Err(_) => true,
+        };
+        if !newer {
+            continue;
+        }
+        s.say(&format!("{} {} -> {}", rec.id, rec.version, w.version));
+        let backend = match rec.backend.as_str() {
+            "makepkg" => Backend::Makepkg,
+            "brew" => Backend::Brew,
+            _ => Backend::Cargo,
+        };
+        let mut o = opts.clone();
+        o.backend = opts.backend.or(Some(backend));
+        if o.prefix.is_none() && backend == Backend::Cargo {
+            o.prefix = rec
+                .files
+                .first()
+                .and_then(|f| f.path.parent())
+                .and_then(Path::parent)
+                .map(Path::to_path_buf);
+        }
+        let plan = make_plan(s, w, v, &o, true)?;
+        work.push((w, v, plan));
+    }
+    if work.is_empty() {
+        if s.g.json {
+            return print_outcomes(s.g, &[], "upgraded");
+        }
+        s.say("nothing to upgrade");
+        return Ok(());
+    }
+    run_plans(s, work, opts, &db, "upgraded")
+}
+
+/// `remove ID…`: deletes exactly the files the database recorded (or asks the package
+/// manager that installed them), after confirmation.
+pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
+    let db = db::read(&s.dirs.data)?;
+    let mut targets: Vec<Record> = Vec::new();
+    for id in ids {
+        let matches: Vec<Record> = db
+            .installed
+            .values()
+            .filter(|r| r.id == *id || r.worker == *id)
+            .cloned()
+            .collect();
+        if matches.is_empty() {
+            return Err(Error::NotFound {
+                id: id.clone(),
+                suggestions: db
+                    .installed
+                    .keys()
+                    .filter(|k| strsim::jaro_winkler(k, id) > 0.7)
+                    .cloned()
+                    .collect(),
+            });
+        }
+        targets.extend(matches);
+    }
+    let commands: Vec<(String, Option<CommandSpec>)> = targets
+        .iter()
+        .map(|r| {
+            let tools = &s.config.tools;
+            let cmd = match r.backend.as_str() {
+                "makepkg" => Some(CommandSpec::new(&tools.sudo).args([
+                    tools.pacman.as_str(),
+                    "-R",
+                    "--noconfirm",
+                    &r.id,
+                ])),
+                "brew" => Some(
+                    CommandSpec::new(&tools.brew)
+                        .args(["uninstall", &format!("{}/{}", build::TAP, r.id)]),
+                ),
+                _ => None,
+            };
+            (r.id.clone(), cmd)
+        })
+        .collect();
+    let mut text = String::new();
+    for (r, (_, cmd)) in targets.iter().zip(&commands) {
+        text.push_str(&format!("remove {} {} ({}):\n", r.id, r.version, r.backend));
+        match cmd {
+            Some(c) => text.push_str(&format!("    {}\n", c.display())),
+            None => {
+                for f in &r.files {
+                    text.push_str(&format!("    delete {}\n", f.path.display()));
+                }
+            }
+        }
+    }
+    if dry_run {
+        text.push_str("(dry run: nothing was removed)\n");
+        return report::print(&text).map_err(|e| Error::io("write", "stdout", e));
+    }
+    eprint!("{text}");
+    if !s.g.noconfirm {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Failed {
+                message: "removal needs confirmation, but there is no terminal to ask on".into(),
+                help: Some("pass --noconfirm to remove without asking".into()),
+            });
+        }
+        let ok = dialoguer::Confirm::new()
+            .with_prompt("Remove these?")
+            .default(false)
+            .interact()
+            .map_err(|e| Error::failed(format!("cannot ask: {e}")))?;
+        if !ok {
+            return Err(Error::failed("nothing removed: declined"));
+        }
+    }
+    for (r, (id, cmd)) in targets.iter().zip(commands) {
+        if let Some(cmd) = cmd {
+            s.runner.run(&cmd, &format!("remove {id}"))?;
+        }
+        let mut locked = db::lock(&s.dirs.data)?;
+        let ops = if r.backend == Backend::Cargo.name() {
+            r.files
+                .iter()
+                .map(|f| Op::Delete {
+                    path: f.path.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        locked.db.installed.remove(&r.id);
+        locked.commit(ops)?;
+        s.say(&format!("removed {} {}", r.id, r.version));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileCheck {
+    pub id: String,
+    pub path: PathBuf,
+    /// ok, modified or missing
+    pub status: &'static str,
+}
+
+#[derive(Serialize)]
+struct VerifyDoc<'a> {
+    schema: u32,
+    ok: bool,
+    files: &'a [FileCheck],
+}
+
+/// `verify`: re-hash every installed file; non-zero exit naming any that changed or vanished.
+pub fn verify(s: &mut Session) -> Result<()> {
+    // Taking the lock replays an interrupted change first, so what is checked is settled.
+    let db = db::lock(&s.dirs.data)?.db;
+    let mut checks = Vec::new();
+    for r in db.installed.values() {
+        for f in &r.files {
+            let status = match sha256_file(&f.path) {
+                Ok(sha) if sha == f.sha256 => "ok",
+                Ok(_) => "modified",
+                Err(_) => "missing",
+            };
+            checks.push(FileCheck {
+                id: r.id.clone(),
+                path: f.path.clone(),
+                status,
+            });
+        }
+    }
+    let bad: Vec<&FileCheck> = checks.iter().filter(|c| c.status != "ok").collect();
+    if s.g.json {
+        report::print_json(&VerifyDoc {
+            schema: report::SCHEMA,
+            ok: bad.is_empty(),
+            files: &checks,
+        })
+        .map_err(|e| Error::io("write", "stdout", e))?;
+    } else {
+        let mut text = String::new();
+        for c in &checks {
+            text.push_str(&format!("{:<9} {} {}\n", c.status, c.id, c.path.display()));
+        }
+        text.push_str(&format!(
+            "{} files checked, {} changed or missing\n",
+            checks.len(),
+            bad.len()
+        ));
+        report::print(&text).map_err(|e| Error::io("write", "stdout", e))?;
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::failed(format!(
+            "{} installed file(s) changed or vanished: {}",
+            bad.len(),
+            bad.iter()
+                .map(|c| format!("{} ({})", c.path.display(), c.status))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+}

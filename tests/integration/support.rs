@@ -1,0 +1,710 @@
+//! Test support: catalogs of worker crates written into temp dirs with a builder, the real
+//! `rbee-workers` binary run against them with every XDG directory redirected into the
+//! sandbox, and the JSON documents of DESIGN section 7 pinned with `deny_unknown_fields`.
+
+// The document structs pin the whole schema; not every test reads every field.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use tempfile::TempDir;
+
+// ---------------------------------------------------------------------------------------------
+// JSON documents (schema 1)
+// ---------------------------------------------------------------------------------------------
+
+/// `list`, `search`, `info`: `{"schema": 1, "workers": [...], "problems": [...]}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogDoc {
+    pub schema: u32,
+    pub workers: Vec<VariantDoc>,
+    pub problems: Vec<ProblemDoc>,
+    /// `search` only: variant ids, best match first.
+    pub ranking: Option<Vec<String>>,
+    /// `info WORKER` only.
+    pub recommendation: Option<RecommendationDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationDoc {
+    pub id: String,
+    pub reason: String,
+}
+
+pub type PlatformsDoc = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackagesDoc {
+    pub arch: Vec<String>,
+    pub brew: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantDoc {
+    pub id: String,
+    pub worker: String,
+    pub feature: String,
+    pub default: bool,
+    pub name: String,
+    pub description: String,
+    pub version: String,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub tags: Vec<String>,
+    pub binary: String,
+    pub installed_name: String,
+    pub platforms: PlatformsDoc,
+    pub depends: PackagesDoc,
+    pub makedepends: PackagesDoc,
+    pub capabilities: BTreeMap<String, serde_json::Value>,
+    pub source: SourceDoc,
+    pub installed: Option<InstalledDoc>,
+    /// `info WORKER` only.
+    pub recommended: Option<bool>,
+}
+
+/// Keys every variant object must carry, even when their value is `null` (serde would
+/// otherwise accept a missing `Option`).
+pub const VARIANT_KEYS: &[&str] = &[
+    "id",
+    "worker",
+    "feature",
+    "default",
+    "name",
+    "description",
+    "version",
+    "license",
+    "homepage",
+    "tags",
+    "binary",
+    "installed_name",
+    "platforms",
+    "depends",
+    "makedepends",
+    "capabilities",
+    "source",
+    "installed",
+];
+
+pub const PROBLEM_KEYS: &[&str] = &["path", "line", "column", "severity", "message"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDoc {
+    pub name: String,
+    pub kind: String,
+    pub location: String,
+    pub subdir: String,
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstalledDoc {
+    pub version: String,
+    pub backend: String,
+    pub flavor: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemDoc {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub severity: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// The document printed on stdout for an error under `--json`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDoc {
+    pub schema: u32,
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    pub kind: String,
+    pub message: String,
+    pub exit_code: i32,
+    pub location: Option<String>,
+    pub help: Option<String>,
+    #[serde(default)]
+    pub suggestions: Vec<String>,
+}
+
+/// Parses stdout as exactly one catalog document, checking the keys serde can't.
+pub fn parse_catalog(stdout: &[u8]) -> CatalogDoc {
+    let text = std::str::from_utf8(stdout).expect("stdout is UTF-8");
+    let value: serde_json::Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{text}"));
+    for w in value["workers"].as_array().expect("`workers` is an array") {
+        let obj = w.as_object().expect("a variant is an object");
+        for k in VARIANT_KEYS {
+            assert!(obj.contains_key(*k), "variant lacks `{k}`: {w}");
+        }
+    }
+    for p in value["problems"]
+        .as_array()
+        .expect("`problems` is an array")
+    {
+        let obj = p.as_object().expect("a problem is an object");
+        for k in PROBLEM_KEYS {
+            assert!(obj.contains_key(*k), "problem lacks `{k}`: {p}");
+        }
+    }
+    let doc: CatalogDoc = serde_json::from_value(value)
+        .unwrap_or_else(|e| panic!("stdout does not match schema 1 ({e}):\n{text}"));
+    assert_eq!(doc.schema, 1);
+    doc
+}
+
+pub fn parse_error(stdout: &[u8]) -> ErrorDoc {
+    let text = std::str::from_utf8(stdout).expect("stdout is UTF-8");
+    let doc: ErrorDoc = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("stdout is not an error document ({e}):\n{text}"));
+    assert_eq!(doc.schema, 1);
+    doc
+}
+
+impl CatalogDoc {
+    pub fn ids(&self) -> Vec<String> {
+        self.workers.iter().map(|v| v.id.clone()).collect()
+    }
+
+    pub fn variant(&self, id: &str) -> &VariantDoc {
+        self.workers
+            .iter()
+            .find(|v| v.id == id)
+            .unwrap_or_else(|| panic!("no variant `{id}` in {:?}", self.ids()))
+    }
+
+    pub fn problems_in(&self, path: &Path) -> Vec<&ProblemDoc> {
+        self.problems.iter().filter(|p| p.path == path).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sandbox: a catalog root in a temp dir, and the binary run against it
+// ---------------------------------------------------------------------------------------------
+
+/// A temp dir that is a catalog root (its `bin/` holds the workers). XDG directories live
+/// under `.xdg/` inside it, so nothing a test runs touches the real home.
+pub struct Sandbox {
+    _dir: TempDir,
+    root: PathBuf,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("rbee-workers-test")
+            .tempdir()
+            .expect("create temp dir");
+        // Canonical, so paths compare equal to what the binary derives from its cwd.
+        let root = dir.path().canonicalize().expect("canonicalize temp dir");
+        Sandbox { _dir: dir, root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Writes `text` to `rel` (creating parent directories) and returns the absolute path.
+    pub fn write(&self, rel: impl AsRef<Path>, text: &str) -> PathBuf {
+        write_file(&self.root.join(rel), text)
+    }
+
+    pub fn mkdir(&self, rel: impl AsRef<Path>) -> PathBuf {
+        let p = self.root.join(rel);
+        fs::create_dir_all(&p).expect("mkdir");
+        p
+    }
+
+    /// A worker crate at `bin/{id}`, to be configured and then `write()`n.
+    pub fn worker(&self, id: &str) -> WorkerBuilder<'_> {
+        WorkerBuilder::new(self, id)
+    }
+
+    /// The binary with a hermetic environment, cwd = the sandbox, and no `--root`.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("rbee-workers").expect("the rbee-workers binary");
+        cmd.current_dir(&self.root)
+            .env_remove("RBEE_WORKERS_ROOT")
+            .env("XDG_CONFIG_HOME", self.root.join(".xdg/config"))
+            .env("XDG_CACHE_HOME", self.root.join(".xdg/cache"))
+            .env("XDG_DATA_HOME", self.root.join(".xdg/data"))
+            .env("HOME", self.root.join(".xdg/home"))
+            .env("RBEE_WORKERS_GPU", "none")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100")
+            .env_remove("CLICOLOR_FORCE");
+        cmd
+    }
+
+    /// Runs `rbee-workers --root SANDBOX ARGS…` and returns the output, whatever the status.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = self.cmd();
+        cmd.arg("--root").arg(&self.root).args(args);
+        cmd.output().expect("run rbee-workers")
+    }
+
+    /// Runs `rbee-workers --root SANDBOX ARGS… --json`, expects success, parses stdout.
+    pub fn json(&self, args: &[&str]) -> CatalogDoc {
+        let mut cmd = self.cmd();
+        cmd.arg("--root").arg(&self.root).args(args).arg("--json");
+        json_of(&mut cmd)
+    }
+
+    pub fn list(&self) -> CatalogDoc {
+        self.json(&["list"])
+    }
+}
+
+/// Runs a prepared command, expects exit 0, parses stdout as a catalog document.
+pub fn json_of(cmd: &mut Command) -> CatalogDoc {
+    let out = cmd.output().expect("run rbee-workers");
+    assert_success(&out);
+    parse_catalog(&out.stdout)
+}
+
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "rbee-workers failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn write_file(path: &Path, text: &str) -> PathBuf {
+    fs::create_dir_all(path.parent().expect("a file has a parent")).expect("mkdir");
+    fs::write(path, text).expect("write file");
+    path.to_path_buf()
+}
+
+/// A TOML basic string (JSON's escaping is valid TOML for these inputs).
+pub fn q(s: &str) -> String {
+    serde_json::to_string(s).expect("string serializes")
+}
+
+pub fn q_list<S: AsRef<str>>(items: &[S]) -> String {
+    let items: Vec<String> = items.iter().map(|s| q(s.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// 1-based (line, column) of the `nth` (0-based) occurrence of `needle` in `text`, counted in
+/// characters: where a located problem about that text must point.
+pub fn locate_nth(text: &str, needle: &str, nth: usize) -> (usize, usize) {
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("`{needle}` occurs fewer than {} times in:\n{text}", nth + 1))
+        .0;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+pub fn locate(text: &str, needle: &str) -> (usize, usize) {
+    locate_nth(text, needle, 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker crates
+// ---------------------------------------------------------------------------------------------
+
+/// A `[package]` value: written literally, or inherited with `key.workspace = true`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CargoValue {
+    Literal(String),
+    Workspace,
+}
+
+#[derive(Debug, Clone)]
+pub struct BinSpec {
+    pub name: String,
+    pub path: Option<String>,
+    pub required_features: Vec<String>,
+}
+
+/// Builds a worker crate: `worker.toml`, `Cargo.toml` and sources. Defaults make a valid
+/// worker: features `cpu` and `cuda`, default `cpu`, Linux x86_64/aarch64 and macOS aarch64,
+/// version 0.1.0, one bin from `src/main.rs` named after the package (= the id).
+pub struct WorkerBuilder<'s> {
+    sandbox: &'s Sandbox,
+    pub id: String,
+    pub dir: String,
+    pub name: String,
+    pub description: String,
+    pub features: Vec<String>,
+    pub default_feature: String,
+    pub platforms: Vec<(String, Vec<String>)>,
+    pub tags: Vec<String>,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub binary: Option<String>,
+    pub extra_toml: String,
+    pub worker_toml: Option<String>,
+    pub package: String,
+    pub version: Option<CargoValue>,
+    pub cargo_license: Option<CargoValue>,
+    pub cargo_repository: Option<CargoValue>,
+    pub cargo_homepage: Option<CargoValue>,
+    pub cargo_features: Option<Vec<String>>,
+    pub bins: Vec<BinSpec>,
+    pub main_rs: bool,
+    pub src_bins: Vec<String>,
+    pub extra_cargo: String,
+    pub cargo_toml: Option<String>,
+    pub with_cargo_toml: bool,
+}
+
+/// What `WorkerBuilder::write` put on disk.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub id: String,
+    pub dir: PathBuf,
+    pub worker_toml: PathBuf,
+    pub cargo_toml: PathBuf,
+    pub worker_text: String,
+    pub cargo_text: String,
+    pub features: Vec<String>,
+    pub default_feature: String,
+    pub platforms: PlatformsDoc,
+}
+
+impl Written {
+    /// `{id}-{feature}` for every feature, sorted.
+    pub fn variant_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .features
+            .iter()
+            .map(|f| format!("{}-{f}", self.id))
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Where `needle` first occurs in worker.toml.
+    pub fn at(&self, needle: &str) -> (usize, usize) {
+        locate(&self.worker_text, needle)
+    }
+}
+
+impl<'s> WorkerBuilder<'s> {
+    fn new(sandbox: &'s Sandbox, id: &str) -> Self {
+        WorkerBuilder {
+            sandbox,
+            id: id.to_string(),
+            dir: format!("bin/{id}"),
+            name: format!("{id} name"),
+            description: format!("{id} description"),
+            features: vec!["cpu".into(), "cuda".into()],
+            default_feature: "cpu".into(),
+            platforms: vec![
+                ("linux".into(), vec!["x86_64".into(), "aarch64".into()]),
+                ("macos".into(), vec!["aarch64".into()]),
+            ],
+            tags: Vec::new(),
+            license: None,
+            homepage: None,
+            binary: None,
+            extra_toml: String::new(),
+            worker_toml: None,
+            package: id.to_string(),
+            version: Some(CargoValue::Literal("0.1.0".into())),
+            cargo_license: None,
+            cargo_repository: None,
+            cargo_homepage: None,
+            cargo_features: None,
+            bins: Vec::new(),
+            main_rs: true,
+            src_bins: Vec::new(),
+            extra_cargo: String::new(),
+            cargo_toml: None,
+            with_cargo_toml: true,
+        }
+    }
+
+    /// The directory relative to the root (default `bin/{id}`).
+    pub fn dir(mut self, rel: &str) -> Self {
+        self.dir = rel.to_string();
+        self
+    }
+    pub fn name(mut self, s: &str) -> Self {
+        self.name = s.into();
+        self
+    }
+    pub fn description(mut self, s: &str) -> Self {
+        self.description = s.into();
+        self
+    }
+    pub fn features(mut self, f: &[&str]) -> Self {
+        self.features = f.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    pub fn default_feature(mut self, s: &str) -> Self {
+        self.default_feature = s.into();
+        self
+    }
+    /// `[("linux", &["x86_64"]), …]`, in manifest order.
+    pub fn platforms(mut self, p: &[(&str, &[&str])]) -> Self {
+        self.platforms = p
+            .iter()
+            .map(|(os, arches)| {
+                (
+                    os.to_string(),
+                    arches.iter().map(|a| a.to_string()).collect(),
+                )
+            })
+            .collect();
+        self
+    }
+    pub fn tags(mut self, t: &[&str]) -> Self {
+        self.tags = t.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    /// `[worker].license`
+    pub fn license(mut self, s: &str) -> Self {
+        self.license = Some(s.into());
+        self
+    }
+    /// `[worker].homepage`
+    pub fn homepage(mut self, s: &str) -> Self {
+        self.homepage = Some(s.into());
+        self
+    }
+    /// `[worker].binary`
+    pub fn binary(mut self, s: &str) -> Self {
+        self.binary = Some(s.into());
+        self
+    }
+    /// Appended verbatim to worker.toml (`[variants.X]`, `[source]`, `[depends]`, …).
+    pub fn extra(mut self, toml: &str) -> Self {
+        self.extra_toml.push('\n');
+        self.extra_toml.push_str(toml);
+        self
+    }
+    /// Replaces the generated worker.toml entirely.
+    pub fn worker_toml(mut self, text: &str) -> Self {
+        self.worker_toml = Some(text.into());
+        self
+    }
+    pub fn package(mut self, s: &str) -> Self {
+        self.package = s.into();
+        self
+    }
+    pub fn version(mut self, v: &str) -> Self {
+        self.version = Some(CargoValue::Literal(v.into()));
+        self
+    }
+    /// `version.workspace = true`, and the same for license, repository and homepage.
+    pub fn inherit_all(mut self) -> Self {
+        self.version = Some(CargoValue::Workspace);
+        self.cargo_license = Some(CargoValue::Workspace);
+        self.cargo_repository = Some(CargoValue::Workspace);
+        self.cargo_homepage = Some(CargoValue::Workspace);
+        self
+    }
+    pub fn cargo_version(mut self, v: Option<CargoValue>) -> Self {
+        self.version = v;
+        self
+    }
+    pub fn cargo_license(mut self, v: CargoValue) -> Self {
+        self.cargo_license = Some(v);
+        self
+    }
+    pub fn cargo_repository(mut self, v: CargoValue) -> Self {
+        self.cargo_repository = Some(v);
+        self
+    }
+    pub fn cargo_homepage(mut self, v: CargoValue) -> Self {
+        self.cargo_homepage = Some(v);
+        self
+    }
+    /// The crate's `[features]` keys (default: the worker's features).
+    pub fn cargo_features(mut self, f: &[&str]) -> Self {
+        self.cargo_features = Some(f.iter().map(|s| s.to_string()).collect());
+        self
+    }
+    /// A `[[bin]]` target (its source file is written too).
+    pub fn bin(mut self, name: &str, required_features: &[&str]) -> Self {
+        self.bins.push(BinSpec {
+            name: name.into(),
+            path: Some(format!("src/bin/{name}.rs")),
+            required_features: required_features.iter().map(|s| s.to_string()).collect(),
+        });
+        self
+    }
+    pub fn bin_at(mut self, name: &str, path: &str, required_features: &[&str]) -> Self {
+        self.bins.push(BinSpec {
+            name: name.into(),
+            path: Some(path.into()),
+            required_features: required_features.iter().map(|s| s.to_string()).collect(),
+        });
+        self
+    }
+    /// Whether `src/main.rs` exists (default yes).
+    pub fn main_rs(mut self, yes: bool) -> Self {
+        self.main_rs = yes;
+        self
+    }
+    /// An auto-discovered `src/bin/{name}.rs`, with no `[[bin]]` entry.
+    pub fn src_bin(mut self, name: &str) -> Self {
+        self.src_bins.push(name.into());
+        self
+    }
+    /// Appended verbatim to Cargo.toml.
+    pub fn extra_cargo(mut self, toml: &str) -> Self {
+        self.extra_cargo.push('\n');
+        self.extra_cargo.push_str(toml);
+        self
+    }
+    /// Replaces the generated Cargo.toml entirely.
+    pub fn cargo_toml(mut self, text: &str) -> Self {
+        self.cargo_toml = Some(text.into());
+        self
+    }
+    /// Leaves Cargo.toml out.
+    pub fn no_cargo_toml(mut self) -> Self {
+        self.with_cargo_toml = false;
+        self
+    }
+
+    pub fn render_worker_toml(&self) -> String {
+        if let Some(t) = &self.worker_toml {
+            return t.clone();
+        }
+        let mut s = String::from("[worker]\n");
+        s += &format!("id = {}\n", q(&self.id));
+        s += &format!("name = {}\n", q(&self.name));
+        s += &format!("description = {}\n", q(&self.description));
+        for (k, v) in [
+            ("license", &self.license),
+            ("homepage", &self.homepage),
+            ("binary", &self.binary),
+        ] {
+            if let Some(v) = v {
+                s += &format!("{k} = {}\n", q(v));
+            }
+        }
+        if !self.tags.is_empty() {
+            s += &format!("tags = {}\n", q_list(&self.tags));
+        }
+        s += "\n[build]\n";
+        s += &format!("features = {}\n", q_list(&self.features));
+        s += &format!("default_feature = {}\n", q(&self.default_feature));
+        s += "\n[platforms]\n";
+        for (os, arches) in &self.platforms {
+            s += &format!("{os} = {}\n", q_list(arches));
+        }
+        s += &self.extra_toml;
+        s
+    }
+
+    pub fn render_cargo_toml(&self) -> String {
+        if let Some(t) = &self.cargo_toml {
+            return t.clone();
+        }
+        let mut s = String::from("[package]\n");
+        s += &format!("name = {}\n", q(&self.package));
+        for (k, v) in [
+            ("version", &self.version),
+            ("license", &self.cargo_license),
+            ("repository", &self.cargo_repository),
+            ("homepage", &self.cargo_homepage),
+        ] {
+            match v {
+                Some(CargoValue::Literal(x)) => s += &format!("{k} = {}\n", q(x)),
+                Some(CargoValue::Workspace) => s += &format!("{k}.workspace = true\n"),
+                None => {}
+            }
+        }
+        s += "edition = \"2021\"\npublish = false\n";
+        s += "\n[features]\n";
+        for f in self.cargo_features.as_ref().unwrap_or(&self.features) {
+            s += &format!("{f} = []\n");
+        }
+        for b in &self.bins {
+            s += "\n[[bin]]\n";
+            s += &format!("name = {}\n", q(&b.name));
+            if let Some(p) = &b.path {
+                s += &format!("path = {}\n", q(p));
+            }
+            if !b.required_features.is_empty() {
+                s += &format!("required-features = {}\n", q_list(&b.required_features));
+            }
+        }
+        s += &self.extra_cargo;
+        s
+    }
+
+    pub fn write(self) -> Written {
+        let dir = self.sandbox.root.join(&self.dir);
+        fs::create_dir_all(&dir).expect("mkdir worker dir");
+        let worker_text = self.render_worker_toml();
+        let cargo_text = self.render_cargo_toml();
+        let worker_toml = write_file(&dir.join("worker.toml"), &worker_text);
+        let cargo_toml = dir.join("Cargo.toml");
+        if self.with_cargo_toml {
+            write_file(&cargo_toml, &cargo_text);
+        }
+        let main = "fn main() {}\n";
+        if self.main_rs {
+            write_file(&dir.join("src/main.rs"), main);
+        }
+        for b in &self.bins {
+            if let Some(p) = &b.path {
+                write_file(&dir.join(p), main);
+            }
+        }
+        for b in &self.src_bins {
+            write_file(&dir.join(format!("src/bin/{b}.rs")), main);
+        }
+        Written {
+            id: self.id,
+            dir,
+            worker_toml,
+            cargo_toml,
+            worker_text,
+            cargo_text,
+            features: self.features,
+            default_feature: self.default_feature,
+            platforms: self.platforms.into_iter().collect(),
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Running the real packaging tools from tests: makepkg refuses root, so as root the tests
+//! run it as an unprivileged user (`rbee-test`), in a world-writable temp dir.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Once;
+
+pub const TEST_USER: &str = "rbee-test";
+
+pub fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool} >/dev/null")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+static USER: Once = Once::new();
+
+/// A temp dir every user can write, under /tmp.
+pub fn shared_tempdir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("rbee-workers-tool")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
+    chmod_all(dir.path());
+    dir
+}
+
+pub fn chmod_all(path: &Path) {
+    let status = Command::new("chmod")
+        .args(["-R", "a+rwX"])
+        .arg(path)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+}
+
+/// Runs `script` in bash as an unprivileged user (this user if it isn't root).
+pub fn unprivileged(script: &str) -> Output {
+    if !is_root() {
+        return Command::new("bash")
+            .args(["-c", script])
+            .output()
+            .expect("bash");
+    }
+    USER.call_once(|| {
+        let exists = Command::new("id")
+            .arg(TEST_USER)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !exists {
+            let s = Command::new("useradd")
+                .args(["-m", TEST_USER])
+                .status()
+                .expect("useradd");
+            assert!(s.success(), "useradd {TEST_USER} failed");
+        }
+    });
+    Command::new("su")
+        .args([TEST_USER, "-s", "/bin/bash", "-c", script])
+        .output()
+        .expect("su")
+}
+
+/// `makepkg --printsrcinfo` in `dir`, as an unprivileged user.
+pub fn printsrcinfo(dir: &Path) -> String {
+    chmod_all(dir);
+    let out = unprivileged(&format!(
+        "cd {} && PACMAN=true makepkg --printsrcinfo",
+        sh(dir)
+    ));
+    assert!(
+        out.status.success(),
+        "makepkg --printsrcinfo failed in {}:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 srcinfo")
+}
+
+/// Environment that lets an unprivileged user reach this machine's Rust toolchain.
+pub fn toolchain_env() -> String {
+    let cargo = which("cargo").expect("cargo on PATH");
+    let bin = cargo.parent().expect("cargo's dir").to_path_buf();
+    let rustup_home = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")))
+        .expect("RUSTUP_HOME or HOME");
+    if is_root() {
+        // The toolchain usually lives under /root; let the test user traverse it.
+        for dir in bin.ancestors().chain(rustup_home.ancestors()) {
+            if dir == Path::new("/root") {
+                let _ = Command::new("chmod").args(["o+x", "/root"]).status();
+            }
+        }
+    }
+    format!(
+        "export PATH={}:$PATH RUSTUP_HOME={}",
+        sh(&bin),
+        sh(&rustup_home)
+    )
+}
+
+pub fn which(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// Single-quotes a path for a shell script.
+pub fn sh(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run tool")
+}
