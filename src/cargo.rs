@@ -121,9 +121,12 @@ fn read_workspace(path: &Path, text: &str) -> Result<Option<Workspace>, Problem>
     };
     let members = strings("members")
         .iter()
-        .filter_map(|m| glob::Pattern::new(&dir.join(m).to_string_lossy()).ok())
+        .filter_map(|m| glob::Pattern::new(&normalize(&dir.join(m)).to_string_lossy()).ok())
         .collect();
-    let exclude = strings("exclude").iter().map(|e| dir.join(e)).collect();
+    let exclude = strings("exclude")
+        .iter()
+        .map(|e| normalize(&dir.join(e)))
+        .collect();
     let mut package = HashMap::new();
     if let Some(p) = get(ws, "package").and_then(|v| v.get_ref().as_table()) {
         for (k, v) in p.iter() {
@@ -151,7 +154,8 @@ fn read_workspace(path: &Path, text: &str) -> Result<Option<Workspace>, Problem>
 
 impl Workspace {
     fn has_member(&self, crate_dir: &Path) -> bool {
-        if crate_dir == self.root {
+        let crate_dir = &normalize(crate_dir);
+        if *crate_dir == self.root {
             return true;
         }
         if self.exclude.iter().any(|e| crate_dir.starts_with(e)) {
@@ -159,6 +163,13 @@ impl Workspace {
         }
         self.members.iter().any(|m| m.matches_path(crate_dir))
     }
+}
+
+/// `a/./b/` → `a/b`: cargo accepts `./bin/x` and `bin/x/` as member paths.
+fn normalize(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 /// Reads the crate at `manifest_path`. Errors are located in the file that holds the mistake
@@ -347,10 +358,21 @@ fn read_features(root: &DeTable<'_>) -> BTreeSet<String> {
             }
         }
     }
-    for section in ["dependencies", "build-dependencies"] {
-        let Some(t) = get(root, section).and_then(|v| v.get_ref().as_table()) else {
-            continue;
-        };
+    // Optional dependencies become features wherever they are declared, including
+    // `[target.'cfg(…)'.dependencies]`.
+    let mut tables = Vec::new();
+    let mut sections = vec![root];
+    if let Some(targets) = get(root, "target").and_then(|v| v.get_ref().as_table()) {
+        sections.extend(targets.iter().filter_map(|(_, t)| t.get_ref().as_table()));
+    }
+    for section in sections {
+        for name in ["dependencies", "build-dependencies"] {
+            if let Some(t) = get(section, name).and_then(|v| v.get_ref().as_table()) {
+                tables.push(t);
+            }
+        }
+    }
+    for t in tables {
         for (k, v) in t.iter() {
             let optional = v
                 .get_ref()

@@ -14,8 +14,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "rbee-workers", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// The local catalog: a directory whose bin/ holds worker crates
-    #[arg(long, global = true, value_name = "DIR", env = "RBEE_WORKERS_ROOT")]
+    /// The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]
+    #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Print one JSON document (schema 1) on stdout instead of text
     #[arg(long, global = true)]
@@ -217,7 +217,13 @@ impl Cli {
     /// Converts the parsed command line into library types, validating values clap can't.
     pub fn into_request(self) -> Result<(Globals, Request), Error> {
         let globals = Globals {
-            root: self.root,
+            // Read here rather than by clap, so an exported but empty variable counts as
+            // unset, as the XDG variables do.
+            root: self.root.or_else(|| {
+                std::env::var_os("RBEE_WORKERS_ROOT")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            }),
             json: self.json,
             offline: self.offline,
             noconfirm: self.noconfirm,

@@ -276,7 +276,6 @@ fn a_crate_that_is_its_own_workspace_root_inherits_from_itself() {
 }
 
 #[test]
-#[ignore = "bug: src/cargo.rs read_workspace/Workspace::has_member glob-match `members` as raw strings, so `./bin/a` and `bin/b/` (both accepted by cargo) match no member"]
 fn workspace_members_written_with_dot_or_trailing_slash_are_members() {
     let s = Sandbox::new();
     s.write(
@@ -523,7 +522,6 @@ fn optional_dependencies_are_features_unless_named_with_dep() {
 }
 
 #[test]
-#[ignore = "bug: src/cargo.rs read_features ignores optional dependencies under [target.'cfg(..)'.dependencies], which cargo also turns into implicit features"]
 fn target_specific_optional_dependencies_are_features() {
     let s = Sandbox::new();
     let cargo = "[package]\nname = \"tgt\"\nversion = \"0.1.0\"\n\n[features]\ncpu = []\n\n[target.'cfg(target_os = \"linux\")'.dependencies]\ncudarc = { version = \"1\", optional = true }\n";
@@ -743,10 +741,10 @@ fn the_same_id_twice_is_a_problem_naming_both_paths() {
 }
 
 #[test]
-#[ignore = "bug: discovery keeps whichever duplicate sorts first, so bin/community/* (unverified) shadows a verified bin/<name> worker with the same id"]
 fn a_community_worker_never_shadows_a_verified_one() {
     let s = Sandbox::new();
-    // "community" sorts before "llm-worker", so a path-ordered scan meets the impostor first.
+    // Regression: "community" sorts before "llm-worker", so a scan of all paths sorted
+    // together met the impostor first and kept it.
     let real = s.worker("llm-worker").write();
     s.worker("llm-worker").dir("bin/community/impostor").write();
     let doc = s.list();
@@ -1494,7 +1492,6 @@ fn root_from_the_flag_and_the_environment() {
 }
 
 #[test]
-#[ignore = "bug: src/cli.rs `root` reads RBEE_WORKERS_ROOT through clap `env`, so an empty (exported but blank) variable fails every command with exit 2 \"a value is required for '--root <DIR>'\" instead of counting as unset"]
 fn an_empty_rbee_workers_root_counts_as_unset() {
     let s = Sandbox::new();
     let w = s.worker("here").write();
