@@ -6,6 +6,7 @@ use crate::detect::{self, Detection};
 use crate::error::{Error, Result};
 use crate::install;
 use crate::report::{self, CatalogDoc, Recommendation, SCHEMA};
+use crate::sources;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -50,6 +51,17 @@ pub enum Request {
         dry_run: bool,
     },
     Verify,
+    SourceAdd {
+        name: String,
+        url: String,
+        git_ref: Option<String>,
+        trusted: bool,
+    },
+    SourceRemove {
+        name: String,
+    },
+    SourceList,
+    Sync,
     Search {
         terms: Vec<String>,
     },
@@ -94,6 +106,31 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
         }
         Request::Remove { ids, dry_run } => install::remove(&mut session(g)?, &ids, dry_run),
         Request::Verify => install::verify(&mut session(g)?),
+        Request::SourceAdd {
+            name,
+            url,
+            git_ref,
+            trusted,
+        } => {
+            let dirs = crate::dirs::Dirs::from_env()?;
+            let s = sources::add(&dirs, &name, &url, git_ref, trusted)?;
+            if g.verbosity >= 0 {
+                eprintln!(
+                    "added {} source `{}` ({}); run `rbee-workers sync` to fetch it",
+                    format!("{:?}", s.kind).to_lowercase(),
+                    s.name,
+                    s.url
+                );
+            }
+            Ok(())
+        }
+        Request::SourceRemove { name } => sources::remove(&crate::dirs::Dirs::from_env()?, &name),
+        Request::SourceList => {
+            let dirs = crate::dirs::Dirs::from_env()?;
+            let config = crate::config::Config::load(&sources::config_path(&dirs))?;
+            sources::list(g, &dirs, &config)
+        }
+        Request::Sync => sync(g),
         Request::Search { terms } => search(g, &terms),
         Request::Info { id } => info(g, &id),
         Request::Pkgbuild {
@@ -145,6 +182,43 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
     }
 }
 
+#[derive(serde::Serialize)]
+struct SyncDoc {
+    schema: u32,
+    sources: Vec<sources::SyncResult>,
+}
+
+fn sync(g: &Globals) -> Result<()> {
+    let mut s = session(g)?;
+    let results = sources::sync(g, &s.dirs, &s.config, s.runner.as_mut());
+    let workers: usize = results.iter().map(|r| r.workers).sum();
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| r.status == "failed" || r.message.is_some())
+        .map(|r| format!("{} ({})", r.name, r.message.clone().unwrap_or_default()))
+        .collect();
+    if g.json {
+        write(report::print_json(&SyncDoc {
+            schema: SCHEMA,
+            sources: results,
+        }))?;
+    } else if g.verbosity >= 0 {
+        let mut line = format!("{} sources, {workers} workers", s.config.sources.len());
+        if !failed.is_empty() {
+            line.push_str(&format!(", {} failed: {}", failed.len(), failed.join(", ")));
+        }
+        eprintln!("{line}");
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::failed(format!(
+            "{} source(s) could not be synced",
+            failed.len()
+        )))
+    }
+}
+
 fn session(g: &Globals) -> Result<install::Session<'_>> {
     let dirs = crate::dirs::Dirs::from_env()?;
     let runner = crate::exec::SystemRunner {
@@ -164,28 +238,43 @@ fn detection() -> Result<Detection> {
 pub fn load(g: &Globals) -> Result<Catalog> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", "the working directory", e))?;
     let mut catalog = Catalog::default();
-    let Some(root) = catalog::resolve_root(g.root.as_deref(), None, &cwd) else {
-        if g.verbosity >= 0 && !g.json {
-            eprintln!("note: no local catalog here (no ancestor of {} has bin/*/worker.toml); use --root DIR or RBEE_WORKERS_ROOT", cwd.display());
+    let dirs = crate::dirs::Dirs::from_env()?;
+    let config = crate::config::Config::load(&sources::config_path(&dirs))?;
+    match catalog::resolve_root(g.root.as_deref(), None, &cwd) {
+        Some(root) => {
+            // Absolute, because builds run in other directories.
+            let root = cwd.join(root);
+            if !root.is_dir() {
+                return Err(Error::Failed {
+                    message: format!("catalog root {} is not a directory", root.display()),
+                    help: Some("--root (or RBEE_WORKERS_ROOT) must name a directory whose bin/ holds worker crates".into()),
+                });
+            }
+            let source = Source {
+                name: "local".into(),
+                kind: SourceKind::Local,
+                location: root.display().to_string(),
+                root: root.clone(),
+                trusted: true,
+            };
+            catalog::discover(Arc::new(source), &mut catalog);
         }
-        return Ok(catalog);
-    };
-    // Absolute, because builds run in other directories.
-    let root = cwd.join(root);
-    if !root.is_dir() {
-        return Err(Error::Failed {
-            message: format!("catalog root {} is not a directory", root.display()),
-            help: Some("--root (or RBEE_WORKERS_ROOT) must name a directory whose bin/ holds worker crates".into()),
-        });
+        None if config.sources.is_empty() && g.verbosity >= 0 && !g.json => {
+            eprintln!(
+                "note: no local catalog here (no ancestor of {} has bin/*/worker.toml) and no sources; use --root DIR, RBEE_WORKERS_ROOT or `rbee-workers source add`",
+                cwd.display()
+            );
+        }
+        None => {}
     }
-    let source = Source {
-        name: "local".into(),
-        kind: SourceKind::Local,
-        location: root.display().to_string(),
-        root: root.clone(),
-        trusted: true,
-    };
-    catalog::discover(Arc::new(source), &mut catalog);
+    for s in &config.sources {
+        if !sources::add_source(&dirs, s, &mut catalog) && g.verbosity >= 0 && !g.json {
+            eprintln!(
+                "warning: source `{}` has not been synced yet; run `rbee-workers sync`",
+                s.name
+            );
+        }
+    }
     if !g.json && g.verbosity >= 0 {
         report::print_problems(&catalog.problems);
     }

@@ -53,6 +53,10 @@ pub enum Step {
     Install { from: PathBuf, to: PathBuf },
     /// Record files a package manager installed.
     Record { files: Vec<PathBuf> },
+    /// Download the release tarball (cached by URL) and check its sha256 when one is known.
+    Fetch { url: String, sha256: Option<String> },
+    /// Unpack the fetched tarball into a fresh directory, refusing anything unsafe.
+    Unpack { url: String, dest: PathBuf },
 }
 
 impl Step {
@@ -67,6 +71,16 @@ impl Step {
                 "install {} as {} (after a smoke test)",
                 from.display(),
                 to.display()
+            ),
+            Step::Fetch { url, sha256 } => match sha256 {
+                Some(sum) => format!("download {url} and check sha256 {sum}"),
+                None => format!(
+                    "download {url} (no published sha256: it is shown before anything unpacks)"
+                ),
+            },
+            Step::Unpack { dest, .. } => format!(
+                "unpack it into {} (refusing links or paths that lead out)",
+                dest.display()
             ),
             Step::Record { files } => {
                 format!(
@@ -121,6 +135,17 @@ pub fn build_dir(cache: &Path, variant: &str) -> PathBuf {
 }
 
 pub fn cargo_build_command(w: &Worker, v: &Variant, s: &Settings) -> CommandSpec {
+    cargo_build_in(w, v, s, &w.krate.manifest_path, w.krate.build_root())
+}
+
+/// `cargo build` of `v` with the manifest at `manifest`, run in `dir`.
+fn cargo_build_in(
+    w: &Worker,
+    v: &Variant,
+    s: &Settings,
+    manifest: &Path,
+    dir: &Path,
+) -> CommandSpec {
     let mut cmd = CommandSpec::new(&s.tools.cargo).arg("build");
     if w.krate.lockfile.is_some() {
         cmd = cmd.arg("--locked");
@@ -134,8 +159,8 @@ pub fn cargo_build_command(w: &Worker, v: &Variant, s: &Settings) -> CommandSpec
         &w.krate.package,
     ])
     .arg("--manifest-path")
-    .arg(w.krate.manifest_path.to_string_lossy())
-    .cwd(w.krate.build_root())
+    .arg(manifest.to_string_lossy())
+    .cwd(dir)
     .env(
         "CARGO_TARGET_DIR",
         target_dir(&s.cache, &w.id).to_string_lossy(),
@@ -155,7 +180,45 @@ pub fn cargo_plan(w: &Worker, v: &Variant, s: &Settings) -> Plan {
             to: s.prefix.join("bin").join(&v.installed_name),
         });
     }
-    plan(w, v, Backend::Cargo, "local", steps)
+    let flavor = match w.source.kind {
+        crate::catalog::SourceKind::Git => "git",
+        _ => "local",
+    };
+    plan(w, v, Backend::Cargo, flavor, steps)
+}
+
+/// Where a worker's release tarball is unpacked.
+pub fn unpack_dir(cache: &Path, w: &Worker) -> PathBuf {
+    cache.join("src").join(format!("{}-{}", w.id, w.version))
+}
+
+/// cargo backend, release flavour: download the tagged tarball, verify it, unpack it safely
+/// and build from there — how workers from an `index` source are built.
+pub fn cargo_release_plan(w: &Worker, v: &Variant, s: &Settings, url: &str, top_dir: &str) -> Plan {
+    let dest = unpack_dir(&s.cache, w);
+    let crate_dir = dest.join(top_dir).join(&w.upstream.subdir);
+    let built = target_dir(&s.cache, &w.id).join("release").join(&v.binary);
+    let mut steps = vec![
+        Step::Fetch {
+            url: url.to_string(),
+            sha256: w.upstream.sha256.clone(),
+        },
+        Step::Unpack {
+            url: url.to_string(),
+            dest: dest.clone(),
+        },
+        Step::Run {
+            description: format!("build {}", v.id),
+            command: cargo_build_in(w, v, s, &crate_dir.join("Cargo.toml"), &crate_dir),
+        },
+    ];
+    if s.install {
+        steps.push(Step::Install {
+            from: built,
+            to: s.prefix.join("bin").join(&v.installed_name),
+        });
+    }
+    plan(w, v, Backend::Cargo, "release", steps)
 }
 
 /// makepkg backend: the local-flavour PKGBUILD, .SRCINFO and source tarball in a build dir,

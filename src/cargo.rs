@@ -293,6 +293,13 @@ fn inherited(
     let v = get(pkg, key)?;
     match v.get_ref() {
         DeValue::String(s) => {
+            if let Some(problem) = crate::tomlread::one_line_problem(s) {
+                doc.error(
+                    v.span(),
+                    format!("expected `package.{key}` to be {problem}"),
+                );
+                return None;
+            }
             let (line, column) = crate::problem::line_col(doc.text, v.span().start);
             Some(Field {
                 value: s.to_string(),
@@ -309,6 +316,17 @@ fn inherited(
                 return None;
             };
             match ws.package.get(key) {
+                Some(i) if crate::tomlread::one_line_problem(&i.value).is_some() => {
+                    let problem = crate::tomlread::one_line_problem(&i.value).unwrap_or_default();
+                    let mut p = Problem::error(
+                        &ws.manifest_path,
+                        format!("expected `workspace.package.{key}` to be {problem}"),
+                    );
+                    p.line = i.line;
+                    p.column = i.column;
+                    doc.problems.push(p);
+                    None
+                }
                 Some(i) => Some(Field {
                     value: i.value.clone(),
                     file: Some(ws.manifest_path.clone()),

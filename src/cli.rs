@@ -111,6 +111,11 @@ pub enum Command {
     },
     /// Re-hash every installed file and report any that changed or vanished
     Verify,
+    /// Manage remote sources of workers (git repositories, exported catalogs)
+    #[command(subcommand)]
+    Source(SourceCommand),
+    /// Refresh every remote source (clone/fetch git sources, revalidate index sources)
+    Sync,
     /// Render a variant's PKGBUILD (or .SRCINFO) for Arch Linux
     Pkgbuild {
         /// A variant id, e.g. llm-worker-cuda
@@ -144,12 +149,32 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum SourceCommand {
+    /// Add a source: a git URL (https, ssh, file) or an index.json URL or path
+    Add {
+        name: String,
+        url: String,
+        /// The branch or tag to follow (git sources; default: the remote's HEAD)
+        #[arg(long = "ref", value_name = "REF")]
+        git_ref: Option<String>,
+        /// Trust its workers: build them without review
+        #[arg(long)]
+        trusted: bool,
+    },
+    /// Remove a source and its cached copy
+    Remove { name: String },
+    /// List the sources in search order
+    List,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
     /// auto: makepkg on Arch, brew on macOS, else cargo
     #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
     backend: BackendArg,
-    /// What to build: local (this source tree; cargo and makepkg), release or head (brew)
+    /// What to build: local (the source tree; cargo, makepkg), release (the tagged tarball;
+    /// cargo, brew) or head (brew)
     #[arg(long, value_enum, default_value_t = BuildFlavor::Local)]
     flavor: BuildFlavor,
     /// Print the plan (every step and command) and run nothing
@@ -185,8 +210,11 @@ impl BuildArgs {
             (BuildFlavor::Local, true) => {
                 return Err(Error::Usage("the brew backend builds from the release tarball or the branch head: --flavor release|head".into()))
             }
-            (BuildFlavor::Release | BuildFlavor::Head, false) if backend.is_some() => {
-                return Err(Error::Usage("the cargo and makepkg backends build this source tree: --flavor local".into()))
+            (BuildFlavor::Head, false) if backend.is_some() => {
+                return Err(Error::Usage("--flavor head is for the brew backend; cargo and makepkg build --flavor local or release".into()))
+            }
+            (BuildFlavor::Release, false) if backend == Some(Backend::Makepkg) => {
+                return Err(Error::Usage("the makepkg backend builds this source tree (--flavor local); `pkgbuild ID` renders the release PKGBUILD".into()))
             }
             _ => {}
         }
@@ -195,6 +223,7 @@ impl BuildArgs {
             prefix: None,
             dry_run: self.dry_run,
             head: self.flavor == BuildFlavor::Head,
+            release: self.flavor == BuildFlavor::Release,
             out: None,
         })
     }
@@ -259,6 +288,20 @@ impl Cli {
             },
             Command::Remove { ids, dry_run } => Request::Remove { ids, dry_run },
             Command::Verify => Request::Verify,
+            Command::Source(SourceCommand::Add {
+                name,
+                url,
+                git_ref,
+                trusted,
+            }) => Request::SourceAdd {
+                name,
+                url,
+                git_ref,
+                trusted,
+            },
+            Command::Source(SourceCommand::Remove { name }) => Request::SourceRemove { name },
+            Command::Source(SourceCommand::List) => Request::SourceList,
+            Command::Sync => Request::Sync,
             Command::List {
                 platform,
                 backend,

@@ -30,10 +30,32 @@ impl Default for Tools {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemoteKind {
+    Git,
+    Index,
+}
+
+/// One `[[sources]]` entry: a git repository of workers or an exported `index.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: RemoteKind,
+    pub url: String,
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+    #[serde(default)]
+    pub trusted: bool,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub tools: Tools,
+    /// Searched in order after the local root; the first holding an id wins.
+    pub sources: Vec<SourceConfig>,
 }
 
 impl Config {
@@ -51,6 +73,15 @@ impl Config {
                 None => p,
             })
         })
+    }
+}
+
+impl Config {
+    /// Writes the configuration atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = toml::to_string_pretty(self)
+            .map_err(|e| Error::failed(format!("cannot write the configuration: {e}")))?;
+        crate::atomic::write(path, text.as_bytes())
     }
 }
 

@@ -27,6 +27,9 @@ pub enum Error {
         message: String,
         help: Option<String>,
     },
+    /// A failure whose report is already on stdout (under --json, no second document).
+    #[error("{0}")]
+    Reported(String),
     #[error("the catalog gate failed")]
     GateFailed,
     #[error("interrupted")]
@@ -91,7 +94,7 @@ impl Error {
             Error::Usage(_) => "usage",
             Error::Located(_) => "invalid_input",
             Error::Io { .. } => "io",
-            Error::Failed { .. } => "failed",
+            Error::Failed { .. } | Error::Reported(_) => "failed",
             Error::GateFailed => "gate_failed",
             Error::Interrupted => "interrupted",
         }

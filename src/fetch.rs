@@ -149,3 +149,37 @@ pub fn mismatch(url: &str, expected: &str, actual: &str) -> Error {
         help: Some("the download differs from the pinned [source].sha256; if the release was re-tagged, update the pin".into()),
     }
 }
+
+/// GET with `If-None-Match`: `None` when the server answers 304 (the cached copy is
+/// current), else the body and its `ETag`.
+pub fn get_revalidated(
+    url: &str,
+    etag: Option<&str>,
+    quiet: bool,
+) -> Result<Option<(Vec<u8>, Option<String>)>> {
+    let fail = |e: String| Error::Failed {
+        message: format!("cannot fetch {url}: {e}"),
+        help: None,
+    };
+    let mut req = client()?.get(url);
+    if let Some(e) = etag {
+        req = req.header(reqwest::header::IF_NONE_MATCH, e.trim());
+    }
+    if !quiet && !std::io::stderr().is_terminal() {
+        eprintln!("fetching {url}");
+    }
+    let resp = req.send().map_err(|e| fail(e.to_string()))?;
+    if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
+        return Ok(None);
+    }
+    if !resp.status().is_success() {
+        return Err(fail(format!("the server answered {}", resp.status())));
+    }
+    let new_etag = resp
+        .headers()
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp.bytes().map_err(|e| fail(e.to_string()))?;
+    Ok(Some((body.to_vec(), new_etag)))
+}

@@ -30,6 +30,8 @@ pub struct Options {
     pub head: bool,
     /// `build` only: copy the built binary (or package) here.
     pub out: Option<PathBuf>,
+    /// Build the release tarball rather than the source tree.
+    pub release: bool,
 }
 
 /// Everything a command needs to touch the world.
@@ -153,6 +155,15 @@ pub fn make_plan(
     let settings = s.settings(opts, install)?;
     let backend = choose_backend(s, opts);
     Ok(match backend {
+        Backend::Cargo if opts.release || w.source.kind == crate::catalog::SourceKind::Index => {
+            let url = w.upstream.tarball.clone().ok_or_else(|| Error::Failed {
+                message: format!("worker `{}` has no release tarball to build from", w.id),
+                help: Some("its manifest needs [source].tarball or a GitHub repository".into()),
+            })?;
+            let top = arch::release_top_dir(w)
+                .ok_or_else(|| Error::failed(format!("worker `{}` has no repository URL", w.id)))?;
+            build::cargo_release_plan(w, v, &settings, &url, &top)
+        }
         Backend::Cargo => build::cargo_plan(w, v, &settings),
         Backend::Makepkg => {
             arch::require_linux(v)?;
@@ -246,6 +257,20 @@ pub struct Outcome {
     pub previous_version: Option<String>,
 }
 
+fn worker_lock(cache: &Path, worker: &str) -> Result<std::fs::File> {
+    let dir = cache.join("locks");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+    let path = dir.join(format!("{worker}.lock"));
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io("open", &path, e))?;
+    f.lock().map_err(|e| Error::io("lock", &path, e))?;
+    Ok(f)
+}
+
 /// A staged copy of the built binary beside its destination, removed if dropped.
 fn stage(from: &Path, to: &Path) -> Result<(tempfile::TempPath, String)> {
     let dir = to.parent().expect("an install path has a parent");
@@ -303,6 +328,13 @@ fn execute(
 ) -> Result<Vec<PathBuf>> {
     let total = plan.steps.len();
     let mut installed = Vec::new();
+    // Variants of one worker share a target dir, and so `release/<binary>`: hold the worker's
+    // lock from the build until the binary is staged, or a concurrent install of another
+    // variant could swap it between cargo's build and our copy.
+    let _worker_lock = match plan.backend {
+        Backend::Cargo => Some(worker_lock(&s.dirs.cache, &w.id)?),
+        _ => None,
+    };
     for (i, step) in plan.steps.iter().enumerate() {
         crate::exec::check_interrupted()?;
         let label = format!("[{}/{total}] {}", i + 1, plan.id);
@@ -340,6 +372,30 @@ fn execute(
                 commit(s, plan, vec![(to.clone(), sha)], Some(staged))?;
                 installed.push(to.clone());
             }
+            Step::Fetch { url, sha256 } => {
+                let got = crate::fetch::fetch(url, &s.dirs.cache, s.g.offline, s.g.verbosity < 0)?;
+                match sha256 {
+                    Some(want) if *want != got.sha256 => {
+                        let _ = std::fs::remove_file(&got.path);
+                        return Err(crate::fetch::mismatch(url, want, &got.sha256));
+                    }
+                    Some(_) => {}
+                    None => s.say(&format!(
+                        "==> {url} has sha256 {} (not published by the source)",
+                        got.sha256
+                    )),
+                }
+            }
+            Step::Unpack { url, dest } => {
+                let archive = crate::fetch::cache_path(&s.dirs.cache, url);
+                if let Err(e) =
+                    crate::unpack::unpack(&archive, dest, crate::unpack::limit_from_env())
+                {
+                    let _ = std::fs::remove_file(&archive);
+                    return Err(e);
+                }
+                normalize_top_dir(dest, &plan.steps)?;
+            }
             Step::Record { files } => {
                 let mut recs = Vec::new();
                 for f in files {
@@ -353,12 +409,60 @@ fn execute(
                     })?;
                     recs.push((f.clone(), sha));
                 }
+                for f in files {
+                    smoke(s.runner.as_mut(), f, f).map_err(|e| Error::Failed {
+                        message: format!(
+                            "{e} (installed by {}; not recorded)",
+                            plan.backend.name()
+                        ),
+                        help: Some(format!(
+                            "remove it with {}",
+                            if plan.backend == Backend::Brew {
+                                "brew uninstall"
+                            } else {
+                                "pacman -R"
+                            }
+                        )),
+                    })?;
+                }
                 commit(s, plan, recs, None)?;
                 installed.extend(files.iter().cloned());
             }
         }
     }
     Ok(installed)
+}
+
+/// The build step expects the tarball's top directory under the name GitHub gives it; a
+/// tarball with one top directory of another name is renamed to match.
+fn normalize_top_dir(dest: &Path, steps: &[Step]) -> Result<()> {
+    let Some(expected) = steps.iter().find_map(|s| match s {
+        Step::Run { command, .. } => command
+            .cwd
+            .as_ref()
+            .and_then(|c| c.strip_prefix(dest).ok())
+            .and_then(|r| r.components().next())
+            .map(|c| dest.join(c)),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    if expected.exists() {
+        return Ok(());
+    }
+    let tops: Vec<PathBuf> = std::fs::read_dir(dest)
+        .map_err(|e| Error::io("read", dest, e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    match tops.as_slice() {
+        [only] => std::fs::rename(only, &expected).map_err(|e| Error::io("rename", only, e)),
+        _ => Err(Error::failed(format!(
+            "the release tarball does not unpack into {}",
+            expected.display()
+        ))),
+    }
 }
 
 /// Records the install under the database lock; a staged binary is renamed into place as
@@ -831,7 +935,7 @@ pub fn verify(s: &mut Session) -> Result<()> {
     if bad.is_empty() {
         Ok(())
     } else {
-        Err(Error::failed(format!(
+        Err(Error::Reported(format!(
             "{} installed file(s) changed or vanished: {}",
             bad.len(),
             bad.iter()

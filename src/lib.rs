@@ -22,4 +22,6 @@ pub mod package;
 pub mod problem;
 pub mod render;
 pub mod report;
+pub mod sources;
 pub mod tomlread;
+pub mod unpack;

@@ -185,6 +185,33 @@ pub fn is_valid_binary(b: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
+/// What makepkg's lint accepts in `depends`: a package name and an optional constraint.
+pub fn is_arch_dependency(p: &str) -> bool {
+    let split = p.find(['<', '>', '=']).unwrap_or(p.len());
+    let (name, constraint) = p.split_at(split);
+    let name_ok = !name.is_empty()
+        && !name.starts_with(['-', '.'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@._+-".contains(c));
+    let version = constraint.trim_start_matches(['<', '>', '=']);
+    let op = &constraint[..constraint.len() - version.len()];
+    let constraint_ok = constraint.is_empty()
+        || (matches!(op, "<" | ">" | "=" | "<=" | ">=")
+            && !version.is_empty()
+            && version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._:+~-".contains(c)));
+    name_ok && constraint_ok
+}
+
+pub fn is_brew_dependency(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with(['-', '.', '/'])
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@._+-/".contains(c))
+}
+
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|c| c.is_ascii_hexdigit())
 }
@@ -501,9 +528,31 @@ fn read_packages<'a>(
     };
     doc.check_keys(t, what, PACKAGE_SYSTEMS);
     let read = |doc: &mut Doc<'a>, key: &str| {
-        get(t, key)
-            .and_then(|x| doc.string_list(x, &format!("`{key}` in {what}")))
-            .map(|l| l.into_iter().map(Spanned::into_inner).collect())
+        let list = get(t, key).and_then(|x| doc.string_list(x, &format!("`{key}` in {what}")))?;
+        let valid = if key == "arch" {
+            is_arch_dependency
+        } else {
+            is_brew_dependency
+        };
+        let mut ok = true;
+        for p in &list {
+            if !valid(p.get_ref()) {
+                ok = false;
+                let expected = if key == "arch" {
+                    "an Arch package name (letters, digits, `@._+-`, not starting with `-` or `.`), optionally with a version constraint such as `>=1.2`"
+                } else {
+                    "a Homebrew formula name (letters, digits, `@._+-/`)"
+                };
+                doc.error(
+                    p.span(),
+                    format!(
+                        "invalid package `{}` in `{key}` of {what}: expected {expected}",
+                        p.get_ref()
+                    ),
+                );
+            }
+        }
+        ok.then(|| list.into_iter().map(Spanned::into_inner).collect())
     };
     out.arch = read(doc, "arch");
     out.brew = read(doc, "brew");

@@ -7,13 +7,13 @@ use crate::error::Error;
 use crate::manifest::{Packages, Platforms};
 use crate::problem::{Problem, Severity};
 use anstyle::{AnsiColor, Style};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 
 pub const SCHEMA: u32 = 1;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceDoc {
     pub name: String,
     pub kind: crate::catalog::SourceKind,
@@ -22,7 +22,7 @@ pub struct SourceDoc {
     pub verified: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InstalledDoc {
     pub version: String,
     pub backend: String,
@@ -30,7 +30,22 @@ pub struct InstalledDoc {
     pub path: String,
 }
 
-#[derive(Debug, Serialize)]
+/// Where release and `-git` builds fetch from, so a client of an exported catalog (an
+/// `index` source) can build without the manifests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpstreamDoc {
+    pub git: Option<String>,
+    pub branch: String,
+    pub tag: String,
+    pub tarball: Option<String>,
+    pub sha256: Option<String>,
+    /// The cargo package, for `-p`.
+    pub package: String,
+    /// The source has a Cargo.lock.
+    pub locked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VariantDoc {
     pub id: String,
     pub worker: String,
@@ -49,8 +64,9 @@ pub struct VariantDoc {
     pub makedepends: Packages,
     pub capabilities: BTreeMap<String, serde_json::Value>,
     pub source: SourceDoc,
+    pub upstream: UpstreamDoc,
     pub installed: Option<InstalledDoc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommended: Option<bool>,
 }
 
@@ -73,6 +89,15 @@ pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
         makedepends: v.makedepends.clone(),
         capabilities: w.capabilities.clone(),
         source: source_doc(&w.source, &w.upstream.subdir, w.verified()),
+        upstream: UpstreamDoc {
+            git: w.upstream.git.clone(),
+            branch: w.upstream.branch.clone(),
+            tag: w.upstream.tag.clone(),
+            tarball: w.upstream.tarball.clone(),
+            sha256: w.upstream.sha256.clone(),
+            package: w.krate.package.clone(),
+            locked: w.krate.lockfile.is_some(),
+        },
         installed: None,
         recommended: None,
     }
@@ -181,7 +206,7 @@ pub fn print_problems(problems: &[Problem]) {
 }
 
 pub fn print_error(e: &Error, json: bool) {
-    if json {
+    if json && !matches!(e, Error::Reported(_)) {
         let suggestions = match e {
             Error::NotFound { suggestions, .. } => suggestions.as_slice(),
             _ => &[],

@@ -101,11 +101,8 @@ impl<'a> Doc<'a> {
             self.error(s.span(), format!("expected a non-empty string for {what}"));
             return None;
         }
-        if s.get_ref().contains(['\n', '\r']) {
-            self.error(
-                s.span(),
-                format!("expected {what} to be one line, found a line break"),
-            );
+        if let Some(problem) = one_line_problem(s.get_ref()) {
+            self.error(s.span(), format!("expected {what} to be {problem}"));
             return None;
         }
         Some(s)
@@ -130,6 +127,24 @@ impl<'a> Doc<'a> {
         }
         ok.then_some(out)
     }
+}
+
+/// Why `s` cannot be a one-line value, if it can't: a line break, a control character, or a
+/// Unicode space that makepkg would turn into a plain one in some locales and not others.
+pub fn one_line_problem(s: &str) -> Option<String> {
+    if s.contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
+        return Some("one line, found a line break".into());
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control() && *c != '\t') {
+        return Some(format!(
+            "printable text, found control character U+{:04X}",
+            c as u32
+        ));
+    }
+    if let Some(c) = s.chars().find(|c| matches!(c, '\u{1680}' | '\u{2000}'..='\u{2006}' | '\u{2008}'..='\u{200A}' | '\u{205F}' | '\u{3000}')) {
+        return Some(format!("plain text, found the Unicode space U+{:04X} (use an ordinary space)", c as u32));
+    }
+    None
 }
 
 /// The value at `key` in `table`.

@@ -137,7 +137,39 @@ pub fn require_linux(v: &Variant) -> Result<Vec<String>, Error> {
     Ok(arch)
 }
 
+/// Values that land inside the PKGBUILD's functions must be plain text: makepkg re-reads
+/// `declare -f` output line by line, so a quoted line break there would still run.
+fn check_function_values(p: &Pkgbuild) -> Result<(), Error> {
+    let fields = [
+        ("build directory", Some(&p.build_dir)),
+        ("git directory", p.git_dir.as_ref()),
+        ("package", Some(&p.package)),
+        ("feature", Some(&p.feature)),
+        ("binary", Some(&p.binary)),
+        ("installed name", Some(&p.installed_name)),
+        ("pkgname", Some(&p.pkgname)),
+    ];
+    for (what, value) in fields {
+        if let Some(v) = value {
+            if let Some(problem) = crate::tomlread::one_line_problem(v) {
+                return Err(Error::failed(format!(
+                    "cannot render the PKGBUILD of {}: its {what} `{}` must be {problem}",
+                    p.pkgname,
+                    v.escape_debug()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn model(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuild, Error> {
+    let p = model_unchecked(w, v, archive)?;
+    check_function_values(&p)?;
+    Ok(p)
+}
+
+fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuild, Error> {
     let arch = require_linux(v)?;
     let flavor = match archive {
         Archive::Release { .. } => Flavor::Release,
@@ -261,6 +293,11 @@ fn license_files(dir: &std::path::Path) -> Vec<String> {
         .flatten()
         .filter(|e| e.path().is_file())
         .filter_map(|e| e.file_name().into_string().ok())
+        // Only plain names: these are written into package().
+        .filter(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        })
         .filter(|n| {
             let u = n.to_ascii_uppercase();
             u.starts_with("LICENSE") || u.starts_with("LICENCE") || u.starts_with("COPYING")

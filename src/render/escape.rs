@@ -13,10 +13,15 @@ fn bash_safe(c: char) -> bool {
 /// nothing; a value holding a line break or other control character uses `$'…'` so the
 /// generated line never splits (a value in a comment could otherwise escape it).
 pub fn bash(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(bash_safe) && !s.starts_with('-') {
+    if !s.is_empty() && s.chars().all(bash_safe) {
         return s.to_string();
     }
-    if !s.chars().any(char::is_control) {
+    // Single quotes read best, but shellcheck flags `$`, backticks and `\\` inside them
+    // (SC2016, SC1003); `$'…'` keeps those literal without the noise.
+    if !s
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '$' | '`' | '\\'))
+    {
         return format!("'{}'", s.replace('\'', r"'\''"));
     }
     let mut out = String::from("$'");
@@ -27,10 +32,13 @@ pub fn bash(s: &str) -> String {
             '\n' => out.push_str(r"\n"),
             '\t' => out.push_str(r"\t"),
             '\r' => out.push_str(r"\r"),
-            c if c.is_control() && (c as u32) < 0x80 => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
+            // As UTF-8 bytes: `\\U…` would depend on the locale bash runs in.
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
             }
-            c if c.is_control() => out.push_str(&format!("\\U{:08x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -73,8 +81,9 @@ mod tests {
     #[test]
     fn bash_quotes_everything_else() {
         assert_eq!(bash(""), "''");
-        assert_eq!(bash("-rf"), "'-rf'");
-        assert_eq!(bash("$(id)"), "'$(id)'");
+        assert_eq!(bash("-rf"), "-rf");
+        assert_eq!(bash("$(id)"), "$'$(id)'");
+        assert_eq!(bash("a\u{85}b"), r"$'a\xc2\x85b'");
         assert_eq!(bash("it's"), r"'it'\''s'");
         assert_eq!(bash("a\nb"), r"$'a\nb'");
     }

@@ -1,7 +1,9 @@
 //! The one integration test binary: each module tests one area through the real CLI.
 
 mod catalog;
+mod escaping;
 mod httpd;
+mod install;
 mod render;
 mod support;
 mod tools;

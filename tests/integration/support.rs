@@ -66,6 +66,7 @@ pub struct VariantDoc {
     pub makedepends: PackagesDoc,
     pub capabilities: BTreeMap<String, serde_json::Value>,
     pub source: SourceDoc,
+    pub upstream: UpstreamDoc,
     pub installed: Option<InstalledDoc>,
     /// `info WORKER` only.
     pub recommended: Option<bool>,
@@ -91,6 +92,7 @@ pub const VARIANT_KEYS: &[&str] = &[
     "makedepends",
     "capabilities",
     "source",
+    "upstream",
     "installed",
 ];
 
@@ -104,6 +106,19 @@ pub struct SourceDoc {
     pub location: String,
     pub subdir: String,
     pub verified: bool,
+}
+
+/// Where release and -git builds fetch from (an addition to DESIGN section 7's Variant).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamDoc {
+    pub git: Option<String>,
+    pub branch: String,
+    pub tag: String,
+    pub tarball: Option<String>,
+    pub sha256: Option<String>,
+    pub package: String,
+    pub locked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

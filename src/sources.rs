@@ -1,0 +1,580 @@
+//! Remote sources: `source add/remove/list`, `sync`, and turning the cached copies into
+//! catalog sources. git sources are shallow clones made by the `git` program (never with a
+//! URL or ref that could become an option); index sources are exported `index.json` files,
+//! fetched with ETag revalidation and validated before they replace the cached copy.
+
+use crate::app::Globals;
+use crate::cargo::CrateInfo;
+use crate::catalog::{self, Catalog, Source, SourceKind, Upstream, Variant, Worker};
+use crate::config::{Config, RemoteKind, SourceConfig};
+use crate::dirs::Dirs;
+use crate::error::{Error, Result};
+use crate::exec::{CommandSpec, Runner};
+use crate::problem::Problem;
+use crate::report::{self, VariantDoc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Names the user may not take: `local` is the local root.
+const RESERVED: &[&str] = &["local"];
+
+pub fn config_path(dirs: &Dirs) -> PathBuf {
+    dirs.config.join("config.toml")
+}
+
+pub fn source_dir(dirs: &Dirs, name: &str) -> PathBuf {
+    dirs.cache.join("sources").join(name)
+}
+
+/// Refuses URLs and refs that git could take as options or as the `ext::` transport.
+pub fn check_url(url: &str) -> Result<()> {
+    if url.is_empty() || url.starts_with('-') {
+        return Err(Error::Usage(format!(
+            "refusing source URL `{url}`: it could be taken for an option"
+        )));
+    }
+    if url.to_ascii_lowercase().starts_with("ext::")
+        || url.to_ascii_lowercase().contains("::") && !url.contains("://")
+    {
+        return Err(Error::Usage(format!("refusing source URL `{url}`: git's `ext::` and other remote-helper transports run commands")));
+    }
+    if url.chars().any(char::is_control) {
+        return Err(Error::Usage(
+            "refusing a source URL with control characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_ref(r: &str) -> Result<()> {
+    if r.is_empty() || r.starts_with('-') || r.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::Usage(format!(
+            "refusing ref `{r}`: expected a branch or tag name"
+        )));
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if !crate::manifest::is_valid_id(name) {
+        return Err(Error::Usage(format!(
+            "invalid source name `{name}`: expected lowercase letters, digits and `-`"
+        )));
+    }
+    if RESERVED.contains(&name) {
+        return Err(Error::Usage(format!(
+            "`{name}` names the local catalog; pick another source name"
+        )));
+    }
+    Ok(())
+}
+
+/// `index` when the URL names a `.json` file, else `git`.
+pub fn kind_of(url: &str) -> RemoteKind {
+    if url.trim_end_matches('/').ends_with(".json") {
+        RemoteKind::Index
+    } else {
+        RemoteKind::Git
+    }
+}
+
+pub fn add(
+    dirs: &Dirs,
+    name: &str,
+    url: &str,
+    git_ref: Option<String>,
+    trusted: bool,
+) -> Result<SourceConfig> {
+    check_name(name)?;
+    check_url(url)?;
+    if let Some(r) = &git_ref {
+        check_ref(r)?;
+    }
+    let path = config_path(dirs);
+    let mut config = Config::load(&path)?;
+    if config.sources.iter().any(|s| s.name == name) {
+        return Err(Error::Usage(format!(
+            "a source named `{name}` exists already; `rbee-workers source remove {name}` first"
+        )));
+    }
+    let url = match kind_of(url) {
+        // A local index path is kept absolute, so it works from any directory.
+        RemoteKind::Index if !url.contains("://") => {
+            std::path::absolute(url).map_or_else(|_| url.to_string(), |p| p.display().to_string())
+        }
+        _ => url.to_string(),
+    };
+    let s = SourceConfig {
+        name: name.into(),
+        kind: kind_of(&url),
+        url,
+        git_ref,
+        trusted,
+    };
+    config.sources.push(s.clone());
+    config.save(&path)?;
+    Ok(s)
+}
+
+pub fn remove(dirs: &Dirs, name: &str) -> Result<()> {
+    let path = config_path(dirs);
+    let mut config = Config::load(&path)?;
+    let before = config.sources.len();
+    config.sources.retain(|s| s.name != name);
+    if config.sources.len() == before {
+        return Err(Error::NotFound {
+            id: name.into(),
+            suggestions: config.sources.iter().map(|s| s.name.clone()).collect(),
+        });
+    }
+    config.save(&path)?;
+    let _ = std::fs::remove_dir_all(source_dir(dirs, name));
+    Ok(())
+}
+
+/// What `sync` did for one source.
+#[derive(Debug, Serialize)]
+pub struct SyncResult {
+    pub name: String,
+    pub kind: RemoteKind,
+    /// updated, unchanged, cached (kept after a failure or --offline) or failed
+    pub status: &'static str,
+    pub workers: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+fn git(tools_git: &str) -> CommandSpec {
+    CommandSpec::new(tools_git).args(["-c", "protocol.ext.allow=never"])
+}
+
+fn repo_dir(dirs: &Dirs, name: &str) -> PathBuf {
+    source_dir(dirs, name).join("repo")
+}
+
+/// A clone we can use: a work tree whose HEAD is a commit, cloned from `url`.
+fn clone_ok(runner: &mut dyn Runner, tools_git: &str, repo: &Path, url: &str) -> bool {
+    if !repo.join(".git").exists() {
+        return false;
+    }
+    let head = runner.capture(&git(tools_git).arg("-C").arg(repo.to_string_lossy()).args([
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "HEAD^{commit}",
+    ]));
+    let origin = runner.capture(
+        &git(tools_git)
+            .arg("-C")
+            .arg(repo.to_string_lossy())
+            .args(["remote", "get-url", "origin"]),
+    );
+    matches!((head, origin), (Ok(h), Ok(o)) if !h.trim().is_empty() && o.trim() == url)
+}
+
+/// Clones into a fresh directory beside the target and renames it in, so a clone is never
+/// seen half-written.
+fn fresh_clone(
+    runner: &mut dyn Runner,
+    tools_git: &str,
+    s: &SourceConfig,
+    repo: &Path,
+) -> Result<()> {
+    let parent = repo.parent().expect("repo dirs have a parent");
+    std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".clone-")
+        .tempdir_in(parent)
+        .map_err(|e| Error::io("create a directory in", parent, e))?;
+    let into = tmp.path().join("repo");
+    let mut cmd = git(tools_git).args(["clone", "--depth", "1", "--quiet"]);
+    if let Some(r) = &s.git_ref {
+        cmd = cmd.args(["--branch", r]);
+    }
+    cmd = cmd.arg("--").arg(&s.url).arg(into.to_string_lossy());
+    runner.run(&cmd, &format!("clone {}", s.name))?;
+    let _ = std::fs::remove_dir_all(repo);
+    std::fs::rename(&into, repo).map_err(|e| Error::io("move into place", repo, e))
+}
+
+fn sync_git(
+    runner: &mut dyn Runner,
+    config: &Config,
+    dirs: &Dirs,
+    s: &SourceConfig,
+    offline: bool,
+) -> Result<&'static str> {
+    let tools_git = config.tools.git.as_str();
+    let repo = repo_dir(dirs, &s.name);
+    let usable = clone_ok(runner, tools_git, &repo, &s.url);
+    if offline {
+        return if usable {
+            Ok("cached")
+        } else {
+            Err(Error::failed(format!(
+                "{} has no cached copy and --offline forbids cloning it",
+                s.name
+            )))
+        };
+    }
+    if !usable {
+        fresh_clone(runner, tools_git, s, &repo)?;
+        return Ok("updated");
+    }
+    let before = runner.capture(
+        &git(tools_git)
+            .arg("-C")
+            .arg(repo.to_string_lossy())
+            .args(["rev-parse", "HEAD"]),
+    )?;
+    let fetch = git(tools_git)
+        .arg("-C")
+        .arg(repo.to_string_lossy())
+        .args(["fetch", "--depth", "1", "--quiet", "--", "origin"])
+        .arg(s.git_ref.clone().unwrap_or_else(|| "HEAD".into()));
+    runner.run(&fetch, &format!("fetch {}", s.name))?;
+    runner.capture(&git(tools_git).arg("-C").arg(repo.to_string_lossy()).args([
+        "reset",
+        "--hard",
+        "--quiet",
+        "FETCH_HEAD",
+    ]))?;
+    let after = runner.capture(
+        &git(tools_git)
+            .arg("-C")
+            .arg(repo.to_string_lossy())
+            .args(["rev-parse", "HEAD"]),
+    )?;
+    Ok(if before == after {
+        "unchanged"
+    } else {
+        "updated"
+    })
+}
+
+/// An exported catalog: the `list --json` document.
+#[derive(Debug, Deserialize)]
+pub struct IndexDoc {
+    pub schema: u32,
+    pub workers: Vec<VariantDoc>,
+}
+
+/// Parses and checks an index before anything trusts it.
+pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
+    let bad = |why: String| Error::Failed {
+        message: format!("{origin} is not a valid rbee-workers catalog: {why}"),
+        help: Some("it must be the index.json written by `rbee-workers export` (schema 1)".into()),
+    };
+    let doc: IndexDoc = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+    if doc.schema != 1 {
+        return Err(bad(format!(
+            "schema {} (this rbee-workers reads schema 1)",
+            doc.schema
+        )));
+    }
+    for v in &doc.workers {
+        if !crate::manifest::is_valid_id(&v.worker)
+            || v.id != format!("{}-{}", v.worker, v.feature)
+            || !crate::manifest::is_valid_feature(&v.feature)
+        {
+            return Err(bad(format!(
+                "variant `{}` of worker `{}` has an invalid id",
+                v.id, v.worker
+            )));
+        }
+        semver::Version::parse(&v.version).map_err(|e| {
+            bad(format!(
+                "variant `{}` has version `{}`: {e}",
+                v.id, v.version
+            ))
+        })?;
+        if !crate::manifest::is_valid_binary(&v.binary)
+            || !crate::manifest::is_valid_binary(&v.installed_name)
+        {
+            return Err(bad(format!(
+                "variant `{}` has an invalid binary name",
+                v.id
+            )));
+        }
+        if let Some(sha) = &v.upstream.sha256 {
+            if !crate::manifest::is_sha256_hex(sha) {
+                return Err(bad(format!("variant `{}` has a malformed sha256", v.id)));
+            }
+        }
+    }
+    Ok(doc)
+}
+
+fn index_path(dirs: &Dirs, name: &str) -> PathBuf {
+    source_dir(dirs, name).join("index.json")
+}
+
+fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Result<&'static str> {
+    let cached = index_path(dirs, &s.name);
+    if offline {
+        return if cached.is_file() {
+            Ok("cached")
+        } else {
+            Err(Error::failed(format!(
+                "{} has no cached copy and --offline forbids downloading it",
+                s.name
+            )))
+        };
+    }
+    let etag_path = source_dir(dirs, &s.name).join("etag");
+    let (bytes, etag) = if s.url.starts_with("http://") || s.url.starts_with("https://") {
+        let etag = std::fs::read_to_string(&etag_path)
+            .ok()
+            .filter(|_| cached.is_file());
+        match crate::fetch::get_revalidated(&s.url, etag.as_deref(), quiet)? {
+            None => return Ok("unchanged"),
+            Some(got) => got,
+        }
+    } else {
+        let path = s.url.strip_prefix("file://").unwrap_or(&s.url);
+        (
+            std::fs::read(path).map_err(|e| Error::io("read", path, e))?,
+            None,
+        )
+    };
+    validate_index(&bytes, &s.url)?;
+    let unchanged = std::fs::read(&cached).is_ok_and(|old| old == bytes);
+    crate::atomic::write(&cached, &bytes)?;
+    match etag {
+        Some(e) => crate::atomic::write(&etag_path, e.as_bytes())?,
+        None => {
+            let _ = std::fs::remove_file(&etag_path);
+        }
+    }
+    Ok(if unchanged { "unchanged" } else { "updated" })
+}
+
+/// `sync`: refresh every source; a source that fails keeps its cached copy.
+pub fn sync(g: &Globals, dirs: &Dirs, config: &Config, runner: &mut dyn Runner) -> Vec<SyncResult> {
+    let mut out = Vec::new();
+    for s in &config.sources {
+        let result = match s.kind {
+            RemoteKind::Git => sync_git(runner, config, dirs, s, g.offline),
+            RemoteKind::Index => sync_index(dirs, s, g.offline, g.verbosity < 0),
+        };
+        let mut probe = Catalog::default();
+        let have_copy = add_source(dirs, s, &mut probe);
+        let workers = probe.workers.len();
+        out.push(match result {
+            Ok(status) => SyncResult {
+                name: s.name.clone(),
+                kind: s.kind,
+                status,
+                workers,
+                message: None,
+            },
+            Err(e) => {
+                let message = e.to_string();
+                let status = if have_copy { "cached" } else { "failed" };
+                SyncResult {
+                    name: s.name.clone(),
+                    kind: s.kind,
+                    status,
+                    workers,
+                    message: Some(message),
+                }
+            }
+        });
+        if g.verbosity >= 0 && !g.json {
+            let r = out.last().expect("just pushed");
+            let note = match (&r.message, r.status) {
+                (Some(m), "cached") => format!(" — unreachable, using the cached copy ({m})"),
+                (Some(m), _) => format!(" — {m}"),
+                _ => String::new(),
+            };
+            eprintln!(
+                ":: {} ({:?}) {}: {} workers{note}",
+                r.name, r.kind, r.status, r.workers
+            );
+        }
+    }
+    out
+}
+
+/// Adds the cached copy of source `s` to the catalog; false when there is none.
+pub fn add_source(dirs: &Dirs, s: &SourceConfig, catalog: &mut Catalog) -> bool {
+    match s.kind {
+        RemoteKind::Git => {
+            let repo = repo_dir(dirs, &s.name);
+            if !repo.is_dir() {
+                return false;
+            }
+            let source = Source {
+                name: s.name.clone(),
+                kind: SourceKind::Git,
+                location: s.url.clone(),
+                root: repo,
+                trusted: s.trusted,
+            };
+            catalog::discover(Arc::new(source), catalog);
+            true
+        }
+        RemoteKind::Index => {
+            let path = index_path(dirs, &s.name);
+            let Ok(bytes) = std::fs::read(&path) else {
+                return false;
+            };
+            match validate_index(&bytes, &path.display().to_string()) {
+                Ok(doc) => {
+                    let source = Arc::new(Source {
+                        name: s.name.clone(),
+                        kind: SourceKind::Index,
+                        location: s.url.clone(),
+                        root: source_dir(dirs, &s.name),
+                        trusted: s.trusted,
+                    });
+                    catalog
+                        .workers
+                        .extend(workers_from_index(&doc, &source, &path));
+                }
+                Err(e) => catalog.problems.push(Problem::error(&path, e.to_string())),
+            }
+            true
+        }
+    }
+}
+
+/// Rebuilds workers from an exported catalog: the variants as published, with what a
+/// release build needs (tarball, checksum, package) from `upstream`.
+pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> Vec<Worker> {
+    let mut by_worker: BTreeMap<&str, Vec<&VariantDoc>> = BTreeMap::new();
+    for v in &doc.workers {
+        by_worker.entry(&v.worker).or_default().push(v);
+    }
+    by_worker
+        .into_iter()
+        .map(|(id, docs)| {
+            let first = docs[0];
+            let version = semver::Version::parse(&first.version).expect("validated");
+            let mut platforms = crate::manifest::Platforms::new();
+            for d in &docs {
+                for (os, arches) in &d.platforms {
+                    let e = platforms.entry(*os).or_default();
+                    for a in arches {
+                        if !e.contains(a) {
+                            e.push(*a);
+                        }
+                    }
+                }
+            }
+            let krate = CrateInfo {
+                manifest_path: path.to_path_buf(),
+                package: first.upstream.package.clone(),
+                version: version.clone(),
+                license: first.license.clone(),
+                repository: first.upstream.git.clone(),
+                homepage: first.homepage.clone(),
+                description: Some(first.description.clone()),
+                features: docs.iter().map(|d| d.feature.clone()).collect(),
+                bins: Vec::new(),
+                workspace_root: None,
+                lockfile: first.upstream.locked.then(|| PathBuf::from("Cargo.lock")),
+            };
+            Worker {
+                id: id.to_string(),
+                name: first.name.clone(),
+                description: first.description.clone(),
+                license: first.license.clone(),
+                homepage: first.homepage.clone(),
+                tags: first.tags.clone(),
+                version,
+                default_feature: docs
+                    .iter()
+                    .find(|d| d.default)
+                    .map_or_else(|| first.feature.clone(), |d| d.feature.clone()),
+                capabilities: first.capabilities.clone(),
+                platforms,
+                dir: PathBuf::new(),
+                manifest_path: path.to_path_buf(),
+                krate,
+                source: source.clone(),
+                community: !first.source.verified,
+                upstream: Upstream {
+                    git: first.upstream.git.clone(),
+                    branch: first.upstream.branch.clone(),
+                    tag: first.upstream.tag.clone(),
+                    tarball: first.upstream.tarball.clone(),
+                    sha256: first.upstream.sha256.clone(),
+                    subdir: first.source.subdir.clone(),
+                },
+                variants: docs
+                    .iter()
+                    .map(|d| Variant {
+                        id: d.id.clone(),
+                        feature: d.feature.clone(),
+                        platforms: d.platforms.clone(),
+                        depends: d.depends.clone(),
+                        makedepends: d.makedepends.clone(),
+                        binary: d.binary.clone(),
+                        installed_name: d.installed_name.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct SourceListDoc<'a> {
+    schema: u32,
+    sources: Vec<SourceEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct SourceEntry<'a> {
+    #[serde(flatten)]
+    config: &'a SourceConfig,
+    cached: bool,
+}
+
+pub fn list(g: &Globals, dirs: &Dirs, config: &Config) -> Result<()> {
+    let entries: Vec<SourceEntry> = config
+        .sources
+        .iter()
+        .map(|s| SourceEntry {
+            config: s,
+            cached: match s.kind {
+                RemoteKind::Git => repo_dir(dirs, &s.name).is_dir(),
+                RemoteKind::Index => index_path(dirs, &s.name).is_file(),
+            },
+        })
+        .collect();
+    if g.json {
+        return report::print_json(&SourceListDoc {
+            schema: report::SCHEMA,
+            sources: entries,
+        })
+        .map_err(|e| Error::io("write", "stdout", e));
+    }
+    let mut text = String::new();
+    for e in &entries {
+        let s = e.config;
+        text.push_str(&format!(
+            "{:<16} {:<6} {}{}{}{}\n",
+            s.name,
+            format!("{:?}", s.kind).to_lowercase(),
+            s.url,
+            s.git_ref
+                .as_ref()
+                .map(|r| format!(" @{r}"))
+                .unwrap_or_default(),
+            if s.trusted {
+                " [trusted]"
+            } else {
+                " [unverified]"
+            },
+            if e.cached { "" } else { " (not synced)" }
+        ));
+    }
+    if text.is_empty() {
+        text.push_str("no sources; add one with `rbee-workers source add NAME URL`\n");
+    }
+    report::print(&text).map_err(|e| Error::io("write", "stdout", e))
+}

@@ -1,0 +1,1556 @@
+//! build, install, upgrade, remove and verify through the real CLI, with real `cargo` builds
+//! of the bundled `hello-worker` (cpu and cuda variants) into temp prefixes, the real
+//! `makepkg` as an unprivileged user, and a fake `brew` on the child's PATH.
+//!
+//! Every command runs with the sandbox's XDG dirs and HOME; because HOME moves, the children
+//! get this process's `RUSTUP_HOME`/`CARGO_HOME` so the rustup proxies still find the
+//! toolchain.
+
+use crate::support::{assert_success, parse_catalog, stderr, stdout, write_file, Sandbox};
+use crate::tools::{self, have};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------------
+// The test bed
+// ---------------------------------------------------------------------------------------------
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// `RUSTUP_HOME` and `CARGO_HOME` as this process sees them (the defaults under the real
+/// HOME otherwise), for children whose HOME is the sandbox.
+fn toolchain_vars() -> [(&'static str, PathBuf); 2] {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .expect("HOME is set");
+    let var = |name: &str, default: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(default))
+    };
+    [
+        ("RUSTUP_HOME", var("RUSTUP_HOME", ".rustup")),
+        ("CARGO_HOME", var("CARGO_HOME", ".cargo")),
+    ]
+}
+
+/// A sandbox whose catalog is either the bundled examples (read-only use) or copies of
+/// `hello-worker` inside the sandbox (tests that change the source).
+struct Bed {
+    s: Sandbox,
+    root: PathBuf,
+}
+
+impl Bed {
+    /// The bundled examples as the catalog; nothing under them is written.
+    fn examples() -> Self {
+        Bed {
+            s: Sandbox::new(),
+            root: examples(),
+        }
+    }
+
+    /// A sandbox catalog holding a copy of hello-worker at `bin/hello-worker`.
+    fn copy() -> Self {
+        let s = Sandbox::new();
+        let root = s.root().to_path_buf();
+        let bed = Bed { s, root };
+        bed.hello("bin/hello-worker", "hello-worker");
+        bed
+    }
+
+    /// Copies examples/bin/hello-worker to `rel`, renamed to `name` (worker id, package name
+    /// and Cargo.lock entry), so its variants are `{name}-cpu` and `{name}-cuda`.
+    fn hello(&self, rel: &str, name: &str) -> PathBuf {
+        let dest = self.s.path(rel);
+        fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(examples().join("bin/hello-worker"))
+            .arg(&dest)
+            .status()
+            .unwrap();
+        assert!(status.success(), "cp -a hello-worker");
+        let _ = fs::remove_dir_all(dest.join("target"));
+        if name != "hello-worker" {
+            for file in ["worker.toml", "Cargo.toml", "Cargo.lock"] {
+                let p = dest.join(file);
+                let text = fs::read_to_string(&p).unwrap();
+                assert!(
+                    text.contains("\"hello-worker\""),
+                    "{file} names hello-worker"
+                );
+                fs::write(&p, text.replace("\"hello-worker\"", &format!("\"{name}\""))).unwrap();
+            }
+        }
+        dest
+    }
+
+    /// `rbee-workers --root ROOT` with the sandbox environment and the real toolchain.
+    fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = self.s.cmd();
+        for (k, v) in toolchain_vars() {
+            cmd.env(k, v);
+        }
+        cmd.arg("--root").arg(&self.root);
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run rbee-workers")
+    }
+
+    fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
+        let mut cmd = self.cmd();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args(args).output().expect("run rbee-workers")
+    }
+
+    /// The same command as `cmd()`, as a std Command (to spawn and signal it).
+    fn std_cmd(&self) -> Command {
+        let c = self.cmd();
+        let mut std = Command::new(c.get_program());
+        std.args(c.get_args());
+        for (k, v) in c.get_envs() {
+            match v {
+                Some(v) => std.env(k, v),
+                None => std.env_remove(k),
+            };
+        }
+        if let Some(d) = c.get_current_dir() {
+            std.current_dir(d);
+        }
+        std
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.s.path(rel)
+    }
+
+    fn home(&self) -> PathBuf {
+        self.s.path(".xdg/home")
+    }
+
+    fn data(&self) -> PathBuf {
+        self.s.path(".xdg/data/rbee-workers")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.s.path(".xdg/cache/rbee-workers")
+    }
+
+    fn config_file(&self) -> PathBuf {
+        self.s.path(".xdg/config/rbee-workers/config.toml")
+    }
+
+    fn db_path(&self) -> PathBuf {
+        self.data().join("installed.json")
+    }
+
+    fn db_bytes(&self) -> Vec<u8> {
+        fs::read(self.db_path()).unwrap_or_default()
+    }
+
+    fn db(&self) -> Db {
+        parse_db(&self.db_bytes())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The installed database, read independently of the crate's own types
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct Db {
+    schema: u32,
+    installed: BTreeMap<String, Rec>,
+    #[serde(default)]
+    journal: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct Rec {
+    id: String,
+    worker: String,
+    feature: String,
+    version: String,
+    backend: String,
+    flavor: String,
+    source: String,
+    files: Vec<FileRec>,
+    #[serde(default)]
+    git_commit: Option<String>,
+    installed_at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct FileRec {
+    path: PathBuf,
+    sha256: String,
+}
+
+fn parse_db(bytes: &[u8]) -> Db {
+    let db: Db = serde_json::from_slice(bytes).unwrap_or_else(|e| {
+        panic!(
+            "installed.json does not parse ({e}):\n{}",
+            String::from_utf8_lossy(bytes)
+        )
+    });
+    assert_eq!(db.schema, 1, "installed.json schema");
+    db
+}
+
+impl Db {
+    fn rec(&self, id: &str) -> &Rec {
+        self.installed
+            .get(id)
+            .unwrap_or_else(|| panic!("no `{id}` in the database: {self:#?}"))
+    }
+
+    fn ids(&self) -> Vec<&str> {
+        self.installed.keys().map(String::as_str).collect()
+    }
+}
+
+fn sha256_hex(path: &Path) -> Option<String> {
+    let bytes = fs::read(path).ok()?;
+    Some(
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// Every record's files exist and hash to what was recorded; no journal is pending.
+fn assert_db_matches_disk(db: &Db) {
+    assert!(db.journal.is_empty(), "a journal is left: {db:#?}");
+    for r in db.installed.values() {
+        assert_eq!(r.id, format!("{}-{}", r.worker, r.feature), "{r:?}");
+        assert!(!r.files.is_empty(), "{} records no files", r.id);
+        for f in &r.files {
+            match sha256_hex(&f.path) {
+                Some(sha) => assert_eq!(
+                    sha,
+                    f.sha256,
+                    "{} of {} does not match its record",
+                    f.path.display(),
+                    r.id
+                ),
+                None => panic!("{} of {} is missing", f.path.display(), r.id),
+            }
+        }
+    }
+}
+
+/// `BIN --version`, trimmed.
+fn version_of(bin: &Path) -> String {
+    let out = Command::new(bin)
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+    assert!(
+        out.status.success(),
+        "{} --version failed: {}",
+        bin.display(),
+        stderr(&out)
+    );
+    stdout(&out).trim().to_string()
+}
+
+/// Sets the crate version in `dir`'s Cargo.toml and Cargo.lock (builds use `--locked`).
+fn set_version(dir: &Path, from: &str, to: &str) {
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        let p = dir.join(file);
+        let text = fs::read_to_string(&p).unwrap();
+        let old = format!("version = \"{from}\"");
+        assert!(text.contains(&old), "{} has no `{old}`", p.display());
+        fs::write(&p, text.replacen(&old, &format!("version = \"{to}\""), 1)).unwrap();
+    }
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert_success(out);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+            stdout(out),
+            stderr(out)
+        )
+    })
+}
+
+fn assert_fails(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// File names in `dir`, sorted (empty when it doesn't exist).
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The `CARGO_TARGET_DIR=…` of the command a build log starts with (`$ cd … && VAR=… cargo …`).
+fn target_dir_in_log(log: &Path) -> PathBuf {
+    let text = fs::read_to_string(log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+    let first = text.lines().next().unwrap_or_default();
+    let value = first
+        .split_whitespace()
+        .find_map(|t| t.strip_prefix("CARGO_TARGET_DIR="))
+        .unwrap_or_else(|| panic!("no CARGO_TARGET_DIR in the log's command: {first}"));
+    PathBuf::from(value.trim_matches('\''))
+}
+
+/// Sends `signal` to the process (or with `group`, its whole process group) `pid`.
+fn signal(pid: u32, sig: &str, group: bool) {
+    let target = if group {
+        format!("-{pid}")
+    } else {
+        pid.to_string()
+    };
+    let _ = Command::new("kill")
+        .args([&format!("-{sig}"), "--", &target])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Arguments as `CommandSpec::display` shows them: plain words stay bare.
+fn shown(args: &[&str]) -> String {
+    args.join(" ")
+}
+
+/// splitmix64: a tiny deterministic PRNG.
+fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+// ---------------------------------------------------------------------------------------------
+// cargo backend: install, variants, target dir
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cpu_and_cuda_install_into_a_prefix_run_and_share_the_worker_target_dir() {
+    let bed = Bed::examples();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "hello-worker-cuda",
+        "--prefix",
+        p,
+        "--json",
+    ]);
+    let doc = json(&out);
+    assert_eq!(doc["schema"], 1);
+    let results = doc["results"].as_array().expect("results");
+    let ids: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["hello-worker-cpu", "hello-worker-cuda"]);
+    for (r, feature) in results.iter().zip(["cpu", "cuda"]) {
+        let bin = prefix.join("bin").join(format!("hello-worker-{feature}"));
+        assert_eq!(r["version"], "0.1.0");
+        assert_eq!(r["backend"], "cargo");
+        assert_eq!(r["files"], serde_json::json!([bin]));
+        assert!(
+            r.get("reason").is_none(),
+            "a variant id needs no reason: {r}"
+        );
+        assert_eq!(version_of(&bin), format!("hello-worker 0.1.0 ({feature})"));
+    }
+    assert_eq!(
+        names_in(&prefix.join("bin")),
+        ["hello-worker-cpu", "hello-worker-cuda"],
+        "exactly the two binaries, no temp files"
+    );
+
+    // list --installed: both, with `installed` filled in.
+    let mut cmd = bed.cmd();
+    cmd.args(["list", "--installed", "--json"]);
+    let out = cmd.output().unwrap();
+    assert_success(&out);
+    let list = parse_catalog(&out.stdout);
+    assert_eq!(list.ids(), ["hello-worker-cpu", "hello-worker-cuda"]);
+    for feature in ["cpu", "cuda"] {
+        let id = format!("hello-worker-{feature}");
+        let inst = list
+            .variant(&id)
+            .installed
+            .as_ref()
+            .unwrap_or_else(|| panic!("{id} has no `installed`"));
+        assert_eq!(inst.version, "0.1.0");
+        assert_eq!(inst.backend, "cargo");
+        assert_eq!(inst.flavor, "local");
+        assert_eq!(
+            PathBuf::from(&inst.path),
+            prefix.join("bin").join(&id),
+            "installed.path"
+        );
+    }
+
+    // The database agrees with the disk and records everything DESIGN lists.
+    let db = bed.db();
+    assert_eq!(db.ids(), ["hello-worker-cpu", "hello-worker-cuda"]);
+    assert_db_matches_disk(&db);
+    let cpu = db.rec("hello-worker-cpu");
+    assert_eq!(
+        (
+            cpu.worker.as_str(),
+            cpu.feature.as_str(),
+            cpu.version.as_str()
+        ),
+        ("hello-worker", "cpu", "0.1.0")
+    );
+    assert_eq!(cpu.source, "local");
+    assert!(cpu.git_commit.is_none());
+    assert!(
+        cpu.installed_at > 1_600_000_000,
+        "installed_at is epoch seconds"
+    );
+
+    // Both variants built in the one target dir of the worker.
+    let logs = bed.cache().join("logs");
+    let cpu_dir = target_dir_in_log(&logs.join("hello-worker-cpu.log"));
+    let cuda_dir = target_dir_in_log(&logs.join("hello-worker-cuda.log"));
+    assert_eq!(cpu_dir, cuda_dir, "the variants share CARGO_TARGET_DIR");
+    assert_eq!(cpu_dir, bed.cache().join("target/hello-worker"));
+    assert_eq!(names_in(&bed.cache().join("target")), ["hello-worker"]);
+    let binaries = names_in(&cpu_dir.join("release/deps"))
+        .into_iter()
+        .filter(|n| n.starts_with("hello_worker-") && !n.ends_with(".d"))
+        .count();
+    assert_eq!(
+        binaries, 2,
+        "one compiled binary per variant in the shared dir"
+    );
+}
+
+#[test]
+fn a_bare_worker_id_installs_the_variant_rbee_workers_gpu_picks() {
+    let bed = Bed::examples();
+    let local_bin = bed.home().join(".local/bin");
+    for (gpu, want, why) in [
+        ("cuda", "hello-worker-cuda", "RBEE_WORKERS_GPU=cuda"),
+        ("none", "hello-worker-cpu", "no GPU detected"),
+        ("rocm", "hello-worker-cpu", "cpu"),
+    ] {
+        let out = bed.run_env(
+            &[("RBEE_WORKERS_GPU", gpu)],
+            &["install", "hello-worker", "--json"],
+        );
+        let doc = json(&out);
+        let results = doc["results"].as_array().unwrap();
+        assert_eq!(results.len(), 1, "{doc}");
+        assert_eq!(results[0]["id"], want, "RBEE_WORKERS_GPU={gpu}: {doc}");
+        let reason = results[0]["reason"]
+            .as_str()
+            .unwrap_or_else(|| panic!("--json carries no reason under {gpu}: {doc}"));
+        assert!(reason.contains(why), "reason under {gpu}: {reason}");
+        // The text on stderr says which and why.
+        assert!(
+            stderr(&out).contains(&format!("installing {want} (")),
+            "{}",
+            stderr(&out)
+        );
+        // Default prefix: ~/.local.
+        let bin = local_bin.join(want);
+        assert_eq!(results[0]["files"], serde_json::json!([bin]));
+        let feature = want.rsplit('-').next().unwrap();
+        assert_eq!(version_of(&bin), format!("hello-worker 0.1.0 ({feature})"));
+    }
+    assert_db_matches_disk(&bed.db());
+    assert_eq!(bed.db().ids(), ["hello-worker-cpu", "hello-worker-cuda"]);
+}
+
+#[test]
+fn dry_run_prints_the_exact_plan_and_creates_nothing() {
+    let bed = Bed::examples();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    let dir = examples().join("bin/hello-worker");
+    let target = bed.cache().join("target/hello-worker");
+    let args = |feature: &str| -> Vec<String> {
+        [
+            "build",
+            "--locked",
+            "--release",
+            "--no-default-features",
+            "--features",
+            feature,
+            "-p",
+            "hello-worker",
+            "--manifest-path",
+            dir.join("Cargo.toml").to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+
+    // Text.
+    let out = bed.run_env(
+        &[("RBEE_WORKERS_GPU", "cuda")],
+        &["install", "hello-worker", "--prefix", p, "--dry-run"],
+    );
+    assert_success(&out);
+    let text = stdout(&out);
+    let cuda_args = args("cuda");
+    let command = format!(
+        "cd {} && CARGO_TARGET_DIR={} cargo {}",
+        dir.display(),
+        target.display(),
+        shown(&cuda_args.iter().map(String::as_str).collect::<Vec<_>>())
+    );
+    assert!(
+        text.contains(&format!("1. build hello-worker-cuda: {command}\n")),
+        "the exact cargo command:\n{text}\nwanted: {command}"
+    );
+    assert!(
+        text.contains("==> hello-worker-cuda 0.1.0 (cargo backend"),
+        "{text}"
+    );
+    assert!(
+        text.contains("picked because: RBEE_WORKERS_GPU=cuda"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "2. install {} as {}",
+            target.join("release/hello-worker").display(),
+            prefix.join("bin/hello-worker-cuda").display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("dry run"), "{text}");
+
+    // JSON.
+    let out = bed.run(&[
+        "install",
+        "hello-worker",
+        "--prefix",
+        p,
+        "--dry-run",
+        "--json",
+    ]);
+    let doc = json(&out);
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["dry_run"], true);
+    let plans = doc["plans"].as_array().unwrap();
+    assert_eq!(plans.len(), 1);
+    let plan = &plans[0];
+    assert_eq!(plan["id"], "hello-worker-cpu");
+    assert_eq!(plan["backend"], "cargo");
+    assert_eq!(plan["version"], "0.1.0");
+    assert!(
+        plan["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("no GPU")),
+        "{plan}"
+    );
+    let steps = plan["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{plan}");
+    assert_eq!(steps[0]["kind"], "run");
+    let cmd = &steps[0]["command"];
+    assert_eq!(cmd["program"], "cargo");
+    assert_eq!(cmd["args"], serde_json::json!(args("cpu")));
+    assert_eq!(cmd["cwd"], serde_json::json!(dir));
+    assert_eq!(
+        cmd["env"],
+        serde_json::json!({ "CARGO_TARGET_DIR": target })
+    );
+    assert_eq!(steps[1]["kind"], "install");
+    assert_eq!(
+        steps[1]["from"],
+        serde_json::json!(target.join("release/hello-worker"))
+    );
+    assert_eq!(
+        steps[1]["to"],
+        serde_json::json!(prefix.join("bin/hello-worker-cpu"))
+    );
+
+    // build --dry-run: the build step only.
+    let out = bed.run(&["build", "hello-worker-cuda", "--dry-run", "--json"]);
+    let doc = json(&out);
+    let steps = doc["plans"][0]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{doc}");
+    assert_eq!(steps[0]["command"]["args"], serde_json::json!(args("cuda")));
+
+    // Nothing ran: no prefix, no database, no target dir, no logs.
+    assert!(!prefix.exists(), "the prefix was created");
+    assert!(!bed.home().join(".local").exists());
+    assert!(!bed.db_path().exists(), "a database was written");
+    assert!(!bed.data().join("installed.lock").exists());
+    assert!(!bed.cache().join("target").exists(), "something was built");
+    assert!(!bed.cache().join("logs").exists(), "something was run");
+    assert!(!dir.join("target").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// upgrade
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn upgrade_rebuilds_only_the_bumped_worker_then_has_nothing_to_do() {
+    let bed = Bed::copy();
+    bed.hello("bin/hello-b", "hello-b");
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "hello-b-cpu", "--prefix", p]));
+    let before = bed.db();
+    let b_bin = prefix.join("bin/hello-b-cpu");
+    let b_meta = fs::metadata(&b_bin).unwrap();
+    let b_log = bed.cache().join("logs/hello-b-cpu.log");
+    let b_log_mtime = fs::metadata(&b_log).unwrap().modified().unwrap();
+    // installed_at has one-second resolution.
+    std::thread::sleep(Duration::from_millis(1100));
+
+    set_version(&bed.path("bin/hello-worker"), "0.1.0", "0.1.1");
+
+    // --dry-run: shows the change and the plan, changes nothing.
+    let db_bytes = bed.db_bytes();
+    let out = bed.run(&["upgrade", "--dry-run"]);
+    assert_success(&out);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("hello-worker-cpu 0.1.0 -> 0.1.1"), "{all}");
+    assert!(
+        stdout(&out).contains(&shown(&[
+            "--features",
+            "cpu",
+            "-p",
+            "hello-worker",
+            "--manifest-path"
+        ])),
+        "{all}"
+    );
+    assert!(!all.contains("hello-b-cpu 0.1.0 ->"), "{all}");
+    assert_eq!(bed.db_bytes(), db_bytes, "--dry-run changed the database");
+    assert_eq!(
+        version_of(&prefix.join("bin/hello-worker-cpu")),
+        "hello-worker 0.1.0 (cpu)"
+    );
+
+    let out = bed.run(&["upgrade"]);
+    assert_success(&out);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("hello-worker-cpu 0.1.0 -> 0.1.1"), "{all}");
+    assert!(
+        !stderr(&out).contains("-p hello-b"),
+        "hello-b was rebuilt:\n{all}"
+    );
+    assert_eq!(
+        version_of(&prefix.join("bin/hello-worker-cpu")),
+        "hello-worker 0.1.1 (cpu)"
+    );
+    let after = bed.db();
+    assert_db_matches_disk(&after);
+    let new = after.rec("hello-worker-cpu");
+    let old = before.rec("hello-worker-cpu");
+    assert_eq!(new.version, "0.1.1");
+    assert!(new.installed_at > old.installed_at, "{old:?} -> {new:?}");
+    assert_ne!(new.files[0].sha256, old.files[0].sha256);
+    // hello-b: untouched — same record, same file, no new build log.
+    assert_eq!(after.rec("hello-b-cpu"), before.rec("hello-b-cpu"));
+    let b_meta2 = fs::metadata(&b_bin).unwrap();
+    assert_eq!(
+        (b_meta2.ino(), b_meta2.mtime(), b_meta2.mtime_nsec()),
+        (b_meta.ino(), b_meta.mtime(), b_meta.mtime_nsec()),
+        "hello-b-cpu's binary was replaced"
+    );
+    assert_eq!(
+        fs::metadata(&b_log).unwrap().modified().unwrap(),
+        b_log_mtime,
+        "hello-b-cpu was built again"
+    );
+
+    // Again: nothing to do, nothing changes.
+    let db_bytes = bed.db_bytes();
+    let out = bed.run(&["upgrade"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("nothing to upgrade"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("cargo build"), "{}", stderr(&out));
+    let out = bed.run(&["upgrade", "--json"]);
+    let doc = json(&out);
+    assert_eq!(doc["results"], serde_json::json!([]));
+    assert_eq!(bed.db_bytes(), db_bytes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify, remove
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn verify_names_modified_and_missing_files() {
+    let bed = Bed::examples();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p]));
+    let bin = prefix.join("bin/hello-worker-cpu");
+
+    let out = bed.run(&["verify"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains(&bin.display().to_string()),
+        "{}",
+        stdout(&out)
+    );
+
+    // One byte appended.
+    let mut bytes = fs::read(&bin).unwrap();
+    bytes.push(0);
+    fs::write(&bin, &bytes).unwrap();
+    let out = bed.run(&["verify"]);
+    assert_fails(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains(&bin.display().to_string()), "{err}");
+    assert!(err.contains("modified"), "{err}");
+
+    // Gone.
+    fs::remove_file(&bin).unwrap();
+    let out = bed.run(&["verify"]);
+    assert_fails(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains(&bin.display().to_string()), "{err}");
+    assert!(err.contains("missing"), "{err}");
+}
+
+/// `--json` prints one document on stdout, also when verify finds a changed file.
+#[test]
+fn verify_json_is_one_document_when_a_file_changed() {
+    let bed = Bed::examples();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p]));
+    let bin = prefix.join("bin/hello-worker-cpu");
+    let mut bytes = fs::read(&bin).unwrap();
+    bytes.push(0);
+    fs::write(&bin, &bytes).unwrap();
+    let out = bed.run(&["verify", "--json"]);
+    assert_fails(&out, 1);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", stdout(&out)));
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["files"][0]["status"], "modified");
+    assert_eq!(doc["files"][0]["path"], serde_json::json!(bin));
+}
+
+#[test]
+fn remove_asks_first_then_deletes_exactly_the_recorded_files() {
+    let bed = Bed::examples();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "hello-worker-cuda",
+        "--prefix",
+        p,
+    ]));
+    let bin = prefix.join("bin");
+    write_file(&bin.join("other-tool"), "#!/bin/sh\n");
+    write_file(&bin.join(".hello-worker-cpu.keep"), "mine\n");
+    write_file(&prefix.join("share/hello-worker-cpu"), "not recorded\n");
+    let cpu = bin.join("hello-worker-cpu");
+    let cuda = bin.join("hello-worker-cuda");
+    let db_before = bed.db_bytes();
+
+    // No terminal, no --noconfirm: refuses, removes nothing.
+    let out = bed.run(&["remove", "hello-worker-cpu"]);
+    assert_fails(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("--noconfirm"), "{err}");
+    assert!(err.contains("terminal"), "{err}");
+    assert!(cpu.exists() && cuda.exists());
+    assert_eq!(bed.db_bytes(), db_before);
+
+    // --dry-run: says what it would delete, deletes nothing.
+    let out = bed.run(&["remove", "hello-worker-cpu", "--dry-run"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains(&format!("delete {}", cpu.display())),
+        "{}",
+        stdout(&out)
+    );
+    assert!(cpu.exists());
+    assert_eq!(bed.db_bytes(), db_before);
+
+    // --noconfirm: exactly the recorded file goes.
+    let out = bed.run(&["remove", "hello-worker-cpu", "--noconfirm"]);
+    assert_success(&out);
+    assert!(!cpu.exists());
+    assert_eq!(
+        names_in(&bin),
+        [".hello-worker-cpu.keep", "hello-worker-cuda", "other-tool"]
+    );
+    assert!(prefix.join("share/hello-worker-cpu").exists());
+    let db = bed.db();
+    assert_eq!(db.ids(), ["hello-worker-cuda"]);
+    assert_db_matches_disk(&db);
+
+    // The worker id removes its remaining variant.
+    let out = bed.run(&["remove", "hello-worker", "--noconfirm"]);
+    assert_success(&out);
+    assert_eq!(names_in(&bin), [".hello-worker-cpu.keep", "other-tool"]);
+    assert!(bed.db().installed.is_empty());
+    assert_success(&bed.run(&["verify"]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults: a failing build, concurrency, SIGKILL, SIGINT
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_build_that_fails_to_compile_keeps_the_previous_install_and_shows_the_error() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p]));
+    let bin = prefix.join("bin/hello-worker-cpu");
+    let bin_before = fs::read(&bin).unwrap();
+    let db_before = bed.db_bytes();
+    let names_before = names_in(&prefix.join("bin"));
+
+    let src = bed.path("bin/hello-worker");
+    fs::write(
+        src.join("src/main.rs"),
+        "fn main() {\n    let rbee_broken: u32 = \"rbee-broken-build\";\n}\n",
+    )
+    .unwrap();
+    set_version(&src, "0.1.0", "0.1.1");
+
+    for args in [
+        vec!["upgrade"],
+        vec!["install", "hello-worker-cpu", "--prefix", p],
+    ] {
+        let out = bed.run(&args);
+        assert_fails(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("error[E0308]"),
+            "{args:?}: no compiler error in:\n{err}"
+        );
+        assert!(err.contains("rbee-broken-build"), "{args:?}:\n{err}");
+        assert!(err.contains("could not compile"), "{args:?}:\n{err}");
+        assert_eq!(
+            fs::read(&bin).unwrap(),
+            bin_before,
+            "{args:?} touched the binary"
+        );
+        assert_eq!(bed.db_bytes(), db_before, "{args:?} touched the database");
+        assert_eq!(names_in(&prefix.join("bin")), names_before, "{args:?}");
+    }
+    assert_eq!(version_of(&bin), "hello-worker 0.1.0 (cpu)");
+    assert_success(&bed.run(&["verify"]));
+}
+
+/// Eight installs at once (four workers × cpu/cuda, two prefixes, one database and cache):
+/// all succeed, and the database holds all eight, matching the disk. Then the same eight
+/// again with the prefixes swapped, with warm builds so the commits pile up: each install
+/// moves its record and deletes its old file, and no update is lost.
+#[test]
+fn eight_concurrent_installs_leave_a_consistent_database() {
+    let s = Sandbox::new();
+    let bed = Bed {
+        root: s.root().to_path_buf(),
+        s,
+    };
+    let workers = ["hello-a", "hello-b", "hello-c", "hello-d"];
+    for w in workers {
+        bed.hello(&format!("bin/{w}"), w);
+    }
+    let prefixes = [bed.path("p1"), bed.path("p2")];
+    for round in 0..2 {
+        let mut jobs = Vec::new();
+        for i in 0..8 {
+            let worker = workers[i / 2];
+            let feature = ["cpu", "cuda"][i % 2];
+            let prefix = &prefixes[(i / 2 + round) % 2];
+            let id = format!("{worker}-{feature}");
+            let child = bed
+                .std_cmd()
+                .args(["install", &id, "--prefix"])
+                .arg(prefix)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            jobs.push((id, prefix.clone(), child));
+        }
+        let mut installed = Vec::new();
+        for (id, prefix, child) in jobs {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: install {id} failed:\n{}",
+                stderr(&out)
+            );
+            installed.push((id, prefix));
+        }
+        let db = bed.db();
+        let mut want: Vec<&str> = installed.iter().map(|(id, _)| id.as_str()).collect();
+        want.sort();
+        assert_eq!(db.ids(), want, "round {round}");
+        assert_db_matches_disk(&db);
+        for (id, prefix) in &installed {
+            let bin = prefix.join("bin").join(id);
+            assert_eq!(db.rec(id).files[0].path, bin, "round {round}");
+        }
+        // Each prefix holds exactly what the database says it holds: no temp files, and
+        // after the swap no file of the previous round.
+        for prefix in &prefixes {
+            let mut want: Vec<String> = installed
+                .iter()
+                .filter(|(_, p)| p == prefix)
+                .map(|(id, _)| id.clone())
+                .collect();
+            want.sort();
+            assert_eq!(names_in(&prefix.join("bin")), want, "round {round}");
+        }
+    }
+}
+
+/// Concurrent installs of the cpu and cuda variants of one worker share its target dir; each
+/// must still install the binary of its own feature. Repeated a few rounds, since the window
+/// (between one process's build finishing and its copy of `target/release/<bin>`) is short.
+#[test]
+fn concurrent_variant_installs_each_get_their_own_feature() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    for round in 0..6 {
+        let children: Vec<_> = ["cpu", "cuda", "cpu", "cuda"]
+            .iter()
+            .map(|feature| {
+                let child = bed
+                    .std_cmd()
+                    .args(["install", &format!("hello-worker-{feature}"), "--prefix"])
+                    .arg(&prefix)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                (feature, child)
+            })
+            .collect();
+        for (feature, child) in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{feature}: {}", stderr(&out));
+        }
+        let db = bed.db();
+        assert_db_matches_disk(&db);
+        for feature in ["cpu", "cuda"] {
+            let id = format!("hello-worker-{feature}");
+            let bin = &db.rec(&id).files[0].path;
+            assert_eq!(
+                version_of(bin),
+                format!("hello-worker 0.1.0 ({feature})"),
+                "round {round}: {} holds the wrong variant",
+                bin.display()
+            );
+        }
+    }
+}
+
+/// An install or upgrade killed with SIGKILL (with its builds) at random moments: after each
+/// kill, `verify` (which settles an interrupted change under the lock) passes, and the
+/// database parses and matches the disk, binaries included. Half the kills land 0–1500 ms
+/// after the start; the other half 0–60 ms after a staged binary appears in the prefix, so
+/// the smoke test and the commit (database, rename, journal) get hit too.
+#[test]
+fn sigkill_at_random_moments_leaves_a_database_that_matches_the_disk() {
+    const ROUNDS: u64 = 16;
+    let start = Instant::now();
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let bin_dir = prefix.join("bin");
+    let p = prefix.to_str().unwrap().to_string();
+    let src = bed.path("bin/hello-worker");
+    assert_success(&bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "hello-worker-cuda",
+        "--prefix",
+        &p,
+    ]));
+    let temp_files = |dir: &Path| -> Vec<String> {
+        names_in(dir)
+            .into_iter()
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    };
+    let (mut journals, mut finished) = (0, 0);
+    let mut version = "0.1.0".to_string();
+    for i in 0..ROUNDS {
+        let next = format!("0.1.{}", i + 1);
+        set_version(&src, &version, &next);
+        version = next;
+        let args: Vec<&str> = if i % 4 < 2 {
+            vec!["upgrade"]
+        } else {
+            vec![
+                "install",
+                "hello-worker-cpu",
+                "hello-worker-cuda",
+                "--prefix",
+                &p,
+            ]
+        };
+        let random = splitmix64(0x5eed_0000 + i);
+        // What the kill waits for, then how long after it.
+        let (moment, delay) = match i % 4 {
+            1 => ("a staged binary appeared", random % 60),
+            3 => ("the database showed a journal", 0),
+            _ => ("the start", random % 1500),
+        };
+        let delay = Duration::from_millis(delay);
+        let stale = temp_files(&bin_dir);
+        let mut child = bed
+            .std_cmd()
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let waiting = |child: &mut std::process::Child| {
+            Instant::now() < deadline && child.try_wait().unwrap().is_none()
+        };
+        match i % 4 {
+            1 => {
+                while temp_files(&bin_dir) == stale && waiting(&mut child) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            3 => {
+                while waiting(&mut child)
+                    && !fs::read(bed.db_path())
+                        .is_ok_and(|b| String::from_utf8_lossy(&b).contains("\"journal\""))
+                {
+                }
+            }
+            _ => {}
+        }
+        std::thread::sleep(delay);
+        let done = child.try_wait().unwrap().is_some();
+        let _ = child.kill();
+        // And the rest of its group: cargo and rustc die with it.
+        signal(child.id(), "KILL", true);
+        let _ = child.wait();
+        if done {
+            finished += 1;
+        }
+        if let Ok(bytes) = fs::read(bed.db_path()) {
+            if !parse_db(&bytes).journal.is_empty() {
+                journals += 1;
+            }
+        }
+        let out = bed.run(&["verify"]);
+        let how = format!("{delay:?} after {moment}");
+        assert!(
+            out.status.success(),
+            "round {i} ({args:?} killed {how}): verify failed\nstdout:\n{}\nstderr:\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let db = bed.db();
+        assert_eq!(db.ids(), ["hello-worker-cpu", "hello-worker-cuda"]);
+        assert_db_matches_disk(&db);
+        for r in db.installed.values() {
+            assert_eq!(
+                version_of(&r.files[0].path),
+                format!("hello-worker {} ({})", r.version, r.feature),
+                "round {i} ({args:?} killed {how}): the binary is not what {} records",
+                r.id
+            );
+        }
+    }
+    let leftovers = temp_files(&bin_dir);
+    eprintln!(
+        "sigkill loop: {finished} of {ROUNDS} runs had finished before the kill, {journals} left a \
+         journal to replay, {} staged temp files left in the prefix, {:?}",
+        leftovers.len(),
+        start.elapsed()
+    );
+    // Still usable afterwards.
+    assert_success(&bed.run(&["upgrade"]));
+    let db = bed.db();
+    assert_db_matches_disk(&db);
+    assert!(
+        db.installed.values().all(|r| r.version == version),
+        "{db:#?}"
+    );
+}
+
+/// Ctrl-C during a build: the build stops, exit 130, nothing installed, no temp files.
+#[test]
+fn sigint_during_a_build_exits_130_and_installs_nothing() {
+    let bed = Bed::copy();
+    // A build script that takes long enough to be interrupted.
+    write_file(
+        &bed.path("bin/hello-worker/build.rs"),
+        "fn main() { std::thread::sleep(std::time::Duration::from_secs(30)); }\n",
+    );
+    let prefix = bed.path("prefix");
+    let mut child = bed
+        .std_cmd()
+        .args(["install", "hello-worker-cpu", "--prefix"])
+        .arg(&prefix)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let log = bed.cache().join("logs/hello-worker-cpu.log");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !log.exists() {
+        assert!(Instant::now() < deadline, "the build never started");
+        assert!(child.try_wait().unwrap().is_none(), "install ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Instant::now();
+    signal(child.id(), "INT", false);
+    let mut code = None;
+    while sent.elapsed() < Duration::from_secs(10) {
+        if let Some(status) = child.try_wait().unwrap() {
+            code = Some(status.code());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let waited = sent.elapsed();
+    // Clean up the group (the build script's sleep) whatever happened.
+    signal(child.id(), "KILL", true);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        code,
+        Some(Some(130)),
+        "after {waited:?}\nstderr:\n{}",
+        stderr(&out)
+    );
+    assert!(
+        waited < Duration::from_secs(5),
+        "took {waited:?} to stop the build"
+    );
+    assert!(!prefix.join("bin/hello-worker-cpu").exists());
+    assert!(
+        names_in(&prefix.join("bin")).is_empty(),
+        "{:?}",
+        names_in(&prefix.join("bin"))
+    );
+    assert!(!bed.db_path().exists() || bed.db().installed.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review of unverified workers
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_unverified_worker_is_reviewed_and_needs_noconfirm_without_a_terminal() {
+    let s = Sandbox::new();
+    let bed = Bed {
+        root: s.root().to_path_buf(),
+        s,
+    };
+    bed.hello("bin/community/x", "x");
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+
+    let out = bed.run(&["install", "x-cpu", "--prefix", p]);
+    assert_fails(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("unverified"), "{err}");
+    assert!(err.contains("terminal"), "{err}");
+    assert!(err.contains("--noconfirm"), "{err}");
+    let build = format!(
+        "cargo {}",
+        shown(&[
+            "build",
+            "--locked",
+            "--release",
+            "--no-default-features",
+            "--features",
+            "cpu",
+            "-p",
+            "x"
+        ])
+    );
+    assert!(
+        err.contains(&build),
+        "the steps are shown before asking:\n{err}"
+    );
+    assert!(!prefix.exists(), "something was installed");
+    assert!(!bed.cache().join("target").exists(), "something was built");
+    assert!(!bed.cache().join("logs").exists(), "something was run");
+    assert!(!bed.db_path().exists());
+
+    let out = bed.run(&["install", "x-cpu", "--prefix", p, "--noconfirm"]);
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("unverified"), "{err}");
+    assert!(
+        err.contains("1. build x-cpu: ") && err.contains(&build),
+        "the steps are printed:\n{err}"
+    );
+    assert!(err.contains("2. install "), "{err}");
+    assert_eq!(version_of(&prefix.join("bin/x-cpu")), "x 0.1.0 (cpu)");
+    assert_db_matches_disk(&bed.db());
+}
+
+// ---------------------------------------------------------------------------------------------
+// makepkg backend
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn makepkg_backend_refuses_to_run_as_root() {
+    if !tools::is_root() {
+        eprintln!("not root: nothing to refuse");
+        return;
+    }
+    let bed = Bed::examples();
+    for cmd in ["build", "install"] {
+        let out = bed.run(&[cmd, "--backend", "makepkg", "hello-worker-cpu"]);
+        assert_fails(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains("root"), "{cmd}: {err}");
+        assert!(err.contains("makepkg"), "{cmd}: {err}");
+    }
+    assert!(!bed.cache().join("build").exists(), "something was written");
+    assert!(!bed.db_path().exists());
+}
+
+/// A path every user can read and execute: the test binary itself when all its ancestors
+/// are traversable, else a copy in `dir`.
+fn reachable_binary(dir: &Path) -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rbee-workers"));
+    let traversable = bin
+        .ancestors()
+        .skip(1)
+        .all(|d| fs::metadata(d).is_ok_and(|m| m.mode() & 0o001 != 0));
+    let runnable = fs::metadata(&bin).is_ok_and(|m| m.mode() & 0o005 == 0o005);
+    if traversable && runnable {
+        return bin;
+    }
+    let copy = dir.join("rbee-workers");
+    fs::copy(&bin, &copy).unwrap();
+    copy
+}
+
+#[test]
+fn makepkg_backend_builds_a_package_as_an_unprivileged_user() {
+    assert!(
+        have("makepkg") && have("bsdtar") && have("fakeroot"),
+        "makepkg, bsdtar and fakeroot are needed"
+    );
+    let work = tools::shared_tempdir();
+    let w = work.path();
+    let root = w.join("root");
+    fs::create_dir_all(root.join("bin")).unwrap();
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(examples().join("bin/hello-worker"))
+        .arg(root.join("bin/hello-worker"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = fs::remove_dir_all(root.join("bin/hello-worker/target"));
+    // makepkg checks dependencies with $PACMAN; `true` says they are all there.
+    write_file(
+        &w.join("config/rbee-workers/config.toml"),
+        "[tools]\npacman = \"true\"\n",
+    );
+    fs::create_dir_all(w.join("home")).unwrap();
+    let bin = reachable_binary(w);
+    tools::chmod_all(w);
+    let script = format!(
+        "{toolchain}; export HOME={w}/home XDG_CONFIG_HOME={w}/config XDG_CACHE_HOME={w}/cache \
+         XDG_DATA_HOME={w}/data CARGO_HOME={w}/cargo-home PACMAN=true RBEE_WORKERS_GPU=none \
+         NO_COLOR=1; cd {w} && {bin} --root {root} build --backend makepkg hello-worker-cpu",
+        toolchain = tools::toolchain_env(),
+        w = tools::sh(w),
+        bin = tools::sh(&bin),
+        root = tools::sh(&root),
+    );
+    let out = tools::unprivileged(&script);
+    let (o, e) = (stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "build --backend makepkg failed\nstdout:\n{o}\nstderr:\n{e}"
+    );
+    let pkg = o
+        .split_whitespace()
+        .find(|t| t.contains(".pkg.tar"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("the output names no package:\n{o}\nstderr:\n{e}"));
+    assert!(pkg.is_absolute() && pkg.is_file(), "{}", pkg.display());
+    assert_eq!(
+        pkg.parent().unwrap(),
+        w.join("cache/rbee-workers/build/hello-worker-cpu")
+    );
+    assert!(
+        pkg.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("hello-worker-cpu-0.1.0-1-"),
+        "{}",
+        pkg.display()
+    );
+    assert!(o.contains("built hello-worker-cpu 0.1.0 (makepkg)"), "{o}");
+    let list = Command::new("bsdtar")
+        .arg("-tf")
+        .arg(&pkg)
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+    let list = stdout(&list);
+    assert!(
+        list.lines().any(|l| l == "usr/bin/hello-worker-cpu"),
+        "{list}"
+    );
+    // A build installs nothing.
+    assert!(!w.join("data/rbee-workers/installed.json").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// brew backend, with a fake brew
+// ---------------------------------------------------------------------------------------------
+
+/// A fake `brew` in `dir/fakebin`: logs each call's arguments to `dir/brew.log`, answers
+/// `--repository`/`--prefix` with `dir/repo`/`dir/cellar`, creates the tap for `tap-new`,
+/// installs `cellar/bin/NAME` (a script running `body`) for `install`, deletes it for
+/// `uninstall`. Returns the PATH for the child.
+struct FakeBrew {
+    log: PathBuf,
+    repo: PathBuf,
+    prefix: PathBuf,
+    path: String,
+}
+
+fn fake_brew(dir: &Path, body: &str) -> FakeBrew {
+    let fb = FakeBrew {
+        log: dir.join("brew.log"),
+        repo: dir.join("repo"),
+        prefix: dir.join("cellar"),
+        path: format!(
+            "{}:{}",
+            dir.join("fakebin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    };
+    fs::create_dir_all(&fb.repo).unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+printf '%s\n' "$*" >> {log}
+for a in "$@"; do last=$a; done
+case "$1" in
+  --repository) echo {repo} ;;
+  --prefix) echo {prefix} ;;
+  tap-new) mkdir -p {repo}/Library/Taps/rbee/homebrew-local ;;
+  install)
+    name=${{last##*/}}
+    mkdir -p {prefix}/bin
+    cat > {prefix}/bin/"$name" <<'EOF'
+#!/bin/sh
+{body}
+EOF
+    chmod 755 {prefix}/bin/"$name" ;;
+  uninstall) rm -f {prefix}/bin/"${{last##*/}}" ;;
+esac
+"#,
+        log = tools::sh(&fb.log),
+        repo = tools::sh(&fb.repo),
+        prefix = tools::sh(&fb.prefix),
+    );
+    let brew = write_file(&dir.join("fakebin/brew"), &script);
+    let status = Command::new("chmod")
+        .arg("755")
+        .arg(&brew)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    fb
+}
+
+impl FakeBrew {
+    fn calls(&self) -> Vec<String> {
+        fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+}
+
+#[test]
+fn brew_backend_writes_the_formula_into_a_local_tap_and_runs_brew() {
+    let bed = Bed::examples();
+    let fb = fake_brew(&bed.path("brew"), "echo 'hello-worker 0.1.0 (cpu)'");
+    let out = bed.run_env(
+        &[("PATH", &fb.path)],
+        &[
+            "install",
+            "--backend",
+            "brew",
+            "--flavor",
+            "head",
+            "hello-worker-cpu",
+        ],
+    );
+    assert_success(&out);
+
+    let formula = fb
+        .repo
+        .join("Library/Taps/rbee/homebrew-local/Formula/hello-worker-cpu.rb");
+    let text = fs::read_to_string(&formula)
+        .unwrap_or_else(|e| panic!("no formula at {}: {e}", formula.display()));
+    let rendered = bed.run(&["formula", "hello-worker-cpu", "--flavor", "head"]);
+    assert_success(&rendered);
+    assert_eq!(text, stdout(&rendered), "the tap holds the head formula");
+
+    let calls = fb.calls();
+    let pos = |c: &str| calls.iter().position(|l| l == c);
+    let tap =
+        pos("tap-new --no-git rbee/local").unwrap_or_else(|| panic!("no tap-new in {calls:#?}"));
+    let install = pos("install --build-from-source --HEAD rbee/local/hello-worker-cpu")
+        .unwrap_or_else(|| panic!("no install in {calls:#?}"));
+    assert!(tap < install, "{calls:#?}");
+    assert!(
+        pos("--repository").is_some() && pos("--prefix").is_some(),
+        "{calls:#?}"
+    );
+
+    let bin = fb.prefix.join("bin/hello-worker-cpu");
+    let db = bed.db();
+    assert_db_matches_disk(&db);
+    let rec = db.rec("hello-worker-cpu");
+    assert_eq!(rec.backend, "brew");
+    assert_eq!(rec.flavor, "head");
+    assert_eq!(rec.files.len(), 1);
+    assert_eq!(rec.files[0].path, bin);
+
+    // Installing again: the tap exists, so no second tap-new.
+    assert_success(&bed.run_env(
+        &[("PATH", &fb.path)],
+        &[
+            "install",
+            "--backend",
+            "brew",
+            "--flavor",
+            "head",
+            "hello-worker-cpu",
+        ],
+    ));
+    assert_eq!(
+        fb.calls()
+            .iter()
+            .filter(|l| l.starts_with("tap-new"))
+            .count(),
+        1,
+        "{:#?}",
+        fb.calls()
+    );
+
+    // remove asks brew to uninstall, and forgets the record.
+    let out = bed.run_env(
+        &[("PATH", &fb.path)],
+        &["remove", "hello-worker-cpu", "--noconfirm"],
+    );
+    assert_success(&out);
+    assert!(
+        fb.calls()
+            .iter()
+            .any(|l| l == "uninstall rbee/local/hello-worker-cpu"),
+        "{:#?}",
+        fb.calls()
+    );
+    assert!(!bin.exists());
+    assert!(bed.db().installed.is_empty());
+}
+
+/// DESIGN 4: "After installing, a smoke test runs the installed binary (--version, else
+/// --help) and reports failure" — for every backend, not only cargo.
+#[test]
+fn brew_install_smoke_tests_the_installed_binary() {
+    let bed = Bed::examples();
+    let fb = fake_brew(&bed.path("brew"), "exit 1");
+    let out = bed.run_env(
+        &[("PATH", &fb.path)],
+        &[
+            "install",
+            "--backend",
+            "brew",
+            "--flavor",
+            "head",
+            "hello-worker-cpu",
+        ],
+    );
+    assert_fails(&out, 1);
+    assert!(stderr(&out).contains("smoke test"), "{}", stderr(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Missing tools
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_missing_tool_is_named_with_how_to_get_it() {
+    let bed = Bed::examples();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    write_file(
+        &bed.config_file(),
+        "[tools]\ncargo = \"/nonexistent/cargo\"\nbrew = \"/nonexistent/brew\"\n",
+    );
+
+    let out = bed.run(&["install", "hello-worker-cpu", "--prefix", p]);
+    assert_fails(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("/nonexistent/cargo"), "{err}");
+    assert!(err.contains("not found"), "{err}");
+    assert!(err.contains("rustup"), "how to get cargo: {err}");
+    assert!(!prefix.exists());
+    assert!(!bed.db_path().exists());
+
+    let out = bed.run(&[
+        "install",
+        "--backend",
+        "brew",
+        "--flavor",
+        "head",
+        "hello-worker-cpu",
+    ]);
+    assert_fails(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("/nonexistent/brew"), "{err}");
+    assert!(err.contains("brew.sh"), "how to get brew: {err}");
+    assert!(!bed.db_path().exists());
+}
