@@ -62,6 +62,9 @@ pub enum Request {
     },
     SourceList,
     Sync,
+    Export {
+        dir: PathBuf,
+    },
     Search {
         terms: Vec<String>,
     },
@@ -131,6 +134,21 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
             sources::list(g, &dirs, &config)
         }
         Request::Sync => sync(g),
+        Request::Export { dir } => {
+            let catalog = load(g)?;
+            let dirs = crate::dirs::Dirs::from_env()?;
+            let summary = crate::export::export(g, &dirs, &catalog, &dir)?;
+            if g.verbosity >= 0 {
+                report::print_problems(&summary.skipped);
+                eprintln!(
+                    "exported {} variants ({} files) to {}",
+                    summary.variants,
+                    summary.files,
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
         Request::Search { terms } => search(g, &terms),
         Request::Info { id } => info(g, &id),
         Request::Pkgbuild {

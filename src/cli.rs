@@ -116,6 +116,11 @@ pub enum Command {
     Source(SourceCommand),
     /// Refresh every remote source (clone/fetch git sources, revalidate index sources)
     Sync,
+    /// Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR
+    Export {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Render a variant's PKGBUILD (or .SRCINFO) for Arch Linux
     Pkgbuild {
         /// A variant id, e.g. llm-worker-cuda
@@ -302,6 +307,7 @@ impl Cli {
             Command::Source(SourceCommand::Remove { name }) => Request::SourceRemove { name },
             Command::Source(SourceCommand::List) => Request::SourceList,
             Command::Sync => Request::Sync,
+            Command::Export { dir } => Request::Export { dir },
             Command::List {
                 platform,
                 backend,

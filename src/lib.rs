@@ -14,6 +14,7 @@ pub mod detect;
 pub mod dirs;
 pub mod error;
 pub mod exec;
+pub mod export;
 pub mod fetch;
 pub mod install;
 pub mod manifest;

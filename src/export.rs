@@ -1,0 +1,139 @@
+//! `export DIR`: the catalog as static files any web host can serve, and an `index` source
+//! can read back. Written into a fresh sibling directory and swapped in, so a host never
+//! serves a half-written export.
+//!
+//! Layout (documented in the README):
+//! - `index.json`: the `list --json` document (`GET /workers`)
+//! - `workers/{id}.json`: one variant (`GET /workers/{id}`)
+//! - `workers/{id}/{release,git}/PKGBUILD` and `.SRCINFO`, for variants that run on Linux
+//! - `workers/{id}/{release,head}/{id}.rb`, for variants that run on macOS
+
+use crate::app::Globals;
+use crate::catalog::Catalog;
+use crate::dirs::Dirs;
+use crate::error::{Error, Result};
+use crate::problem::Problem;
+use crate::render::{arch, brew};
+use crate::report::{self, CatalogDoc, SCHEMA};
+use crate::{atomic, package};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub variants: usize,
+    pub files: usize,
+    pub skipped: Vec<Problem>,
+}
+
+fn json_bytes<T: serde::Serialize>(doc: &T) -> Vec<u8> {
+    let mut b = serde_json::to_vec_pretty(doc).expect("report types serialize");
+    b.push(b'\n');
+    b
+}
+
+/// Writes every file of the export into `out` (an empty directory).
+pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Result<Summary> {
+    let engine = package::engine(None, dirs);
+    let mut summary = Summary::default();
+    let variants = catalog.variants();
+    let scratch = tempfile::tempdir().map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
+    for (w, v) in &variants {
+        summary.variants += 1;
+        let base = out.join("workers").join(&v.id);
+        let one = CatalogDoc {
+            schema: SCHEMA,
+            workers: vec![report::variant_doc(w, v)],
+            problems: Vec::new(),
+            ranking: None,
+            recommendation: None,
+        };
+        atomic::write(
+            &out.join("workers").join(format!("{}.json", v.id)),
+            &json_bytes(&one),
+        )?;
+        summary.files += 1;
+        if arch::require_linux(v).is_ok() {
+            for flavor in [arch::Flavor::Release, arch::Flavor::Git] {
+                match package::render_pkgbuild(g, dirs, &engine, w, v, flavor, scratch.path()) {
+                    Ok((_, pkgbuild, srcinfo, _)) => {
+                        let d = base.join(flavor.name());
+                        atomic::write(&d.join("PKGBUILD"), pkgbuild.as_bytes())?;
+                        atomic::write(&d.join(".SRCINFO"), srcinfo.as_bytes())?;
+                        summary.files += 2;
+                    }
+                    Err(e) => summary.skipped.push(Problem::warning(
+                        &w.manifest_path,
+                        format!("{} {} PKGBUILD not exported: {e}", v.id, flavor.name()),
+                    )),
+                }
+            }
+        }
+        if brew::require_macos(v).is_ok() {
+            for flavor in [brew::Flavor::Release, brew::Flavor::Head] {
+                let name = match flavor {
+                    brew::Flavor::Release => "release",
+                    brew::Flavor::Head => "head",
+                };
+                match package::render_formula(g, dirs, &engine, w, v, flavor) {
+                    Ok((model, text)) => {
+                        atomic::write(&base.join(name).join(&model.file_name), text.as_bytes())?;
+                        summary.files += 1;
+                    }
+                    Err(e) => summary.skipped.push(Problem::warning(
+                        &w.manifest_path,
+                        format!("{} {name} formula not exported: {e}", v.id),
+                    )),
+                }
+            }
+        }
+    }
+    let mut problems = catalog.problems.clone();
+    problems.extend(summary.skipped.iter().cloned());
+    let index = CatalogDoc {
+        schema: SCHEMA,
+        workers: variants
+            .iter()
+            .map(|(w, v)| report::variant_doc(w, v))
+            .collect(),
+        problems,
+        ranking: None,
+        recommendation: None,
+    };
+    atomic::write(&out.join("index.json"), &json_bytes(&index))?;
+    summary.files += 1;
+    Ok(summary)
+}
+
+/// `export DIR`: build the tree beside DIR, then swap it in.
+pub fn export(g: &Globals, dirs: &Dirs, catalog: &Catalog, dest: &Path) -> Result<Summary> {
+    let dest = std::path::absolute(dest).map_err(|e| Error::io("resolve", dest, e))?;
+    let parent = dest.parent().unwrap_or(Path::new("/")).to_path_buf();
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io("create", &parent, e))?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let fresh = tempfile::Builder::new()
+        .prefix(&format!(".{name}.new-"))
+        .tempdir_in(&parent)
+        .map_err(|e| Error::io("create a directory in", &parent, e))?;
+    let summary = write_tree(g, dirs, catalog, fresh.path())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(fresh.path(), std::fs::Permissions::from_mode(0o755));
+    }
+    let fresh = fresh.keep();
+    let old: Option<PathBuf> = if dest.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(&dest, &old).map_err(|e| Error::io("move aside", &dest, e))?;
+        Some(old)
+    } else {
+        None
+    };
+    std::fs::rename(&fresh, &dest).map_err(|e| Error::io("move into place", &dest, e))?;
+    if let Some(old) = old {
+        let _ = std::fs::remove_dir_all(old);
+    }
+    Ok(summary)
+}
