@@ -65,6 +65,13 @@ pub enum Request {
     Export {
         dir: PathBuf,
     },
+    Check,
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    GenerateAssets {
+        dir: PathBuf,
+    },
     Search {
         terms: Vec<String>,
     },
@@ -134,6 +141,31 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
             sources::list(g, &dirs, &config)
         }
         Request::Sync => sync(g),
+        Request::Check => {
+            let catalog = load_quiet(g)?;
+            let mut s = session(g)?;
+            let tools = s.config.tools.clone();
+            let report = crate::check::check(&s.dirs, &catalog, s.runner.as_mut(), &tools)?;
+            if g.json {
+                write(report::print_json(&report))?;
+            } else {
+                report::print_check(&report);
+            }
+            if report.ok {
+                Ok(())
+            } else {
+                Err(Error::GateFailed)
+            }
+        }
+        Request::Completions { shell } => write(std::io::Write::write_all(
+            &mut std::io::stdout(),
+            &crate::assets::completion(shell),
+        )),
+        Request::GenerateAssets { dir } => {
+            let n = crate::assets::generate(&dir)?;
+            eprintln!("wrote {n} files under {}", dir.display());
+            Ok(())
+        }
         Request::Export { dir } => {
             let catalog = load(g)?;
             let dirs = crate::dirs::Dirs::from_env()?;
@@ -253,6 +285,13 @@ fn detection() -> Result<Detection> {
 }
 
 /// Loads every source; problems are reported on stderr (text mode) and kept for JSON.
+/// Loads the catalog without printing its problems (the caller reports them).
+fn load_quiet(g: &Globals) -> Result<Catalog> {
+    let mut quiet = g.clone();
+    quiet.verbosity = -1;
+    load(&quiet)
+}
+
 pub fn load(g: &Globals) -> Result<Catalog> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", "the working directory", e))?;
     let mut catalog = Catalog::default();

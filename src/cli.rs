@@ -116,6 +116,19 @@ pub enum Command {
     Source(SourceCommand),
     /// Refresh every remote source (clone/fetch git sources, revalidate index sources)
     Sync,
+    /// The deployment gate: validate and render every worker × variant × flavour
+    Check,
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Regenerate completions/ and man/ under DIR (for maintainers)
+    #[command(hide = true)]
+    GenerateAssets {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR
     Export {
         #[arg(value_name = "DIR")]
@@ -308,6 +321,9 @@ impl Cli {
             Command::Source(SourceCommand::List) => Request::SourceList,
             Command::Sync => Request::Sync,
             Command::Export { dir } => Request::Export { dir },
+            Command::Check => Request::Check,
+            Command::Completions { shell } => Request::Completions { shell },
+            Command::GenerateAssets { dir } => Request::GenerateAssets { dir },
             Command::List {
                 platform,
                 backend,

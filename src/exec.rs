@@ -78,11 +78,22 @@ impl CommandSpec {
     }
 }
 
+/// What a checker printed.
+#[derive(Debug, Clone, Default)]
+pub struct Captured {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
 pub trait Runner {
     /// Runs a long step (a build), showing `label` as progress. Fails with the log's tail.
     fn run(&mut self, spec: &CommandSpec, label: &str) -> Result<()>;
     /// Runs a short query and returns its stdout; fails when the command does.
     fn capture(&mut self, spec: &CommandSpec) -> Result<String>;
+    /// Runs a checker and returns whether it succeeded and what it printed; failing is an
+    /// answer here, not an error.
+    fn output(&mut self, spec: &CommandSpec) -> Result<Captured>;
     /// Whether `spec` exits 0 within `timeout` (killed otherwise); output discarded.
     fn succeeds(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<bool>;
 }
@@ -278,6 +289,16 @@ impl Runner for SystemRunner {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    fn output(&mut self, spec: &CommandSpec) -> Result<Captured> {
+        check_interrupted()?;
+        let out = command(spec).output().map_err(|e| spawn_error(spec, e))?;
+        Ok(Captured {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
     fn succeeds(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<bool> {
         check_interrupted()?;
         let mut child = command(spec)
@@ -325,6 +346,15 @@ impl Runner for RecordingRunner {
             .find(|(k, _)| line.contains(k.as_str()))
             .map(|(_, v)| v.clone())
             .unwrap_or_default())
+    }
+
+    fn output(&mut self, spec: &CommandSpec) -> Result<Captured> {
+        let stdout = self.capture(spec)?;
+        Ok(Captured {
+            success: true,
+            stdout,
+            stderr: String::new(),
+        })
     }
 
     fn succeeds(&mut self, spec: &CommandSpec, _timeout: Duration) -> Result<bool> {

@@ -2,10 +2,12 @@
 //! everything else — variants, versions, packages, builds. See DESIGN.md for the contract.
 
 pub mod app;
+pub mod assets;
 pub mod atomic;
 pub mod build;
 pub mod cargo;
 pub mod catalog;
+pub mod check;
 pub mod checksum;
 pub mod cli;
 pub mod config;

@@ -448,3 +448,33 @@ pub fn detect_text(d: &Detection) -> String {
     field(&mut out, "Backends", &d.backends.join(" > "));
     out
 }
+
+/// `check`'s report for people: every problem, then what was checked.
+pub fn print_check(r: &crate::check::Report) {
+    let mut err = anstream::stderr().lock();
+    for p in &r.problems {
+        let (style, label) = match p.severity {
+            Severity::Error => (RED, "error"),
+            Severity::Warning => (YELLOW, "warning"),
+        };
+        let _ = writeln!(err, "{}: {}", paint(style, label), p.message);
+        let _ = writeln!(err, "  {} {}", paint(BLUE, "-->"), p.location());
+        if let Some(h) = &p.help {
+            let _ = writeln!(err, "   {} help: {h}", paint(BLUE, "="));
+        }
+    }
+    let errors = r.problems.iter().filter(|p| p.is_error()).count();
+    let warnings = r.problems.len() - errors;
+    let mut line = format!(
+        "checked {} workers, {} variants, {} renders: {errors} errors, {warnings} warnings",
+        r.checked.workers, r.checked.variants, r.checked.renders
+    );
+    if !r.skipped.is_empty() {
+        line.push_str(&format!("; skipped: {}", r.skipped.join(", ")));
+    }
+    let _ = writeln!(
+        err,
+        "{}",
+        paint(if errors == 0 { GREEN } else { RED }, &line)
+    );
+}

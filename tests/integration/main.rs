@@ -1,5 +1,6 @@
 //! The one integration test binary: each module tests one area through the real CLI.
 
+mod assets;
 mod catalog;
 mod escaping;
 mod httpd;

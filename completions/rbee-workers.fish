@@ -1,0 +1,339 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rbee_workers_global_optspecs
+    string join \n root= json offline noconfirm q/quiet v/verbose color= h/help V/version
+end
+
+function __fish_rbee_workers_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rbee_workers_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rbee_workers_using_subcommand
+    set -l cmd (__fish_rbee_workers_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "list" -d 'List every variant in the catalog'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "search" -d 'Find variants whose id, name, tags, description or capabilities match every term'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "info" -d 'Show a variant, or a worker with all its variants and the one `install` would pick'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "detect" -d 'Show the GPUs found here and the backends this machine can run, best first'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "build" -d 'Build a variant without installing it'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "install" -d 'Build and install variants; a worker id picks the best variant for this machine'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "upgrade" -d 'Rebuild installed variants whose catalog version is newer'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "remove" -d 'Remove installed variants (exactly the files that were recorded)'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "verify" -d 'Re-hash every installed file and report any that changed or vanished'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "source" -d 'Manage remote sources of workers (git repositories, exported catalogs)'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "sync" -d 'Refresh every remote source (clone/fetch git sources, revalidate index sources)'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "check" -d 'The deployment gate: validate and render every worker × variant × flavour'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "generate-assets" -d 'Regenerate completions/ and man/ under DIR (for maintainers)'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "export" -d 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "pkgbuild" -d 'Render a variant\'s PKGBUILD (or .SRCINFO) for Arch Linux'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "formula" -d 'Render a variant\'s Homebrew formula'
+complete -c rbee-workers -n "__fish_rbee_workers_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l platform -d 'Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)' -r
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l backend -d 'Only variants of one feature (cpu, cuda, metal, rocm, …)' -r
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l installed -d 'Only installed variants'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l backend -d 'auto: makepkg on Arch, brew on macOS, else cargo' -r -f -a "auto\t''
+cargo\t''
+makepkg\t''
+brew\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l flavor -d 'What to build: local (the source tree; cargo, makepkg), release (the tagged tarball; cargo, brew) or head (brew)' -r -f -a "local\t''
+release\t''
+head\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l out -d 'Copy the built binary (or package) into DIR' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l dry-run -d 'Print the plan (every step and command) and run nothing'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l backend -d 'auto: makepkg on Arch, brew on macOS, else cargo' -r -f -a "auto\t''
+cargo\t''
+makepkg\t''
+brew\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l flavor -d 'What to build: local (the source tree; cargo, makepkg), release (the tagged tarball; cargo, brew) or head (brew)' -r -f -a "local\t''
+release\t''
+head\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l prefix -d 'Install under DIR (binaries in DIR/bin); cargo backend only [default: ~/.local]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l dry-run -d 'Print the plan (every step and command) and run nothing'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l dry-run -d 'Print the plan and run nothing'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l dry-run -d 'Print what would be removed and remove nothing'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -f -a "add" -d 'Add a source: a git URL (https, ssh, file) or an index.json URL or path'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -f -a "remove" -d 'Remove a source and its cached copy'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -f -a "list" -d 'List the sources in search order'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l ref -d 'The branch or tag to follow (git sources; default: the remote\'s HEAD)' -r
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l trusted -d 'Trust its workers: build them without review'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a source: a git URL (https, ssh, file) or an index.json URL or path'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a source and its cached copy'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the sources in search order'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand generate-assets" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand export" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l flavor -d 'release: the tagged tarball; git: a VCS package `ID-git`; local: this source tree' -r -f -a "release\t''
+git\t''
+local\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l out -d 'Write DIR/PKGBUILD and DIR/.SRCINFO (and the local source tarball) instead' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l templates -d 'Look for templates in DIR before the user\'s and the built-in ones' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l srcinfo -d 'Print .SRCINFO instead of the PKGBUILD (with --out both are always written)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l flavor -d 'release: url + sha256 of the tagged tarball; head: build the branch head' -r -f -a "release\t''
+head\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l out -d 'Write DIR/<variant>.rb instead' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l templates -d 'Look for templates in DIR before the user\'s and the built-in ones' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l offline -d 'Use only what is cached; never touch the network'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s v -l verbose -d 'Print more'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s V -l version -d 'Print version'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "list" -d 'List every variant in the catalog'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "search" -d 'Find variants whose id, name, tags, description or capabilities match every term'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "info" -d 'Show a variant, or a worker with all its variants and the one `install` would pick'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "detect" -d 'Show the GPUs found here and the backends this machine can run, best first'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "build" -d 'Build a variant without installing it'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "install" -d 'Build and install variants; a worker id picks the best variant for this machine'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "upgrade" -d 'Rebuild installed variants whose catalog version is newer'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "remove" -d 'Remove installed variants (exactly the files that were recorded)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "verify" -d 'Re-hash every installed file and report any that changed or vanished'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "source" -d 'Manage remote sources of workers (git repositories, exported catalogs)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "sync" -d 'Refresh every remote source (clone/fetch git sources, revalidate index sources)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "check" -d 'The deployment gate: validate and render every worker × variant × flavour'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ under DIR (for maintainers)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "export" -d 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "pkgbuild" -d 'Render a variant\'s PKGBUILD (or .SRCINFO) for Arch Linux'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "formula" -d 'Render a variant\'s Homebrew formula'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "add" -d 'Add a source: a git URL (https, ssh, file) or an index.json URL or path'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "remove" -d 'Remove a source and its cached copy'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "list" -d 'List the sources in search order'

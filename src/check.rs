@@ -1,0 +1,364 @@
+//! `check`: the deployment gate. Renders every worker × variant × flavour, judges the
+//! PKGBUILDs with `bash -n` and `shellcheck` (when present) and the formulas by Homebrew's
+//! rules, and reports every problem with its location in one run.
+
+use crate::catalog::{Catalog, SourceKind, Worker};
+use crate::dirs::Dirs;
+use crate::error::Result;
+use crate::exec::{CommandSpec, Runner};
+use crate::problem::{Problem, Severity};
+use crate::render::{arch, brew, Engine};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Stands in for a checksum check doesn't download; only the form of the file is judged.
+const PLACEHOLDER_SHA: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Default, Serialize)]
+pub struct Checked {
+    pub workers: usize,
+    pub variants: usize,
+    pub renders: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    pub ok: bool,
+    pub checked: Checked,
+    pub problems: Vec<Problem>,
+    /// Checks that could not run here, and why.
+    pub skipped: Vec<String>,
+}
+
+struct Script {
+    path: PathBuf,
+    manifest: PathBuf,
+    what: String,
+}
+
+pub fn check(
+    dirs: &Dirs,
+    catalog: &Catalog,
+    runner: &mut dyn Runner,
+    tools: &crate::config::Tools,
+) -> Result<Report> {
+    let engine = crate::package::engine(None, dirs);
+    let scratch = tempfile::tempdir()
+        .map_err(|e| crate::error::Error::io("create", std::env::temp_dir(), e))?;
+    let mut problems = catalog.problems.clone();
+    let mut checked = Checked::default();
+    let mut scripts = Vec::new();
+    let mut formulas = Vec::new();
+    for w in &catalog.workers {
+        checked.workers += 1;
+        if w.source.kind != SourceKind::Index && w.krate.lockfile.is_none() {
+            problems.push(Problem::warning(
+                &w.manifest_path,
+                format!(
+                    "no Cargo.lock in {}: its PKGBUILDs build without --locked/--frozen",
+                    w.krate.build_root().display()
+                ),
+            ));
+        }
+        if w.upstream.sha256.is_none() && w.upstream.tarball.is_some() {
+            problems.push(Problem::warning(
+                &w.manifest_path,
+                format!(
+                    "no pinned [source].sha256: release renders download {} to hash it",
+                    w.upstream.tarball.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        for v in &w.variants {
+            checked.variants += 1;
+            render_variant(
+                w,
+                v,
+                &engine,
+                scratch.path(),
+                &mut checked,
+                &mut problems,
+                &mut scripts,
+                &mut formulas,
+            );
+        }
+    }
+    let mut skipped = Vec::new();
+    judge_scripts(runner, tools, &scripts, &mut problems, &mut skipped)?;
+    judge_formulas(runner, &formulas, &mut problems, &mut skipped)?;
+    problems.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
+    });
+    problems.dedup();
+    let ok = !problems.iter().any(|p| p.severity == Severity::Error);
+    Ok(Report {
+        schema: crate::report::SCHEMA,
+        ok,
+        checked,
+        problems,
+        skipped,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_variant(
+    w: &Worker,
+    v: &crate::catalog::Variant,
+    engine: &Engine,
+    scratch: &std::path::Path,
+    checked: &mut Checked,
+    problems: &mut Vec<Problem>,
+    scripts: &mut Vec<Script>,
+    formulas: &mut Vec<Script>,
+) {
+    let sha = w
+        .upstream
+        .sha256
+        .clone()
+        .unwrap_or_else(|| PLACEHOLDER_SHA.into());
+    let fail = |what: &str, e: crate::error::Error| {
+        Problem::error(
+            &w.manifest_path,
+            format!("{} {what} does not render: {e}", v.id),
+        )
+    };
+    if arch::require_linux(v).is_ok() {
+        let mut flavors = vec![
+            (
+                arch::Flavor::Release,
+                arch::Archive::Release {
+                    sha256: sha.clone(),
+                },
+            ),
+            (arch::Flavor::Git, arch::Archive::Git),
+        ];
+        if w.source.kind != SourceKind::Index {
+            let pkgver = arch::pkgver(&w.version);
+            flavors.push((
+                arch::Flavor::Local,
+                arch::Archive::Local {
+                    file_name: format!("{}-{pkgver}.tar.gz", v.id),
+                    top_dir: format!("{}-{pkgver}", v.id),
+                    subdir: w
+                        .dir
+                        .strip_prefix(w.krate.build_root())
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    sha256: PLACEHOLDER_SHA.into(),
+                },
+            ));
+        }
+        for (flavor, archive) in flavors {
+            let what = format!("{} PKGBUILD", flavor.name());
+            let rendered = arch::model(w, v, &archive)
+                .and_then(|m| engine.render(flavor.template(), &m).map(|t| (m, t)));
+            match rendered {
+                Ok((model, text)) => {
+                    checked.renders += 2;
+                    let _ = arch::srcinfo(&model);
+                    if flavor != arch::Flavor::Git && model.sha256sums.iter().any(|s| s == "SKIP") {
+                        problems.push(Problem::error(
+                            &w.manifest_path,
+                            format!("{} {what} uses SKIP: only the -git flavour may", v.id),
+                        ));
+                    }
+                    let path = scratch.join(format!("{}.{}.PKGBUILD", v.id, flavor.name()));
+                    if std::fs::write(&path, text).is_ok() {
+                        scripts.push(Script {
+                            path,
+                            manifest: w.manifest_path.clone(),
+                            what: format!("{} {what}", v.id),
+                        });
+                    }
+                }
+                Err(e) => problems.push(fail(&what, e)),
+            }
+        }
+    }
+    if brew::require_macos(v).is_ok() {
+        for (flavor, sum) in [
+            (brew::Flavor::Release, Some(sha.clone())),
+            (brew::Flavor::Head, None),
+        ] {
+            let what = format!(
+                "{} formula",
+                if flavor == brew::Flavor::Head {
+                    "head"
+                } else {
+                    "release"
+                }
+            );
+            if flavor == brew::Flavor::Release && w.upstream.tarball.is_none() {
+                continue;
+            }
+            if flavor == brew::Flavor::Head && w.upstream.git.is_none() {
+                continue;
+            }
+            match brew::model(w, v, flavor, sum)
+                .and_then(|m| engine.render(flavor.template(), &m).map(|t| (m, t)))
+            {
+                Ok((model, text)) => {
+                    checked.renders += 1;
+                    if model.desc.chars().count() > 80
+                        || model.desc.ends_with('.')
+                        || model.desc.is_empty()
+                    {
+                        problems.push(Problem::error(
+                            &w.manifest_path,
+                            format!(
+                                "{} {what}: desc `{}` breaks Homebrew's rules",
+                                v.id, model.desc
+                            ),
+                        ));
+                    }
+                    if let Some(s) = &model.sha256 {
+                        if !crate::manifest::is_sha256_hex(s) {
+                            problems.push(Problem::error(
+                                &w.manifest_path,
+                                format!("{} {what}: sha256 `{s}` is not 64 hex digits", v.id),
+                            ));
+                        }
+                    }
+                    let path = scratch.join(format!(
+                        "{}.{}.rb",
+                        v.id,
+                        if flavor == brew::Flavor::Head {
+                            "head"
+                        } else {
+                            "release"
+                        }
+                    ));
+                    if std::fs::write(&path, text).is_ok() {
+                        formulas.push(Script {
+                            path,
+                            manifest: w.manifest_path.clone(),
+                            what: format!("{} {what}", v.id),
+                        });
+                    }
+                }
+                Err(e) => problems.push(fail(&what, e)),
+            }
+        }
+    }
+}
+
+fn have(tool: &str) -> bool {
+    if tool.contains('/') {
+        std::path::Path::new(tool).is_file()
+    } else {
+        crate::detect::which(tool).is_some()
+    }
+}
+
+/// `bash -n` on each PKGBUILD and `shellcheck` on all of them, a few hundred per process.
+fn judge_scripts(
+    runner: &mut dyn Runner,
+    _tools: &crate::config::Tools,
+    scripts: &[Script],
+    problems: &mut Vec<Problem>,
+    skipped: &mut Vec<String>,
+) -> Result<()> {
+    if scripts.is_empty() {
+        return Ok(());
+    }
+    let by_path: HashMap<String, &Script> = scripts
+        .iter()
+        .map(|s| (s.path.to_string_lossy().into_owned(), s))
+        .collect();
+    if have("bash") {
+        for chunk in scripts.chunks(400) {
+            let spec = CommandSpec::new("bash")
+                .args([
+                    "-c",
+                    r#"for f; do bash -n "$f" 2>&1 || printf '::fail::%s\n' "$f"; done"#,
+                    "bash-n",
+                ])
+                .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
+            let out = runner.output(&spec)?;
+            for line in out.stdout.lines() {
+                if let Some(f) = line.strip_prefix("::fail::") {
+                    let s = by_path[f];
+                    let detail: Vec<&str> =
+                        out.stdout.lines().filter(|l| l.starts_with(f)).collect();
+                    problems.push(Problem::error(
+                        &s.manifest,
+                        format!(
+                            "{} fails `bash -n`: {}",
+                            s.what,
+                            detail.join("; ").replace(f, "PKGBUILD")
+                        ),
+                    ));
+                }
+            }
+        }
+    } else {
+        skipped.push("bash -n (bash is not installed)".into());
+    }
+    if have("shellcheck") {
+        for chunk in scripts.chunks(400) {
+            let spec = CommandSpec::new("shellcheck")
+                .args([
+                    "--shell=bash",
+                    "--format=gcc",
+                    "--exclude=SC2034,SC2154,SC2164",
+                ])
+                .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
+            let out = runner.output(&spec)?;
+            for line in out.stdout.lines() {
+                let Some((file, rest)) = line.split_once(':') else {
+                    continue;
+                };
+                if let Some(s) = by_path.get(file) {
+                    problems.push(Problem::error(
+                        &s.manifest,
+                        format!("{} fails shellcheck: PKGBUILD:{rest}", s.what),
+                    ));
+                }
+            }
+        }
+    } else {
+        skipped.push("shellcheck (not installed)".into());
+    }
+    Ok(())
+}
+
+/// `ruby -c` on each formula, when Ruby is here.
+fn judge_formulas(
+    runner: &mut dyn Runner,
+    formulas: &[Script],
+    problems: &mut Vec<Problem>,
+    skipped: &mut Vec<String>,
+) -> Result<()> {
+    if formulas.is_empty() {
+        return Ok(());
+    }
+    if !have("ruby") {
+        skipped.push("ruby -c (ruby is not installed)".into());
+        return Ok(());
+    }
+    let by_path: HashMap<String, &Script> = formulas
+        .iter()
+        .map(|s| (s.path.to_string_lossy().into_owned(), s))
+        .collect();
+    for chunk in formulas.chunks(400) {
+        let spec = CommandSpec::new("bash")
+            .args([
+                "-c",
+                r#"for f; do ruby -c "$f" >/dev/null 2>&1 || printf '::fail::%s\n' "$f"; done"#,
+                "ruby-c",
+            ])
+            .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
+        let out = runner.output(&spec)?;
+        for line in out.stdout.lines() {
+            if let Some(s) = line.strip_prefix("::fail::").and_then(|f| by_path.get(f)) {
+                problems.push(Problem::error(
+                    &s.manifest,
+                    format!("{} fails `ruby -c`", s.what),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
