@@ -107,6 +107,9 @@ pub struct Plan {
     pub flavor: String,
     /// The catalog source the worker comes from.
     pub source: String,
+    /// The commit built, for installs from a git source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<String>,
     /// Why this variant, when the user named the worker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -310,6 +313,7 @@ fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: &str, steps: Vec<Step
         backend,
         flavor: flavor.into(),
         source: w.source.name.clone(),
+        git_commit: None,
         reason: None,
         steps,
     }

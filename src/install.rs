@@ -145,6 +145,22 @@ fn tap_paths(s: &mut Session, dry_run: bool) -> Result<(PathBuf, PathBuf)> {
     ))
 }
 
+/// The commit a git source's clone is at, for the installed database.
+fn clone_commit(s: &mut Session, w: &Worker) -> Option<String> {
+    if w.source.kind != crate::catalog::SourceKind::Git {
+        return None;
+    }
+    let spec = CommandSpec::new(&s.config.tools.git)
+        .arg("-C")
+        .arg(w.source.root.to_string_lossy())
+        .args(["rev-parse", "HEAD"]);
+    s.runner
+        .capture(&spec)
+        .ok()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+}
+
 pub fn make_plan(
     s: &mut Session,
     w: &Worker,
@@ -154,7 +170,12 @@ pub fn make_plan(
 ) -> Result<Plan> {
     let settings = s.settings(opts, install)?;
     let backend = choose_backend(s, opts);
-    Ok(match backend {
+    let git_commit = if opts.release {
+        None
+    } else {
+        clone_commit(s, w)
+    };
+    let mut plan = match backend {
         Backend::Cargo if opts.release || w.source.kind == crate::catalog::SourceKind::Index => {
             let url = w.upstream.tarball.clone().ok_or_else(|| Error::Failed {
                 message: format!("worker `{}` has no release tarball to build from", w.id),
@@ -183,7 +204,9 @@ pub fn make_plan(
             let (tap, prefix) = tap_paths(s, opts.dry_run)?;
             build::brew_plan(w, v, &settings, &tap, &prefix, opts.head)
         }
-    })
+    };
+    plan.git_commit = git_commit;
+    Ok(plan)
 }
 
 /// Unverified workers: show what will run and ask, unless --noconfirm.
@@ -506,7 +529,7 @@ fn commit(
                 .into_iter()
                 .map(|(path, sha256)| FileRecord { path, sha256 })
                 .collect(),
-            git_commit: None,
+            git_commit: plan.git_commit.clone(),
             installed_at: db::now(),
         },
     );
@@ -733,6 +756,52 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
             wanted.extend(matches);
         }
     }
+    // Installs from git sources follow their branch: ask the remote where it is now, and
+    // fetch the sources that moved before planning.
+    let mut moved: std::collections::HashMap<String, (String, String)> = Default::default();
+    for rec in &wanted {
+        let (Some(old), Some(src)) = (
+            &rec.git_commit,
+            s.config.sources.iter().find(|c| c.name == rec.source),
+        ) else {
+            continue;
+        };
+        if s.g.offline {
+            continue;
+        }
+        let r = src.git_ref.clone().unwrap_or_else(|| "HEAD".into());
+        let spec = CommandSpec::new(&s.config.tools.git)
+            .args(["-c", "protocol.ext.allow=never", "ls-remote", "--"])
+            .arg(&src.url)
+            .arg(&r);
+        let out = s.runner.capture(&spec)?;
+        let Some(new) = out.split_whitespace().next().map(str::to_string) else {
+            s.say(&format!(
+                "warning: {} has no {r}; {} not checked",
+                src.name, rec.id
+            ));
+            continue;
+        };
+        if &new != old {
+            moved.insert(rec.id.clone(), (old.clone(), new));
+        }
+    }
+    let reloaded;
+    let catalog = if moved.is_empty() {
+        catalog
+    } else {
+        let names: std::collections::BTreeSet<&str> = wanted
+            .iter()
+            .filter(|r| moved.contains_key(&r.id))
+            .map(|r| r.source.as_str())
+            .collect();
+        let config = s.config.clone();
+        for name in names {
+            crate::sources::sync_named(s.g, &s.dirs, &config, s.runner.as_mut(), name)?;
+        }
+        reloaded = crate::app::load(s.g)?;
+        &reloaded
+    };
     let mut work = Vec::new();
     for rec in wanted {
         let Some(Target::Variant(w, v)) = catalog.lookup(&rec.id) else {
@@ -746,10 +815,20 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
             Ok(old) => w.version > old,
             Err(_) => true,
         };
-        if !newer {
+        if let Some((old, new)) = moved.get(&rec.id) {
+            s.say(&format!(
+                "{} {} ({}) -> {} ({})",
+                rec.id,
+                rec.version,
+                short(old),
+                w.version,
+                short(new)
+            ));
+        } else if newer {
+            s.say(&format!("{} {} -> {}", rec.id, rec.version, w.version));
+        } else {
             continue;
         }
-        s.say(&format!("{} {} -> {}", rec.id, rec.version, w.version));
         let backend = match rec.backend.as_str() {
             "makepkg" => Backend::Makepkg,
             "brew" => Backend::Brew,
@@ -776,6 +855,10 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
         return Ok(());
     }
     run_plans(s, work, opts, &db, "upgraded")
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(7)]
 }
 
 /// `remove ID…`: deletes exactly the files the database recorded (or asks the package

@@ -398,6 +398,28 @@ pub fn sync(g: &Globals, dirs: &Dirs, config: &Config, runner: &mut dyn Runner) 
     out
 }
 
+/// Syncs the one source called `name`.
+pub fn sync_named(
+    g: &Globals,
+    dirs: &Dirs,
+    config: &Config,
+    runner: &mut dyn Runner,
+    name: &str,
+) -> Result<()> {
+    let s = config
+        .sources
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| Error::NotFound {
+            id: name.into(),
+            suggestions: Vec::new(),
+        })?;
+    match s.kind {
+        RemoteKind::Git => sync_git(runner, config, dirs, s, g.offline).map(|_| ()),
+        RemoteKind::Index => sync_index(dirs, s, g.offline, g.verbosity < 0).map(|_| ()),
+    }
+}
+
 /// Adds the cached copy of source `s` to the catalog; false when there is none.
 pub fn add_source(dirs: &Dirs, s: &SourceConfig, catalog: &mut Catalog) -> bool {
     match s.kind {
