@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'The deployment gate: validate and render every worker × variant × flavour')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ under DIR (for maintainers)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the catalog over HTTP (always the current files on disk)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR')
             [CompletionResult]::new('pkgbuild', 'pkgbuild', [CompletionResultType]::ParameterValue, 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux')
             [CompletionResult]::new('formula', 'formula', [CompletionResultType]::ParameterValue, 'Render a variant''s Homebrew formula')
@@ -364,6 +365,23 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'rbee-workers;serve' {
+            [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address to listen on')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
+            [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'rbee-workers;export' {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
@@ -434,6 +452,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'The deployment gate: validate and render every worker × variant × flavour')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ under DIR (for maintainers)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the catalog over HTTP (always the current files on disk)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR')
             [CompletionResult]::new('pkgbuild', 'pkgbuild', [CompletionResultType]::ParameterValue, 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux')
             [CompletionResult]::new('formula', 'formula', [CompletionResultType]::ParameterValue, 'Render a variant''s Homebrew formula')
@@ -492,6 +511,9 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             break
         }
         'rbee-workers;help;generate-assets' {
+            break
+        }
+        'rbee-workers;help;serve' {
             break
         }
         'rbee-workers;help;export' {

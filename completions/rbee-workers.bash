@@ -58,6 +58,9 @@ _rbee__workers() {
             rbee__workers,search)
                 cmd="rbee__workers__subcmd__search"
                 ;;
+            rbee__workers,serve)
+                cmd="rbee__workers__subcmd__serve"
+                ;;
             rbee__workers,source)
                 cmd="rbee__workers__subcmd__source"
                 ;;
@@ -112,6 +115,9 @@ _rbee__workers() {
             rbee__workers__subcmd__help,search)
                 cmd="rbee__workers__subcmd__help__subcmd__search"
                 ;;
+            rbee__workers__subcmd__help,serve)
+                cmd="rbee__workers__subcmd__help__subcmd__serve"
+                ;;
             rbee__workers__subcmd__help,source)
                 cmd="rbee__workers__subcmd__help__subcmd__source"
                 ;;
@@ -164,7 +170,7 @@ _rbee__workers() {
 
     case "${cmd}" in
         rbee__workers)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help"
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check completions generate-assets serve export pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,7 +370,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help)
-            opts="list search info detect build install upgrade remove verify source sync check completions generate-assets export pkgbuild formula help"
+            opts="list search info detect build install upgrade remove verify source sync check completions generate-assets serve export pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +566,20 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help__subcmd__search)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -820,6 +840,32 @@ _rbee__workers() {
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__serve)
+            opts="-q -v -h -V --addr --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand check 'The deployment gate: validate and render every worker × variant × flavour'
             cand completions 'Print a shell completion script'
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
+            cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
             cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux'
             cand formula 'Render a variant''s Homebrew formula'
@@ -338,6 +339,22 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'rbee-workers;serve'= {
+            cand --addr 'Address to listen on'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'rbee-workers;export'= {
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
@@ -405,6 +422,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand check 'The deployment gate: validate and render every worker × variant × flavour'
             cand completions 'Print a shell completion script'
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
+            cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
             cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux'
             cand formula 'Render a variant''s Homebrew formula'
@@ -446,6 +464,8 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;help;completions'= {
         }
         &'rbee-workers;help;generate-assets'= {
+        }
+        &'rbee-workers;help;serve'= {
         }
         &'rbee-workers;help;export'= {
         }

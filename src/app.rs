@@ -66,6 +66,9 @@ pub enum Request {
         dir: PathBuf,
     },
     Check,
+    Serve {
+        addr: String,
+    },
     Completions {
         shell: clap_complete::Shell,
     },
@@ -141,6 +144,7 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
             sources::list(g, &dirs, &config)
         }
         Request::Sync => sync(g),
+        Request::Serve { addr } => crate::serve::serve(g, &addr),
         Request::Check => {
             let catalog = load_quiet(g)?;
             let mut s = session(g)?;

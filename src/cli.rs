@@ -129,6 +129,12 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// Serve the catalog over HTTP (always the current files on disk)
+    Serve {
+        /// Address to listen on
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8787")]
+        addr: String,
+    },
     /// Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR
     Export {
         #[arg(value_name = "DIR")]
@@ -322,6 +328,7 @@ impl Cli {
             Command::Sync => Request::Sync,
             Command::Export { dir } => Request::Export { dir },
             Command::Check => Request::Check,
+            Command::Serve { addr } => Request::Serve { addr },
             Command::Completions { shell } => Request::Completions { shell },
             Command::GenerateAssets { dir } => Request::GenerateAssets { dir },
             Command::List {

@@ -25,6 +25,7 @@ pub mod package;
 pub mod problem;
 pub mod render;
 pub mod report;
+pub mod serve;
 pub mod sources;
 pub mod tomlread;
 pub mod unpack;

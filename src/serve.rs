@@ -1,0 +1,494 @@
+//! `serve`: the HTTP catalog API (DESIGN section 6) on axum. Every answer comes from the
+//! files on disk: each request first compares a cheap fingerprint of the manifests (their
+//! sizes and mtimes) with the one the cached catalog was built from, and re-discovers only
+//! when it changed — so a version bump shows on the next request and a burst of requests
+//! parses nothing.
+
+use crate::app::Globals;
+use crate::catalog::{Catalog, Target};
+use crate::checksum::sha256_bytes;
+use crate::dirs::Dirs;
+use crate::error::{Error, Result};
+use crate::render::{arch, brew};
+use crate::report::{self, CatalogDoc, SCHEMA};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub const CACHE_CONTROL: &str = "public, max-age=30, s-maxage=60";
+
+/// The catalog as last discovered, and what it was discovered from.
+struct Snapshot {
+    fingerprint: u64,
+    catalog: Arc<Catalog>,
+}
+
+pub struct Server {
+    globals: Globals,
+    dirs: Dirs,
+    snapshot: Mutex<Option<Snapshot>>,
+}
+
+/// A hash of the size and mtime of every file discovery reads: worker manifests, crate
+/// manifests, workspace roots, the directories that hold workers (for added or removed
+/// workers), the configuration, cached sources and template overrides.
+fn fingerprint(catalog: Option<&Catalog>, root: Option<&Path>, dirs: &Dirs) -> u64 {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    if let Some(root) = root {
+        paths.push(root.join("bin"));
+        paths.push(root.join("bin/community"));
+        for (dir, _) in crate::catalog::worker_dirs(root) {
+            paths.push(dir.join("worker.toml"));
+            paths.push(dir.join("Cargo.toml"));
+            paths.push(dir);
+        }
+    }
+    if let Some(c) = catalog {
+        for w in &c.workers {
+            if let Some(ws) = &w.krate.workspace_root {
+                paths.push(ws.join("Cargo.toml"));
+                paths.push(ws.join("Cargo.lock"));
+            } else {
+                paths.push(w.dir.join("Cargo.lock"));
+            }
+        }
+    }
+    paths.push(dirs.config.join("config.toml"));
+    paths.push(dirs.templates());
+    if let Ok(rd) = std::fs::read_dir(dirs.templates()) {
+        paths.extend(rd.flatten().map(|e| e.path()));
+    }
+    if let Ok(rd) = std::fs::read_dir(dirs.cache.join("sources")) {
+        for e in rd.flatten() {
+            paths.push(e.path().join("index.json"));
+            paths.push(e.path().join("repo/.git/HEAD"));
+            paths.push(e.path().join("repo/.git/FETCH_HEAD"));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    let mut h = DefaultHasher::new();
+    for p in &paths {
+        p.hash(&mut h);
+        if let Ok(m) = std::fs::metadata(p) {
+            m.len().hash(&mut h);
+            m.modified().ok().hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+impl Server {
+    pub fn new(globals: Globals, dirs: Dirs) -> Self {
+        Server {
+            globals,
+            dirs,
+            snapshot: Mutex::new(None),
+        }
+    }
+
+    fn root(&self) -> Option<PathBuf> {
+        let cwd = std::env::current_dir().ok()?;
+        crate::catalog::resolve_root(self.globals.root.as_deref(), None, &cwd).map(|r| cwd.join(r))
+    }
+
+    /// The current catalog: the cached one when nothing on disk changed.
+    fn catalog(&self) -> Result<Arc<Catalog>> {
+        let root = self.root();
+        let mut snap = self.snapshot.lock().expect("the snapshot lock");
+        let fp = fingerprint(
+            snap.as_ref().map(|s| s.catalog.as_ref()),
+            root.as_deref(),
+            &self.dirs,
+        );
+        if let Some(s) = snap.as_ref().filter(|s| s.fingerprint == fp) {
+            return Ok(s.catalog.clone());
+        }
+        let mut quiet = self.globals.clone();
+        quiet.verbosity = -1;
+        quiet.json = true;
+        let catalog = Arc::new(crate::app::load(&quiet)?);
+        // Workspace roots are only known after discovery; fingerprint again with them.
+        let fp = fingerprint(Some(&catalog), root.as_deref(), &self.dirs);
+        *snap = Some(Snapshot {
+            fingerprint: fp,
+            catalog: catalog.clone(),
+        });
+        Ok(catalog)
+    }
+}
+
+/// A response with an ETag (a hash of the body), answered with 304 when the client has it.
+fn respond(
+    req: &HeaderMap,
+    status: StatusCode,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> Response {
+    let etag = format!("\"{}\"", &sha256_bytes(&body)[..32]);
+    let matches = req
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v == "*"
+                || v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
+    let mut resp = if matches && status == StatusCode::OK {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = (status, body).into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        r
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("hex is a valid header"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    resp
+}
+
+fn json_response<T: serde::Serialize>(req: &HeaderMap, status: StatusCode, doc: &T) -> Response {
+    let mut body = serde_json::to_vec_pretty(doc).expect("report types serialize");
+    body.push(b'\n');
+    respond(req, status, "application/json", body)
+}
+
+fn error(req: &HeaderMap, status: StatusCode, message: impl Into<String>) -> Response {
+    let doc: BTreeMap<&str, String> = [("error", message.into())].into();
+    json_response(req, status, &doc)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    platform: Option<String>,
+    backend: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FlavorQuery {
+    flavor: Option<String>,
+}
+
+type Shared = Arc<Server>;
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f)
+        .await
+        .expect("a render task panicked")
+}
+
+async fn health(State(s): State<Shared>, req: HeaderMap) -> Response {
+    match blocking(move || s.catalog()).await {
+        Ok(c) => {
+            let doc = serde_json::json!({"status": "ok", "workers": c.workers.len(), "variants": c.variants().len()});
+            json_response(&req, StatusCode::OK, &doc)
+        }
+        Err(e) => error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMap) -> Response {
+    let mut filter = crate::catalog::Filter {
+        backend: q.backend,
+        ..Default::default()
+    };
+    if let Some(p) = &q.platform {
+        let (os, arch) = p
+            .split_once('/')
+            .map_or((p.as_str(), None), |(o, a)| (o, Some(a)));
+        match (os.parse(), arch.map(str::parse).transpose()) {
+            (Ok(os), Ok(arch)) => {
+                filter.os = Some(os);
+                filter.arch = arch;
+            }
+            _ => return error(&req, StatusCode::BAD_REQUEST, format!("invalid platform `{p}`: expected OS or OS/ARCH (linux|macos|windows, x86_64|aarch64)")),
+        }
+    }
+    match blocking(move || s.catalog()).await {
+        Ok(c) => {
+            let doc = CatalogDoc {
+                schema: SCHEMA,
+                workers: c
+                    .variants()
+                    .into_iter()
+                    .filter(|(_, v)| filter.matches(v))
+                    .map(|(w, v)| report::variant_doc(w, v))
+                    .collect(),
+                problems: c.problems.clone(),
+                ranking: None,
+                recommendation: None,
+            };
+            json_response(&req, StatusCode::OK, &doc)
+        }
+        Err(e) => error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderMap) -> Response {
+    let c = match blocking(move || s.catalog()).await {
+        Ok(c) => c,
+        Err(e) => return error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let workers = match c.lookup(&id) {
+        Some(Target::Variant(w, v)) => vec![report::variant_doc(w, v)],
+        Some(Target::Worker(w)) => w
+            .variants
+            .iter()
+            .map(|v| report::variant_doc(w, v))
+            .collect(),
+        None => return not_found(&req, &c, &id),
+    };
+    let doc = CatalogDoc {
+        schema: SCHEMA,
+        workers,
+        problems: Vec::new(),
+        ranking: None,
+        recommendation: None,
+    };
+    json_response(&req, StatusCode::OK, &doc)
+}
+
+fn not_found(req: &HeaderMap, c: &Catalog, id: &str) -> Response {
+    let hint = c.suggest(id);
+    let mut msg = format!("unknown worker or variant `{id}`");
+    if !hint.is_empty() {
+        msg.push_str(&format!("; did you mean {}?", hint.join(", ")));
+    }
+    error(req, StatusCode::NOT_FOUND, msg)
+}
+
+enum Artifact {
+    Pkgbuild,
+    Srcinfo,
+    Formula,
+}
+
+async fn artifact(
+    s: Shared,
+    id: String,
+    flavor: Option<String>,
+    kind: Artifact,
+    req: HeaderMap,
+) -> Response {
+    let c = match blocking({
+        let s = s.clone();
+        move || s.catalog()
+    })
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    match c.lookup(&id) {
+        Some(Target::Variant(..)) => {}
+        Some(Target::Worker(w)) => {
+            let ids: Vec<&str> = w.variants.iter().map(|v| v.id.as_str()).collect();
+            return error(
+                &req,
+                StatusCode::NOT_FOUND,
+                format!(
+                    "`{id}` is a worker; name one of its variants: {}",
+                    ids.join(", ")
+                ),
+            );
+        }
+        None => return not_found(&req, &c, &id),
+    }
+    let flavor = flavor.unwrap_or_else(|| "release".into());
+    let result = blocking(
+        move || -> std::result::Result<(&'static str, String), (StatusCode, String)> {
+            let Some(Target::Variant(w, v)) = c.lookup(&id) else {
+                unreachable!("looked up above")
+            };
+            let engine = crate::package::engine(None, &s.dirs);
+            let render_err = |e: Error| {
+                let msg = e.to_string();
+                let status = if msg.contains("has no PKGBUILD")
+                    || msg.contains("does not run on macOS")
+                    || msg.contains("has no Linux")
+                {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                (status, msg)
+            };
+            match kind {
+                Artifact::Pkgbuild | Artifact::Srcinfo => {
+                    let f = match flavor.as_str() {
+                        "release" => arch::Flavor::Release,
+                        "git" => arch::Flavor::Git,
+                        other => {
+                            return Err((
+                                StatusCode::BAD_REQUEST,
+                                format!("unknown flavor `{other}`: expected release or git"),
+                            ))
+                        }
+                    };
+                    arch::require_linux(v).map_err(render_err)?;
+                    let scratch = tempfile::tempdir()
+                        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                    let (_, pkgbuild, srcinfo, _) = crate::package::render_pkgbuild(
+                        &s.globals,
+                        &s.dirs,
+                        &engine,
+                        w,
+                        v,
+                        f,
+                        scratch.path(),
+                    )
+                    .map_err(render_err)?;
+                    Ok((
+                        "text/plain; charset=utf-8",
+                        if matches!(kind, Artifact::Pkgbuild) {
+                            pkgbuild
+                        } else {
+                            srcinfo
+                        },
+                    ))
+                }
+                Artifact::Formula => {
+                    let f = match flavor.as_str() {
+                        "release" => brew::Flavor::Release,
+                        "head" => brew::Flavor::Head,
+                        other => {
+                            return Err((
+                                StatusCode::BAD_REQUEST,
+                                format!("unknown flavor `{other}`: expected release or head"),
+                            ))
+                        }
+                    };
+                    brew::require_macos(v).map_err(render_err)?;
+                    let (_, text) =
+                        crate::package::render_formula(&s.globals, &s.dirs, &engine, w, v, f)
+                            .map_err(render_err)?;
+                    Ok(("text/x-ruby; charset=utf-8", text))
+                }
+            }
+        },
+    )
+    .await;
+    match result {
+        Ok((ct, text)) => respond(&req, StatusCode::OK, ct, text.into_bytes()),
+        Err((status, msg)) => error(&req, status, msg),
+    }
+}
+
+async fn pkgbuild(
+    State(s): State<Shared>,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<FlavorQuery>,
+    req: HeaderMap,
+) -> Response {
+    artifact(s, id, q.flavor, Artifact::Pkgbuild, req).await
+}
+
+async fn srcinfo(
+    State(s): State<Shared>,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<FlavorQuery>,
+    req: HeaderMap,
+) -> Response {
+    artifact(s, id, q.flavor, Artifact::Srcinfo, req).await
+}
+
+async fn formula(
+    State(s): State<Shared>,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<FlavorQuery>,
+    req: HeaderMap,
+) -> Response {
+    artifact(s, id, q.flavor, Artifact::Formula, req).await
+}
+
+async fn fallback(req: HeaderMap) -> Response {
+    error(&req, StatusCode::NOT_FOUND, "no such route; see GET /workers, /workers/{id}, /workers/{id}/PKGBUILD, /workers/{id}/SRCINFO, /workers/{id}/formula, /health")
+}
+
+/// One line per request on stderr.
+async fn log(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (method, uri, start) = (req.method().clone(), req.uri().clone(), Instant::now());
+    let resp = next.run(req).await;
+    eprintln!(
+        "{method} {uri} {} {:.1}ms",
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    resp
+}
+
+pub fn router(server: Shared) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/workers", get(list))
+        .route("/workers/{id}", get(one))
+        .route("/workers/{id}/PKGBUILD", get(pkgbuild))
+        .route("/workers/{id}/SRCINFO", get(srcinfo))
+        .route("/workers/{id}/formula", get(formula))
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn(log))
+        .with_state(server)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("shutting down: finishing requests in flight");
+}
+
+/// Serves until SIGINT or SIGTERM; requests in flight finish.
+pub fn serve(g: &Globals, addr: &str) -> Result<()> {
+    let dirs = Dirs::from_env()?;
+    let server = Arc::new(Server::new(g.clone(), dirs));
+    // Discover once up front, so a broken root fails now rather than on the first request.
+    server.catalog()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::failed(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::Failed {
+                message: format!("cannot listen on {addr}: {e}"),
+                help: Some("pick another --addr HOST:PORT".into()),
+            })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::failed(e.to_string()))?;
+        eprintln!("serving the catalog on http://{local}");
+        axum::serve(listener, router(server))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| Error::failed(format!("server error: {e}")))
+    })
+}
