@@ -729,6 +729,27 @@ fn packages_in(dir: &Path, pkgname: &str, pkgver: &str) -> Vec<PathBuf> {
     found
 }
 
+/// The installed variants an id names (a variant id, or a worker id for all its variants).
+fn installed_matching<'d>(db: &'d db::Database, id: &str) -> Result<Vec<&'d Record>> {
+    let matches: Vec<&Record> = db
+        .installed
+        .values()
+        .filter(|r| r.id == id || r.worker == id)
+        .collect();
+    if matches.is_empty() {
+        return Err(Error::NotFound {
+            id: id.to_string(),
+            suggestions: db
+                .installed
+                .keys()
+                .filter(|k| strsim::jaro_winkler(k, id) > 0.7)
+                .cloned()
+                .collect(),
+        });
+    }
+    Ok(matches)
+}
+
 /// `upgrade [ID…]`: rebuild installed variants whose catalog version is newer.
 pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<()> {
     let db = db::read(&s.dirs.data)?;
@@ -737,23 +758,7 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
         wanted.extend(db.installed.values());
     } else {
         for id in ids {
-            let matches: Vec<&Record> = db
-                .installed
-                .values()
-                .filter(|r| r.id == *id || r.worker == *id)
-                .collect();
-            if matches.is_empty() {
-                return Err(Error::NotFound {
-                    id: id.clone(),
-                    suggestions: db
-                        .installed
-                        .keys()
-                        .filter(|k| strsim::jaro_winkler(k, id) > 0.7)
-                        .cloned()
-                        .collect(),
-                });
-            }
-            wanted.extend(matches);
+            wanted.extend(installed_matching(&db, id)?);
         }
     }
     // Installs from git sources follow their branch: ask the remote where it is now, and
@@ -867,24 +872,7 @@ pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
     let db = db::read(&s.dirs.data)?;
     let mut targets: Vec<Record> = Vec::new();
     for id in ids {
-        let matches: Vec<Record> = db
-            .installed
-            .values()
-            .filter(|r| r.id == *id || r.worker == *id)
-            .cloned()
-            .collect();
-        if matches.is_empty() {
-            return Err(Error::NotFound {
-                id: id.clone(),
-                suggestions: db
-                    .installed
-                    .keys()
-                    .filter(|k| strsim::jaro_winkler(k, id) > 0.7)
-                    .cloned()
-                    .collect(),
-            });
-        }
-        targets.extend(matches);
+        targets.extend(installed_matching(&db, id)?.into_iter().cloned());
     }
     let commands: Vec<(String, Option<CommandSpec>)> = targets
         .iter()
