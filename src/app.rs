@@ -148,8 +148,7 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
         Request::Check => {
             let catalog = load_quiet(g)?;
             let mut s = session(g)?;
-            let tools = s.config.tools.clone();
-            let report = crate::check::check(&s.dirs, &catalog, s.runner.as_mut(), &tools)?;
+            let report = crate::check::check(&s.dirs, &catalog, s.runner.as_mut())?;
             if g.json {
                 write(report::print_json(&report))?;
             } else {
@@ -304,7 +303,11 @@ pub fn load(g: &Globals) -> Result<Catalog> {
     match catalog::resolve_root(g.root.as_deref(), None, &cwd) {
         Some(root) => {
             // Absolute, because builds run in other directories.
-            let root = cwd.join(root);
+            let root: PathBuf = cwd
+                .join(root)
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
             if !root.is_dir() {
                 return Err(Error::Failed {
                     message: format!("catalog root {} is not a directory", root.display()),

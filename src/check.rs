@@ -38,12 +38,7 @@ struct Script {
     what: String,
 }
 
-pub fn check(
-    dirs: &Dirs,
-    catalog: &Catalog,
-    runner: &mut dyn Runner,
-    tools: &crate::config::Tools,
-) -> Result<Report> {
+pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<Report> {
     let engine = crate::package::engine(None, dirs);
     let scratch = tempfile::tempdir()
         .map_err(|e| crate::error::Error::io("create", std::env::temp_dir(), e))?;
@@ -86,7 +81,7 @@ pub fn check(
         }
     }
     let mut skipped = Vec::new();
-    judge_scripts(runner, tools, &scripts, &mut problems, &mut skipped)?;
+    judge_scripts(runner, &scripts, &mut problems, &mut skipped)?;
     judge_formulas(runner, &formulas, &mut problems, &mut skipped)?;
     problems.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
@@ -255,7 +250,6 @@ fn have(tool: &str) -> bool {
 /// `bash -n` on each PKGBUILD and `shellcheck` on all of them, a few hundred per process.
 fn judge_scripts(
     runner: &mut dyn Runner,
-    _tools: &crate::config::Tools,
     scripts: &[Script],
     problems: &mut Vec<Problem>,
     skipped: &mut Vec<String>,
@@ -334,8 +328,8 @@ fn judge_formulas(
     if formulas.is_empty() {
         return Ok(());
     }
-    if !have("ruby") {
-        skipped.push("ruby -c (ruby is not installed)".into());
+    if !have("ruby") || !have("bash") {
+        skipped.push("ruby -c (ruby or bash is not installed)".into());
         return Ok(());
     }
     let by_path: HashMap<String, &Script> = formulas

@@ -206,7 +206,8 @@ pub fn print_problems(problems: &[Problem]) {
 }
 
 pub fn print_error(e: &Error, json: bool) {
-    if json && !matches!(e, Error::Reported(_)) {
+    // A failure whose report is already on stdout gets no second document.
+    if json && !matches!(e, Error::Reported(_) | Error::GateFailed) {
         let suggestions = match e {
             Error::NotFound { suggestions, .. } => suggestions.as_slice(),
             _ => &[],

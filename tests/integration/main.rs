@@ -3,6 +3,7 @@
 mod assets;
 mod catalog;
 mod escaping;
+mod gate;
 mod httpd;
 mod install;
 mod render;
