@@ -265,7 +265,7 @@ fn sync(g: &Globals) -> Result<()> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Error::failed(format!(
+        Err(Error::Reported(format!(
             "{} source(s) could not be synced",
             failed.len()
         )))
@@ -399,6 +399,7 @@ fn list(g: &Globals, filter: &Filter, installed_only: bool) -> Result<()> {
             workers: rows.iter().map(|(w, v)| doc_of(&db, w, v)).collect(),
             problems: catalog.problems.clone(),
             ranking: None,
+            also_in: Vec::new(),
             recommendation: None,
         };
         return write(report::print_json(&doc));
@@ -427,6 +428,7 @@ fn search(g: &Globals, terms: &[String]) -> Result<()> {
             workers: by_id,
             problems: catalog.problems.clone(),
             ranking: Some(hits.iter().map(|(_, _, v)| v.id.clone()).collect()),
+            also_in: Vec::new(),
             recommendation: None,
         };
         return write(report::print_json(&doc));
@@ -446,8 +448,40 @@ fn not_found(catalog: &Catalog, id: &str) -> Error {
     }
 }
 
+/// Later sources that also provide `id`, for `info`.
+fn also_in(catalog: &Catalog, id: &str) -> Vec<report::AlsoIn> {
+    let shown = catalog.lookup(id).map(|t| match t {
+        Target::Variant(w, _) | Target::Worker(w) => w as *const crate::catalog::Worker,
+    });
+    let bare = id.rsplit('/').next().unwrap_or(id);
+    catalog
+        .workers
+        .iter()
+        .filter(|w| w.id == bare || w.variants.iter().any(|v| v.id == bare))
+        .filter(|w| Some(*w as *const _) != shown)
+        .map(|w| report::AlsoIn {
+            source: w.source.name.clone(),
+            version: w.version.to_string(),
+        })
+        .collect()
+}
+
 fn info(g: &Globals, id: &str) -> Result<()> {
     let catalog = load(g)?;
+    let others = also_in(&catalog, id);
+    let note = |text: String| -> String {
+        if others.is_empty() {
+            return text;
+        }
+        let list: Vec<String> = others
+            .iter()
+            .map(|o| format!("{} ({})", o.source, o.version))
+            .collect();
+        format!(
+            "{text}Also in         : {} (shadowed; name one as SOURCE/ID)\n",
+            list.join(", ")
+        )
+    };
     match catalog.lookup(id).ok_or_else(|| not_found(&catalog, id))? {
         Target::Variant(w, v) => {
             if g.json {
@@ -456,11 +490,12 @@ fn info(g: &Globals, id: &str) -> Result<()> {
                     workers: vec![doc_of(&installed_db(), w, v)],
                     problems: catalog.problems.clone(),
                     ranking: None,
+                    also_in: others,
                     recommendation: None,
                 };
                 return write(report::print_json(&doc));
             }
-            write(report::print(&report::variant_info(w, v)))
+            write(report::print(&note(report::variant_info(w, v))))
         }
         Target::Worker(w) => {
             let d = detection()?;
@@ -481,6 +516,7 @@ fn info(g: &Globals, id: &str) -> Result<()> {
                     workers,
                     problems: catalog.problems.clone(),
                     ranking: None,
+                    also_in: others,
                     recommendation: rec.as_ref().map(|(v, why)| Recommendation {
                         id: v.id.clone(),
                         reason: why.clone(),
@@ -489,7 +525,7 @@ fn info(g: &Globals, id: &str) -> Result<()> {
                 return write(report::print_json(&doc));
             }
             let rec = rec.as_ref().map(|(v, why)| (*v, why.as_str()));
-            write(report::print(&report::worker_info(w, rec)))
+            write(report::print(&note(report::worker_info(w, rec))))
         }
     }
 }

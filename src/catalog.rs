@@ -512,11 +512,28 @@ fn resolve_binary(
 }
 
 impl Catalog {
-    /// Every (worker, variant), sorted by variant id; the first source holding an id wins.
+    /// Workers in search order, without those whose id an earlier source already holds: the
+    /// first source wins a worker whole, as pacman's first repository wins a package.
+    pub fn visible(&self) -> Vec<&Worker> {
+        let mut seen = std::collections::HashSet::new();
+        self.workers
+            .iter()
+            .filter(|w| seen.insert(w.id.as_str()))
+            .collect()
+    }
+
+    /// The workers of later sources that the visible one with this id (or holding this
+    /// variant id) shadows.
+    pub fn shadowed(&self, id: &str) -> Vec<&Worker> {
+        let holds = |w: &&Worker| w.id == id || w.variants.iter().any(|v| v.id == id);
+        self.workers.iter().filter(holds).skip(1).collect()
+    }
+
+    /// Every visible (worker, variant), sorted by variant id.
     pub fn variants(&self) -> Vec<(&Worker, &Variant)> {
         let mut out: Vec<(&Worker, &Variant)> = self
-            .workers
-            .iter()
+            .visible()
+            .into_iter()
             .flat_map(|w| w.variants.iter().map(move |v| (w, v)))
             .collect();
         out.sort_by(|a, b| a.1.id.cmp(&b.1.id));
@@ -533,7 +550,13 @@ impl Catalog {
         let in_source = |w: &&Worker| {
             source.is_none_or(|s| w.source.name == s || (s == "community" && w.community))
         };
-        let workers = self.workers.iter().filter(in_source);
+        // Without a source, only what is visible: a shadowed worker is reached by SOURCE/ID.
+        let pool = if source.is_some() {
+            self.workers.iter().collect()
+        } else {
+            self.visible()
+        };
+        let workers = pool.into_iter().filter(in_source);
         for w in workers.clone() {
             if let Some(v) = w.variants.iter().find(|v| v.id == id) {
                 return Some(Target::Variant(w, v));

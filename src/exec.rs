@@ -128,6 +128,16 @@ pub struct SystemRunner {
 }
 
 fn spawn_error(spec: &CommandSpec, e: std::io::Error) -> Error {
+    if let Some(cwd) = spec.cwd.as_ref().filter(|c| !c.is_dir()) {
+        return Error::Failed {
+            message: format!(
+                "cannot run {}: its working directory {} does not exist",
+                spec.tool(),
+                cwd.display()
+            ),
+            help: None,
+        };
+    }
     if e.kind() == std::io::ErrorKind::NotFound {
         Error::Failed {
             message: format!(

@@ -45,6 +45,7 @@ pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Re
             workers: vec![report::variant_doc(w, v)],
             problems: Vec::new(),
             ranking: None,
+            also_in: Vec::new(),
             recommendation: None,
         };
         atomic::write(
@@ -97,6 +98,7 @@ pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Re
             .collect(),
         problems,
         ranking: None,
+        also_in: Vec::new(),
         recommendation: None,
     };
     atomic::write(&out.join("index.json"), &json_bytes(&index))?;

@@ -122,9 +122,18 @@ pub struct CatalogDoc {
     /// `search` only: variant ids best match first (`workers` stays sorted by id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ranking: Option<Vec<String>>,
+    /// `info` only: later sources that also provide this id (shadowed by the first).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub also_in: Vec<AlsoIn>,
     /// `info WORKER` only: the variant `install` would pick here, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<Recommendation>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlsoIn {
+    pub source: String,
+    pub version: String,
 }
 
 #[derive(Debug, Serialize)]

@@ -231,6 +231,7 @@ async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMa
                     .collect(),
                 problems: c.problems.clone(),
                 ranking: None,
+                also_in: Vec::new(),
                 recommendation: None,
             };
             json_response(&req, StatusCode::OK, &doc)
@@ -258,6 +259,7 @@ async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderM
         workers,
         problems: Vec::new(),
         ranking: None,
+        also_in: Vec::new(),
         recommendation: None,
     };
     json_response(&req, StatusCode::OK, &doc)

@@ -234,13 +234,23 @@ fn sync_git(
         .arg(repo.to_string_lossy())
         .args(["fetch", "--depth", "1", "--quiet", "--", "origin"])
         .arg(s.git_ref.clone().unwrap_or_else(|| "HEAD".into()));
-    runner.run(&fetch, &format!("fetch {}", s.name))?;
-    runner.capture(&git(tools_git).arg("-C").arg(repo.to_string_lossy()).args([
+    let reset = git(tools_git).arg("-C").arg(repo.to_string_lossy()).args([
         "reset",
         "--hard",
         "--quiet",
         "FETCH_HEAD",
-    ]))?;
+    ]);
+    let updated = runner
+        .run(&fetch, &format!("fetch {}", s.name))
+        .and_then(|()| runner.capture(&reset).map(drop));
+    if let Err(e) = updated {
+        // A clone missing objects fails here although the remote is fine: clone afresh.
+        // Were the remote unreachable, this fails too and the cached copy stays.
+        return match fresh_clone(runner, tools_git, s, &repo) {
+            Ok(()) => Ok("updated"),
+            Err(_) => Err(e),
+        };
+    }
     let after = runner.capture(
         &git(tools_git)
             .arg("-C")
@@ -325,9 +335,9 @@ fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Resu
     }
     let etag_path = source_dir(dirs, &s.name).join("etag");
     let (bytes, etag) = if s.url.starts_with("http://") || s.url.starts_with("https://") {
-        let etag = std::fs::read_to_string(&etag_path)
-            .ok()
-            .filter(|_| cached.is_file());
+        // Revalidate only a cached copy that is still intact; a damaged one is fetched whole.
+        let intact = std::fs::read(&cached).is_ok_and(|b| validate_index(&b, &s.url).is_ok());
+        let etag = std::fs::read_to_string(&etag_path).ok().filter(|_| intact);
         match crate::fetch::get_revalidated(&s.url, etag.as_deref(), quiet)? {
             None => return Ok("unchanged"),
             Some(got) => got,

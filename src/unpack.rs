@@ -108,7 +108,14 @@ fn unpack_into(archive: &Path, root: &Path, limit: u64) -> Result<()> {
         let kind = entry.header().entry_type();
         match kind {
             tar::EntryType::Directory => {
+                ensure_parent(root, &path)?;
                 fs::create_dir_all(&path).map_err(|e| Error::io("create", &path, e))?;
+                if !resolves_inside(root, &path) {
+                    return Err(refuse(
+                        archive,
+                        format!("directory `{}` resolves outside the archive", rel.display()),
+                    ));
+                }
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 ensure_parent(root, &path)?;
@@ -151,7 +158,10 @@ fn unpack_into(archive: &Path, root: &Path, limit: u64) -> Result<()> {
                         format!("symlink `{}` has no target", rel.display()),
                     )
                 })?;
-                if symlink_inside(&rel, &target).is_none() {
+                ensure_parent(root, &path)?;
+                if symlink_inside(&rel, &target).is_none()
+                    || !physically_inside(root, &path, &target)
+                {
                     return Err(refuse(
                         archive,
                         format!(
@@ -161,7 +171,6 @@ fn unpack_into(archive: &Path, root: &Path, limit: u64) -> Result<()> {
                         ),
                     ));
                 }
-                ensure_parent(root, &path)?;
                 #[cfg(unix)]
                 std::os::unix::fs::symlink(&target, &path).map_err(|e| {
                     refuse(
@@ -246,6 +255,37 @@ fn ensure_parent(root: &Path, path: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Where a symlink at `link` pointing at `target` really lands, judged from its parent's
+/// real location (earlier links included) and without passing through another link: a
+/// chain of links each harmless by its own text could otherwise climb out.
+fn physically_inside(root: &Path, link: &Path, target: &Path) -> bool {
+    let (Ok(root), Some(Ok(mut at))) = (root.canonicalize(), link.parent().map(Path::canonicalize))
+    else {
+        return false;
+    };
+    for c in target.components() {
+        match c {
+            Component::Normal(n) => {
+                at.push(n);
+                if fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return false;
+                }
+            }
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !at.pop() {
+                    return false;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+        if !at.starts_with(&root) {
+            return false;
+        }
+    }
+    at.starts_with(&root)
 }
 
 fn resolves_inside(root: &Path, p: &Path) -> bool {

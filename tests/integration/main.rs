@@ -7,5 +7,7 @@ mod gate;
 mod httpd;
 mod install;
 mod render;
+mod serve;
+mod sources;
 mod support;
 mod tools;

@@ -26,8 +26,18 @@ pub struct CatalogDoc {
     pub problems: Vec<ProblemDoc>,
     /// `search` only: variant ids, best match first.
     pub ranking: Option<Vec<String>>,
+    /// `info` only: later sources that also provide the id.
+    #[serde(default)]
+    pub also_in: Vec<AlsoInDoc>,
     /// `info WORKER` only.
     pub recommendation: Option<RecommendationDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlsoInDoc {
+    pub source: String,
+    pub version: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
