@@ -234,6 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
         }
         'rbee-workers;source;add' {
             [CompletionResult]::new('--ref', '--ref', [CompletionResultType]::ParameterName, 'The branch or tag to follow (git sources; default: the remote''s HEAD)')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'git or index [default: index for URLs ending in .json, else git]')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--trusted', '--trusted', [CompletionResultType]::ParameterName, 'Trust its workers: build them without review')

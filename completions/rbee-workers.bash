@@ -904,7 +904,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__source__subcmd__add)
-            opts="-q -v -h -V --ref --trusted --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --ref --trusted --kind --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -912,6 +912,10 @@ _rbee__workers() {
             case "${prev}" in
                 --ref)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "git index" -- "${cur}"))
                     return 0
                     ;;
                 --root)

@@ -220,6 +220,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         }
         &'rbee-workers;source;add'= {
             cand --ref 'The branch or tag to follow (git sources; default: the remote''s HEAD)'
+            cand --kind 'git or index [default: index for URLs ending in .json, else git]'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --trusted 'Trust its workers: build them without review'

@@ -192,6 +192,8 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and no
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -f -a "list" -d 'List the sources in search order'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l ref -d 'The branch or tag to follow (git sources; default: the remote\'s HEAD)' -r
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l kind -d 'git or index [default: index for URLs ending in .json, else git]' -r -f -a "git\t''
+index\t''"
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and __fish_seen_subcommand_from add" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''

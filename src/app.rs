@@ -56,6 +56,7 @@ pub enum Request {
         url: String,
         git_ref: Option<String>,
         trusted: bool,
+        kind: Option<crate::config::RemoteKind>,
     },
     SourceRemove {
         name: String,
@@ -98,6 +99,11 @@ pub enum Request {
 }
 
 pub fn run(g: &Globals, req: Request) -> Result<()> {
+    // Ctrl-C sets a flag the runner and downloads poll; they stop, drop their temp files and
+    // the command exits 130. `serve` handles SIGINT itself, to finish requests in flight.
+    if !matches!(req, Request::Serve { .. }) {
+        crate::exec::interrupted();
+    }
     match g.color {
         Color::Always => anstream::ColorChoice::Always.write_global(),
         Color::Never => anstream::ColorChoice::Never.write_global(),
@@ -124,9 +130,15 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
             url,
             git_ref,
             trusted,
+            kind,
         } => {
             let dirs = crate::dirs::Dirs::from_env()?;
-            let s = sources::add(&dirs, &name, &url, git_ref, trusted)?;
+            let s = sources::add(&dirs, &name, &url, git_ref, trusted, kind)?;
+            if g.json {
+                return write(report::print_json(
+                    &serde_json::json!({"schema": SCHEMA, "added": s}),
+                ));
+            }
             if g.verbosity >= 0 {
                 eprintln!(
                     "added {} source `{}` ({}); run `rbee-workers sync` to fetch it",
@@ -137,7 +149,15 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
             }
             Ok(())
         }
-        Request::SourceRemove { name } => sources::remove(&crate::dirs::Dirs::from_env()?, &name),
+        Request::SourceRemove { name } => {
+            sources::remove(&crate::dirs::Dirs::from_env()?, &name)?;
+            if g.json {
+                return write(report::print_json(
+                    &serde_json::json!({"schema": SCHEMA, "removed": name}),
+                ));
+            }
+            Ok(())
+        }
         Request::SourceList => {
             let dirs = crate::dirs::Dirs::from_env()?;
             let config = crate::config::Config::load(&sources::config_path(&dirs))?;
@@ -173,6 +193,16 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
             let catalog = load(g)?;
             let dirs = crate::dirs::Dirs::from_env()?;
             let summary = crate::export::export(g, &dirs, &catalog, &dir)?;
+            if g.json {
+                let doc = serde_json::json!({
+                    "schema": SCHEMA,
+                    "dir": std::path::absolute(&dir).unwrap_or(dir.clone()),
+                    "variants": summary.variants,
+                    "files": summary.files,
+                    "skipped": summary.skipped,
+                });
+                return write(report::print_json(&doc));
+            }
             if g.verbosity >= 0 {
                 report::print_problems(&summary.skipped);
                 eprintln!(

@@ -137,8 +137,10 @@ pub fn build_dir(cache: &Path, variant: &str) -> PathBuf {
     cache.join("build").join(variant)
 }
 
+/// Builds of the user's own tree are not `--locked`: a version bump makes cargo update the
+/// lock file, exactly as `cargo build` would for them. Release tarballs are built locked.
 pub fn cargo_build_command(w: &Worker, v: &Variant, s: &Settings) -> CommandSpec {
-    cargo_build_in(w, v, s, &w.krate.manifest_path, w.krate.build_root())
+    cargo_build_in(w, v, s, &w.krate.manifest_path, w.krate.build_root(), false)
 }
 
 /// `cargo build` of `v` with the manifest at `manifest`, run in `dir`.
@@ -148,9 +150,10 @@ fn cargo_build_in(
     s: &Settings,
     manifest: &Path,
     dir: &Path,
+    locked: bool,
 ) -> CommandSpec {
     let mut cmd = CommandSpec::new(&s.tools.cargo).arg("build");
-    if w.krate.lockfile.is_some() {
+    if locked && w.krate.lockfile.is_some() {
         cmd = cmd.arg("--locked");
     }
     cmd.args([
@@ -212,7 +215,7 @@ pub fn cargo_release_plan(w: &Worker, v: &Variant, s: &Settings, url: &str, top_
         },
         Step::Run {
             description: format!("build {}", v.id),
-            command: cargo_build_in(w, v, s, &crate_dir.join("Cargo.toml"), &crate_dir),
+            command: cargo_build_in(w, v, s, &crate_dir.join("Cargo.toml"), &crate_dir, true),
         },
     ];
     if s.install {
@@ -226,23 +229,42 @@ pub fn cargo_release_plan(w: &Worker, v: &Variant, s: &Settings, url: &str, top_
 
 /// makepkg backend: the local-flavour PKGBUILD, .SRCINFO and source tarball in a build dir,
 /// then makepkg — with `--install`, which hands the package to pacman the way makepkg does.
-pub fn makepkg_plan(w: &Worker, v: &Variant, s: &Settings) -> Plan {
+///
+/// `release` builds the tagged tarball (makepkg downloads and verifies it), as for workers
+/// from an index source; otherwise the local tree is packed. Without pacman (Debian, say) a
+/// build runs with `--nodeps` and `PACMAN=true`, so makepkg does not ask pacman about
+/// dependencies; an install needs pacman and is refused before the plan is made.
+pub fn makepkg_plan(
+    w: &Worker,
+    v: &Variant,
+    s: &Settings,
+    release: bool,
+    have_pacman: bool,
+) -> Plan {
     let dir = build_dir(&s.cache, &v.id);
     let mut cmd = CommandSpec::new(&s.tools.makepkg)
         .args(["--force", "--cleanbuild"])
         .cwd(&dir)
-        .env("PKGDEST", dir.to_string_lossy())
-        .env("PACMAN", &s.tools.pacman);
+        .env("PKGDEST", dir.to_string_lossy());
+    if have_pacman {
+        cmd = cmd.env("PACMAN", &s.tools.pacman);
+    } else {
+        cmd = cmd.arg("--nodeps").env("PACMAN", "true");
+    }
     if s.install {
-        cmd = cmd.args(["--syncdeps", "--install"]);
+        // rbee-workers has already asked (review, --noconfirm); makepkg's child has no
+        // terminal to ask pacman's questions on.
+        cmd = cmd.args(["--syncdeps", "--install", "--noconfirm"]);
     }
-    if s.noconfirm {
-        cmd = cmd.arg("--noconfirm");
-    }
+    let what = if release {
+        "PKGBUILD and .SRCINFO (makepkg downloads and verifies the release tarball)"
+    } else {
+        "PKGBUILD, .SRCINFO and the source tarball"
+    };
     let mut steps = vec![
         Step::Write {
             path: dir.clone(),
-            what: "PKGBUILD, .SRCINFO and the source tarball".into(),
+            what: what.into(),
         },
         Step::Run {
             description: format!("makepkg {}", v.id),
@@ -254,7 +276,13 @@ pub fn makepkg_plan(w: &Worker, v: &Variant, s: &Settings) -> Plan {
             files: vec![PathBuf::from("/usr/bin").join(&v.installed_name)],
         });
     }
-    plan(w, v, Backend::Makepkg, "local", steps)
+    plan(
+        w,
+        v,
+        Backend::Makepkg,
+        if release { "release" } else { "local" },
+        steps,
+    )
 }
 
 /// brew backend: the formula in a local tap, then `brew install --build-from-source`.

@@ -161,7 +161,14 @@ impl Workspace {
         if self.exclude.iter().any(|e| crate_dir.starts_with(e)) {
             return false;
         }
-        self.members.iter().any(|m| m.matches_path(crate_dir))
+        // As cargo: `*` matches within one path component (`bin/*` is not `bin/a/b`).
+        let opts = glob::MatchOptions {
+            require_literal_separator: true,
+            ..Default::default()
+        };
+        self.members
+            .iter()
+            .any(|m| m.matches_path_with(crate_dir, opts))
     }
 }
 

@@ -120,15 +120,25 @@ fn render_variant(
         )
     };
     if arch::require_linux(v).is_ok() {
-        let mut flavors = vec![
-            (
-                arch::Flavor::Release,
-                arch::Archive::Release {
-                    sha256: sha.clone(),
-                },
-            ),
-            (arch::Flavor::Git, arch::Archive::Git),
-        ];
+        // Release and -git builds need an upstream; without one (it is optional) those
+        // flavours are not offered, which is worth a warning but is not an error.
+        let mut flavors = Vec::new();
+        if w.upstream.git.is_some() {
+            if w.upstream.tarball.is_some() {
+                flavors.push((
+                    arch::Flavor::Release,
+                    arch::Archive::Release {
+                        sha256: sha.clone(),
+                    },
+                ));
+            }
+            flavors.push((arch::Flavor::Git, arch::Archive::Git));
+        } else if v.id == w.variants[0].id {
+            problems.push(Problem::warning(
+                &w.manifest_path,
+                format!("{} has no upstream ([source].git or Cargo `repository`): only the local flavour can be packaged", w.id),
+            ));
+        }
         if w.source.kind != SourceKind::Index {
             let pkgver = arch::pkgver(&w.version);
             flavors.push((
@@ -240,11 +250,7 @@ fn render_variant(
 }
 
 fn have(tool: &str) -> bool {
-    if tool.contains('/') {
-        std::path::Path::new(tool).is_file()
-    } else {
-        crate::detect::which(tool).is_some()
-    }
+    crate::exec::tool_exists(tool)
 }
 
 /// `bash -n` on each PKGBUILD and `shellcheck` on all of them, a few hundred per process.

@@ -185,11 +185,20 @@ pub enum SourceCommand {
         /// Trust its workers: build them without review
         #[arg(long)]
         trusted: bool,
+        /// git or index [default: index for URLs ending in .json, else git]
+        #[arg(long, value_enum)]
+        kind: Option<SourceKindArg>,
     },
     /// Remove a source and its cached copy
     Remove { name: String },
     /// List the sources in search order
     List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SourceKindArg {
+    Git,
+    Index,
 }
 
 #[derive(Debug, clap::Args)]
@@ -317,11 +326,16 @@ impl Cli {
                 url,
                 git_ref,
                 trusted,
+                kind,
             }) => Request::SourceAdd {
                 name,
                 url,
                 git_ref,
                 trusted,
+                kind: kind.map(|k| match k {
+                    SourceKindArg::Git => crate::config::RemoteKind::Git,
+                    SourceKindArg::Index => crate::config::RemoteKind::Index,
+                }),
             },
             Command::Source(SourceCommand::Remove { name }) => Request::SourceRemove { name },
             Command::Source(SourceCommand::List) => Request::SourceList,

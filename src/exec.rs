@@ -167,6 +167,15 @@ fn command(spec: &CommandSpec) -> Command {
     cmd
 }
 
+/// Whether `tool` (a name looked up on PATH, or a path) exists as a program.
+pub fn tool_exists(tool: &str) -> bool {
+    if tool.contains('/') {
+        Path::new(tool).is_file()
+    } else {
+        crate::detect::which(tool).is_some()
+    }
+}
+
 /// The last `n` lines of a log file.
 pub fn tail(path: &Path, n: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();

@@ -92,9 +92,17 @@ pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Re
     problems.extend(summary.skipped.iter().cloned());
     let index = CatalogDoc {
         schema: SCHEMA,
+        // Publish the checksum the release renders used, pinned or computed, so a client
+        // building from this index can verify the tarball before unpacking it.
         workers: variants
             .iter()
-            .map(|(w, v)| report::variant_doc(w, v))
+            .map(|(w, v)| {
+                let mut doc = report::variant_doc(w, v);
+                if doc.upstream.sha256.is_none() && doc.upstream.tarball.is_some() {
+                    doc.upstream.sha256 = package::release_sha256(g, dirs, w).ok();
+                }
+                doc
+            })
             .collect(),
         problems,
         ranking: None,
@@ -106,9 +114,72 @@ pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Re
     Ok(summary)
 }
 
+/// Marks a directory as an export, so a later export may replace it (and nothing else).
+pub const MARKER: &str = ".rbee-export";
+
+/// Refuses to replace anything that is not an earlier export, or that holds the catalog.
+fn check_destination(catalog: &Catalog, dest: &Path) -> Result<()> {
+    let holds_catalog = catalog.workers.iter().any(|w| {
+        let dir = if w.dir.as_os_str().is_empty() {
+            &w.source.root
+        } else {
+            &w.dir
+        };
+        dir.starts_with(dest) || w.source.root.starts_with(dest)
+    });
+    if holds_catalog {
+        return Err(Error::Usage(format!(
+            "refusing to export into {}: it holds the catalog itself",
+            dest.display()
+        )));
+    }
+    let non_empty = std::fs::read_dir(dest).is_ok_and(|mut d| d.next().is_some());
+    if non_empty && !dest.join(MARKER).is_file() {
+        return Err(Error::Failed {
+            message: format!("refusing to replace {}: it exists and is not an rbee-workers export", dest.display()),
+            help: Some("export into a new or empty directory; an earlier export (it has a .rbee-export file) is replaced whole".into()),
+        });
+    }
+    Ok(())
+}
+
+/// Puts `fresh` where `dest` is: an atomic exchange where the OS has one, so a web server
+/// always finds the old tree or the new one.
+fn swap_in(fresh: &Path, dest: &Path) -> Result<()> {
+    if !dest.exists() {
+        return std::fs::rename(fresh, dest).map_err(|e| Error::io("move into place", dest, e));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        if renameat_with(CWD, fresh, CWD, dest, RenameFlags::EXCHANGE).is_ok() {
+            // `fresh` now holds the old tree.
+            let _ = std::fs::remove_dir_all(fresh);
+            return Ok(());
+        }
+    }
+    let parent = dest.parent().unwrap_or(Path::new("/"));
+    let old = parent.join(format!(
+        ".{}.old-{}",
+        dest.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    std::fs::rename(dest, &old).map_err(|e| Error::io("move aside", dest, e))?;
+    std::fs::rename(fresh, dest).map_err(|e| Error::io("move into place", dest, e))?;
+    let _ = std::fs::remove_dir_all(old);
+    Ok(())
+}
+
 /// `export DIR`: build the tree beside DIR, then swap it in.
 pub fn export(g: &Globals, dirs: &Dirs, catalog: &Catalog, dest: &Path) -> Result<Summary> {
-    let dest = std::path::absolute(dest).map_err(|e| Error::io("resolve", dest, e))?;
+    let dest: PathBuf = std::path::absolute(dest)
+        .map_err(|e| Error::io("resolve", dest, e))?
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    check_destination(catalog, &dest)?;
     let parent = dest.parent().unwrap_or(Path::new("/")).to_path_buf();
     std::fs::create_dir_all(&parent).map_err(|e| Error::io("create", &parent, e))?;
     let name = dest
@@ -120,22 +191,18 @@ pub fn export(g: &Globals, dirs: &Dirs, catalog: &Catalog, dest: &Path) -> Resul
         .tempdir_in(&parent)
         .map_err(|e| Error::io("create a directory in", &parent, e))?;
     let summary = write_tree(g, dirs, catalog, fresh.path())?;
+    atomic::write(
+        &fresh.path().join(MARKER),
+        concat!("rbee-workers ", env!("CARGO_PKG_VERSION"), "\n").as_bytes(),
+    )?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(fresh.path(), std::fs::Permissions::from_mode(0o755));
     }
     let fresh = fresh.keep();
-    let old: Option<PathBuf> = if dest.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(&dest, &old).map_err(|e| Error::io("move aside", &dest, e))?;
-        Some(old)
-    } else {
-        None
-    };
-    std::fs::rename(&fresh, &dest).map_err(|e| Error::io("move into place", &dest, e))?;
-    if let Some(old) = old {
-        let _ = std::fs::remove_dir_all(old);
-    }
+    swap_in(&fresh, &dest).inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&fresh);
+    })?;
     Ok(summary)
 }

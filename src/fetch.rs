@@ -101,6 +101,7 @@ fn download(url: &str, out: &std::fs::File, quiet: bool) -> Result<String> {
     let mut w = HashingWriter::new(out);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
+        crate::exec::check_interrupted()?;
         let n = resp.read(&mut buf).map_err(|e| fail(e.to_string()))?;
         if n == 0 {
             break;

@@ -123,8 +123,19 @@ pub fn pick<'c>(
 }
 
 fn choose_backend(s: &Session, opts: &Options) -> Backend {
+    // The configured tool paths decide, as they do when the tools run.
+    let tools = &s.config.tools;
+    let found = |t: &str| {
+        let configured = match t {
+            "pacman" => &tools.pacman,
+            "makepkg" => &tools.makepkg,
+            "brew" => &tools.brew,
+            other => other,
+        };
+        crate::exec::tool_exists(configured)
+    };
     opts.backend
-        .unwrap_or_else(|| build::auto_backend(&s.detection.os, |t| detect::which(t).is_some()))
+        .unwrap_or_else(|| build::auto_backend(&s.detection.os, found))
 }
 
 fn tap_paths(s: &mut Session, dry_run: bool) -> Result<(PathBuf, PathBuf)> {
@@ -194,7 +205,18 @@ pub fn make_plan(
                     help: Some("run rbee-workers as an ordinary user (pacman is called through sudo), or use --backend cargo".into()),
                 });
             }
-            build::makepkg_plan(w, v, &settings)
+            let have_pacman = crate::exec::tool_exists(&settings.tools.pacman);
+            if install && !have_pacman {
+                return Err(Error::Failed {
+                    message: format!("installing with makepkg needs pacman, and `{}` is not here", settings.tools.pacman),
+                    help: Some("use `build --backend makepkg` to make the package, or `install --backend cargo`; [tools] pacman in config.toml names another pacman".into()),
+                });
+            }
+            if !have_pacman && !s.g.json {
+                s.say("note: pacman is not here: makepkg builds with --nodeps (dependencies are not checked)");
+            }
+            let release = opts.release || w.source.kind == crate::catalog::SourceKind::Index;
+            build::makepkg_plan(w, v, &settings, release, have_pacman)
         }
         Backend::Brew => {
             brew::require_macos(v)?;
@@ -214,29 +236,72 @@ fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
     if w.verified() {
         return Ok(());
     }
+    let from = if w.dir.as_os_str().is_empty() {
+        format!("{} ({})", w.source.name, w.source.location)
+    } else {
+        w.dir.display().to_string()
+    };
     let mut text = format!(
-        "{} comes from an unverified source ({}); this is what will run:\n",
-        plan.id,
-        w.dir.display()
+        "{} comes from an unverified source ({from}); this is what will run:\n",
+        plan.id
     );
     for (i, step) in plan.steps.iter().enumerate() {
         text.push_str(&format!("  {}. {}\n", i + 1, step.describe()));
     }
-    if plan.backend == Backend::Makepkg {
-        if let Ok(model) = arch::model(
-            w,
-            w.variants
-                .iter()
-                .find(|v| v.id == plan.id)
-                .expect("the plan's variant"),
-            &arch::Archive::Git,
-        ) {
-            text.push_str("\nThe PKGBUILD's build functions:\n");
-            text.push_str(&format!(
-                "  cargo build --release --no-default-features --features {} -p {}\n",
-                model.feature, model.package
-            ));
+    // The file that will run, as it will be written (the checksum is filled in later).
+    let v = w
+        .variants
+        .iter()
+        .find(|v| v.id == plan.id)
+        .expect("the plan's variant");
+    let engine = package::engine(None, &s.dirs);
+    let pending = "(computed when the source is packed or downloaded)".to_string();
+    let shown = match plan.backend {
+        Backend::Makepkg => {
+            let archive = if plan.flavor == "release" {
+                arch::Archive::Release {
+                    sha256: w.upstream.sha256.clone().unwrap_or(pending),
+                }
+            } else {
+                let pkgver = arch::pkgver(&w.version);
+                arch::Archive::Local {
+                    file_name: format!("{}-{pkgver}.tar.gz", v.id),
+                    top_dir: format!("{}-{pkgver}", v.id),
+                    subdir: w
+                        .dir
+                        .strip_prefix(w.krate.build_root())
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    sha256: pending,
+                }
+            };
+            let flavor = if plan.flavor == "release" {
+                arch::Flavor::Release
+            } else {
+                arch::Flavor::Local
+            };
+            arch::model(w, v, &archive)
+                .and_then(|m| engine.render(flavor.template(), &m))
+                .ok()
+                .map(|t| ("PKGBUILD", t))
         }
+        Backend::Brew => {
+            let flavor = if plan.flavor == "head" {
+                brew::Flavor::Head
+            } else {
+                brew::Flavor::Release
+            };
+            let sum = (flavor == brew::Flavor::Release)
+                .then(|| w.upstream.sha256.clone().unwrap_or(pending));
+            brew::model(w, v, flavor, sum)
+                .and_then(|m| engine.render(flavor.template(), &m))
+                .ok()
+                .map(|t| ("formula", t))
+        }
+        Backend::Cargo => None,
+    };
+    if let Some((what, body)) = shown {
+        text.push_str(&format!("\nThe {what}:\n{body}\n"));
     }
     eprint!("{text}");
     if s.g.noconfirm {
@@ -372,7 +437,11 @@ fn execute(
                         &engine,
                         w,
                         v,
-                        arch::Flavor::Local,
+                        if plan.flavor == "release" {
+                            arch::Flavor::Release
+                        } else {
+                            arch::Flavor::Local
+                        },
                         path,
                     )?;
                     atomic::write(&path.join("PKGBUILD"), pkgbuild.as_bytes())?;
@@ -396,6 +465,12 @@ fn execute(
                 installed.push(to.clone());
             }
             Step::Fetch { url, sha256 } => {
+                if sha256.is_none() && w.source.kind == crate::catalog::SourceKind::Index {
+                    return Err(Error::Failed {
+                        message: format!("{} publishes no sha256 for {url}; refusing to build an unverified download", w.source.name),
+                        help: Some("the publisher should pin [source].sha256, or export with network access so the sum is computed".into()),
+                    });
+                }
                 let got = crate::fetch::fetch(url, &s.dirs.cache, s.g.offline, s.g.verbosity < 0)?;
                 match sha256 {
                     Some(want) if *want != got.sha256 => {
@@ -841,6 +916,9 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
         };
         let mut o = opts.clone();
         o.backend = opts.backend.or(Some(backend));
+        // Rebuild it the way it was built.
+        o.release = opts.release || rec.flavor == "release";
+        o.head = opts.head || rec.flavor == "head";
         if o.prefix.is_none() && backend == Backend::Cargo {
             o.prefix = rec
                 .files
@@ -906,11 +984,31 @@ pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
             }
         }
     }
+    let entries: Vec<serde_json::Value> = targets
+        .iter()
+        .zip(&commands)
+        .map(|(r, (_, cmd))| {
+            serde_json::json!({
+                "id": r.id,
+                "version": r.version,
+                "backend": r.backend,
+                "files": r.files.iter().map(|f| &f.path).collect::<Vec<_>>(),
+                "command": cmd,
+            })
+        })
+        .collect();
     if dry_run {
+        if s.g.json {
+            let doc =
+                serde_json::json!({"schema": report::SCHEMA, "dry_run": true, "remove": entries});
+            return report::print_json(&doc).map_err(|e| Error::io("write", "stdout", e));
+        }
         text.push_str("(dry run: nothing was removed)\n");
         return report::print(&text).map_err(|e| Error::io("write", "stdout", e));
     }
-    eprint!("{text}");
+    if s.g.verbosity >= 0 {
+        eprint!("{text}");
+    }
     if !s.g.noconfirm {
         if !std::io::stdin().is_terminal() {
             return Err(Error::Failed {
@@ -945,6 +1043,10 @@ pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
         locked.db.installed.remove(&r.id);
         locked.commit(ops)?;
         s.say(&format!("removed {} {}", r.id, r.version));
+    }
+    if s.g.json {
+        let doc = serde_json::json!({"schema": report::SCHEMA, "removed": entries});
+        report::print_json(&doc).map_err(|e| Error::io("write", "stdout", e))?;
     }
     Ok(())
 }

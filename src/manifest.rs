@@ -212,6 +212,49 @@ pub fn is_brew_dependency(p: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "@._+-/".contains(c))
 }
 
+/// Why git must not be given `url`, if it must not: it could become an option, or a
+/// remote-helper transport (`ext::`, `fd::`, …) that runs commands.
+pub fn git_url_problem(url: &str) -> Option<&'static str> {
+    if url.is_empty() || url.starts_with('-') {
+        return Some("it could be taken for an option");
+    }
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("ext::") || (lower.contains("::") && !lower.contains("://")) {
+        return Some("git's `ext::` and other remote-helper transports run commands");
+    }
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some("it holds whitespace or control characters");
+    }
+    None
+}
+
+/// Why `r` is not usable as a branch or tag name, if it isn't.
+pub fn ref_problem(r: &str) -> Option<&'static str> {
+    if r.is_empty()
+        || r.starts_with('-')
+        || r.contains("..")
+        || r.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Some(
+            "expected a branch or tag name (not starting with `-`, without `..` or spaces)",
+        );
+    }
+    None
+}
+
+/// Why `p` is not usable as a directory inside a source tree, if it isn't.
+pub fn subdir_problem(p: &str) -> Option<&'static str> {
+    let path = std::path::Path::new(p);
+    if path.is_absolute()
+        || path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Some("expected a relative path inside the source tree (no leading `/`, no `..`)");
+    }
+    None
+}
+
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|c| c.is_ascii_hexdigit())
 }
@@ -371,11 +414,23 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
     if let Some(v) = get(root, "source") {
         if let Some(t) = doc.table(v, "[source]") {
             doc.check_keys(t, "[source]", SOURCE_KEYS);
-            source.git = optional_line(doc, t, "git");
-            source.branch = optional_line(doc, t, "branch");
-            source.tag = optional_line(doc, t, "tag");
+            // Checked here, because these reach git and makepkg (`git clone URL` without `--`).
+            let mut checked = |key: &str, problem: fn(&str) -> Option<&'static str>| {
+                let v = get(t, key).and_then(|v| doc.line(v, &format!("`source.{key}`")))?;
+                if let Some(why) = problem(v.get_ref()) {
+                    doc.error(
+                        v.span(),
+                        format!("refusing `source.{key}` = `{}`: {why}", v.get_ref()),
+                    );
+                    return None;
+                }
+                Some(v.into_inner())
+            };
+            source.git = checked("git", git_url_problem);
+            source.branch = checked("branch", ref_problem);
+            source.tag = checked("tag", ref_problem);
+            source.subdir = checked("subdir", subdir_problem);
             source.tarball = optional_line(doc, t, "tarball");
-            source.subdir = optional_line(doc, t, "subdir");
             if let Some(v) = get(t, "sha256") {
                 if let Some(s) = doc.line(v, "`source.sha256`") {
                     if is_sha256_hex(s.get_ref()) {

@@ -50,15 +50,33 @@ pub fn entries(root: &Path) -> Result<Vec<PathBuf>> {
 pub fn pack(root: &Path, top_dir: &str, dest: &Path) -> Result<String> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    // Walk before creating anything, and never pack the output directory itself (it may be
+    // inside the tree), so the result depends only on the source.
+    let mut files = entries(root)?;
+    if let (Ok(r), Ok(d)) = (root.canonicalize(), dir.canonicalize()) {
+        if let Ok(inside) = d.strip_prefix(&r) {
+            if !inside.as_os_str().is_empty() {
+                files.retain(|f| !f.starts_with(inside));
+            } else {
+                // `--out` is the tree itself: leave out what rendering writes there.
+                let name = dest.file_name().map(Path::new);
+                files.retain(|f| {
+                    Some(f.as_path()) != name
+                        && f != Path::new("PKGBUILD")
+                        && f != Path::new(".SRCINFO")
+                });
+            }
+        }
+    }
     let tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
-    let sha = write_tar_gz(root, top_dir, tmp.as_file())?;
+    let sha = write_tar_gz(root, top_dir, &files, tmp.as_file())?;
     tmp.persist(dest)
         .map_err(|e| Error::io("write", dest, e.error))?;
     Ok(sha)
 }
 
-fn write_tar_gz(root: &Path, top_dir: &str, out: &File) -> Result<String> {
+fn write_tar_gz(root: &Path, top_dir: &str, files: &[PathBuf], out: &File) -> Result<String> {
     let io = |e: std::io::Error| Error::io("pack", root, e);
     let hashing = HashingWriter::new(out);
     // No file name and a fixed mtime in the gzip header: only the content decides the bytes.
@@ -71,9 +89,9 @@ fn write_tar_gz(root: &Path, top_dir: &str, out: &File) -> Result<String> {
     let mut dir_header = header(tar::EntryType::Directory, 0o755, 0);
     tar.append_data(&mut dir_header, format!("{top_dir}/"), std::io::empty())
         .map_err(io)?;
-    for rel in entries(root)? {
-        let path = root.join(&rel);
-        let name = Path::new(top_dir).join(&rel);
+    for rel in files {
+        let path = root.join(rel);
+        let name = Path::new(top_dir).join(rel);
         let meta = std::fs::symlink_metadata(&path).map_err(io)?;
         let ft = meta.file_type();
         if ft.is_dir() {

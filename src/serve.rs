@@ -35,6 +35,8 @@ pub struct Server {
     globals: Globals,
     dirs: Dirs,
     snapshot: Mutex<Option<Snapshot>>,
+    /// Held while discovering, so a burst of requests after a change discovers once.
+    discovering: Mutex<()>,
 }
 
 /// A hash of the size and mtime of every file discovery reads: worker manifests, crate
@@ -92,6 +94,7 @@ impl Server {
             globals,
             dirs,
             snapshot: Mutex::new(None),
+            discovering: Mutex::new(()),
         }
     }
 
@@ -101,24 +104,40 @@ impl Server {
     }
 
     /// The current catalog: the cached one when nothing on disk changed.
+    fn cached(&self, fp: u64) -> Option<Arc<Catalog>> {
+        let snap = self.snapshot.lock().expect("the snapshot lock");
+        snap.as_ref()
+            .filter(|s| s.fingerprint == fp)
+            .map(|s| s.catalog.clone())
+    }
+
+    /// The current catalog: the cached one when nothing on disk changed.
+    ///
+    /// The fingerprint is taken before discovering and stored with the result, so a write
+    /// that lands during discovery changes the next fingerprint and is never lost. (When
+    /// discovery finds new workspace roots, the next request sees them in its fingerprint and
+    /// discovers once more.) Stat-ing happens outside any lock, so requests don't queue.
     fn catalog(&self) -> Result<Arc<Catalog>> {
         let root = self.root();
-        let mut snap = self.snapshot.lock().expect("the snapshot lock");
-        let fp = fingerprint(
-            snap.as_ref().map(|s| s.catalog.as_ref()),
-            root.as_deref(),
-            &self.dirs,
-        );
-        if let Some(s) = snap.as_ref().filter(|s| s.fingerprint == fp) {
-            return Ok(s.catalog.clone());
+        let previous = self
+            .snapshot
+            .lock()
+            .expect("the snapshot lock")
+            .as_ref()
+            .map(|s| s.catalog.clone());
+        let fp = fingerprint(previous.as_deref(), root.as_deref(), &self.dirs);
+        if let Some(c) = self.cached(fp) {
+            return Ok(c);
+        }
+        let _one_at_a_time = self.discovering.lock().expect("the discovery lock");
+        if let Some(c) = self.cached(fp) {
+            return Ok(c);
         }
         let mut quiet = self.globals.clone();
         quiet.verbosity = -1;
         quiet.json = true;
         let catalog = Arc::new(crate::app::load(&quiet)?);
-        // Workspace roots are only known after discovery; fingerprint again with them.
-        let fp = fingerprint(Some(&catalog), root.as_deref(), &self.dirs);
-        *snap = Some(Snapshot {
+        *self.snapshot.lock().expect("the snapshot lock") = Some(Snapshot {
             fingerprint: fp,
             catalog: catalog.clone(),
         });
@@ -422,10 +441,31 @@ async fn fallback(req: HeaderMap) -> Response {
     error(&req, StatusCode::NOT_FOUND, "no such route; see GET /workers, /workers/{id}, /workers/{id}/PKGBUILD, /workers/{id}/SRCINFO, /workers/{id}/formula, /health")
 }
 
-/// One line per request on stderr.
+/// One line per request on stderr; errors the framework answers itself (405, a malformed
+/// query) are turned into the same JSON errors, with an ETag, as ours.
 async fn log(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let (method, uri, start) = (req.method().clone(), req.uri().clone(), Instant::now());
     let resp = next.run(req).await;
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let resp = if (resp.status().is_client_error() || resp.status().is_server_error()) && !is_json {
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&body).trim().to_string();
+        let message = if text.is_empty() {
+            let reason = status.canonical_reason().unwrap_or("error");
+            format!("{reason}: {method} {}", uri.path())
+        } else {
+            text
+        };
+        error(&HeaderMap::new(), status, message)
+    } else {
+        resp
+    };
     eprintln!(
         "{method} {uri} {} {:.1}ms",
         resp.status().as_u16(),
@@ -447,24 +487,30 @@ pub fn router(server: Shared) -> Router {
         .with_state(server)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT or SIGTERM. The listeners are registered when this is called, before
+/// the server says it is listening, so a signal right after that line is never missed.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let err = |e: std::io::Error| Error::failed(format!("cannot listen for signals: {e}"));
+        let mut int = signal(SignalKind::interrupt()).map_err(err)?;
+        let mut term = signal(SignalKind::terminate()).map_err(err)?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {},
+                _ = term.recv() => {},
+            }
+            eprintln!("shutting down: finishing requests in flight");
+        })
     }
-    eprintln!("shutting down: finishing requests in flight");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("shutting down: finishing requests in flight");
+        })
+    }
 }
 
 /// Serves until SIGINT or SIGTERM; requests in flight finish.
@@ -487,9 +533,10 @@ pub fn serve(g: &Globals, addr: &str) -> Result<()> {
         let local = listener
             .local_addr()
             .map_err(|e| Error::failed(e.to_string()))?;
+        let shutdown = shutdown_signal()?;
         eprintln!("serving the catalog on http://{local}");
         axum::serve(listener, router(server))
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown)
             .await
             .map_err(|e| Error::failed(format!("server error: {e}")))
     })

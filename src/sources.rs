@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Names the user may not take: `local` is the local root.
-const RESERVED: &[&str] = &["local"];
+/// Names the user may not take: `local` is the local root, and `community/ID` names a
+/// community worker.
+const RESERVED: &[&str] = &["local", "community"];
 
 pub fn config_path(dirs: &Dirs) -> PathBuf {
     dirs.config.join("config.toml")
@@ -30,31 +31,17 @@ pub fn source_dir(dirs: &Dirs, name: &str) -> PathBuf {
 
 /// Refuses URLs and refs that git could take as options or as the `ext::` transport.
 pub fn check_url(url: &str) -> Result<()> {
-    if url.is_empty() || url.starts_with('-') {
-        return Err(Error::Usage(format!(
-            "refusing source URL `{url}`: it could be taken for an option"
-        )));
+    match crate::manifest::git_url_problem(url) {
+        Some(why) => Err(Error::Usage(format!("refusing source URL `{url}`: {why}"))),
+        None => Ok(()),
     }
-    if url.to_ascii_lowercase().starts_with("ext::")
-        || url.to_ascii_lowercase().contains("::") && !url.contains("://")
-    {
-        return Err(Error::Usage(format!("refusing source URL `{url}`: git's `ext::` and other remote-helper transports run commands")));
-    }
-    if url.chars().any(char::is_control) {
-        return Err(Error::Usage(
-            "refusing a source URL with control characters".into(),
-        ));
-    }
-    Ok(())
 }
 
 fn check_ref(r: &str) -> Result<()> {
-    if r.is_empty() || r.starts_with('-') || r.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(Error::Usage(format!(
-            "refusing ref `{r}`: expected a branch or tag name"
-        )));
+    match crate::manifest::ref_problem(r) {
+        Some(why) => Err(Error::Usage(format!("refusing ref `{r}`: {why}"))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -65,7 +52,7 @@ fn check_name(name: &str) -> Result<()> {
     }
     if RESERVED.contains(&name) {
         return Err(Error::Usage(format!(
-            "`{name}` names the local catalog; pick another source name"
+            "`{name}` is reserved (`local` is the local catalog, `community/ID` names community workers); pick another source name"
         )));
     }
     Ok(())
@@ -86,7 +73,9 @@ pub fn add(
     url: &str,
     git_ref: Option<String>,
     trusted: bool,
+    kind: Option<RemoteKind>,
 ) -> Result<SourceConfig> {
+    let kind = kind.unwrap_or_else(|| kind_of(url));
     check_name(name)?;
     check_url(url)?;
     if let Some(r) = &git_ref {
@@ -99,7 +88,7 @@ pub fn add(
             "a source named `{name}` exists already; `rbee-workers source remove {name}` first"
         )));
     }
-    let url = match kind_of(url) {
+    let url = match kind {
         // A local index path is kept absolute, so it works from any directory.
         RemoteKind::Index if !url.contains("://") => {
             std::path::absolute(url).map_or_else(|_| url.to_string(), |p| p.display().to_string())
@@ -108,7 +97,7 @@ pub fn add(
     };
     let s = SourceConfig {
         name: name.into(),
-        kind: kind_of(&url),
+        kind,
         url,
         git_ref,
         trusted,
@@ -306,6 +295,31 @@ pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
             return Err(bad(format!(
                 "variant `{}` has an invalid binary name",
                 v.id
+            )));
+        }
+        let u = &v.upstream;
+        let problem = u
+            .git
+            .as_deref()
+            .and_then(crate::manifest::git_url_problem)
+            .or_else(|| crate::manifest::ref_problem(&u.branch))
+            .or_else(|| crate::manifest::ref_problem(&u.tag))
+            .or_else(|| crate::manifest::subdir_problem(&v.source.subdir));
+        if let Some(why) = problem {
+            return Err(bad(format!(
+                "variant `{}` has an unusable upstream: {why}",
+                v.id
+            )));
+        }
+        if u.package.is_empty()
+            || !u
+                .package
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+        {
+            return Err(bad(format!(
+                "variant `{}` has an invalid package name `{}`",
+                v.id, u.package
             )));
         }
         if let Some(sha) = &v.upstream.sha256 {

@@ -445,11 +445,35 @@ struct Case {
 impl Case {
     fn git_url(&self) -> String {
         // The git and release flavours need a repository name (the URL's last segment).
-        if arch::repo_name(&self.value).is_some() {
+        let url = if arch::repo_name(&self.value).is_some() {
             self.value.clone()
         } else {
             format!("{}/repo", self.value)
-        }
+        };
+        // git must never be handed a URL that could become an option or a remote-helper
+        // transport: the manifest refuses those (tested in the sources tests).
+        allowed(
+            url,
+            rbee_workers::manifest::git_url_problem,
+            "https://example.com/x/repo.git",
+        )
+    }
+
+    /// The value where the manifest takes it as a branch or tag name, else an ordinary one.
+    fn git_ref(&self, fallback: &str) -> String {
+        allowed(
+            self.value.clone(),
+            rbee_workers::manifest::ref_problem,
+            fallback,
+        )
+    }
+
+    fn subdir(&self) -> String {
+        allowed(
+            self.value.clone(),
+            rbee_workers::manifest::subdir_problem,
+            "sub",
+        )
     }
 
     /// The manifest refuses package names makepkg's lint would refuse (a located problem,
@@ -465,6 +489,14 @@ impl Case {
 
     fn license_file(&self) -> String {
         file_name("LICENSE-", &self.value)
+    }
+}
+
+fn allowed(value: String, problem: fn(&str) -> Option<&'static str>, fallback: &str) -> String {
+    if problem(&value).is_none() {
+        value
+    } else {
+        fallback.to_string()
     }
 }
 
@@ -489,13 +521,13 @@ fn write_catalog(root: &Path, case: &Case) -> PathBuf {
         "platforms": { "linux": ["x86_64"], "macos": ["aarch64"] },
         "depends": { "arch": [dep, "gcc-libs"], "brew": [dep] },
         "variants": { "cpu": { "makedepends": { "arch": [dep] } } },
-        "source": { "branch": v, "tag": v, "tarball": v, "sha256": PIN },
+        "source": { "branch": case.git_ref("main"), "tag": case.git_ref("v1"), "tarball": v, "sha256": PIN },
     });
     if case.layout == Layout::Worker {
         manifest["worker"]["license"] = json!(v);
         manifest["worker"]["homepage"] = json!(v);
         manifest["source"]["git"] = json!(git);
-        manifest["source"]["subdir"] = json!(v);
+        manifest["source"]["subdir"] = json!(case.subdir());
     }
     let mut cargo = json!({
         "package": {
@@ -659,7 +691,7 @@ fn assert_models_carry(case: &Case, r: &Rendered) {
         );
     }
     let subdir = match case.layout {
-        Layout::Worker => v.clone(),
+        Layout::Worker => case.subdir(),
         _ => format!("bin/{}", case.dir_name()),
     };
     for f in &r.formulas {
@@ -667,7 +699,7 @@ fn assert_models_carry(case: &Case, r: &Rendered) {
         assert_eq!(m.desc, brew::desc(v), "{case:?}: formula desc");
         assert_eq!(m.path, subdir, "{case:?}: formula path");
         assert_eq!(m.depends, [case.dependency()], "{case:?}: formula depends");
-        assert_eq!(m.branch, *v, "{case:?}: formula branch");
+        assert_eq!(m.branch, case.git_ref("main"), "{case:?}: formula branch");
         assert_eq!(
             m.head_url.as_deref(),
             Some(case.git_url().as_str()),

@@ -496,9 +496,9 @@ fn dry_run_prints_the_exact_plan_and_creates_nothing() {
     let dir = examples().join("bin/hello-worker");
     let target = bed.cache().join("target/hello-worker");
     let args = |feature: &str| -> Vec<String> {
+        // Builds of the user's own tree are not --locked: a version bump updates the lock.
         [
             "build",
-            "--locked",
             "--release",
             "--no-default-features",
             "--features",
@@ -1195,7 +1195,6 @@ fn an_unverified_worker_is_reviewed_and_needs_noconfirm_without_a_terminal() {
         "cargo {}",
         shown(&[
             "build",
-            "--locked",
             "--release",
             "--no-default-features",
             "--features",

@@ -65,7 +65,11 @@ fn catalog(s: &Sandbox) {
 /// Rewrites the `version = "…"` line of `bin/{worker}/Cargo.toml` in place.
 fn set_version(s: &Sandbox, worker: &str, version: &str) {
     let path = s.path(format!("bin/{worker}/Cargo.toml"));
-    fs::write(&path, with_version(&fs::read_to_string(&path).unwrap(), version)).unwrap();
+    fs::write(
+        &path,
+        with_version(&fs::read_to_string(&path).unwrap(), version),
+    )
+    .unwrap();
 }
 
 /// The same, written to a temp file beside it and renamed over it, as `sed -i` and many
@@ -477,7 +481,11 @@ fn every_route_answers_what_the_cli_prints() {
             vec!["--platform", "linux"],
             vec!["alpha-cpu", "alpha-cuda", "beta-cpu"],
         ),
-        ("backend=cuda", vec!["--backend", "cuda"], vec!["alpha-cuda"]),
+        (
+            "backend=cuda",
+            vec!["--backend", "cuda"],
+            vec!["alpha-cuda"],
+        ),
         (
             "backend=cpu&platform=linux/x86_64",
             vec!["--backend", "cpu", "--platform", "linux/x86_64"],
@@ -634,7 +642,6 @@ fn errors_are_json_with_the_right_status() {
 /// DESIGN section 6: "JSON errors … with the right status; ETag on every response". axum
 /// answers a wrong method (405) and a query it cannot parse (400) itself, bypassing both.
 #[test]
-#[ignore = "bug: src/serve.rs router: axum's own 405 (POST /workers) and Query rejections (?flavor=a&flavor=b) are not JSON and carry no ETag/Cache-Control"]
 fn framework_errors_are_json_too() {
     let s = Sandbox::new();
     catalog(&s);
@@ -687,10 +694,17 @@ fn etags_revalidate_to_304() {
         let first = get(&c, &url);
         assert_eq!(first.status, 200, "{path}");
         let etag = first.etag();
-        assert!(seen.insert(etag.clone()), "{path}: an ETag shared with another document");
+        assert!(
+            seen.insert(etag.clone()),
+            "{path}: an ETag shared with another document"
+        );
         // The same request again: the same document, the same tag.
         let again = get(&c, &url);
-        assert_eq!((again.etag(), &again.body), (etag.clone(), &first.body), "{path}");
+        assert_eq!(
+            (again.etag(), &again.body),
+            (etag.clone(), &first.body),
+            "{path}"
+        );
         // Revalidation: 304, no body, the tag repeated.
         for inm in [
             etag.clone(),
@@ -892,7 +906,11 @@ fn unchanged_files_are_not_reparsed_and_a_burst_stays_consistent() {
     let c = client();
     let first = get(&c, &srv.url("/workers"));
     let second = get(&c, &srv.url("/workers"));
-    assert_eq!(first.etag(), second.etag(), "identical requests, identical ETags");
+    assert_eq!(
+        first.etag(),
+        second.etag(),
+        "identical requests, identical ETags"
+    );
     assert_eq!(first.body, second.body);
 
     let wt = s.path("bin/alpha/worker.toml");
@@ -955,7 +973,6 @@ fn unchanged_files_are_not_reparsed_and_a_burst_stays_consistent() {
 /// old Cargo.toml, the rename lands, and the fingerprint taken *after* discovery already
 /// includes the rename — so the stale catalog is cached as current until the next change.
 #[test]
-#[ignore = "bug: src/serve.rs Server::catalog(): the snapshot's fingerprint is taken after discovery, so a change landing during discovery is cached as seen; a bump via `sed -i` under load is served stale until the next change (~15% of bumps here)"]
 fn bumps_racing_rediscovery_are_never_lost() {
     let s = Sandbox::new();
     catalog(&s);
@@ -1105,12 +1122,17 @@ fn sigterm_when_idle_exits_cleanly() {
     srv.stop("INT");
 }
 
-/// A supervisor may stop the server as soon as it says it is listening. The SIGTERM/SIGINT
-/// handlers are installed only when axum first polls the graceful-shutdown future, after the
-/// `serving the catalog on …` line: a signal in that window kills the process (status
-/// "signal 15", not exit 0).
+/// A bump that lands while the server is re-discovering (after it read the manifests, before
+/// it fingerprinted them) must not be lost: every request made after a bump has been written
+/// shows it. Under concurrent requests:
+/// - in place (truncate, then write): the truncation changes Cargo.toml's size, a request
+///   re-discovers and reads the empty file (alpha is dropped as broken), the write lands,
+///   and the fingerprint taken *after* discovery already includes it — the worker stays
+///   missing (404) until some other file changes;
+/// - `sed -i` (temp file beside Cargo.toml, then rename): the temp file changes the worker
+///   directory's mtime, a request re-discovers and reads the old Cargo.toml, the rename
+///   lands, and is fingerprinted as seen — the old version is served until the next change.
 #[test]
-#[ignore = "bug: src/serve.rs serve(): signal handlers are installed after `serving the catalog on` is printed; a SIGTERM right after that line kills the process (~20% of tries) instead of a clean exit 0"]
 fn sigterm_right_after_listening_exits_cleanly() {
     let s = Sandbox::new();
     catalog(&s);
@@ -1140,16 +1162,22 @@ fn files_under(dir: &Path) -> BTreeSet<String> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.insert(
-                    p.strip_prefix(dir)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned(),
-                );
+                out.insert(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
             }
         }
     }
     out
+}
+
+/// The marker an export leaves so a later export may replace the directory (and nothing
+/// else is replaced).
+const EXPORT_MARKER: &str = ".rbee-export";
+
+/// The documents of an export: every file but the marker (which need not exist).
+fn exported_documents(dir: &Path) -> BTreeSet<String> {
+    let mut files = files_under(dir);
+    files.remove(EXPORT_MARKER);
+    files
 }
 
 fn export(s: &Sandbox, dir: &Path) -> String {
@@ -1183,10 +1211,34 @@ fn expected_layout() -> BTreeSet<String> {
     want
 }
 
+/// index.json may publish the release checksum its renders used where the catalog pins
+/// none (so an index client can verify the tarball); `sha` maps a worker to that checksum.
+/// Checks every such published value and blanks it, so the rest compares with `list --json`.
+fn without_published_checksums(mut index: Value, list: &Value, sha: &[(&str, &str)]) -> Value {
+    let listed = list["workers"].as_array().unwrap();
+    for v in index["workers"].as_array_mut().unwrap() {
+        let in_list = listed.iter().find(|l| l["id"] == v["id"]);
+        let Some(in_list) = in_list else { continue };
+        let published = &v["upstream"]["sha256"];
+        if in_list["upstream"]["sha256"].is_null() && !published.is_null() {
+            let want = sha.iter().find(|(w, _)| v["worker"] == *w).map(|(_, s)| *s);
+            assert_eq!(
+                published.as_str(),
+                want,
+                "{}: index.json publishes a checksum its renders did not use",
+                v["id"]
+            );
+            v["upstream"]["sha256"] = Value::Null;
+        }
+    }
+    index
+}
+
 #[test]
 fn export_writes_the_documents_the_server_serves() {
     let s = Sandbox::new();
     catalog(&s);
+    let alpha_sha = seed_tarball(&s, &github_tarball(ALPHA_GIT, "0.1.0"));
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("site");
     let log = export(&s, &dir);
@@ -1194,20 +1246,30 @@ fn export_writes_the_documents_the_server_serves() {
         log.contains("exported 4 variants (21 files)"),
         "the summary: {log}"
     );
-    assert_eq!(files_under(&dir), expected_layout());
+    assert_eq!(exported_documents(&dir), expected_layout());
 
-    // index.json is `list --json` (export adds only renders it skipped to `problems`; there
-    // are none here) and, byte for byte, GET /workers.
+    // index.json is `list --json` and GET /workers: export adds only the renders it skipped
+    // to `problems` (none here) and the checksums of unpinned release tarballs.
     let index = fs::read_to_string(dir.join("index.json")).unwrap();
     parse_catalog(index.as_bytes());
-    let index_json: Value = serde_json::from_str(&index).unwrap();
-    assert_eq!(index_json, cli_json(&s, &["list", "--json"]));
+    let list = cli_json(&s, &["list", "--json"]);
+    let index_json = without_published_checksums(
+        serde_json::from_str(&index).unwrap(),
+        &list,
+        &[("alpha", &alpha_sha)],
+    );
+    assert_eq!(index_json, list);
     let srv = Serve::start(&s);
     let c = client();
-    assert_eq!(get(&c, &srv.url("/workers")).body, index);
+    assert_eq!(get(&c, &srv.url("/workers")).json(), index_json);
+    // workers/{id}.json is, byte for byte, GET /workers/{id}.
     for id in ["alpha-cpu", "alpha-cuda", "alpha-metal", "beta-cpu"] {
         let one = fs::read_to_string(dir.join(format!("workers/{id}.json"))).unwrap();
-        assert_eq!(one, get(&c, &srv.url(&format!("/workers/{id}"))).body, "{id}");
+        assert_eq!(
+            one,
+            get(&c, &srv.url(&format!("/workers/{id}"))).body,
+            "{id}"
+        );
     }
     for id in ["alpha-cpu", "alpha-cuda", "beta-cpu"] {
         for flavor in ["release", "git"] {
@@ -1227,11 +1289,20 @@ fn export_writes_the_documents_the_server_serves() {
                 srcinfo,
                 cli(&s, &["pkgbuild", id, "--flavor", flavor, "--srcinfo"])
             );
+            assert_eq!(
+                srcinfo,
+                get(
+                    &c,
+                    &srv.url(&format!("/workers/{id}/SRCINFO?flavor={flavor}"))
+                )
+                .body
+            );
         }
     }
     for id in ["alpha-cpu", "alpha-metal"] {
         for flavor in ["release", "head"] {
-            let rb = fs::read_to_string(dir.join(format!("workers/{id}/{flavor}/{id}.rb"))).unwrap();
+            let rb =
+                fs::read_to_string(dir.join(format!("workers/{id}/{flavor}/{id}.rb"))).unwrap();
             assert_eq!(rb, cli(&s, &["formula", id, "--flavor", flavor]));
             assert_eq!(
                 rb,
@@ -1252,6 +1323,7 @@ fn export_writes_the_documents_the_server_serves() {
 fn export_records_skipped_renders_as_problems() {
     let s = Sandbox::new();
     catalog(&s);
+    let alpha_sha = seed_tarball(&s, &github_tarball(ALPHA_GIT, "0.1.0"));
     // Nothing listens on port 9 of loopback; no checksum is pinned or cached.
     s.worker("zeta")
         .features(&["cpu"])
@@ -1261,11 +1333,16 @@ fn export_records_skipped_renders_as_problems() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("site");
     export(&s, &dir);
-    let files = files_under(&dir);
+    let files = exported_documents(&dir);
     assert!(files.contains("workers/zeta-cpu/git/PKGBUILD"), "{files:?}");
+    assert!(files.contains("workers/zeta-cpu.json"), "{files:?}");
     assert!(!files.contains("workers/zeta-cpu/release/PKGBUILD"));
-    let index: Value = serde_json::from_str(&fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
     let list = cli_json(&s, &["list", "--json"]);
+    let index = without_published_checksums(
+        serde_json::from_str(&fs::read_to_string(dir.join("index.json")).unwrap()).unwrap(),
+        &list,
+        &[("alpha", &alpha_sha)],
+    );
     assert_eq!(index["workers"], list["workers"]);
     let extra: Vec<&Value> = index["problems"]
         .as_array()
@@ -1301,9 +1378,13 @@ fn export_over_an_existing_dir_replaces_it_whole() {
         .into_iter()
         .filter(|f| !f.contains("beta-cpu"))
         .collect();
-    assert_eq!(files_under(&dir), want);
+    assert_eq!(exported_documents(&dir), want);
     let pkgbuild = fs::read_to_string(dir.join("workers/alpha-cpu/release/PKGBUILD")).unwrap();
     assert!(pkgbuild.contains("\npkgver=0.2.0\n"), "{pkgbuild}");
+    let index: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(ids(&index), ["alpha-cpu", "alpha-cuda", "alpha-metal"]);
+    assert_eq!(version_of(&index, "alpha-cpu"), "0.2.0");
     // Nothing left beside DIR: no `.site.new-*`, no `.site.old-*`.
     let beside: Vec<String> = fs::read_dir(out.path())
         .unwrap()
@@ -1319,36 +1400,43 @@ fn export_over_an_existing_dir_replaces_it_whole() {
 }
 
 /// An exported index.json, added as an `index` source in a sandbox without the local root,
-/// lists the same variants, and release/git PKGBUILDs render from it as from the original.
+/// lists the same variants, and PKGBUILDs render from it as they were exported.
 #[test]
 fn an_export_reads_back_as_an_index_source() {
     let s = Sandbox::new();
     catalog(&s);
+    let alpha_sha = seed_tarball(&s, &github_tarball(ALPHA_GIT, "0.1.0"));
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("site");
     export(&s, &dir);
     let original = cli_json(&s, &["list", "--json"]);
+    let index_path = dir.join("index.json");
+    let published: Value = serde_json::from_str(&fs::read_to_string(&index_path).unwrap()).unwrap();
 
+    // No local root: the sandbox's bin/ is empty, and no --root is given.
     let reader = Sandbox::new();
     let run = |args: &[&str]| {
         let out = reader.cmd().args(args).output().unwrap();
         assert_success(&out);
         stdout(&out)
     };
-    let index = dir.join("index.json");
-    run(&["source", "add", "idx", index.to_str().unwrap()]);
+    run(&["source", "add", "idx", index_path.to_str().unwrap()]);
     run(&["sync"]);
     let text = run(&["list", "--json"]);
     let doc = parse_catalog(text.as_bytes());
     let back: Value = serde_json::from_str(&text).unwrap();
     assert!(doc.problems.is_empty(), "{:?}", doc.problems);
     assert_eq!(ids(&back), ids(&original));
-    for (a, b) in original["workers"]
+    let back_vs_original =
+        without_published_checksums(back.clone(), &original, &[("alpha", &alpha_sha)]);
+    for ((a, b), p) in original["workers"]
         .as_array()
         .unwrap()
         .iter()
-        .zip(back["workers"].as_array().unwrap())
+        .zip(back_vs_original["workers"].as_array().unwrap())
+        .zip(published["workers"].as_array().unwrap())
     {
+        let id = &a["id"];
         for key in [
             "id",
             "worker",
@@ -1367,19 +1455,35 @@ fn an_export_reads_back_as_an_index_source() {
             "makedepends",
             "capabilities",
             "upstream",
+            "installed",
         ] {
-            assert_eq!(a[key], b[key], "{} `{key}` read back", a["id"]);
+            assert_eq!(a[key], b[key], "{id} `{key}` read back");
         }
-        assert_eq!(b["source"]["name"], "idx");
-        assert_eq!(b["source"]["kind"], "index");
+        // What was published (checksums included) is what the reader has.
+        let b_full = back["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == *id)
+            .unwrap();
+        assert_eq!(b_full["upstream"], p["upstream"], "{id} upstream");
+        assert_eq!(b_full["source"]["name"], "idx");
+        assert_eq!(b_full["source"]["kind"], "index");
     }
-    // Renders from the index: beta's checksum is pinned, so its release PKGBUILD needs no
-    // download; git PKGBUILDs never do.
-    for (id, flavor) in [
+    // Builds work from the index: git PKGBUILDs never download, beta's checksum is pinned,
+    // and alpha's is usable when index.json published it.
+    let alpha_published = !published["workers"][0]["upstream"]["sha256"].is_null();
+    let mut renders = vec![
         ("beta-cpu", "release"),
         ("beta-cpu", "git"),
         ("alpha-cuda", "git"),
-    ] {
+        ("alpha-cpu", "git"),
+    ];
+    if alpha_published {
+        renders.push(("alpha-cpu", "release"));
+        renders.push(("alpha-cuda", "release"));
+    }
+    for (id, flavor) in renders {
         let from_index = run(&["pkgbuild", id, "--flavor", flavor]);
         let exported =
             fs::read_to_string(dir.join(format!("workers/{id}/{flavor}/PKGBUILD"))).unwrap();
@@ -1388,9 +1492,44 @@ fn an_export_reads_back_as_an_index_source() {
 
     // And a server with no local root serves the index source.
     let srv = Serve::start_at(&reader, None);
-    let r = get(&client(), &srv.url("/workers"));
+    let c = client();
+    let r = get(&c, &srv.url("/workers"));
     assert_eq!(r.json(), back);
+    let r = get(&c, &srv.url("/workers/beta-cpu/PKGBUILD"));
+    assert_eq!(
+        r.body,
+        fs::read_to_string(dir.join("workers/beta-cpu/release/PKGBUILD")).unwrap()
+    );
     srv.stop("TERM");
+}
+
+/// An export never replaces a directory it did not write (or one that holds the catalog).
+#[test]
+fn export_refuses_to_replace_what_is_not_an_export() {
+    let s = Sandbox::new();
+    catalog(&s);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("docs");
+    write_file(&dir.join("important.txt"), "not an export\n");
+    let r = s.run(&["export", dir.to_str().unwrap()]);
+    assert!(
+        !r.status.success(),
+        "replaced a directory that is not an export"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("important.txt")).unwrap(),
+        "not an export\n",
+        "a refused export leaves the directory alone"
+    );
+    let beside: Vec<String> = fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside, ["docs"], "no temp dir left behind");
+    // The catalog root itself, or a directory above it.
+    let r = s.run(&["export", s.root().to_str().unwrap()]);
+    assert!(!r.status.success(), "exported over the catalog root");
+    assert!(s.path("bin/alpha/worker.toml").is_file());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1464,7 +1603,9 @@ fn alpha_version_in(path: &str, r: &Resp) -> Result<Option<String>, String> {
     match versions.len() {
         0 => Ok(None),
         1 => Ok(versions.into_iter().next()),
-        _ => Err(format!("{path}: alpha at several versions at once: {versions:?}")),
+        _ => Err(format!(
+            "{path}: alpha at several versions at once: {versions:?}"
+        )),
     }
 }
 
@@ -1608,7 +1749,10 @@ fn load_with_a_version_bump_half_way() {
     for path in PATHS {
         let r = get(&c, &srv.url(path));
         let v = alpha_version_in(path, &r).unwrap();
-        assert!(v.is_none() || v.as_deref() == Some("0.2.0"), "{path}: {v:?}");
+        assert!(
+            v.is_none() || v.as_deref() == Some("0.2.0"),
+            "{path}: {v:?}"
+        );
     }
     srv.stop("TERM");
 }
