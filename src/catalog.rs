@@ -142,14 +142,15 @@ pub fn discover(source: Arc<Source>, catalog: &mut Catalog) {
             Ok((worker, warnings)) => {
                 catalog.problems.extend(warnings);
                 if let Some(first) = seen.get(&worker.id) {
-                    catalog.problems.push(Problem::error(
+                    let p = Problem::error(
                         &worker.manifest_path,
                         format!(
                             "duplicate worker id `{}`: {} already defines it; expected each id once per source",
                             worker.id,
                             first.display()
                         ),
-                    ));
+                    );
+                    catalog.problems.push(at_worker_id(p));
                     continue;
                 }
                 seen.insert(worker.id.clone(), worker.manifest_path.clone());
@@ -159,6 +160,23 @@ pub fn discover(source: Arc<Source>, catalog: &mut Catalog) {
         }
     }
     check_variant_collisions(catalog);
+}
+
+/// Points a problem about a worker's id at `[worker] id` in its manifest.
+fn at_worker_id(p: Problem) -> Problem {
+    let Ok(text) = fs::read_to_string(&p.path) else {
+        return p;
+    };
+    let span = toml::de::DeTable::parse(&text).ok().and_then(|root| {
+        let worker = crate::tomlread::get(root.get_ref(), "worker")?
+            .get_ref()
+            .as_table()?;
+        crate::tomlread::get(worker, "id").map(|v| v.span())
+    });
+    match span {
+        Some(span) => p.at(&text, span),
+        None => p,
+    }
 }
 
 /// A variant id must name one thing: `a-b` + `c` and `a` + `b-c` would both be `a-b-c`.

@@ -80,6 +80,12 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
             );
         }
     }
+    if catalog.workers.is_empty() {
+        problems.push(Problem::warning(
+            "(catalog)",
+            "no workers found: is --root (or the working directory) the catalog? it needs bin/*/worker.toml",
+        ));
+    }
     let mut skipped = Vec::new();
     judge_scripts(runner, &scripts, &mut problems, &mut skipped)?;
     judge_formulas(runner, &formulas, &mut problems, &mut skipped)?;

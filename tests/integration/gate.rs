@@ -409,9 +409,11 @@ fn a_broken_catalog_is_reported_in_full_in_one_run() {
     // The same id twice: the first stands (and is checked), the second is the problem.
     let twin_a = clean_worker(&s, "twin", "bin/twin-a");
     let twin_b = clean_worker(&s, "twin", "bin/twin-b");
+    // Located at the second manifest's `id`.
+    let twin_b_text = std::fs::read_to_string(&twin_b.worker_toml).unwrap();
     want.push(expect(
         &twin_b.worker_toml,
-        None,
+        Some(locate(&twin_b_text, "\"twin\"")),
         "error",
         &[
             "duplicate worker id `twin`",

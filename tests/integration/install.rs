@@ -1553,3 +1553,33 @@ fn a_missing_tool_is_named_with_how_to_get_it() {
     assert!(err.contains("brew.sh"), "how to get brew: {err}");
     assert!(!bed.db_path().exists());
 }
+
+/// Regression: builds of the user's own tree used `--locked`, so bumping the version in
+/// Cargo.toml alone (the lock file still naming the old one) made `upgrade` fail with
+/// "cannot update the lock file". cargo updates the lock, as `cargo build` would.
+#[test]
+fn upgrade_after_bumping_only_cargo_toml() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p]));
+    let manifest = bed.path("bin/hello-worker/Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    fs::write(
+        &manifest,
+        text.replacen("version = \"0.1.0\"", "version = \"0.2.0\"", 1),
+    )
+    .unwrap();
+    let out = bed.run(&["upgrade"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("hello-worker-cpu 0.1.0 -> 0.2.0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        version_of(&prefix.join("bin/hello-worker-cpu")),
+        "hello-worker 0.2.0 (cpu)"
+    );
+    assert_db_matches_disk(&bed.db());
+}
