@@ -52,16 +52,47 @@ pub fn fetch(url: &str, cache: &Path, offline: bool, quiet: bool) -> Result<Fetc
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
     let tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
-    let sha256 = download(url, tmp.as_file(), quiet)?;
+    let sha256 = remembering_failures(url, || download(url, tmp.as_file(), quiet))?;
     tmp.persist(&path)
         .map_err(|e| Error::io("write", &path, e.error))?;
     Ok(Fetched { path, sha256 })
 }
 
+/// How long a failed download is not retried within one process (a `serve` answering a
+/// burst of requests for a tarball it cannot reach should not wait on it for each).
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn remembering_failures(url: &str, f: impl FnOnce() -> Result<String>) -> Result<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    use std::time::Instant;
+    static FAILED: OnceLock<Mutex<HashMap<String, (Instant, String)>>> = OnceLock::new();
+    let failed = FAILED.get_or_init(Default::default);
+    if let Some((when, message)) = failed.lock().expect("the failure cache").get(url) {
+        if when.elapsed() < RETRY_AFTER {
+            return Err(Error::Failed {
+                message: message.clone(),
+                help: Some("it failed moments ago and is not retried yet".into()),
+            });
+        }
+    }
+    let result = f();
+    let mut map = failed.lock().expect("the failure cache");
+    match &result {
+        Err(e @ Error::Failed { .. }) => {
+            map.insert(url.to_string(), (Instant::now(), e.to_string()));
+        }
+        _ => {
+            map.remove(url);
+        }
+    }
+    result
+}
+
 fn client() -> Result<reqwest::blocking::Client> {
     reqwest::blocking::Client::builder()
         .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(30))
+        .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(None)
         .build()
         .map_err(|e| Error::failed(format!("cannot start the HTTP client: {e}")))
