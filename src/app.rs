@@ -123,8 +123,10 @@ pub fn run(g: &Globals, req: Request) -> Result<()> {
             let catalog = load(g)?;
             install::upgrade(&mut session(g)?, &catalog, &ids, &opts)
         }
-        Request::Remove { ids, dry_run } => install::remove(&mut session(g)?, &ids, dry_run),
-        Request::Verify => install::verify(&mut session(g)?),
+        Request::Remove { ids, dry_run } => {
+            crate::installed::remove(&mut session(g)?, &ids, dry_run)
+        }
+        Request::Verify => crate::installed::verify(&mut session(g)?),
         Request::SourceAdd {
             name,
             url,

@@ -15,7 +15,6 @@ use crate::exec::{CommandSpec, Runner};
 use crate::render::{arch, brew};
 use crate::{atomic, package, report};
 use serde::Serialize;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -57,7 +56,7 @@ impl<'a> Session<'a> {
         })
     }
 
-    fn say(&self, line: &str) {
+    pub fn say(&self, line: &str) {
         if self.g.verbosity >= 0 {
             eprintln!("{line}");
         }
@@ -229,107 +228,6 @@ pub fn make_plan(
     };
     plan.git_commit = git_commit;
     Ok(plan)
-}
-
-/// Unverified workers: show what will run and ask, unless --noconfirm.
-fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
-    if w.verified() {
-        return Ok(());
-    }
-    let from = if w.dir.as_os_str().is_empty() {
-        format!("{} ({})", w.source.name, w.source.location)
-    } else {
-        w.dir.display().to_string()
-    };
-    let mut text = format!(
-        "{} comes from an unverified source ({from}); this is what will run:\n",
-        plan.id
-    );
-    for (i, step) in plan.steps.iter().enumerate() {
-        text.push_str(&format!("  {}. {}\n", i + 1, step.describe()));
-    }
-    // The file that will run, as it will be written (the checksum is filled in later).
-    let v = w
-        .variants
-        .iter()
-        .find(|v| v.id == plan.id)
-        .expect("the plan's variant");
-    let engine = package::engine(None, &s.dirs);
-    let pending = "(computed when the source is packed or downloaded)".to_string();
-    let shown = match plan.backend {
-        Backend::Makepkg => {
-            let archive = if plan.flavor == "release" {
-                arch::Archive::Release {
-                    sha256: w.upstream.sha256.clone().unwrap_or(pending),
-                }
-            } else {
-                let pkgver = arch::pkgver(&w.version);
-                arch::Archive::Local {
-                    file_name: format!("{}-{pkgver}.tar.gz", v.id),
-                    top_dir: format!("{}-{pkgver}", v.id),
-                    subdir: w
-                        .dir
-                        .strip_prefix(w.krate.build_root())
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    sha256: pending,
-                }
-            };
-            let flavor = if plan.flavor == "release" {
-                arch::Flavor::Release
-            } else {
-                arch::Flavor::Local
-            };
-            arch::model(w, v, &archive)
-                .and_then(|m| engine.render(flavor.template(), &m))
-                .ok()
-                .map(|t| ("PKGBUILD", t))
-        }
-        Backend::Brew => {
-            let flavor = if plan.flavor == "head" {
-                brew::Flavor::Head
-            } else {
-                brew::Flavor::Release
-            };
-            let sum = (flavor == brew::Flavor::Release)
-                .then(|| w.upstream.sha256.clone().unwrap_or(pending));
-            brew::model(w, v, flavor, sum)
-                .and_then(|m| engine.render(flavor.template(), &m))
-                .ok()
-                .map(|t| ("formula", t))
-        }
-        Backend::Cargo => None,
-    };
-    if let Some((what, body)) = shown {
-        text.push_str(&format!("\nThe {what}:\n{body}\n"));
-    }
-    eprint!("{text}");
-    if s.g.noconfirm {
-        eprintln!("(--noconfirm: proceeding)");
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        return Err(Error::Failed {
-            message: format!(
-                "{} is unverified and must be reviewed, but there is no terminal to ask on",
-                plan.id
-            ),
-            help: Some("read the steps above, then pass --noconfirm to proceed".into()),
-        });
-    }
-    let ok = dialoguer::Confirm::new()
-        .with_prompt(format!("Build {}?", plan.id))
-        .default(false)
-        .interact()
-        .map_err(|e| Error::failed(format!("cannot ask: {e}")))?;
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::failed(format!(
-            "not building {}: declined at review",
-            plan.id
-        )))
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -706,7 +604,7 @@ fn run_plans(
         return print_plans(s.g, &plans);
     }
     for (w, _, plan) in &work {
-        review(s, w, plan)?;
+        crate::review::review(s, w, plan)?;
     }
     let mut results = Vec::new();
     for (w, v, plan) in &work {
@@ -732,7 +630,7 @@ pub fn build(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) -> Re
     if opts.dry_run {
         return print_plans(s.g, &[plan]);
     }
-    review(s, w, &plan)?;
+    crate::review::review(s, w, &plan)?;
     execute(s, w, v, &plan, opts)?;
     let products = match plan.backend {
         Backend::Cargo => vec![build::target_dir(&s.dirs.cache, &w.id)
@@ -800,27 +698,6 @@ fn packages_in(dir: &Path, pkgname: &str, pkgver: &str) -> Vec<PathBuf> {
     found
 }
 
-/// The installed variants an id names (a variant id, or a worker id for all its variants).
-fn installed_matching<'d>(db: &'d db::Database, id: &str) -> Result<Vec<&'d Record>> {
-    let matches: Vec<&Record> = db
-        .installed
-        .values()
-        .filter(|r| r.id == id || r.worker == id)
-        .collect();
-    if matches.is_empty() {
-        return Err(Error::NotFound {
-            id: id.to_string(),
-            suggestions: db
-                .installed
-                .keys()
-                .filter(|k| strsim::jaro_winkler(k, id) > 0.7)
-                .cloned()
-                .collect(),
-        });
-    }
-    Ok(matches)
-}
-
 /// `upgrade [ID…]`: rebuild installed variants whose catalog version is newer.
 pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<()> {
     let db = db::read(&s.dirs.data)?;
@@ -829,7 +706,7 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
         wanted.extend(db.installed.values());
     } else {
         for id in ids {
-            wanted.extend(installed_matching(&db, id)?);
+            wanted.extend(crate::installed::matching(&db, id)?);
         }
     }
     // Installs from git sources follow their branch: ask the remote where it is now, and
@@ -938,179 +815,4 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
 
 fn short(commit: &str) -> &str {
     &commit[..commit.len().min(7)]
-}
-
-/// `remove ID…`: deletes exactly the files the database recorded (or asks the package
-/// manager that installed them), after confirmation.
-pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
-    let db = db::read(&s.dirs.data)?;
-    let mut targets: Vec<Record> = Vec::new();
-    for id in ids {
-        targets.extend(installed_matching(&db, id)?.into_iter().cloned());
-    }
-    let commands: Vec<(String, Option<CommandSpec>)> = targets
-        .iter()
-        .map(|r| {
-            let tools = &s.config.tools;
-            let cmd = match r.backend.as_str() {
-                "makepkg" => Some(CommandSpec::new(&tools.sudo).args([
-                    tools.pacman.as_str(),
-                    "-R",
-                    "--noconfirm",
-                    &r.id,
-                ])),
-                "brew" => Some(
-                    CommandSpec::new(&tools.brew)
-                        .args(["uninstall", &format!("{}/{}", build::TAP, r.id)]),
-                ),
-                _ => None,
-            };
-            (r.id.clone(), cmd)
-        })
-        .collect();
-    let mut text = String::new();
-    for (r, (_, cmd)) in targets.iter().zip(&commands) {
-        text.push_str(&format!("remove {} {} ({}):\n", r.id, r.version, r.backend));
-        match cmd {
-            Some(c) => text.push_str(&format!("    {}\n", c.display())),
-            None => {
-                for f in &r.files {
-                    text.push_str(&format!("    delete {}\n", f.path.display()));
-                }
-            }
-        }
-    }
-    let entries: Vec<serde_json::Value> = targets
-        .iter()
-        .zip(&commands)
-        .map(|(r, (_, cmd))| {
-            serde_json::json!({
-                "id": r.id,
-                "version": r.version,
-                "backend": r.backend,
-                "files": r.files.iter().map(|f| &f.path).collect::<Vec<_>>(),
-                "command": cmd,
-            })
-        })
-        .collect();
-    if dry_run {
-        if s.g.json {
-            let doc =
-                serde_json::json!({"schema": report::SCHEMA, "dry_run": true, "remove": entries});
-            return report::print_json(&doc).map_err(|e| Error::io("write", "stdout", e));
-        }
-        text.push_str("(dry run: nothing was removed)\n");
-        return report::print(&text).map_err(|e| Error::io("write", "stdout", e));
-    }
-    if s.g.verbosity >= 0 {
-        eprint!("{text}");
-    }
-    if !s.g.noconfirm {
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::Failed {
-                message: "removal needs confirmation, but there is no terminal to ask on".into(),
-                help: Some("pass --noconfirm to remove without asking".into()),
-            });
-        }
-        let ok = dialoguer::Confirm::new()
-            .with_prompt("Remove these?")
-            .default(false)
-            .interact()
-            .map_err(|e| Error::failed(format!("cannot ask: {e}")))?;
-        if !ok {
-            return Err(Error::failed("nothing removed: declined"));
-        }
-    }
-    for (r, (id, cmd)) in targets.iter().zip(commands) {
-        if let Some(cmd) = cmd {
-            s.runner.run(&cmd, &format!("remove {id}"))?;
-        }
-        let mut locked = db::lock(&s.dirs.data)?;
-        let ops = if r.backend == Backend::Cargo.name() {
-            r.files
-                .iter()
-                .map(|f| Op::Delete {
-                    path: f.path.clone(),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        locked.db.installed.remove(&r.id);
-        locked.commit(ops)?;
-        s.say(&format!("removed {} {}", r.id, r.version));
-    }
-    if s.g.json {
-        let doc = serde_json::json!({"schema": report::SCHEMA, "removed": entries});
-        report::print_json(&doc).map_err(|e| Error::io("write", "stdout", e))?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Serialize)]
-pub struct FileCheck {
-    pub id: String,
-    pub path: PathBuf,
-    /// ok, modified or missing
-    pub status: &'static str,
-}
-
-#[derive(Serialize)]
-struct VerifyDoc<'a> {
-    schema: u32,
-    ok: bool,
-    files: &'a [FileCheck],
-}
-
-/// `verify`: re-hash every installed file; non-zero exit naming any that changed or vanished.
-pub fn verify(s: &mut Session) -> Result<()> {
-    // Taking the lock replays an interrupted change first, so what is checked is settled.
-    let db = db::lock(&s.dirs.data)?.db;
-    let mut checks = Vec::new();
-    for r in db.installed.values() {
-        for f in &r.files {
-            let status = match sha256_file(&f.path) {
-                Ok(sha) if sha == f.sha256 => "ok",
-                Ok(_) => "modified",
-                Err(_) => "missing",
-            };
-            checks.push(FileCheck {
-                id: r.id.clone(),
-                path: f.path.clone(),
-                status,
-            });
-        }
-    }
-    let bad: Vec<&FileCheck> = checks.iter().filter(|c| c.status != "ok").collect();
-    if s.g.json {
-        report::print_json(&VerifyDoc {
-            schema: report::SCHEMA,
-            ok: bad.is_empty(),
-            files: &checks,
-        })
-        .map_err(|e| Error::io("write", "stdout", e))?;
-    } else {
-        let mut text = String::new();
-        for c in &checks {
-            text.push_str(&format!("{:<9} {} {}\n", c.status, c.id, c.path.display()));
-        }
-        text.push_str(&format!(
-            "{} files checked, {} changed or missing\n",
-            checks.len(),
-            bad.len()
-        ));
-        report::print(&text).map_err(|e| Error::io("write", "stdout", e))?;
-    }
-    if bad.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Reported(format!(
-            "{} installed file(s) changed or vanished: {}",
-            bad.len(),
-            bad.iter()
-                .map(|c| format!("{} ({})", c.path.display(), c.status))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
-    }
 }
