@@ -337,17 +337,29 @@ async fn artifact(
                 unreachable!("looked up above")
             };
             let engine = crate::package::engine(None, &s.dirs);
-            let render_err = |e: Error| {
-                let msg = e.to_string();
-                let status = if msg.contains("has no PKGBUILD")
-                    || msg.contains("does not run on macOS")
-                    || msg.contains("has no Linux")
-                {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                } else {
-                    StatusCode::BAD_GATEWAY
-                };
-                (status, msg)
+            // 422: the variant has no such artifact (no Linux, no macOS, no upstream for the
+            // flavour). 502: the release checksum needs a download that failed. 500: the rest
+            // (a broken template).
+            let unavailable = |e: Error| (StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+            let no_upstream = |what: &str| {
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!(
+                        "{} has no {what}, so this flavour has nothing to fetch",
+                        w.id
+                    ),
+                )
+            };
+            let needs_download = w.upstream.sha256.is_none();
+            let render_err = |release: bool| {
+                move |e: Error| {
+                    let status = if release && needs_download {
+                        StatusCode::BAD_GATEWAY
+                    } else {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    };
+                    (status, e.to_string())
+                }
             };
             match kind {
                 Artifact::Pkgbuild | Artifact::Srcinfo => {
@@ -361,7 +373,13 @@ async fn artifact(
                             ))
                         }
                     };
-                    arch::require_linux(v).map_err(render_err)?;
+                    arch::require_linux(v).map_err(unavailable)?;
+                    if w.upstream.git.is_none() {
+                        return Err(no_upstream("git repository"));
+                    }
+                    if f == arch::Flavor::Release && w.upstream.tarball.is_none() {
+                        return Err(no_upstream("release tarball URL"));
+                    }
                     let scratch = tempfile::tempdir()
                         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
                     let (_, pkgbuild, srcinfo, _) = crate::package::render_pkgbuild(
@@ -373,7 +391,7 @@ async fn artifact(
                         f,
                         scratch.path(),
                     )
-                    .map_err(render_err)?;
+                    .map_err(render_err(f == arch::Flavor::Release))?;
                     Ok((
                         "text/plain; charset=utf-8",
                         if matches!(kind, Artifact::Pkgbuild) {
@@ -394,10 +412,16 @@ async fn artifact(
                             ))
                         }
                     };
-                    brew::require_macos(v).map_err(render_err)?;
+                    brew::require_macos(v).map_err(unavailable)?;
+                    if f == brew::Flavor::Head && w.upstream.git.is_none() {
+                        return Err(no_upstream("git repository"));
+                    }
+                    if f == brew::Flavor::Release && w.upstream.tarball.is_none() {
+                        return Err(no_upstream("release tarball URL"));
+                    }
                     let (_, text) =
                         crate::package::render_formula(&s.globals, &s.dirs, &engine, w, v, f)
-                            .map_err(render_err)?;
+                            .map_err(render_err(f == brew::Flavor::Release))?;
                     Ok(("text/x-ruby; charset=utf-8", text))
                 }
             }
