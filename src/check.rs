@@ -146,19 +146,9 @@ fn render_variant(
             ));
         }
         if w.source.kind != SourceKind::Index {
-            let pkgver = arch::pkgver(&w.version);
             flavors.push((
                 arch::Flavor::Local,
-                arch::Archive::Local {
-                    file_name: format!("{}-{pkgver}.tar.gz", v.id),
-                    top_dir: format!("{}-{pkgver}", v.id),
-                    subdir: w
-                        .dir
-                        .strip_prefix(w.krate.build_root())
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    sha256: PLACEHOLDER_SHA.into(),
-                },
+                arch::Archive::local(w, v, PLACEHOLDER_SHA.into()),
             ));
         }
         for (flavor, archive) in flavors {

@@ -79,20 +79,17 @@ pub fn render_pkgbuild(
         },
         arch::Flavor::Git => Archive::Git,
         arch::Flavor::Local => {
-            let pkgver = arch::pkgver(&w.version);
-            let top_dir = format!("{}-{pkgver}", v.id);
-            let file_name = format!("{top_dir}.tar.gz");
-            let root = w.krate.build_root();
-            let subdir = w
-                .dir
-                .strip_prefix(root)
-                .unwrap_or(Path::new(""))
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let Archive::Local {
+                file_name,
+                top_dir,
+                subdir,
+                ..
+            } = Archive::local(w, v, String::new())
+            else {
+                unreachable!("Archive::local makes a local archive")
+            };
             let dest = tarball_dir.join(&file_name);
-            let sha256 = pack::pack(root, &top_dir, &dest)?;
+            let sha256 = pack::pack(w.krate.build_root(), &top_dir, &dest)?;
             tarball = Some(dest);
             Archive::Local {
                 file_name,

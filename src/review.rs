@@ -41,17 +41,7 @@ pub fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
                     sha256: w.upstream.sha256.clone().unwrap_or(pending),
                 }
             } else {
-                let pkgver = arch::pkgver(&w.version);
-                arch::Archive::Local {
-                    file_name: format!("{}-{pkgver}.tar.gz", v.id),
-                    top_dir: format!("{}-{pkgver}", v.id),
-                    subdir: w
-                        .dir
-                        .strip_prefix(w.krate.build_root())
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    sha256: pending,
-                }
+                arch::Archive::local(w, v, pending)
             };
             let flavor = if plan.flavor == "release" {
                 arch::Flavor::Release

@@ -80,6 +80,28 @@ pub enum Archive {
     },
 }
 
+impl Archive {
+    /// The local flavour's archive of `v`: `{variant}-{pkgver}.tar.gz` unpacking into
+    /// `{variant}-{pkgver}/`, the worker at its path inside its source root, with `sha256`.
+    pub fn local(w: &Worker, v: &Variant, sha256: String) -> Archive {
+        let top_dir = format!("{}-{}", v.id, pkgver(&w.version));
+        let subdir = w
+            .dir
+            .strip_prefix(w.krate.build_root())
+            .unwrap_or(std::path::Path::new(""))
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        Archive::Local {
+            file_name: format!("{top_dir}.tar.gz"),
+            top_dir,
+            subdir,
+            sha256,
+        }
+    }
+}
+
 /// `pkgver` may not hold a hyphen; `0.4.2-beta.1` becomes `0.4.2_beta.1`, which vercmp sorts
 /// before `0.4.2`.
 pub fn pkgver(v: &semver::Version) -> String {

@@ -6,7 +6,9 @@
 //! get this process's `RUSTUP_HOME`/`CARGO_HOME` so the rustup proxies still find the
 //! toolchain.
 
-use crate::support::{assert_success, parse_catalog, stderr, stdout, write_file, Sandbox};
+use crate::support::{
+    assert_success, parse_catalog, stderr, stdout, toolchain_vars, write_file, Sandbox,
+};
 use crate::tools::{self, have};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -24,24 +26,6 @@ use std::time::{Duration, Instant};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
-}
-
-/// `RUSTUP_HOME` and `CARGO_HOME` as this process sees them (the defaults under the real
-/// HOME otherwise), for children whose HOME is the sandbox.
-fn toolchain_vars() -> [(&'static str, PathBuf); 2] {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .expect("HOME is set");
-    let var = |name: &str, default: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home.join(default))
-    };
-    [
-        ("RUSTUP_HOME", var("RUSTUP_HOME", ".rustup")),
-        ("CARGO_HOME", var("CARGO_HOME", ".cargo")),
-    ]
 }
 
 /// A sandbox whose catalog is either the bundled examples (read-only use) or copies of

@@ -10,7 +10,8 @@
 
 use crate::httpd::TagServer;
 use crate::support::{
-    assert_success, json_of, parse_catalog, q, stderr, stdout, CatalogDoc, Sandbox, VariantDoc,
+    assert_success, json_of, parse_catalog, q, stderr, stdout, toolchain_vars, CatalogDoc, Sandbox,
+    VariantDoc,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -23,24 +24,6 @@ use std::process::{Command, Output};
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// `RUSTUP_HOME` and `CARGO_HOME` as this process sees them, for children whose HOME is the
-/// sandbox (the rustup proxies need them to find the toolchain).
-fn toolchain_vars() -> [(&'static str, PathBuf); 2] {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .expect("HOME is set");
-    let var = |name: &str, default: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home.join(default))
-    };
-    [
-        ("RUSTUP_HOME", var("RUSTUP_HOME", ".rustup")),
-        ("CARGO_HOME", var("CARGO_HOME", ".cargo")),
-    ]
-}
 
 /// `rbee-workers ARGS…` in the sandbox, with no `--root` (the sandbox has no `bin/`, so the
 /// catalog is the configured sources only).

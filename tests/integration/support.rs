@@ -733,3 +733,21 @@ impl<'s> WorkerBuilder<'s> {
         }
     }
 }
+
+/// `RUSTUP_HOME` and `CARGO_HOME` as this process sees them (the defaults under the real
+/// HOME otherwise), for children whose HOME is the sandbox.
+pub fn toolchain_vars() -> [(&'static str, PathBuf); 2] {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .expect("HOME is set");
+    let var = |name: &str, default: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(default))
+    };
+    [
+        ("RUSTUP_HOME", var("RUSTUP_HOME", ".rustup")),
+        ("CARGO_HOME", var("CARGO_HOME", ".cargo")),
+    ]
+}
