@@ -527,7 +527,13 @@ fn info(g: &Globals, id: &str) -> Result<()> {
                 };
                 return write(report::print_json(&doc));
             }
-            write(report::print(&note(report::variant_info(w, v))))
+            let mut text = report::variant_info(w, v);
+            let installed = match doc_of(&installed_db(), w, v).installed {
+                Some(i) => format!("{} ({}, {}) {}", i.version, i.backend, i.flavor, i.path),
+                None => "no".into(),
+            };
+            text.push_str(&format!("Installed       : {installed}\n"));
+            write(report::print(&note(text)))
         }
         Target::Worker(w) => {
             let d = detection()?;
