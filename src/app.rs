@@ -411,20 +411,32 @@ fn doc_of(
 fn list(g: &Globals, filter: &Filter, installed_only: bool) -> Result<()> {
     let catalog = load(g)?;
     let db = installed_db();
-    let rows: Vec<_> = catalog
-        .variants()
-        .into_iter()
-        .filter(|(_, v)| filter.matches(v) && (!installed_only || db.installed.contains_key(&v.id)))
-        .collect();
-    if installed_only && g.verbosity >= 0 {
-        for id in db
-            .installed
-            .keys()
-            .filter(|id| catalog.lookup(id).is_none())
-        {
-            eprintln!("warning: {id} is installed but no longer in the catalog");
+    let rows: Vec<_> = if installed_only {
+        // Each install as it is recorded: from the source it came from, even if another
+        // source now shadows that id.
+        let mut rows = Vec::new();
+        for r in db.installed.values() {
+            let found = catalog
+                .lookup(&format!("{}/{}", r.source, r.id))
+                .or_else(|| catalog.lookup(&r.id));
+            match found {
+                Some(Target::Variant(w, v)) if filter.matches(v) => rows.push((w, v)),
+                Some(_) => {}
+                None if g.verbosity >= 0 => eprintln!(
+                    "warning: {} is installed but no longer in the catalog",
+                    r.id
+                ),
+                None => {}
+            }
         }
-    }
+        rows
+    } else {
+        catalog
+            .variants()
+            .into_iter()
+            .filter(|(_, v)| filter.matches(v))
+            .collect()
+    };
     if g.json {
         let doc = CatalogDoc {
             schema: SCHEMA,
@@ -439,6 +451,13 @@ fn list(g: &Globals, filter: &Filter, installed_only: bool) -> Result<()> {
     if rows.is_empty() {
         eprintln!("no variants match");
         return Ok(());
+    }
+    if installed_only {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|(w, v)| (*w, *v, &db.installed[&v.id]))
+            .collect();
+        return write(report::print(&report::installed_table(&rows)));
     }
     write(report::print(&report::variants_table(&rows)))
 }
@@ -510,7 +529,7 @@ fn info(g: &Globals, id: &str) -> Result<()> {
             .map(|o| format!("{} ({})", o.source, o.version))
             .collect();
         format!(
-            "{text}Also in         : {} (shadowed; name one as SOURCE/ID)\n",
+            "{text}Also provided by: {} (name one as SOURCE/ID)\n",
             list.join(", ")
         )
     };

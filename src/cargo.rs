@@ -26,6 +26,8 @@ pub struct CrateInfo {
     pub homepage: Option<String>,
     pub description: Option<String>,
     pub features: BTreeSet<String>,
+    /// `[features]` as written: each feature and what it enables.
+    pub feature_deps: std::collections::BTreeMap<String, Vec<String>>,
     pub bins: Vec<BinTarget>,
     /// The workspace root when the crate is a member of a workspace other than itself.
     pub workspace_root: Option<PathBuf>,
@@ -249,6 +251,7 @@ pub fn read_crate(manifest_path: &Path, cache: &mut CargoCache) -> Result<CrateI
     };
 
     let features = read_features(root);
+    let feature_deps = read_feature_deps(root);
     let bins = read_bins(
         &mut doc,
         root,
@@ -276,6 +279,7 @@ pub fn read_crate(manifest_path: &Path, cache: &mut CargoCache) -> Result<CrateI
         homepage,
         description,
         features,
+        feature_deps,
         bins,
         workspace_root,
         lockfile: lock.is_file().then_some(lock),
@@ -366,6 +370,57 @@ fn inherited(
             None
         }
         _ => None,
+    }
+}
+
+/// `[features]` as a map from each feature to the entries it lists.
+fn read_feature_deps(root: &DeTable<'_>) -> std::collections::BTreeMap<String, Vec<String>> {
+    get(root, "features")
+        .and_then(|v| v.get_ref().as_table())
+        .map(|t| {
+            t.iter()
+                .map(|(k, v)| {
+                    let deps = v
+                        .get_ref()
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.get_ref().as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (k.get_ref().to_string(), deps)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl CrateInfo {
+    /// The features a `--no-default-features --features FEATURE` build turns on: FEATURE and,
+    /// transitively, the features it lists.
+    pub fn enabled(&self, feature: &str) -> BTreeSet<String> {
+        let mut on = BTreeSet::new();
+        let mut todo = vec![feature.to_string()];
+        while let Some(f) = todo.pop() {
+            if on.insert(f.clone()) {
+                for d in self.feature_deps.get(&f).into_iter().flatten() {
+                    if self.feature_deps.contains_key(d) {
+                        todo.push(d.clone());
+                    }
+                }
+            }
+        }
+        on
+    }
+
+    /// The bin targets a `--no-default-features --features FEATURE` build produces.
+    pub fn bins_built_with(&self, feature: &str) -> Vec<&BinTarget> {
+        let on = self.enabled(feature);
+        self.bins
+            .iter()
+            .filter(|b| b.required_features.iter().all(|f| on.contains(f)))
+            .collect()
     }
 }
 

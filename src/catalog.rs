@@ -510,11 +510,7 @@ fn resolve_binary(
     if let Some(b) = &m.binary {
         return Ok(b.clone());
     }
-    let built: Vec<_> = krate
-        .bins
-        .iter()
-        .filter(|b| b.required_features.iter().all(|f| f == feature))
-        .collect();
+    let built = krate.bins_built_with(feature);
     match built.as_slice() {
         [only] => Ok(only.name.clone()),
         [] => Err(format!(

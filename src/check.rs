@@ -57,6 +57,9 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
                 ),
             ));
         }
+        if let Some(problem) = stale_lock(w) {
+            problems.push(problem);
+        }
         if w.upstream.sha256.is_none() && w.upstream.tarball.is_some() {
             problems.push(Problem::warning(
                 &w.manifest_path,
@@ -68,6 +71,26 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
         }
         for v in &w.variants {
             checked.variants += 1;
+            // DESIGN lets [worker]/[variants.X].binary name the binary; the gate checks that
+            // the variant's build really produces it, or install would fail.
+            let built = w.krate.bins_built_with(&v.feature);
+            if !w.krate.bins.is_empty() && !built.iter().any(|b| b.name == v.binary) {
+                let list = built
+                    .iter()
+                    .map(|b| format!("`{}`", b.name))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                problems.push(Problem::error(
+                    &w.manifest_path,
+                    format!(
+                        "variant `{}` installs binary `{}`, but `--no-default-features --features {}` does not build it; it builds {}",
+                        v.id,
+                        v.binary,
+                        v.feature,
+                        if list.is_empty() { "no binary".to_string() } else { list }
+                    ),
+                ));
+            }
             render_variant(
                 w,
                 v,
@@ -243,6 +266,40 @@ fn render_variant(
             }
         }
     }
+}
+
+/// A Cargo.lock that records another version of the worker's own package than Cargo.toml
+/// says: every `--locked`/`--frozen` build (the PKGBUILDs', release builds) fails on it.
+fn stale_lock(w: &Worker) -> Option<Problem> {
+    let lock = w
+        .krate
+        .lockfile
+        .as_ref()
+        .filter(|_| w.source.kind != SourceKind::Index)?;
+    let text = std::fs::read_to_string(lock).ok()?;
+    let doc: toml::Table = toml::from_str(&text).ok()?;
+    let versions: Vec<&str> = doc
+        .get("package")?
+        .as_array()?
+        .iter()
+        .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(w.krate.package.as_str()))
+        .filter_map(|p| p.get("version").and_then(|v| v.as_str()))
+        .collect();
+    let want = w.version.to_string();
+    if versions.is_empty() || versions.contains(&want.as_str()) {
+        return None;
+    }
+    Some(
+        Problem::error(
+            lock,
+            format!(
+                "Cargo.lock is stale: it records {} {} but Cargo.toml says {want}; --locked builds (the PKGBUILDs) will fail",
+                w.krate.package,
+                versions.join(", ")
+            ),
+        )
+        .with_help(format!("run `cargo update -p {}` (or any cargo build) and commit Cargo.lock", w.krate.package)),
+    )
 }
 
 fn have(tool: &str) -> bool {

@@ -11,6 +11,11 @@ pub enum Error {
         id: String,
         suggestions: Vec<String>,
     },
+    #[error("`{id}` is not installed")]
+    NotInstalled {
+        id: String,
+        suggestions: Vec<String>,
+    },
     #[error("{0}")]
     Usage(String),
     #[error("{}", .0.message)]
@@ -39,7 +44,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::NotFound { .. } => 3,
+            Error::NotFound { .. } | Error::NotInstalled { .. } => 3,
             Error::Usage(_) => 2,
             Error::GateFailed => 4,
             Error::Interrupted => 130,
@@ -65,15 +70,22 @@ impl Error {
     /// A hint for the user, shown as `= help: …`.
     pub fn help(&self) -> Option<String> {
         match self {
-            Error::NotFound { suggestions, .. } if !suggestions.is_empty() => Some(format!(
-                "did you mean {}?",
-                suggestions
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            Error::NotFound { suggestions, .. } | Error::NotInstalled { suggestions, .. }
+                if !suggestions.is_empty() =>
+            {
+                Some(format!(
+                    "did you mean {}?",
+                    suggestions
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
             Error::NotFound { .. } => Some("`rbee-workers list` shows every id".into()),
+            Error::NotInstalled { .. } => {
+                Some("`rbee-workers list --installed` shows what is".into())
+            }
             Error::Located(p) => p.help.clone(),
             Error::Failed { help, .. } => help.clone(),
             _ => None,
@@ -90,7 +102,7 @@ impl Error {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::NotFound { .. } => "not_found",
+            Error::NotFound { .. } | Error::NotInstalled { .. } => "not_found",
             Error::Usage(_) => "usage",
             Error::Located(_) => "invalid_input",
             Error::Io { .. } => "io",

@@ -740,7 +740,8 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
         }
     }
     let reloaded;
-    let catalog = if moved.is_empty() {
+    // A dry run changes nothing, the cached clones included: it plans from them as they are.
+    let catalog = if moved.is_empty() || opts.dry_run {
         catalog
     } else {
         let names: std::collections::BTreeSet<&str> = wanted

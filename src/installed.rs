@@ -20,7 +20,7 @@ pub fn matching<'d>(db: &'d db::Database, id: &str) -> Result<Vec<&'d Record>> {
         .filter(|r| r.id == id || r.worker == id)
         .collect();
     if matches.is_empty() {
-        return Err(Error::NotFound {
+        return Err(Error::NotInstalled {
             id: id.to_string(),
             suggestions: db
                 .installed

@@ -218,7 +218,9 @@ pub fn print_error(e: &Error, json: bool) {
     // A failure whose report is already on stdout gets no second document.
     if json && !matches!(e, Error::Reported(_) | Error::GateFailed) {
         let suggestions = match e {
-            Error::NotFound { suggestions, .. } => suggestions.as_slice(),
+            Error::NotFound { suggestions, .. } | Error::NotInstalled { suggestions, .. } => {
+                suggestions.as_slice()
+            }
             _ => &[],
         };
         let doc = ErrorDoc {
@@ -313,6 +315,33 @@ pub fn variants_table(rows: &[(&Worker, &Variant)]) -> String {
         })
         .collect();
     table(&["ID", "VERSION", "PLATFORMS", "DESCRIPTION"], &rows)
+}
+
+/// `list --installed`, like `pacman -Q`: the installed version, and the catalog's when newer.
+pub fn installed_table(rows: &[(&Worker, &Variant, &crate::db::Record)]) -> String {
+    let rows: Vec<Vec<(String, Style)>> = rows
+        .iter()
+        .map(|(w, v, r)| {
+            let catalog = w.version.to_string();
+            let update = if catalog != r.version {
+                format!(" -> {catalog}")
+            } else {
+                String::new()
+            };
+            let path = r
+                .files
+                .first()
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default();
+            vec![
+                (v.id.clone(), BOLD),
+                (format!("{}{update}", r.version), GREEN),
+                (format!("{} ({})", r.backend, r.source), Style::new()),
+                (path, CYAN),
+            ]
+        })
+        .collect();
+    table(&["ID", "VERSION", "BACKEND (SOURCE)", "PATH"], &rows)
 }
 
 fn field(out: &mut String, key: &str, value: &str) {

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 pub const CACHE_CONTROL: &str = "public, max-age=30, s-maxage=60";
+pub const ERROR_CACHE_CONTROL: &str = "public, max-age=5, s-maxage=5";
 
 /// The catalog as last discovered, and what it was discovered from.
 struct Snapshot {
@@ -174,10 +175,13 @@ fn respond(
         header::ETAG,
         HeaderValue::from_str(&etag).expect("hex is a valid header"),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_CONTROL),
-    );
+    // An error (a worker not there yet, a download that failed) is cached only moments.
+    let cache = if status.is_client_error() || status.is_server_error() {
+        ERROR_CACHE_CONTROL
+    } else {
+        CACHE_CONTROL
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     resp
 }
 

@@ -413,9 +413,13 @@ pub fn sync(g: &Globals, dirs: &Dirs, config: &Config, runner: &mut dyn Runner) 
                 (Some(m), _) => format!(" — {m}"),
                 _ => String::new(),
             };
+            let kind = match r.kind {
+                RemoteKind::Git => "git",
+                RemoteKind::Index => "index",
+            };
             eprintln!(
-                ":: {} ({:?}) {}: {} workers{note}",
-                r.name, r.kind, r.status, r.workers
+                ":: {} ({kind}) {}: {} workers{note}",
+                r.name, r.status, r.workers
             );
         }
     }
@@ -519,6 +523,7 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                 homepage: first.homepage.clone(),
                 description: Some(first.description.clone()),
                 features: docs.iter().map(|d| d.feature.clone()).collect(),
+                feature_deps: Default::default(),
                 bins: Vec::new(),
                 workspace_root: None,
                 lockfile: first.upstream.locked.then(|| PathBuf::from("Cargo.lock")),

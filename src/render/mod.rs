@@ -80,7 +80,17 @@ impl Engine {
             for dir in &override_dirs {
                 let path = dir.join(name);
                 match std::fs::read_to_string(&path) {
-                    Ok(text) => return Ok(Some(text)),
+                    Ok(text) => {
+                        if !name.ends_with(".rb.j2") {
+                            lint_bash_template(&text).map_err(|e| {
+                                TplError::new(
+                                    ErrorKind::InvalidOperation,
+                                    format!("{}: {e}", path.display()),
+                                )
+                            })?;
+                        }
+                        return Ok(Some(text));
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(e) => {
                         return Err(TplError::new(
@@ -126,6 +136,50 @@ fn template_error(e: TplError) -> crate::error::Error {
     }
 }
 
+/// Refuses a bash template that prints a value inside quotes it wrote itself: the engine
+/// quotes every value already, and `"{{ x }}"` would put that quoting inside double quotes,
+/// where `$(…)` runs again.
+pub fn lint_bash_template(text: &str) -> Result<(), String> {
+    #[derive(PartialEq)]
+    enum Q {
+        None,
+        Single,
+        Double,
+    }
+    let mut q = Q::None;
+    let (mut line, mut at_word_start) = (1, true);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '{' && matches!(chars.peek(), Some('{')) && q != Q::None {
+            return Err(format!(
+                "line {line}: `{{{{ … }}}}` inside {} quotes; values are quoted by the engine, write them bare (e.g. `pkgdesc={{{{ pkgdesc }}}}`)",
+                if q == Q::Single { "single" } else { "double" }
+            ));
+        }
+        match (&q, c) {
+            (_, '\n') => line += 1,
+            (Q::None, '#') if at_word_start => {
+                // A comment: skip to the end of the line.
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+                at_word_start = true;
+                continue;
+            }
+            (Q::None, '\'') => q = Q::Single,
+            (Q::None, '"') => q = Q::Double,
+            (Q::None | Q::Double, '\\') if chars.next() == Some('\n') => line += 1,
+            (Q::Single, '\'') | (Q::Double, '"') => q = Q::None,
+            _ => {}
+        }
+        at_word_start = c.is_whitespace() || matches!(c, ';' | '(' | '|' | '&');
+    }
+    Ok(())
+}
+
 /// Strings and numbers are quoted; a list becomes space-separated quoted words (bash) or an
 /// array literal (Ruby); values marked safe by the template pass through.
 fn format_value(value: &Value, quote: fn(&str) -> String, ruby: bool) -> Result<String, TplError> {
@@ -154,5 +208,25 @@ fn format_value(value: &Value, quote: fn(&str) -> String, ruby: bool) -> Result<
         )),
         ValueKind::String => Ok(quote(value.as_str().unwrap_or_default())),
         _ => Ok(quote(&value.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_bash_templates_pass_the_lint() {
+        for (name, text) in BUILTIN.iter().filter(|(n, _)| !n.ends_with(".rb.j2")) {
+            assert_eq!(lint_bash_template(text), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn values_inside_template_quotes_are_refused() {
+        assert!(lint_bash_template("pkgdesc=\"{{ pkgdesc }}\"\n").is_err());
+        assert!(lint_bash_template("echo '{{ x }}'\n").is_err());
+        assert!(lint_bash_template("# it's fine\npkgdesc={{ pkgdesc }}\n").is_ok());
+        assert!(lint_bash_template("cd \"$srcdir\"/{{ dir }}\n").is_ok());
     }
 }

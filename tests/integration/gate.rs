@@ -773,3 +773,47 @@ fn json_output_is_one_document_when_the_gate_passes() {
     let doc = parse_check(&out);
     assert!(doc.problems.is_empty(), "{:#?}", doc.problems);
 }
+
+/// Found by the acceptance walkthrough: a binary named in worker.toml that the variant's build
+/// does not produce, and a Cargo.lock older than Cargo.toml, both passed the gate and then
+/// failed at install or makepkg time.
+#[test]
+fn binaries_a_build_does_not_produce_and_stale_locks_fail_the_gate() {
+    let s = Sandbox::new();
+    let named = s
+        .worker("named")
+        .features(&["cpu", "cuda"])
+        .bin("named-cpu", &["cpu"])
+        .bin("named-cuda", &["cuda"])
+        .extra(&clean_source("named"))
+        .extra("[variants.cpu]\nbinary = \"not-a-target\"\n")
+        .write();
+    write_lock(&named);
+    let stale = clean_worker(&s, "stale", "bin/stale");
+    crate::support::write_file(
+        &stale.dir.join("Cargo.lock"),
+        "version = 3\n\n[[package]]\nname = \"stale\"\nversion = \"0.0.1\"\n",
+    );
+    let out = check(&s, s.root(), true, None);
+    assert_eq!(code(&out), Some(4), "{}", describe(&out));
+    let doc = parse_check(&out);
+    let p = find(
+        &doc,
+        &named.worker_toml,
+        &["named-cpu", "not-a-target", "does not build it"],
+    );
+    assert_eq!(p.severity, "error");
+    assert!(
+        !doc.problems
+            .iter()
+            .any(|p| p.message.contains("named-cuda` installs")),
+        "the cuda variant's gated bin is fine: {:#?}",
+        doc.problems
+    );
+    let lock = find(
+        &doc,
+        &stale.dir.join("Cargo.lock"),
+        &["stale", "0.0.1", "Cargo.lock is stale"],
+    );
+    assert_eq!(lock.severity, "error");
+}

@@ -1567,3 +1567,36 @@ fn upgrade_after_bumping_only_cargo_toml() {
     );
     assert_db_matches_disk(&bed.db());
 }
+
+/// Found by the acceptance walkthrough: `list --installed` showed the catalog's version, not
+/// the installed one. Like `pacman -Q`, it shows what is installed and what the catalog has.
+#[test]
+fn list_installed_shows_the_installed_version_and_the_update() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p]));
+    let manifest = bed.path("bin/hello-worker/Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    fs::write(
+        &manifest,
+        text.replacen("version = \"0.1.0\"", "version = \"0.3.0\"", 1),
+    )
+    .unwrap();
+    let out = bed.run(&["list", "--installed"]);
+    assert_success(&out);
+    let line = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("hello-worker-cpu"))
+        .map(str::to_string);
+    let line = line.unwrap_or_else(|| panic!("{}", stdout(&out)));
+    assert!(line.contains("0.1.0 -> 0.3.0"), "{line}");
+    assert!(
+        line.contains(&prefix.join("bin/hello-worker-cpu").display().to_string()),
+        "{line}"
+    );
+    let doc = json(&bed.run(&["list", "--installed", "--json"]));
+    let v = &doc["workers"][0];
+    assert_eq!(v["version"], "0.3.0");
+    assert_eq!(v["installed"]["version"], "0.1.0");
+}

@@ -668,3 +668,57 @@ fn out_dir_gets_pkgbuild_srcinfo_and_the_local_tarball() {
             .unwrap();
     assert!(pkgbuild.contains(&format!("sha256sums=({sha})")));
 }
+
+/// Found by the acceptance walkthrough: a user template that wraps a value in its own quotes
+/// (`pkgdesc="{{ pkgdesc }}"`) puts the engine's quoting inside double quotes, where `$(…)`
+/// runs again. Such templates are refused before anything is rendered.
+#[test]
+fn a_user_template_that_quotes_values_itself_is_refused() {
+    let s = Sandbox::new();
+    let mine = tempfile::tempdir().unwrap();
+    fs::write(
+        mine.path().join("arch-git.PKGBUILD.j2"),
+        "pkgname={{ pkgname }}\npkgdesc=\"{{ pkgdesc }}\"\n",
+    )
+    .unwrap();
+    let out = on_examples(
+        &s,
+        &[
+            "pkgbuild",
+            "hello-worker-cpu",
+            "--flavor",
+            "git",
+            "--templates",
+            mine.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 2") && err.contains("quoted by the engine"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+    // Written bare, the same template is fine.
+    fs::write(
+        mine.path().join("arch-git.PKGBUILD.j2"),
+        "pkgname={{ pkgname }}\npkgdesc={{ pkgdesc }}\n",
+    )
+    .unwrap();
+    let out = on_examples(
+        &s,
+        &[
+            "pkgbuild",
+            "hello-worker-cpu",
+            "--flavor",
+            "git",
+            "--templates",
+            mine.path().to_str().unwrap(),
+        ],
+    );
+    assert_success(&out);
+    assert_eq!(
+        stdout(&out),
+        "pkgname=hello-worker-cpu-git\npkgdesc='A tiny worker that says hello'\n"
+    );
+}
