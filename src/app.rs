@@ -502,14 +502,14 @@ fn not_found(catalog: &Catalog, id: &str) -> Error {
 /// Later sources that also provide `id`, for `info`.
 fn also_in(catalog: &Catalog, id: &str) -> Vec<report::AlsoIn> {
     let shown = catalog.lookup(id).map(|t| match t {
-        Target::Variant(w, _) | Target::Worker(w) => w as *const crate::catalog::Worker,
+        Target::Variant(w, _) | Target::Worker(w) => w,
     });
     let bare = id.rsplit('/').next().unwrap_or(id);
     catalog
         .workers
         .iter()
         .filter(|w| w.id == bare || w.variants.iter().any(|v| v.id == bare))
-        .filter(|w| Some(*w as *const _) != shown)
+        .filter(|w| !shown.is_some_and(|s| std::ptr::eq(s, *w)))
         .map(|w| report::AlsoIn {
             source: w.source.name.clone(),
             version: w.version.to_string(),
