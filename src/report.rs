@@ -198,6 +198,23 @@ fn paint(style: Style, text: &str) -> String {
 }
 
 /// Problems go to stderr, rustc style: `warning: message` then `  --> path:line:col`.
+/// One diagnostic on stderr, rustc style: `label: message`, `--> location`, `= help: …`.
+fn diagnostic(
+    err: &mut impl Write,
+    (style, label): (Style, &str),
+    message: &str,
+    location: Option<&str>,
+    help: Option<&str>,
+) {
+    let _ = writeln!(err, "{}: {message}", paint(style, label));
+    if let Some(loc) = location {
+        let _ = writeln!(err, "  {} {loc}", paint(BLUE, "-->"));
+    }
+    if let Some(h) = help {
+        let _ = writeln!(err, "   {} help: {h}", paint(BLUE, "="));
+    }
+}
+
 pub fn print_problems(problems: &[Problem]) {
     let mut err = anstream::stderr().lock();
     for p in problems {
@@ -206,11 +223,14 @@ pub fn print_problems(problems: &[Problem]) {
             Severity::Error => " (worker skipped)",
             Severity::Warning => "",
         };
-        let _ = writeln!(err, "{}: {}{skipped}", paint(YELLOW, "warning"), p.message);
-        let _ = writeln!(err, "  {} {}", paint(BLUE, "-->"), p.location());
-        if let Some(h) = &p.help {
-            let _ = writeln!(err, "   {} help: {h}", paint(BLUE, "="));
-        }
+        let message = format!("{}{skipped}", p.message);
+        diagnostic(
+            &mut err,
+            (YELLOW, "warning"),
+            &message,
+            Some(&p.location()),
+            p.help.as_deref(),
+        );
     }
 }
 
@@ -237,13 +257,14 @@ pub fn print_error(e: &Error, json: bool) {
         let _ = print_json(&doc);
     }
     let mut err = anstream::stderr().lock();
-    let _ = writeln!(err, "{}: {e}", paint(RED, "error"));
-    if let Some(loc) = e.location() {
-        let _ = writeln!(err, "  {} {loc}", paint(BLUE, "-->"));
-    }
-    if let Some(h) = e.help() {
-        let _ = writeln!(err, "   {} help: {h}", paint(BLUE, "="));
-    }
+    let (location, help) = (e.location(), e.help());
+    diagnostic(
+        &mut err,
+        (RED, "error"),
+        &e.to_string(),
+        location.as_deref(),
+        help.as_deref(),
+    );
 }
 
 pub fn platforms_text(p: &Platforms) -> String {
@@ -492,15 +513,17 @@ pub fn detect_text(d: &Detection) -> String {
 pub fn print_check(r: &crate::check::Report) {
     let mut err = anstream::stderr().lock();
     for p in &r.problems {
-        let (style, label) = match p.severity {
+        let label = match p.severity {
             Severity::Error => (RED, "error"),
             Severity::Warning => (YELLOW, "warning"),
         };
-        let _ = writeln!(err, "{}: {}", paint(style, label), p.message);
-        let _ = writeln!(err, "  {} {}", paint(BLUE, "-->"), p.location());
-        if let Some(h) = &p.help {
-            let _ = writeln!(err, "   {} help: {h}", paint(BLUE, "="));
-        }
+        diagnostic(
+            &mut err,
+            label,
+            &p.message,
+            Some(&p.location()),
+            p.help.as_deref(),
+        );
     }
     let errors = r.problems.iter().filter(|p| p.is_error()).count();
     let warnings = r.problems.len() - errors;
