@@ -35,11 +35,35 @@ pub fn cache_path(cache: &Path, url: &str) -> PathBuf {
         .join(format!("{}-{base}", &sha256_bytes(url.as_bytes())[..16]))
 }
 
+/// The sha256 of a file in the download cache, hashed once per process while its size and
+/// mtime stay the same: export and serve ask for a worker's release sum once per variant,
+/// flavour and request, and a source tarball can be large.
+fn cached_sha256(path: &Path) -> std::io::Result<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Key = (u64, Option<std::time::SystemTime>);
+    static HASHES: OnceLock<Mutex<HashMap<PathBuf, (Key, String)>>> = OnceLock::new();
+    let meta = std::fs::metadata(path)?;
+    let key = (meta.len(), meta.modified().ok());
+    let hashes = HASHES.get_or_init(Default::default);
+    if let Some((k, sha)) = hashes.lock().expect("the hash cache").get(path) {
+        if *k == key {
+            return Ok(sha.clone());
+        }
+    }
+    let sha = sha256_file(path)?;
+    hashes
+        .lock()
+        .expect("the hash cache")
+        .insert(path.to_path_buf(), (key, sha.clone()));
+    Ok(sha)
+}
+
 /// Returns the cached copy of `url`, downloading it first unless `offline`.
 pub fn fetch(url: &str, cache: &Path, offline: bool, quiet: bool) -> Result<Fetched> {
     let path = cache_path(cache, url);
     if path.is_file() {
-        let sha256 = sha256_file(&path).map_err(|e| Error::io("read", &path, e))?;
+        let sha256 = cached_sha256(&path).map_err(|e| Error::io("read", &path, e))?;
         return Ok(Fetched { path, sha256 });
     }
     if offline {
@@ -159,7 +183,7 @@ pub fn release_sha256(
     if let Some(pin) = pinned {
         let path = cache_path(cache, url);
         if path.is_file() {
-            let got = sha256_file(&path).map_err(|e| Error::io("read", &path, e))?;
+            let got = cached_sha256(&path).map_err(|e| Error::io("read", &path, e))?;
             if got != pin {
                 return Err(mismatch(url, pin, &got));
             }
