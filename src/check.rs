@@ -5,7 +5,7 @@
 use crate::catalog::{Catalog, SourceKind, Worker};
 use crate::dirs::Dirs;
 use crate::error::Result;
-use crate::exec::{CommandSpec, Runner};
+use crate::exec::{tool_exists as have, CommandSpec, Runner};
 use crate::problem::{Problem, Severity};
 use crate::render::{arch, brew, Engine};
 use serde::Serialize;
@@ -302,11 +302,39 @@ fn stale_lock(w: &Worker) -> Option<Problem> {
     )
 }
 
-fn have(tool: &str) -> bool {
-    crate::exec::tool_exists(tool)
+/// Runs `command FILE…` over `files`, a few hundred per process, and returns what each
+/// process printed.
+fn over_files(
+    runner: &mut dyn Runner,
+    files: &[Script],
+    command: &CommandSpec,
+) -> Result<Vec<String>> {
+    files
+        .chunks(400)
+        .map(|chunk| {
+            let spec = command
+                .clone()
+                .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
+            runner.output(&spec).map(|out| out.stdout)
+        })
+        .collect()
 }
 
-/// `bash -n` on each PKGBUILD and `shellcheck` on all of them, a few hundred per process.
+/// A bash loop that runs `check FILE` on each file, passing its output through, and prints
+/// `::fail::FILE` for each that fails.
+fn each_file(check: &str) -> CommandSpec {
+    let script = format!(r#"for f; do {check} "$f" 2>&1 || printf '::fail::%s\n' "$f"; done"#);
+    CommandSpec::new("bash").args(["-c", script.as_str(), "each-file"])
+}
+
+fn by_path(files: &[Script]) -> HashMap<String, &Script> {
+    files
+        .iter()
+        .map(|s| (s.path.to_string_lossy().into_owned(), s))
+        .collect()
+}
+
+/// `bash -n` on each PKGBUILD and `shellcheck` on all of them.
 fn judge_scripts(
     runner: &mut dyn Runner,
     scripts: &[Script],
@@ -316,53 +344,33 @@ fn judge_scripts(
     if scripts.is_empty() {
         return Ok(());
     }
-    let by_path: HashMap<String, &Script> = scripts
-        .iter()
-        .map(|s| (s.path.to_string_lossy().into_owned(), s))
-        .collect();
+    let by_path = by_path(scripts);
     if have("bash") {
-        for chunk in scripts.chunks(400) {
-            let spec = CommandSpec::new("bash")
-                .args([
-                    "-c",
-                    r#"for f; do bash -n "$f" 2>&1 || printf '::fail::%s\n' "$f"; done"#,
-                    "bash-n",
-                ])
-                .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
-            let out = runner.output(&spec)?;
-            for line in out.stdout.lines() {
-                if let Some(f) = line.strip_prefix("::fail::") {
-                    let s = by_path[f];
-                    let detail: Vec<&str> =
-                        out.stdout.lines().filter(|l| l.starts_with(f)).collect();
-                    problems.push(Problem::error(
-                        &s.manifest,
-                        format!(
-                            "{} fails `bash -n`: {}",
-                            s.what,
-                            detail.join("; ").replace(f, "PKGBUILD")
-                        ),
-                    ));
-                }
+        for out in over_files(runner, scripts, &each_file("bash -n"))? {
+            for f in out.lines().filter_map(|l| l.strip_prefix("::fail::")) {
+                let s = by_path[f];
+                let detail: Vec<&str> = out.lines().filter(|l| l.starts_with(f)).collect();
+                problems.push(Problem::error(
+                    &s.manifest,
+                    format!(
+                        "{} fails `bash -n`: {}",
+                        s.what,
+                        detail.join("; ").replace(f, "PKGBUILD")
+                    ),
+                ));
             }
         }
     } else {
         skipped.push("bash -n (bash is not installed)".into());
     }
     if have("shellcheck") {
-        for chunk in scripts.chunks(400) {
-            let spec = CommandSpec::new("shellcheck")
-                .args([
-                    "--shell=bash",
-                    "--format=gcc",
-                    "--exclude=SC2034,SC2154,SC2164",
-                ])
-                .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
-            let out = runner.output(&spec)?;
-            for line in out.stdout.lines() {
-                let Some((file, rest)) = line.split_once(':') else {
-                    continue;
-                };
+        let shellcheck = CommandSpec::new("shellcheck").args([
+            "--shell=bash",
+            "--format=gcc",
+            "--exclude=SC2034,SC2154,SC2164",
+        ]);
+        for out in over_files(runner, scripts, &shellcheck)? {
+            for (file, rest) in out.lines().filter_map(|l| l.split_once(':')) {
                 if let Some(s) = by_path.get(file) {
                     problems.push(Problem::error(
                         &s.manifest,
@@ -391,26 +399,17 @@ fn judge_formulas(
         skipped.push("ruby -c (ruby or bash is not installed)".into());
         return Ok(());
     }
-    let by_path: HashMap<String, &Script> = formulas
-        .iter()
-        .map(|s| (s.path.to_string_lossy().into_owned(), s))
-        .collect();
-    for chunk in formulas.chunks(400) {
-        let spec = CommandSpec::new("bash")
-            .args([
-                "-c",
-                r#"for f; do ruby -c "$f" >/dev/null 2>&1 || printf '::fail::%s\n' "$f"; done"#,
-                "ruby-c",
-            ])
-            .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
-        let out = runner.output(&spec)?;
-        for line in out.stdout.lines() {
-            if let Some(s) = line.strip_prefix("::fail::").and_then(|f| by_path.get(f)) {
-                problems.push(Problem::error(
-                    &s.manifest,
-                    format!("{} fails `ruby -c`", s.what),
-                ));
-            }
+    let by_path = by_path(formulas);
+    for out in over_files(runner, formulas, &each_file("ruby -c"))? {
+        for s in out
+            .lines()
+            .filter_map(|l| l.strip_prefix("::fail::"))
+            .filter_map(|f| by_path.get(f))
+        {
+            problems.push(Problem::error(
+                &s.manifest,
+                format!("{} fails `ruby -c`", s.what),
+            ));
         }
     }
     Ok(())
