@@ -321,7 +321,7 @@ fn detection() -> Result<Detection> {
 
 /// Loads every source; problems are reported on stderr (text mode) and kept for JSON.
 /// Loads the catalog without printing its problems (the caller reports them).
-fn load_quiet(g: &Globals) -> Result<Catalog> {
+pub fn load_quiet(g: &Globals) -> Result<Catalog> {
     let mut quiet = g.clone();
     quiet.verbosity = -1;
     load(&quiet)

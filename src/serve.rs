@@ -134,10 +134,7 @@ impl Server {
         if let Some(c) = self.cached(fp) {
             return Ok(c);
         }
-        let mut quiet = self.globals.clone();
-        quiet.verbosity = -1;
-        quiet.json = true;
-        let catalog = Arc::new(crate::app::load(&quiet)?);
+        let catalog = Arc::new(crate::app::load_quiet(&self.globals)?);
         *self.snapshot.lock().expect("the snapshot lock") = Some(Snapshot {
             fingerprint: fp,
             catalog: catalog.clone(),
