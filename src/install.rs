@@ -160,7 +160,7 @@ fn clone_commit(s: &mut Session, w: &Worker) -> Option<String> {
     if w.source.kind != crate::catalog::SourceKind::Git {
         return None;
     }
-    let spec = CommandSpec::new(&s.config.tools.git)
+    let spec = crate::sources::git(&s.config.tools.git)
         .arg("-C")
         .arg(w.source.root.to_string_lossy())
         .args(["rev-parse", "HEAD"]);
@@ -723,8 +723,8 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
             continue;
         }
         let r = src.git_ref.clone().unwrap_or_else(|| "HEAD".into());
-        let spec = CommandSpec::new(&s.config.tools.git)
-            .args(["-c", "protocol.ext.allow=never", "ls-remote", "--"])
+        let spec = crate::sources::git(&s.config.tools.git)
+            .args(["ls-remote", "--"])
             .arg(&src.url)
             .arg(&r);
         let out = s.runner.capture(&spec)?;

@@ -135,7 +135,8 @@ pub struct SyncResult {
     pub message: Option<String>,
 }
 
-fn git(tools_git: &str) -> CommandSpec {
+/// Every git command rbee-workers runs starts here, so none can reach the `ext::` transport.
+pub fn git(tools_git: &str) -> CommandSpec {
     CommandSpec::new(tools_git).args(["-c", "protocol.ext.allow=never"])
 }
 
