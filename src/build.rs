@@ -26,16 +26,45 @@ impl Backend {
     }
 }
 
-/// `--backend auto`: makepkg where pacman and makepkg exist, brew on macOS with brew, else
-/// cargo (DESIGN section 4). `found` says whether a tool is on PATH.
-pub fn auto_backend(os: &str, found: impl Fn(&str) -> bool) -> Backend {
-    if os == "linux" && found("pacman") && found("makepkg") {
-        Backend::Makepkg
-    } else if os == "macos" && found("brew") {
-        Backend::Brew
-    } else {
-        Backend::Cargo
+/// What `--backend auto` looks at (DESIGN section 4), gathered by the caller so the choice
+/// itself is pure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AutoFacts {
+    pub linux: bool,
+    pub macos: bool,
+    pub root: bool,
+    /// `pacman -Q pacman` succeeded: pacman reads a local database that knows pacman itself,
+    /// i.e. this is an Arch system, not merely a host with a `pacman` binary (Debian's
+    /// `pacman-package-manager` has an empty database).
+    pub pacman_db: bool,
+    pub makepkg: bool,
+    pub brew: bool,
+}
+
+/// `--backend auto`: makepkg on an Arch host for a user who is not root, brew on macOS with
+/// brew, else cargo; with the reason, for the plan and `detect`.
+pub fn auto_backend(f: &AutoFacts) -> (Backend, String) {
+    if f.linux && f.pacman_db && f.makepkg && !f.root {
+        return (
+            Backend::Makepkg,
+            "auto: an Arch host (pacman reads its local database) with makepkg".into(),
+        );
     }
+    if f.macos && f.brew {
+        return (Backend::Brew, "auto: macOS with Homebrew".into());
+    }
+    let why = if f.linux && f.pacman_db && f.makepkg && f.root {
+        "auto: an Arch host, but makepkg does not run as root"
+    } else if f.linux && f.pacman_db {
+        "auto: an Arch host without makepkg"
+    } else if f.linux && !f.pacman_db {
+        "auto: not an Arch host (no pacman that reads a local package database)"
+    } else if f.macos {
+        "auto: macOS without Homebrew"
+    } else {
+        "auto: neither Arch nor macOS with Homebrew"
+    };
+    (Backend::Cargo, why.into())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +142,8 @@ pub struct Plan {
     /// Why this variant, when the user named the worker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Why this backend: `--backend`, or what `auto` saw.
+    pub backend_reason: String,
     pub steps: Vec<Step>,
 }
 
@@ -343,6 +374,7 @@ fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: &str, steps: Vec<Step
         source: w.source.name.clone(),
         git_commit: None,
         reason: None,
+        backend_reason: String::new(),
         steps,
     }
 }

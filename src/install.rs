@@ -121,20 +121,30 @@ pub fn pick<'c>(
     }
 }
 
-fn choose_backend(s: &Session, opts: &Options) -> Backend {
+fn choose_backend(s: &mut Session, opts: &Options) -> (Backend, String) {
+    if let Some(b) = opts.backend {
+        return (b, format!("--backend {}", b.name()));
+    }
     // The configured tool paths decide, as they do when the tools run.
-    let tools = &s.config.tools;
-    let found = |t: &str| {
-        let configured = match t {
-            "pacman" => &tools.pacman,
-            "makepkg" => &tools.makepkg,
-            "brew" => &tools.brew,
-            other => other,
-        };
-        crate::exec::tool_exists(configured)
+    let tools = s.config.tools.clone();
+    let linux = s.detection.os == "linux";
+    let pacman_db = linux
+        && crate::exec::tool_exists(&tools.pacman)
+        && s.runner
+            .succeeds(
+                &CommandSpec::new(&tools.pacman).args(["-Q", "pacman"]),
+                std::time::Duration::from_secs(10),
+            )
+            .unwrap_or(false);
+    let facts = build::AutoFacts {
+        linux,
+        macos: s.detection.os == "macos",
+        root: detect::running_as_root(),
+        pacman_db,
+        makepkg: crate::exec::tool_exists(&tools.makepkg),
+        brew: crate::exec::tool_exists(&tools.brew),
     };
-    opts.backend
-        .unwrap_or_else(|| build::auto_backend(&s.detection.os, found))
+    build::auto_backend(&facts)
 }
 
 fn tap_paths(s: &mut Session, dry_run: bool) -> Result<(PathBuf, PathBuf)> {
@@ -179,7 +189,7 @@ pub fn make_plan(
     install: bool,
 ) -> Result<Plan> {
     let settings = s.settings(opts, install)?;
-    let backend = choose_backend(s, opts);
+    let (backend, backend_reason) = choose_backend(s, opts);
     let git_commit = if opts.release {
         None
     } else {
@@ -227,6 +237,7 @@ pub fn make_plan(
         }
     };
     plan.git_commit = git_commit;
+    plan.backend_reason = backend_reason;
     Ok(plan)
 }
 
@@ -539,6 +550,7 @@ fn print_plans(g: &Globals, plans: &[Plan]) -> Result<()> {
         if let Some(r) = &p.reason {
             text.push_str(&format!("    picked because: {r}\n"));
         }
+        text.push_str(&format!("    backend: {}\n", p.backend_reason));
         for (i, step) in p.steps.iter().enumerate() {
             text.push_str(&format!("    {}. {}\n", i + 1, step.describe()));
         }
