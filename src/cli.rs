@@ -1,11 +1,13 @@
 //! The command line, and nothing else: clap derive definitions, converted into the library's
 //! own request types so the rest of the crate never sees clap.
 
-use crate::app::{Color, Globals, Request};
+use crate::app::Request;
 use crate::build::Backend;
 use crate::catalog::Filter;
+use crate::context::Globals;
 use crate::error::Error;
 use crate::install::Options;
+use crate::kinds::Color;
 use crate::render::{arch, brew};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -276,8 +278,22 @@ pub enum BrewFlavor {
 }
 
 impl Cli {
+    /// `-v` counts up, `-q` down.
+    pub fn verbosity(&self) -> i8 {
+        i8::try_from(self.verbose).unwrap_or(i8::MAX) - i8::try_from(self.quiet).unwrap_or(i8::MAX)
+    }
+
+    pub fn color(&self) -> Color {
+        match self.color {
+            ColorWhen::Auto => Color::Auto,
+            ColorWhen::Always => Color::Always,
+            ColorWhen::Never => Color::Never,
+        }
+    }
+
     /// Converts the parsed command line into library types, validating values clap can't.
     pub fn into_request(self) -> Result<(Globals, Request), Error> {
+        let (verbosity, color) = (self.verbosity(), self.color());
         let globals = Globals {
             // Read here rather than by clap, so an exported but empty variable counts as
             // unset, as the XDG variables do.
@@ -289,13 +305,8 @@ impl Cli {
             json: self.json,
             offline: self.offline,
             noconfirm: self.noconfirm,
-            verbosity: i8::try_from(self.verbose).unwrap_or(i8::MAX)
-                - i8::try_from(self.quiet).unwrap_or(i8::MAX),
-            color: match self.color {
-                ColorWhen::Auto => Color::Auto,
-                ColorWhen::Always => Color::Always,
-                ColorWhen::Never => Color::Never,
-            },
+            verbosity,
+            color,
         };
         let request = match self.command {
             Command::Build { id, how, out } => Request::Build {

@@ -1,5 +1,7 @@
-//! The error type every command returns, with the exit code and hint it maps to
-//! (DESIGN section 5: 0 ok, 1 failure, 2 usage, 3 not found, 4 gate failed, 130 interrupted).
+//! The error type every layer returns: one variant per kind of failure, each carrying its
+//! data, and each mapping to its help text, its exit code (DESIGN section 5: 0 ok, 1 failure,
+//! 2 usage, 3 not found, 4 gate failed, 130 interrupted), its JSON `kind` and the HTTP status
+//! `serve` answers with — so nothing downstream has to guess from a message.
 
 use crate::problem::Problem;
 use std::path::PathBuf;
@@ -27,11 +29,108 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A command ran and failed (a build step, a package manager).
+    #[error("{label} failed ({}): {command}\n--- last lines of {} ---\n{tail}", status_text(*.status), log.display())]
+    CommandFailed {
+        label: String,
+        /// The command as a user could paste it.
+        command: String,
+        /// The exit status; None when a signal killed it.
+        status: Option<i32>,
+        log: PathBuf,
+        tail: String,
+    },
+    /// A short query (git rev-parse, brew --prefix) failed.
+    #[error("{command} failed: {stderr}")]
+    QueryFailed { command: String, stderr: String },
+    /// A program that is not installed (or not where config.toml says).
+    #[error("`{program}` not found (needed to run: {command})")]
+    ToolMissing {
+        program: String,
+        command: String,
+        hint: &'static str,
+    },
+    /// A program that exists but could not be started or waited for.
+    #[error("cannot run {command}: {reason}")]
+    Spawn { command: String, reason: String },
+    /// A download or HTTP request that failed.
+    #[error("cannot {verb} {url}: {reason}")]
+    Download {
+        verb: &'static str,
+        url: String,
+        reason: String,
+        help: Option<String>,
+    },
+    /// What `--offline` forbids and the cache does not have.
+    #[error("{what}")]
+    Offline { what: String, help: String },
+    #[error("checksum mismatch for {url}: expected sha256 {expected}, got {actual}")]
+    ChecksumMismatch {
+        url: String,
+        expected: String,
+        actual: String,
+    },
+    /// An archive that would write outside its target, or is too big, or is corrupt.
+    #[error("refusing to unpack {}: {reason}", archive.display())]
+    UnsafeArchive { archive: PathBuf, reason: String },
+    /// A variant that has no such artifact (no PKGBUILD without Linux, no formula without
+    /// macOS, no release without a tarball URL, …).
     #[error("{message}")]
-    Failed {
+    NoArtifact { message: String, help: String },
+    /// A build that did not produce what it should have (the binary, the package).
+    #[error("{message}")]
+    MissingOutput { message: String, help: String },
+    /// The catalog's upstream for a worker lacks what a build needs.
+    #[error("{message}")]
+    MissingUpstream { message: String, help: String },
+    /// What this host, user or backend cannot do (a variant for another platform, makepkg as
+    /// root, install with makepkg but no pacman).
+    #[error("{message}")]
+    Unsupported {
         message: String,
         help: Option<String>,
     },
+    /// The smoke test of a freshly built binary failed.
+    #[error("smoke test failed: {} --version and --help both failed; nothing was installed", binary.display())]
+    SmokeFailed { binary: PathBuf },
+    /// A file rbee-workers keeps (the installed database, a cached index) that cannot be read
+    /// as what it should be.
+    #[error("{what} {} is corrupt: {reason}", path.display())]
+    Corrupt {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+        help: String,
+    },
+    /// An index document that is not a valid catalog.
+    #[error("{origin} is not a valid rbee-workers catalog: {reason}")]
+    InvalidIndex { origin: String, reason: String },
+    /// A template that does not render.
+    #[error("{message}")]
+    Template { message: String },
+    /// A value the model refuses to print into a PKGBUILD or formula.
+    #[error("{message}")]
+    Unrenderable { message: String },
+    /// A destination rbee-workers will not overwrite.
+    #[error("{message}")]
+    Refused { message: String, help: String },
+    /// A question that needs a terminal, asked without one.
+    #[error("{message}")]
+    NeedsConfirmation { message: String, help: String },
+    /// The user said no.
+    #[error("{0}")]
+    Declined(String),
+    #[error("cannot ask: {0}")]
+    Prompt(String),
+    /// The HTTP server could not start or run.
+    #[error("{message}")]
+    Server {
+        message: String,
+        help: Option<String>,
+    },
+    /// `--root` (or `RBEE_WORKERS_ROOT`) names something that is not a directory.
+    #[error("catalog root {} is not a directory", .0.display())]
+    BadRoot(PathBuf),
     /// A failure whose report is already on stdout (under --json, no second document).
     #[error("{0}")]
     Reported(String),
@@ -39,6 +138,13 @@ pub enum Error {
     GateFailed,
     #[error("interrupted")]
     Interrupted,
+}
+
+fn status_text(status: Option<i32>) -> String {
+    match status {
+        Some(c) => format!("exit status {c}"),
+        None => "killed by a signal".into(),
+    }
 }
 
 impl Error {
@@ -52,10 +158,16 @@ impl Error {
         }
     }
 
-    pub fn failed(message: impl Into<String>) -> Self {
-        Error::Failed {
-            message: message.into(),
-            help: None,
+    /// The HTTP status `serve` answers with when this error decides a request.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::NotFound { .. } | Error::NotInstalled { .. } => 404,
+            Error::Usage(_) => 400,
+            Error::NoArtifact { .. }
+            | Error::MissingUpstream { .. }
+            | Error::Unsupported { .. } => 422,
+            Error::Download { .. } | Error::ChecksumMismatch { .. } | Error::Offline { .. } => 502,
+            _ => 500,
         }
     }
 
@@ -64,6 +176,13 @@ impl Error {
             action,
             path: path.into(),
             source,
+        }
+    }
+
+    pub fn unsupported(message: impl Into<String>, help: Option<String>) -> Self {
+        Error::Unsupported {
+            message: message.into(),
+            help,
         }
     }
 
@@ -87,7 +206,32 @@ impl Error {
                 Some("`rbee-workers list --installed` shows what is".into())
             }
             Error::Located(p) => p.help.clone(),
-            Error::Failed { help, .. } => help.clone(),
+            Error::CommandFailed { log, .. } => Some(format!("the full log is {}", log.display())),
+            Error::ToolMissing { hint, .. } => {
+                Some(format!("{hint}; or set its path under [tools] in config.toml"))
+            }
+            Error::Download { help, .. }
+            | Error::Unsupported { help, .. }
+            | Error::Server { help, .. } => help.clone(),
+            Error::Offline { help, .. }
+            | Error::NoArtifact { help, .. }
+            | Error::MissingOutput { help, .. }
+            | Error::MissingUpstream { help, .. }
+            | Error::Corrupt { help, .. }
+            | Error::Refused { help, .. }
+            | Error::NeedsConfirmation { help, .. } => Some(help.clone()),
+            Error::ChecksumMismatch { .. } => Some("the download differs from the pinned [source].sha256; if the release was re-tagged, update the pin".into()),
+            Error::UnsafeArchive { .. } => Some(
+                "the archive is unsafe or corrupt; nothing was written outside its target directory".into(),
+            ),
+            Error::SmokeFailed { .. } => {
+                Some("the build succeeded but the binary does not run here".into())
+            }
+            Error::InvalidIndex { .. } => Some("it must be the index.json written by `rbee-workers export` (schema 1)".into()),
+            Error::BadRoot(_) => Some("--root (or RBEE_WORKERS_ROOT) must name a directory whose bin/ holds worker crates".into()),
+            Error::Template { .. } => Some(
+                "fix the template (see `--templates DIR` and $XDG_CONFIG_HOME/rbee-workers/templates/)".into(),
+            ),
             _ => None,
         }
     }
@@ -100,13 +244,35 @@ impl Error {
         }
     }
 
+    /// The `kind` of the `--json` error document.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::NotFound { .. } | Error::NotInstalled { .. } => "not_found",
             Error::Usage(_) => "usage",
             Error::Located(_) => "invalid_input",
             Error::Io { .. } => "io",
-            Error::Failed { .. } | Error::Reported(_) => "failed",
+            Error::CommandFailed { .. } | Error::QueryFailed { .. } => "command_failed",
+            Error::ToolMissing { .. } => "tool_missing",
+            Error::Spawn { .. } => "spawn",
+            Error::Download { .. } => "download",
+            Error::Offline { .. } => "offline",
+            Error::ChecksumMismatch { .. } => "checksum_mismatch",
+            Error::UnsafeArchive { .. } => "unsafe_archive",
+            Error::NoArtifact { .. } => "no_artifact",
+            Error::MissingOutput { .. } => "missing_output",
+            Error::MissingUpstream { .. } => "missing_upstream",
+            Error::Unsupported { .. } => "unsupported",
+            Error::SmokeFailed { .. } => "smoke_failed",
+            Error::Corrupt { .. } => "corrupt",
+            Error::InvalidIndex { .. } => "invalid_index",
+            Error::Template { .. } | Error::Unrenderable { .. } => "render",
+            Error::Refused { .. } => "refused",
+            Error::NeedsConfirmation { .. } => "needs_confirmation",
+            Error::Declined(_) => "declined",
+            Error::Prompt(_) => "prompt",
+            Error::Server { .. } => "server",
+            Error::BadRoot(_) => "usage",
+            Error::Reported(_) => "failed",
             Error::GateFailed => "gate_failed",
             Error::Interrupted => "interrupted",
         }

@@ -1,171 +1,216 @@
-//! Everything the user reads: the JSON documents of DESIGN section 7 (report structs kept
-//! apart from the internal types) and the human tables. Nothing else writes stdout.
+//! Everything the user reads, and the one place that writes to the terminal: the output
+//! mode is decided once (`init`, from `main`) — human, JSON or quiet — and notes, warnings,
+//! progress, prompts, tables and documents all go through here. The JSON documents
+//! themselves live in `wire`.
 
-use crate::catalog::{Source, Variant, Worker};
+use crate::catalog::{Variant, Worker};
 use crate::detect::Detection;
 use crate::error::Error;
-use crate::manifest::{Packages, Platforms};
+use crate::manifest::Platforms;
 use crate::problem::{Problem, Severity};
 use anstyle::{AnsiColor, Style};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::io::Write;
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
 
-pub const SCHEMA: u32 = 1;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SourceDoc {
-    pub name: String,
-    pub kind: crate::catalog::SourceKind,
-    pub location: String,
-    pub subdir: String,
-    pub verified: bool,
+/// The output mode, decided once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    pub json: bool,
+    /// -1 and below: quiet; 0: normal; 1 and above: verbose.
+    pub verbosity: i8,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InstalledDoc {
-    pub version: String,
-    pub backend: String,
-    pub flavor: String,
-    pub path: String,
+static MODE: OnceLock<Mode> = OnceLock::new();
+
+/// Decides the output mode for the whole process. Library callers that never call it get
+/// a quiet reporter (nothing on stderr but errors they print themselves).
+pub fn init(json: bool, verbosity: i8, color: crate::kinds::Color) {
+    match color {
+        crate::kinds::Color::Always => anstream::ColorChoice::Always.write_global(),
+        crate::kinds::Color::Never => anstream::ColorChoice::Never.write_global(),
+        crate::kinds::Color::Auto => {}
+    }
+    let _ = MODE.set(Mode { json, verbosity });
 }
 
-/// Where release and `-git` builds fetch from, so a client of an exported catalog (an
-/// `index` source) can build without the manifests.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UpstreamDoc {
-    pub git: Option<String>,
-    pub branch: String,
-    pub tag: String,
-    pub tarball: Option<String>,
-    pub sha256: Option<String>,
-    /// The cargo package, for `-p`.
-    pub package: String,
-    /// The source has a Cargo.lock.
-    pub locked: bool,
+pub fn mode() -> Mode {
+    MODE.get().copied().unwrap_or(Mode {
+        json: false,
+        verbosity: -1,
+    })
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VariantDoc {
-    pub id: String,
-    pub worker: String,
-    pub feature: String,
-    pub default: bool,
-    pub name: String,
-    pub description: String,
-    pub version: String,
-    pub license: Option<String>,
-    pub homepage: Option<String>,
-    pub tags: Vec<String>,
-    pub binary: String,
-    pub installed_name: String,
-    pub platforms: Platforms,
-    pub depends: Packages,
-    pub makedepends: Packages,
-    pub capabilities: BTreeMap<String, serde_json::Value>,
-    pub source: SourceDoc,
-    pub upstream: UpstreamDoc,
-    pub installed: Option<InstalledDoc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recommended: Option<bool>,
-}
-
-pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
-    VariantDoc {
-        id: v.id.clone(),
-        worker: w.id.clone(),
-        feature: v.feature.clone(),
-        default: v.feature == w.default_feature,
-        name: w.name.clone(),
-        description: w.description.clone(),
-        version: w.version.to_string(),
-        license: w.license.clone(),
-        homepage: w.homepage.clone(),
-        tags: w.tags.clone(),
-        binary: v.binary.clone(),
-        installed_name: v.installed_name.clone(),
-        platforms: v.platforms.clone(),
-        depends: v.depends.clone(),
-        makedepends: v.makedepends.clone(),
-        capabilities: w.capabilities.clone(),
-        source: source_doc(&w.source, &w.upstream.subdir, w.verified()),
-        upstream: UpstreamDoc {
-            git: w.upstream.git.clone(),
-            branch: w.upstream.branch.clone(),
-            tag: w.upstream.tag.clone(),
-            tarball: w.upstream.tarball.clone(),
-            sha256: w.upstream.sha256.clone(),
-            package: w.krate.package.clone(),
-            locked: w.krate.lockfile.is_some(),
-        },
-        installed: None,
-        recommended: None,
+/// A status line on stderr (`removed …`, `==> build …`), unless `--quiet`.
+pub fn say(line: &str) {
+    if mode().verbosity >= 0 {
+        let _ = writeln!(anstream::stderr().lock(), "{line}");
     }
 }
 
-fn source_doc(s: &Source, subdir: &str, verified: bool) -> SourceDoc {
-    SourceDoc {
-        name: s.name.clone(),
-        kind: s.kind,
-        location: s.location.clone(),
-        subdir: subdir.to_string(),
-        verified,
+/// Text for a human on stderr, unless `--quiet` or `--json` (hints, `note: …`, summaries).
+pub fn note(line: &str) {
+    let m = mode();
+    if m.verbosity >= 0 && !m.json {
+        let _ = writeln!(anstream::stderr().lock(), "{line}");
     }
 }
 
-/// `list`, `search` and `info`: `{"schema": 1, "workers": [...], "problems": [...]}`.
-#[derive(Debug, Serialize)]
-pub struct CatalogDoc {
-    pub schema: u32,
-    pub workers: Vec<VariantDoc>,
-    pub problems: Vec<Problem>,
-    /// `search` only: variant ids best match first (`workers` stays sorted by id).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ranking: Option<Vec<String>>,
-    /// `info` only: later sources that also provide this id (shadowed by the first).
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub also_in: Vec<AlsoIn>,
-    /// `info WORKER` only: the variant `install` would pick here, and why.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recommendation: Option<Recommendation>,
+/// A warning on stderr, unless `--quiet` or `--json` (where it is in the document).
+pub fn warn(message: &str) {
+    let m = mode();
+    if m.verbosity >= 0 && !m.json {
+        let mut err = anstream::stderr().lock();
+        diagnostic(&mut err, (YELLOW, "warning"), message, None, None);
+    }
 }
 
-#[derive(Debug, Serialize)]
-pub struct AlsoIn {
-    pub source: String,
-    pub version: String,
+/// A line shown only with `--verbose` (a build's own output, streamed).
+pub fn verbose(line: &str) {
+    if mode().verbosity > 0 {
+        let _ = writeln!(anstream::stderr().lock(), "{line}");
+    }
 }
 
-#[derive(Debug, Serialize)]
-pub struct Recommendation {
-    pub id: String,
-    pub reason: String,
+/// A block of text shown before a question (the review of an unverified worker), always:
+/// what the user is asked to approve must be visible.
+pub fn show(text: &str) {
+    let _ = write!(anstream::stderr().lock(), "{text}");
 }
 
-#[derive(Debug, Serialize)]
-pub struct DetectDoc<'a> {
-    pub schema: u32,
-    #[serde(flatten)]
-    pub detection: &'a Detection,
+/// Whether stderr is a terminal a person watches (progress bars, prompts).
+pub fn interactive() -> bool {
+    std::io::stderr().is_terminal() && std::io::stdin().is_terminal()
 }
 
-#[derive(Debug, Serialize)]
-struct ErrorDoc<'a> {
-    schema: u32,
-    error: ErrorBody<'a>,
+/// A spinner for a long step, drawn only on a terminal at normal verbosity.
+pub fn spinner(label: &str) -> indicatif::ProgressBar {
+    let m = mode();
+    if m.verbosity != 0 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {prefix} [{elapsed}] {wide_msg}")
+            .expect("valid template"),
+    );
+    bar.set_prefix(label.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
-#[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    kind: &'static str,
-    message: String,
-    exit_code: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    location: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<String>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    suggestions: &'a [String],
+/// A download progress bar on a terminal; elsewhere one `downloading URL` line.
+pub fn download_bar(url: &str, len: Option<u64>) -> indicatif::ProgressBar {
+    let m = mode();
+    if m.verbosity < 0 {
+        return indicatif::ProgressBar::hidden();
+    }
+    if !std::io::stderr().is_terminal() {
+        say(&format!("downloading {url}"));
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = len.map_or_else(
+        indicatif::ProgressBar::no_length,
+        indicatif::ProgressBar::new,
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(format!("downloading {url}"));
+    bar
+}
+
+/// Asks a yes/no question on the terminal. Without a terminal there is no one to ask:
+/// that is an error whose help says how to answer in advance (`--noconfirm`).
+pub fn confirm(prompt: &str, no_terminal: Error) -> crate::error::Result<bool> {
+    if !interactive() {
+        return Err(no_terminal);
+    }
+    dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(false)
+        .interact()
+        .map_err(|e| Error::Prompt(e.to_string()))
+}
+
+/// What a command answers: one JSON document for `--json`, text for a person (stdout), a
+/// note for a person (stderr), and the error the command ends with after answering (a
+/// failed gate, a sync that could not reach a source).
+#[derive(Debug, Default)]
+pub struct Answer {
+    pub json: serde_json::Value,
+    pub text: String,
+    pub note: Option<String>,
+    pub then: Option<Error>,
+}
+
+impl Answer {
+    pub fn new(doc: &impl Serialize, text: impl Into<String>) -> Answer {
+        Answer {
+            json: serde_json::to_value(doc).expect("wire documents always serialize"),
+            text: text.into(),
+            note: None,
+            then: None,
+        }
+    }
+
+    /// Nothing to print (the command reported as it went).
+    pub fn nothing() -> Answer {
+        Answer::default()
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Answer {
+        self.note = Some(note.into());
+        self
+    }
+
+    pub fn then(mut self, e: Error) -> Answer {
+        self.then = Some(e);
+        self
+    }
+}
+
+/// Prints an answer the way the mode says, then returns the error it ends with.
+pub fn answer(a: Answer) -> crate::error::Result<()> {
+    if mode().json {
+        if !a.json.is_null() {
+            json(&a.json)?;
+        }
+    } else {
+        if let Some(n) = &a.note {
+            note(n);
+        }
+        if !a.text.is_empty() {
+            out(&a.text)?;
+        }
+    }
+    match a.then {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Writes text to stdout.
+pub fn out(text: &str) -> crate::error::Result<()> {
+    print(text).map_err(|e| Error::io("write", "stdout", e))
+}
+
+/// Writes one JSON document to stdout.
+pub fn json<T: Serialize>(doc: &T) -> crate::error::Result<()> {
+    print_json(doc).map_err(|e| Error::io("write", "stdout", e))
+}
+
+/// Writes bytes to stdout as they are (completion scripts).
+pub fn out_bytes(bytes: &[u8]) -> crate::error::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| Error::io("write", "stdout", e)),
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
@@ -215,6 +260,15 @@ fn diagnostic(
     }
 }
 
+/// The problems of a catalog load, as warnings on stderr (human mode, not `--quiet`): in a
+/// listing even an error only skips one worker.
+pub fn problems(problems: &[Problem]) {
+    let m = mode();
+    if m.verbosity >= 0 && !m.json {
+        print_problems(problems);
+    }
+}
+
 pub fn print_problems(problems: &[Problem]) {
     let mut err = anstream::stderr().lock();
     for p in problems {
@@ -243,9 +297,9 @@ pub fn print_error(e: &Error, json: bool) {
             }
             _ => &[],
         };
-        let doc = ErrorDoc {
-            schema: SCHEMA,
-            error: ErrorBody {
+        let doc = crate::wire::ErrorDoc {
+            schema: crate::wire::SCHEMA,
+            error: crate::wire::ErrorBody {
                 kind: e.kind(),
                 message: e.to_string(),
                 exit_code: e.exit_code(),
@@ -510,7 +564,7 @@ pub fn detect_text(d: &Detection) -> String {
 }
 
 /// `check`'s report for people: every problem, then what was checked.
-pub fn print_check(r: &crate::check::Report) {
+pub fn print_check(r: &crate::wire::CheckDoc) {
     let mut err = anstream::stderr().lock();
     for p in &r.problems {
         let label = match p.severity {

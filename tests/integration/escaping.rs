@@ -6,8 +6,8 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
-use rbee_workers::app::{Color, Globals};
 use rbee_workers::catalog::{self, Catalog, Source, SourceKind};
+use rbee_workers::context::Context;
 use rbee_workers::dirs::Dirs;
 use rbee_workers::package;
 use rbee_workers::render::{arch, brew, escape, Engine};
@@ -571,15 +571,9 @@ fn discover(root: &Path) -> Catalog {
     catalog
 }
 
-fn globals() -> Globals {
-    Globals {
-        root: None,
-        json: false,
-        offline: true,
-        noconfirm: true,
-        verbosity: -1,
-        color: Color::Never,
-    }
+/// Offline: a render that would need a download fails instead.
+fn context(base: &Path) -> Context {
+    Context::with_dirs(dirs_in(base), true)
 }
 
 fn dirs_in(base: &Path) -> Dirs {
@@ -619,7 +613,7 @@ fn render_all(base: &Path, case: &Case) -> Rendered {
     );
     let w = &catalog.workers[0];
     let v = &w.variants[0];
-    let (g, dirs, engine) = (globals(), dirs_in(base), Engine::new(vec![]));
+    let (cx, engine) = (context(base), Engine::new(vec![]));
 
     let mut pkgbuilds = Vec::new();
     for flavor in [
@@ -630,7 +624,7 @@ fn render_all(base: &Path, case: &Case) -> Rendered {
         let dir = base.join(flavor.name());
         fs::create_dir_all(&dir).unwrap();
         let (model, text, srcinfo, _tarball) =
-            package::render_pkgbuild(&g, &dirs, &engine, w, v, flavor, &dir)
+            package::render_pkgbuild(&cx, &engine, w, v, flavor, &dir)
                 .unwrap_or_else(|e| panic!("{case:?}: {} PKGBUILD: {e}", flavor.name()));
         fs::write(dir.join("PKGBUILD"), text).unwrap();
         pkgbuilds.push(RenderedPkgbuild {
@@ -647,7 +641,7 @@ fn render_all(base: &Path, case: &Case) -> Rendered {
         (brew::Flavor::Release, "release"),
         (brew::Flavor::Head, "head"),
     ] {
-        let (model, text) = package::render_formula(&g, &dirs, &engine, w, v, flavor)
+        let (model, text) = package::render_formula(&cx, &engine, w, v, flavor)
             .unwrap_or_else(|e| panic!("{case:?}: {name} formula: {e}"));
         let path = dir.join(format!("{name}.rb"));
         fs::write(&path, text).unwrap();
@@ -1278,7 +1272,7 @@ fn newline_vector(vector: &str) -> Vec<String> {
             false => vec![format!("{vector}: no worker and no problem")],
         };
     };
-    let (g, dirs, engine) = (globals(), dirs_in(base.path()), Engine::new(vec![]));
+    let (cx, engine) = (context(base.path()), Engine::new(vec![]));
     let mut failures = Vec::new();
     for flavor in [
         arch::Flavor::Release,
@@ -1288,7 +1282,7 @@ fn newline_vector(vector: &str) -> Vec<String> {
         let out = base.path().join(flavor.name());
         fs::create_dir_all(&out).unwrap();
         let (pkgbuild, srcinfo) =
-            match package::render_pkgbuild(&g, &dirs, &engine, w, &w.variants[0], flavor, &out) {
+            match package::render_pkgbuild(&cx, &engine, w, &w.variants[0], flavor, &out) {
                 Ok((_, pkgbuild, srcinfo, _)) => (pkgbuild, srcinfo),
                 // Refusing to render a line break into a function is a fix too.
                 Err(e) if e.to_string().contains("must be one line") => continue,

@@ -3,7 +3,7 @@
 
 use crate::checksum::{sha256_bytes, sha256_file, HashingWriter};
 use crate::error::{Error, Result};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// A file in the download cache and its sha256.
@@ -67,9 +67,9 @@ pub fn fetch(url: &str, cache: &Path, offline: bool, quiet: bool) -> Result<Fetc
         return Ok(Fetched { path, sha256 });
     }
     if offline {
-        return Err(Error::Failed {
-            message: format!("{url} is not in the cache and --offline forbids downloading it"),
-            help: Some("run once without --offline, or pin [source].sha256 in worker.toml".into()),
+        return Err(Error::Offline {
+            what: format!("{url} is not in the cache and --offline forbids downloading it"),
+            help: "run once without --offline, or pin [source].sha256 in worker.toml".into(),
         });
     }
     let dir = path.parent().expect("cache paths have a parent");
@@ -92,10 +92,12 @@ fn remembering_failures(url: &str, f: impl FnOnce() -> Result<String>) -> Result
     use std::time::Instant;
     static FAILED: OnceLock<Mutex<HashMap<String, (Instant, String)>>> = OnceLock::new();
     let failed = FAILED.get_or_init(Default::default);
-    if let Some((when, message)) = failed.lock().expect("the failure cache").get(url) {
+    if let Some((when, reason)) = failed.lock().expect("the failure cache").get(url) {
         if when.elapsed() < RETRY_AFTER {
-            return Err(Error::Failed {
-                message: message.clone(),
+            return Err(Error::Download {
+                verb: "download",
+                url: url.to_string(),
+                reason: reason.clone(),
                 help: Some("it failed moments ago and is not retried yet".into()),
             });
         }
@@ -103,8 +105,8 @@ fn remembering_failures(url: &str, f: impl FnOnce() -> Result<String>) -> Result
     let result = f();
     let mut map = failed.lock().expect("the failure cache");
     match &result {
-        Err(e @ Error::Failed { .. }) => {
-            map.insert(url.to_string(), (Instant::now(), e.to_string()));
+        Err(Error::Download { reason, .. }) => {
+            map.insert(url.to_string(), (Instant::now(), reason.clone()));
         }
         _ => {
             map.remove(url);
@@ -119,13 +121,20 @@ fn client() -> Result<reqwest::blocking::Client> {
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(None)
         .build()
-        .map_err(|e| Error::failed(format!("cannot start the HTTP client: {e}")))
+        .map_err(|e| Error::Download {
+            verb: "start an HTTP client for",
+            url: "downloads".into(),
+            reason: e.to_string(),
+            help: None,
+        })
 }
 
 /// Streams `url` into `out`, hashing as it goes; a progress bar on a terminal.
 fn download(url: &str, out: &std::fs::File, quiet: bool) -> Result<String> {
-    let fail = |e: String| Error::Failed {
-        message: format!("cannot download {url}: {e}"),
+    let fail = |e: String| Error::Download {
+        verb: "download",
+        url: url.to_string(),
+        reason: e,
         help: Some(
             "check the URL and your connection, or pin [source].sha256 and use --offline".into(),
         ),
@@ -136,22 +145,8 @@ fn download(url: &str, out: &std::fs::File, quiet: bool) -> Result<String> {
     }
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
-    } else if std::io::stderr().is_terminal() {
-        let bar = resp.content_length().map_or_else(
-            indicatif::ProgressBar::no_length,
-            indicatif::ProgressBar::new,
-        );
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec}",
-            )
-            .expect("a valid template"),
-        );
-        bar.set_message(format!("downloading {url}"));
-        bar
     } else {
-        eprintln!("downloading {url}");
-        indicatif::ProgressBar::hidden()
+        crate::report::download_bar(url, resp.content_length())
     };
     let mut w = HashingWriter::new(out);
     let mut buf = vec![0u8; 64 * 1024];
@@ -191,18 +186,19 @@ pub fn release_sha256(
         return Ok(pin.to_string());
     }
     if offline && !cache_path(cache, url).is_file() {
-        return Err(Error::Failed {
-            message: format!("no pinned sha256 for {url}, and --offline forbids downloading it to compute one"),
-            help: Some("pin it in worker.toml: [source] sha256 = \"<64 hex digits>\", or run without --offline".into()),
+        return Err(Error::Offline {
+            what: format!("no pinned sha256 for {url}, and --offline forbids downloading it to compute one"),
+            help: "pin it in worker.toml: [source] sha256 = \"<64 hex digits>\", or run without --offline".into(),
         });
     }
     Ok(fetch(url, cache, offline, quiet)?.sha256)
 }
 
 pub fn mismatch(url: &str, expected: &str, actual: &str) -> Error {
-    Error::Failed {
-        message: format!("checksum mismatch for {url}: expected sha256 {expected}, got {actual}"),
-        help: Some("the download differs from the pinned [source].sha256; if the release was re-tagged, update the pin".into()),
+    Error::ChecksumMismatch {
+        url: url.to_string(),
+        expected: expected.to_string(),
+        actual: actual.to_string(),
     }
 }
 
@@ -213,16 +209,18 @@ pub fn get_revalidated(
     etag: Option<&str>,
     quiet: bool,
 ) -> Result<Option<(Vec<u8>, Option<String>)>> {
-    let fail = |e: String| Error::Failed {
-        message: format!("cannot fetch {url}: {e}"),
+    let fail = |e: String| Error::Download {
+        verb: "fetch",
+        url: url.to_string(),
+        reason: e,
         help: None,
     };
     let mut req = client()?.get(url);
     if let Some(e) = etag {
         req = req.header(reqwest::header::IF_NONE_MATCH, e.trim());
     }
-    if !quiet && !std::io::stderr().is_terminal() {
-        eprintln!("fetching {url}");
+    if !quiet {
+        crate::report::note(&format!("fetching {url}"));
     }
     let resp = req.send().map_err(|e| fail(e.to_string()))?;
     if resp.status() == reqwest::StatusCode::NOT_MODIFIED {

@@ -6,12 +6,7 @@ use crate::error::Error;
 use crate::manifest::{Arch, Os};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavor {
-    Release,
-    Head,
-}
+pub use crate::kinds::BrewFlavor as Flavor;
 
 impl Flavor {
     pub fn template(self) -> &'static str {
@@ -91,15 +86,15 @@ pub fn desc(text: &str) -> String {
 pub fn require_macos(v: &Variant) -> Result<&[Arch], Error> {
     match v.platforms.get(&Os::Macos).filter(|a| !a.is_empty()) {
         Some(a) => Ok(a),
-        None => Err(Error::Failed {
+        None => Err(Error::NoArtifact {
             message: format!(
                 "variant `{}` does not run on macOS, so it has no Homebrew formula",
                 v.id
             ),
-            help: Some(match v.platforms.contains_key(&Os::Linux) {
+            help: match v.platforms.contains_key(&Os::Linux) {
                 true => format!("it runs on Linux: `rbee-workers pkgbuild {}`", v.id),
                 false => "add a macos entry to [platforms] in worker.toml".into(),
-            }),
+            },
         }),
     }
 }
@@ -114,26 +109,31 @@ pub fn model(
     let head_url = w.upstream.git.clone();
     let (url, sha256) = match flavor {
         Flavor::Release => {
-            let url = w.upstream.tarball.clone().ok_or_else(|| Error::Failed {
-                message: format!(
-                    "worker `{}` has no release tarball URL, so it has no release formula",
-                    w.id
-                ),
-                help: Some("set [source].tarball in worker.toml, or use `--flavor head`".into()),
+            let url = w
+                .upstream
+                .tarball
+                .clone()
+                .ok_or_else(|| Error::MissingUpstream {
+                    message: format!(
+                        "worker `{}` has no release tarball URL, so it has no release formula",
+                        w.id
+                    ),
+                    help: "set [source].tarball in worker.toml, or use `--flavor head`".into(),
+                })?;
+            let sha = sha256.ok_or_else(|| Error::MissingUpstream {
+                message: format!("no sha256 for {url}"),
+                help: "pin [source].sha256 in worker.toml".into(),
             })?;
-            let sha = sha256.ok_or_else(|| Error::failed(format!("no sha256 for {url}")))?;
             (Some(url), Some(sha))
         }
         Flavor::Head => {
             if head_url.is_none() {
-                return Err(Error::Failed {
+                return Err(Error::MissingUpstream {
                     message: format!(
                         "worker `{}` has no git repository, so it has no head formula",
                         w.id
                     ),
-                    help: Some(
-                        "set [source].git in worker.toml or `repository` in Cargo.toml".into(),
-                    ),
+                    help: "set [source].git in worker.toml or `repository` in Cargo.toml".into(),
                 });
             }
             (None, None)

@@ -127,13 +127,7 @@ fn template_error(e: TplError) -> crate::error::Error {
         }
         message.push(')');
     }
-    crate::error::Error::Failed {
-        message,
-        help: Some(
-            "fix the template (see `--templates DIR` and $XDG_CONFIG_HOME/rbee-workers/templates/)"
-                .into(),
-        ),
-    }
+    crate::error::Error::Template { message }
 }
 
 /// Refuses a bash template that prints a value inside quotes it wrote itself: the engine

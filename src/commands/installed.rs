@@ -3,13 +3,14 @@
 
 use crate::build::{self, Backend};
 use crate::checksum::sha256_file;
+use crate::context::Context;
 use crate::db::{self, Op, Record};
 use crate::error::{Error, Result};
 use crate::exec::CommandSpec;
 use crate::install::Session;
-use crate::report;
+use crate::kinds::FileStatus;
+use crate::report::{self, Answer};
 use serde::Serialize;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// The installed variants an id names (a variant id, or a worker id for all its variants).
@@ -35,8 +36,13 @@ pub fn matching<'d>(db: &'d db::Database, id: &str) -> Result<Vec<&'d Record>> {
 
 /// `remove ID…`: deletes exactly the files the database recorded (or asks the package
 /// manager that installed them), after confirmation.
-pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
-    let db = db::read(&s.dirs.data)?;
+pub fn remove(cx: &Context, ids: &[String], dry_run: bool) -> Result<Answer> {
+    remove_with(&mut Session::new(cx), ids, dry_run)
+}
+
+/// `remove` through a given session.
+pub fn remove_with(s: &mut Session, ids: &[String], dry_run: bool) -> Result<Answer> {
+    let db = db::read(&s.cx.dirs.data)?;
     let mut targets: Vec<Record> = Vec::new();
     for id in ids {
         targets.extend(matching(&db, id)?.into_iter().cloned());
@@ -44,19 +50,19 @@ pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
     let commands: Vec<(String, Option<CommandSpec>)> = targets
         .iter()
         .map(|r| {
-            let tools = &s.config.tools;
-            let cmd = match r.backend.as_str() {
-                "makepkg" => Some(CommandSpec::new(&tools.sudo).args([
+            let tools = &s.cx.config.tools;
+            let cmd = match r.backend {
+                Backend::Makepkg => Some(CommandSpec::new(&tools.sudo).args([
                     tools.pacman.as_str(),
                     "-R",
                     "--noconfirm",
                     &r.id,
                 ])),
-                "brew" => Some(
+                Backend::Brew => Some(
                     CommandSpec::new(&tools.brew)
                         .args(["uninstall", &format!("{}/{}", build::TAP, r.id)]),
                 ),
-                _ => None,
+                Backend::Cargo => None,
             };
             (r.id.clone(), cmd)
         })
@@ -87,39 +93,29 @@ pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
         })
         .collect();
     if dry_run {
-        if s.g.json {
-            let doc =
-                serde_json::json!({"schema": report::SCHEMA, "dry_run": true, "remove": entries});
-            return report::print_json(&doc).map_err(|e| Error::io("write", "stdout", e));
-        }
         text.push_str("(dry run: nothing was removed)\n");
-        return report::print(&text).map_err(|e| Error::io("write", "stdout", e));
+        let doc =
+            serde_json::json!({"schema": crate::wire::SCHEMA, "dry_run": true, "remove": entries});
+        return Ok(Answer::new(&doc, text));
     }
-    if s.g.verbosity >= 0 {
-        eprint!("{text}");
+    if report::mode().verbosity >= 0 {
+        report::show(&text);
     }
-    if !s.g.noconfirm {
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::Failed {
-                message: "removal needs confirmation, but there is no terminal to ask on".into(),
-                help: Some("pass --noconfirm to remove without asking".into()),
-            });
-        }
-        let ok = dialoguer::Confirm::new()
-            .with_prompt("Remove these?")
-            .default(false)
-            .interact()
-            .map_err(|e| Error::failed(format!("cannot ask: {e}")))?;
-        if !ok {
-            return Err(Error::failed("nothing removed: declined"));
+    if !s.cx.noconfirm {
+        let no_terminal = Error::NeedsConfirmation {
+            message: "removal needs confirmation, but there is no terminal to ask on".into(),
+            help: "pass --noconfirm to remove without asking".into(),
+        };
+        if !report::confirm("Remove these?", no_terminal)? {
+            return Err(Error::Declined("nothing removed: declined".into()));
         }
     }
     for (r, (id, cmd)) in targets.iter().zip(commands) {
         if let Some(cmd) = cmd {
             s.runner.run(&cmd, &format!("remove {id}"))?;
         }
-        let mut locked = db::lock(&s.dirs.data)?;
-        let ops = if r.backend == Backend::Cargo.name() {
+        let mut locked = db::lock(&s.cx.dirs.data)?;
+        let ops = if r.backend == Backend::Cargo {
             r.files
                 .iter()
                 .map(|f| Op::Delete {
@@ -133,19 +129,17 @@ pub fn remove(s: &mut Session, ids: &[String], dry_run: bool) -> Result<()> {
         locked.commit(ops)?;
         s.say(&format!("removed {} {}", r.id, r.version));
     }
-    if s.g.json {
-        let doc = serde_json::json!({"schema": report::SCHEMA, "removed": entries});
-        report::print_json(&doc).map_err(|e| Error::io("write", "stdout", e))?;
-    }
-    Ok(())
+    Ok(Answer::new(
+        &serde_json::json!({"schema": crate::wire::SCHEMA, "removed": entries}),
+        "",
+    ))
 }
 
 #[derive(Debug, Serialize)]
 pub struct FileCheck {
     pub id: String,
     pub path: PathBuf,
-    /// ok, modified or missing
-    pub status: &'static str,
+    pub status: crate::kinds::FileStatus,
 }
 
 #[derive(Serialize)]
@@ -156,16 +150,16 @@ struct VerifyDoc<'a> {
 }
 
 /// `verify`: re-hash every installed file; non-zero exit naming any that changed or vanished.
-pub fn verify(s: &mut Session) -> Result<()> {
+pub fn verify(cx: &Context) -> Result<Answer> {
     // Taking the lock replays an interrupted change first, so what is checked is settled.
-    let db = db::lock(&s.dirs.data)?.db;
+    let db = db::lock(&cx.dirs.data)?.db;
     let mut checks = Vec::new();
     for r in db.installed.values() {
         for f in &r.files {
             let status = match sha256_file(&f.path) {
-                Ok(sha) if sha == f.sha256 => "ok",
-                Ok(_) => "modified",
-                Err(_) => "missing",
+                Ok(sha) if sha == f.sha256 => FileStatus::Ok,
+                Ok(_) => FileStatus::Modified,
+                Err(_) => FileStatus::Missing,
             };
             checks.push(FileCheck {
                 id: r.id.clone(),
@@ -174,36 +168,44 @@ pub fn verify(s: &mut Session) -> Result<()> {
             });
         }
     }
-    let bad: Vec<&FileCheck> = checks.iter().filter(|c| c.status != "ok").collect();
-    if s.g.json {
-        report::print_json(&VerifyDoc {
-            schema: report::SCHEMA,
-            ok: bad.is_empty(),
-            files: &checks,
-        })
-        .map_err(|e| Error::io("write", "stdout", e))?;
-    } else {
-        let mut text = String::new();
-        for c in &checks {
-            text.push_str(&format!("{:<9} {} {}\n", c.status, c.id, c.path.display()));
-        }
+    let bad: Vec<&FileCheck> = checks
+        .iter()
+        .filter(|c| c.status != FileStatus::Ok)
+        .collect();
+    let mut text = String::new();
+    for c in &checks {
         text.push_str(&format!(
-            "{} files checked, {} changed or missing\n",
-            checks.len(),
-            bad.len()
+            "{:<9} {} {}\n",
+            c.status.name(),
+            c.id,
+            c.path.display()
         ));
-        report::print(&text).map_err(|e| Error::io("write", "stdout", e))?;
     }
-    if bad.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Reported(format!(
+    text.push_str(&format!(
+        "{} files checked, {} changed or missing\n",
+        checks.len(),
+        bad.len()
+    ));
+    let failure = (!bad.is_empty()).then(|| {
+        Error::Reported(format!(
             "{} installed file(s) changed or vanished: {}",
             bad.len(),
             bad.iter()
                 .map(|c| format!("{} ({})", c.path.display(), c.status))
                 .collect::<Vec<_>>()
                 .join(", ")
-        )))
-    }
+        ))
+    });
+    let answer = Answer::new(
+        &VerifyDoc {
+            schema: crate::wire::SCHEMA,
+            ok: bad.is_empty(),
+            files: &checks,
+        },
+        text,
+    );
+    Ok(match failure {
+        Some(e) => answer.then(e),
+        None => answer,
+    })
 }

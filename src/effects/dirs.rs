@@ -25,9 +25,10 @@ impl Dirs {
                 if let Some(base) = xdg(var) {
                     return Ok(base.join("rbee-workers"));
                 }
-                project.as_ref().map(fallback).ok_or_else(|| Error::Failed {
-                    message: "cannot find a home directory for config, cache and data".into(),
-                    help: Some(format!("set HOME or {var}")),
+                project.as_ref().map(fallback).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "cannot find a home directory for config, cache and data; set HOME or {var}"
+                    ))
                 })
             };
         Ok(Dirs {

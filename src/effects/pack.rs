@@ -32,7 +32,7 @@ pub fn entries(root: &Path) -> Result<Vec<PathBuf>> {
         .build();
     for entry in walker {
         let entry =
-            entry.map_err(|e| Error::failed(format!("cannot walk {}: {e}", root.display())))?;
+            entry.map_err(|e| Error::io("walk", root, std::io::Error::other(e.to_string())))?;
         let rel = entry
             .path()
             .strip_prefix(root)
@@ -50,10 +50,29 @@ pub fn entries(root: &Path) -> Result<Vec<PathBuf>> {
 pub fn pack(root: &Path, top_dir: &str, dest: &Path) -> Result<String> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    // Walk before creating anything, and never pack the output directory itself (it may be
-    // inside the tree), so the result depends only on the source.
+    let files = selection(root, dest)?;
+    let tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
+    let sha = write_tar_gz(root, top_dir, &files, tmp.as_file())?;
+    tmp.persist(dest)
+        .map_err(|e| Error::io("write", dest, e.error))?;
+    Ok(sha)
+}
+
+/// The sha256 the tarball `pack(root, top_dir, dest)` would have, computed without writing
+/// anything (for plans and dry runs).
+pub fn digest(root: &Path, top_dir: &str, dest: &Path) -> Result<String> {
+    let files = selection(root, dest)?;
+    write_tar_gz(root, top_dir, &files, std::io::sink())
+}
+
+/// What goes into the tarball of `root` written to `dest`. Walks before creating anything,
+/// and never packs the output directory itself (it may be inside the tree), so the result
+/// depends only on the source.
+fn selection(root: &Path, dest: &Path) -> Result<Vec<PathBuf>> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
     let mut files = entries(root)?;
-    if let (Ok(r), Ok(d)) = (root.canonicalize(), dir.canonicalize()) {
+    if let (Ok(r), Some(d)) = (root.canonicalize(), canonical_lenient(dir)) {
         if let Ok(inside) = d.strip_prefix(&r) {
             if !inside.as_os_str().is_empty() {
                 files.retain(|f| !f.starts_with(inside));
@@ -68,15 +87,25 @@ pub fn pack(root: &Path, top_dir: &str, dest: &Path) -> Result<String> {
             }
         }
     }
-    let tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
-    let sha = write_tar_gz(root, top_dir, &files, tmp.as_file())?;
-    tmp.persist(dest)
-        .map_err(|e| Error::io("write", dest, e.error))?;
-    Ok(sha)
+    Ok(files)
 }
 
-fn write_tar_gz(root: &Path, top_dir: &str, files: &[PathBuf], out: &File) -> Result<String> {
+/// `p` canonicalized, even when its last components do not exist yet (a plan's build
+/// directory): the nearest existing ancestor is resolved and the rest appended.
+fn canonical_lenient(p: &Path) -> Option<PathBuf> {
+    let p = std::path::absolute(p).ok()?;
+    let mut rest = Vec::new();
+    let mut cur = p.as_path();
+    loop {
+        if let Ok(c) = cur.canonicalize() {
+            return Some(rest.iter().rev().fold(c, |acc: PathBuf, n| acc.join(n)));
+        }
+        rest.push(cur.file_name()?.to_os_string());
+        cur = cur.parent()?;
+    }
+}
+
+fn write_tar_gz(root: &Path, top_dir: &str, files: &[PathBuf], out: impl Write) -> Result<String> {
     let io = |e: std::io::Error| Error::io("pack", root, e);
     let hashing = HashingWriter::new(out);
     // No file name and a fixed mtime in the gzip header: only the content decides the bytes.

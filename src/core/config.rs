@@ -77,11 +77,9 @@ impl Config {
 }
 
 impl Config {
-    /// Writes the configuration atomically.
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let text = toml::to_string_pretty(self)
-            .map_err(|e| Error::failed(format!("cannot write the configuration: {e}")))?;
-        crate::atomic::write(path, text.as_bytes())
+    /// The configuration as config.toml text (`sources` writes it atomically).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("the configuration always serializes")
     }
 }
 

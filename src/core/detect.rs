@@ -3,6 +3,7 @@
 //! fake probes and `RBEE_WORKERS_GPU`.
 
 use crate::catalog::{Variant, Worker};
+use crate::kinds::GpuBackend;
 use crate::manifest::{Arch, Os};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -93,7 +94,7 @@ pub fn decide(p: &Probes) -> Result<Detection, String> {
     let overridden_by = p.gpu_override.clone();
     if let Some(o) = &p.gpu_override {
         match o.as_str() {
-            "cuda" | "rocm" | "metal" => {
+            known if GpuBackend::of_feature(known).is_some() => {
                 gpus.push(Gpu {
                     vendor: vendor_of(o).into(),
                     name: format!("{o} (forced)"),
@@ -121,7 +122,7 @@ pub fn decide(p: &Probes) -> Result<Detection, String> {
                 name: "NVIDIA GPU".into(),
                 evidence,
             });
-            backends.push("cuda".into());
+            backends.push(GpuBackend::Cuda.name().into());
         }
         if p.dev_kfd || p.rocminfo.is_some() {
             let evidence = if p.dev_kfd {
@@ -134,7 +135,7 @@ pub fn decide(p: &Probes) -> Result<Detection, String> {
                 name: "AMD GPU (ROCm)".into(),
                 evidence,
             });
-            backends.push("rocm".into());
+            backends.push(GpuBackend::Rocm.name().into());
         }
         if p.os == "macos" && p.arch == "aarch64" {
             gpus.push(Gpu {
@@ -142,7 +143,7 @@ pub fn decide(p: &Probes) -> Result<Detection, String> {
                 name: "Apple Silicon".into(),
                 evidence: "macos/aarch64".into(),
             });
-            backends.push("metal".into());
+            backends.push(GpuBackend::Metal.name().into());
         }
     }
     backends.push("cpu".into());
@@ -156,11 +157,7 @@ pub fn decide(p: &Probes) -> Result<Detection, String> {
 }
 
 fn vendor_of(backend: &str) -> &'static str {
-    match backend {
-        "cuda" => "nvidia",
-        "rocm" => "amd",
-        _ => "apple",
-    }
+    GpuBackend::of_feature(backend).map_or("unknown", GpuBackend::vendor)
 }
 
 /// The variant `install WORKER` picks here and why: the best detected backend the worker has a

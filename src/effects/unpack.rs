@@ -19,12 +19,9 @@ pub fn limit_from_env() -> u64 {
 }
 
 fn refuse(archive: &Path, why: String) -> Error {
-    Error::Failed {
-        message: format!("refusing to unpack {}: {why}", archive.display()),
-        help: Some(
-            "the archive is unsafe or corrupt; nothing was written outside its target directory"
-                .into(),
-        ),
+    Error::UnsafeArchive {
+        archive: archive.to_path_buf(),
+        reason: why,
     }
 }
 
@@ -249,10 +246,10 @@ fn ensure_parent(root: &Path, path: &Path) -> Result<()> {
     let parent = path.parent().expect("entries have parents");
     fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
     if !resolves_inside(root, parent) {
-        return Err(Error::failed(format!(
-            "refusing to write {}: it resolves outside the unpack directory",
-            path.display()
-        )));
+        return Err(Error::UnsafeArchive {
+            archive: root.to_path_buf(),
+            reason: format!("{} resolves outside the unpack directory", path.display()),
+        });
     }
     Ok(())
 }

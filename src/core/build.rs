@@ -3,28 +3,12 @@
 //! `--dry-run` prints them.
 
 use crate::catalog::{Variant, Worker};
+use crate::command::CommandSpec;
 use crate::config::Tools;
-use crate::exec::CommandSpec;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Backend {
-    Cargo,
-    Makepkg,
-    Brew,
-}
-
-impl Backend {
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Cargo => "cargo",
-            Backend::Makepkg => "makepkg",
-            Backend::Brew => "brew",
-        }
-    }
-}
+pub use crate::kinds::{Backend, BuildFlavor};
 
 /// What `--backend auto` looks at (DESIGN section 4), gathered by the caller so the choice
 /// itself is pure.
@@ -67,6 +51,34 @@ pub fn auto_backend(f: &AutoFacts) -> (Backend, String) {
     (Backend::Cargo, why.into())
 }
 
+/// A generated file a plan writes, with its contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedFile {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub contents: String,
+}
+
+impl PlannedFile {
+    pub fn new(path: PathBuf, contents: String) -> PlannedFile {
+        PlannedFile {
+            sha256: crate::checksum::sha256_bytes(contents.as_bytes()),
+            path,
+            contents,
+        }
+    }
+}
+
+/// The local flavour's source tarball: packed from `root` under `top_dir/` at run time, and
+/// expected to hash to `sha256` (what the PKGBUILD that was shown says).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedTarball {
+    pub path: PathBuf,
+    pub root: PathBuf,
+    pub top_dir: String,
+    pub sha256: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Step {
@@ -75,8 +87,18 @@ pub enum Step {
         description: String,
         command: CommandSpec,
     },
-    /// Write a generated file (PKGBUILD, .SRCINFO, formula).
-    Write { path: PathBuf, what: String },
+    /// Write generated files (PKGBUILD and .SRCINFO, or a formula) and, for the local
+    /// flavour, pack the source tarball. The plan carries the exact bytes (`files`, filled in
+    /// before the plan is returned, so a review shows what is then written) and the tarball's
+    /// sha256, which the packing at run time must reproduce.
+    Write {
+        path: PathBuf,
+        what: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<PlannedFile>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tarball: Option<PlannedTarball>,
+    },
     /// Stage `from` beside `to`, smoke-test it (`--version`, else `--help`), then rename it
     /// into place and record it in the installed database.
     Install { from: PathBuf, to: PathBuf },
@@ -95,7 +117,19 @@ impl Step {
                 description,
                 command,
             } => format!("{description}: {}", command.display()),
-            Step::Write { path, what } => format!("write {what} to {}", path.display()),
+            Step::Write {
+                path,
+                what,
+                tarball,
+                ..
+            } => match tarball {
+                Some(t) => format!(
+                    "write {what} to {} (tarball sha256 {})",
+                    path.display(),
+                    t.sha256
+                ),
+                None => format!("write {what} to {}", path.display()),
+            },
             Step::Install { from, to } => format!(
                 "install {} as {} (after a smoke test)",
                 from.display(),
@@ -133,7 +167,7 @@ pub struct Plan {
     pub feature: String,
     pub version: String,
     pub backend: Backend,
-    pub flavor: String,
+    pub flavor: BuildFlavor,
     /// The catalog source the worker comes from.
     pub source: String,
     /// The commit built, for installs from a git source.
@@ -218,8 +252,8 @@ pub fn cargo_plan(w: &Worker, v: &Variant, s: &Settings) -> Plan {
         });
     }
     let flavor = match w.source.kind {
-        crate::catalog::SourceKind::Git => "git",
-        _ => "local",
+        crate::catalog::SourceKind::Git => BuildFlavor::Git,
+        _ => BuildFlavor::Local,
     };
     plan(w, v, Backend::Cargo, flavor, steps)
 }
@@ -255,7 +289,7 @@ pub fn cargo_release_plan(w: &Worker, v: &Variant, s: &Settings, url: &str, top_
             to: s.prefix.join("bin").join(&v.installed_name),
         });
     }
-    plan(w, v, Backend::Cargo, "release", steps)
+    plan(w, v, Backend::Cargo, BuildFlavor::Release, steps)
 }
 
 /// makepkg backend: the local-flavour PKGBUILD, .SRCINFO and source tarball in a build dir,
@@ -296,6 +330,8 @@ pub fn makepkg_plan(
         Step::Write {
             path: dir.clone(),
             what: what.into(),
+            files: Vec::new(),
+            tarball: None,
         },
         Step::Run {
             description: format!("makepkg {}", v.id),
@@ -311,7 +347,11 @@ pub fn makepkg_plan(
         w,
         v,
         Backend::Makepkg,
-        if release { "release" } else { "local" },
+        if release {
+            BuildFlavor::Release
+        } else {
+            BuildFlavor::Local
+        },
         steps,
     )
 }
@@ -341,6 +381,8 @@ pub fn brew_plan(
     steps.push(Step::Write {
         path: path.clone(),
         what: "formula".into(),
+        files: Vec::new(),
+        tarball: None,
     });
     steps.push(Step::Run {
         description: format!("brew {}", v.id),
@@ -355,7 +397,11 @@ pub fn brew_plan(
         w,
         v,
         Backend::Brew,
-        if head { "head" } else { "release" },
+        if head {
+            BuildFlavor::Head
+        } else {
+            BuildFlavor::Release
+        },
         steps,
     )
 }
@@ -363,14 +409,14 @@ pub fn brew_plan(
 /// The local tap formulas are written into.
 pub const TAP: &str = "rbee/local";
 
-fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: &str, steps: Vec<Step>) -> Plan {
+fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: BuildFlavor, steps: Vec<Step>) -> Plan {
     Plan {
         id: v.id.clone(),
         worker: w.id.clone(),
         feature: v.feature.clone(),
         version: w.version.to_string(),
         backend,
-        flavor: flavor.into(),
+        flavor,
         source: w.source.name.clone(),
         git_commit: None,
         reason: None,

@@ -8,13 +8,13 @@
 //! - `workers/{id}/{release,git}/PKGBUILD` and `.SRCINFO`, for variants that run on Linux
 //! - `workers/{id}/{release,head}/{id}.rb`, for variants that run on macOS
 
-use crate::app::Globals;
+use crate::artifacts::{self, Artifact};
 use crate::catalog::Catalog;
-use crate::dirs::Dirs;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::problem::Problem;
-use crate::render::{arch, brew};
-use crate::report::{self, CatalogDoc, SCHEMA};
+use crate::report::{self, Answer};
+use crate::wire::{CatalogDoc, SCHEMA};
 use crate::{atomic, package};
 use std::path::{Path, PathBuf};
 
@@ -32,8 +32,8 @@ fn json_bytes<T: serde::Serialize>(doc: &T) -> Vec<u8> {
 }
 
 /// Writes every file of the export into `out` (an empty directory).
-pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Result<Summary> {
-    let engine = package::engine(None, dirs);
+pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary> {
+    let engine = package::engine(None, &cx.dirs);
     let mut summary = Summary::default();
     let variants = catalog.variants();
     let scratch = tempfile::tempdir().map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
@@ -42,7 +42,7 @@ pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Re
         let base = out.join("workers").join(&v.id);
         let one = CatalogDoc {
             schema: SCHEMA,
-            workers: vec![report::variant_doc(w, v)],
+            workers: vec![crate::wire::variant_doc(w, v)],
             problems: Vec::new(),
             ranking: None,
             also_in: Vec::new(),
@@ -53,38 +53,32 @@ pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Re
             &json_bytes(&one),
         )?;
         summary.files += 1;
-        if arch::require_linux(v).is_ok() {
-            for flavor in [arch::Flavor::Release, arch::Flavor::Git] {
-                match package::render_pkgbuild(g, dirs, &engine, w, v, flavor, scratch.path()) {
-                    Ok((_, pkgbuild, srcinfo, _)) => {
-                        let d = base.join(flavor.name());
-                        atomic::write(&d.join("PKGBUILD"), pkgbuild.as_bytes())?;
-                        atomic::write(&d.join(".SRCINFO"), srcinfo.as_bytes())?;
-                        summary.files += 2;
-                    }
-                    Err(e) => summary.skipped.push(Problem::warning(
-                        &w.manifest_path,
-                        format!("{} {} PKGBUILD not exported: {e}", v.id, flavor.name()),
-                    )),
+        // What serve answers and check renders, from the same policy; a release render that
+        // cannot get its checksum (no pin, no network) is skipped with a warning.
+        for (artifact, _) in artifacts::offered(w, v, false) {
+            let d = base.join(artifact.flavor_name());
+            let written = match artifact {
+                Artifact::Pkgbuild(flavor) => {
+                    package::render_pkgbuild(cx, &engine, w, v, flavor, scratch.path()).and_then(
+                        |(_, pkgbuild, srcinfo, _)| {
+                            atomic::write(&d.join("PKGBUILD"), pkgbuild.as_bytes())?;
+                            atomic::write(&d.join(".SRCINFO"), srcinfo.as_bytes())?;
+                            Ok(2)
+                        },
+                    )
                 }
-            }
-        }
-        if brew::require_macos(v).is_ok() {
-            for flavor in [brew::Flavor::Release, brew::Flavor::Head] {
-                let name = match flavor {
-                    brew::Flavor::Release => "release",
-                    brew::Flavor::Head => "head",
-                };
-                match package::render_formula(g, dirs, &engine, w, v, flavor) {
-                    Ok((model, text)) => {
-                        atomic::write(&base.join(name).join(&model.file_name), text.as_bytes())?;
-                        summary.files += 1;
-                    }
-                    Err(e) => summary.skipped.push(Problem::warning(
-                        &w.manifest_path,
-                        format!("{} {name} formula not exported: {e}", v.id),
-                    )),
-                }
+                Artifact::Formula(flavor) => package::render_formula(cx, &engine, w, v, flavor)
+                    .and_then(|(model, text)| {
+                        atomic::write(&d.join(&model.file_name), text.as_bytes())?;
+                        Ok(1)
+                    }),
+            };
+            match written {
+                Ok(n) => summary.files += n,
+                Err(e) => summary.skipped.push(Problem::warning(
+                    &w.manifest_path,
+                    format!("{} {} not exported: {e}", v.id, artifact.describe()),
+                )),
             }
         }
     }
@@ -97,9 +91,9 @@ pub fn write_tree(g: &Globals, dirs: &Dirs, catalog: &Catalog, out: &Path) -> Re
         workers: variants
             .iter()
             .map(|(w, v)| {
-                let mut doc = report::variant_doc(w, v);
+                let mut doc = crate::wire::variant_doc(w, v);
                 if doc.upstream.sha256.is_none() && doc.upstream.tarball.is_some() {
-                    doc.upstream.sha256 = package::release_sha256(g, dirs, w).ok();
+                    doc.upstream.sha256 = package::release_sha256(cx, w).ok();
                 }
                 doc
             })
@@ -135,9 +129,9 @@ fn check_destination(catalog: &Catalog, dest: &Path) -> Result<()> {
     }
     let non_empty = std::fs::read_dir(dest).is_ok_and(|mut d| d.next().is_some());
     if non_empty && !dest.join(MARKER).is_file() {
-        return Err(Error::Failed {
+        return Err(Error::Refused {
             message: format!("refusing to replace {}: it exists and is not an rbee-workers export", dest.display()),
-            help: Some("export into a new or empty directory; an earlier export (it has a .rbee-export file) is replaced whole".into()),
+            help: "export into a new or empty directory; an earlier export (it has a .rbee-export file) is replaced whole".into(),
         });
     }
     Ok(())
@@ -173,7 +167,27 @@ fn swap_in(fresh: &Path, dest: &Path) -> Result<()> {
 }
 
 /// `export DIR`: build the tree beside DIR, then swap it in.
-pub fn export(g: &Globals, dirs: &Dirs, catalog: &Catalog, dest: &Path) -> Result<Summary> {
+/// `export DIR` as the command runs it: the catalog of every source, then a summary.
+pub fn run(cx: &Context, dir: &Path) -> Result<Answer> {
+    let catalog = super::load(cx)?;
+    let summary = export(cx, &catalog, dir)?;
+    report::problems(&summary.skipped);
+    let doc = serde_json::json!({
+        "schema": SCHEMA,
+        "dir": std::path::absolute(dir).unwrap_or(dir.to_path_buf()),
+        "variants": summary.variants,
+        "files": summary.files,
+        "skipped": summary.skipped,
+    });
+    Ok(Answer::new(&doc, "").note(format!(
+        "exported {} variants ({} files) to {}",
+        summary.variants,
+        summary.files,
+        dir.display()
+    )))
+}
+
+pub fn export(cx: &Context, catalog: &Catalog, dest: &Path) -> Result<Summary> {
     let dest: PathBuf = std::path::absolute(dest)
         .map_err(|e| Error::io("resolve", dest, e))?
         .components()
@@ -190,7 +204,7 @@ pub fn export(g: &Globals, dirs: &Dirs, catalog: &Catalog, dest: &Path) -> Resul
         .prefix(&format!(".{name}.new-"))
         .tempdir_in(&parent)
         .map_err(|e| Error::io("create a directory in", &parent, e))?;
-    let summary = write_tree(g, dirs, catalog, fresh.path())?;
+    let summary = write_tree(cx, catalog, fresh.path())?;
     atomic::write(
         &fresh.path().join(MARKER),
         concat!("rbee-workers ", env!("CARGO_PKG_VERSION"), "\n").as_bytes(),

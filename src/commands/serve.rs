@@ -4,13 +4,14 @@
 //! when it changed — so a version bump shows on the next request and a burst of requests
 //! parses nothing.
 
-use crate::app::Globals;
 use crate::catalog::{Catalog, Target};
 use crate::checksum::sha256_bytes;
+use crate::context::Context;
 use crate::dirs::Dirs;
 use crate::error::{Error, Result};
 use crate::render::{arch, brew};
-use crate::report::{self, CatalogDoc, SCHEMA};
+use crate::report;
+use crate::wire::{CatalogDoc, SCHEMA};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,8 +34,7 @@ struct Snapshot {
 }
 
 pub struct Server {
-    globals: Globals,
-    dirs: Dirs,
+    cx: Context,
     snapshot: Mutex<Option<Snapshot>>,
     /// Held while discovering, so a burst of requests after a change discovers once.
     discovering: Mutex<()>,
@@ -90,18 +90,12 @@ fn fingerprint(catalog: Option<&Catalog>, root: Option<&Path>, dirs: &Dirs) -> u
 }
 
 impl Server {
-    pub fn new(globals: Globals, dirs: Dirs) -> Self {
+    pub fn new(cx: Context) -> Self {
         Server {
-            globals,
-            dirs,
+            cx,
             snapshot: Mutex::new(None),
             discovering: Mutex::new(()),
         }
-    }
-
-    fn root(&self) -> Option<PathBuf> {
-        let cwd = std::env::current_dir().ok()?;
-        crate::catalog::resolve_root(self.globals.root.as_deref(), None, &cwd).map(|r| cwd.join(r))
     }
 
     /// The current catalog: the cached one when nothing on disk changed.
@@ -119,14 +113,14 @@ impl Server {
     /// discovery finds new workspace roots, the next request sees them in its fingerprint and
     /// discovers once more.) Stat-ing happens outside any lock, so requests don't queue.
     fn catalog(&self) -> Result<Arc<Catalog>> {
-        let root = self.root();
+        let cx = self.cx.refresh()?;
         let previous = self
             .snapshot
             .lock()
             .expect("the snapshot lock")
             .as_ref()
             .map(|s| s.catalog.clone());
-        let fp = fingerprint(previous.as_deref(), root.as_deref(), &self.dirs);
+        let fp = fingerprint(previous.as_deref(), cx.root.as_deref(), &cx.dirs);
         if let Some(c) = self.cached(fp) {
             return Ok(c);
         }
@@ -134,7 +128,7 @@ impl Server {
         if let Some(c) = self.cached(fp) {
             return Ok(c);
         }
-        let catalog = Arc::new(crate::app::load_quiet(&self.globals)?);
+        let catalog = Arc::new(super::load_quiet(&cx)?);
         *self.snapshot.lock().expect("the snapshot lock") = Some(Snapshot {
             fingerprint: fp,
             catalog: catalog.clone(),
@@ -247,7 +241,7 @@ async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMa
                     .variants()
                     .into_iter()
                     .filter(|(_, v)| filter.matches(v))
-                    .map(|(w, v)| report::variant_doc(w, v))
+                    .map(|(w, v)| crate::wire::variant_doc(w, v))
                     .collect(),
                 problems: c.problems.clone(),
                 ranking: None,
@@ -266,11 +260,11 @@ async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderM
         Err(e) => return error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
     let workers = match c.lookup(&id) {
-        Some(Target::Variant(w, v)) => vec![report::variant_doc(w, v)],
+        Some(Target::Variant(w, v)) => vec![crate::wire::variant_doc(w, v)],
         Some(Target::Worker(w)) => w
             .variants
             .iter()
-            .map(|v| report::variant_doc(w, v))
+            .map(|v| crate::wire::variant_doc(w, v))
             .collect(),
         None => return not_found(&req, &c, &id),
     };
@@ -337,7 +331,7 @@ async fn artifact(
             let Some(Target::Variant(w, v)) = c.lookup(&id) else {
                 unreachable!("looked up above")
             };
-            let engine = crate::package::engine(None, &s.dirs);
+            let engine = crate::package::engine(None, &s.cx.dirs);
             // 422: the variant has no such artifact (no Linux, no macOS, no upstream for the
             // flavour). 502: the release checksum needs a download that failed. 500: the rest
             // (a broken template).
@@ -383,16 +377,9 @@ async fn artifact(
                     }
                     let scratch = tempfile::tempdir()
                         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-                    let (_, pkgbuild, srcinfo, _) = crate::package::render_pkgbuild(
-                        &s.globals,
-                        &s.dirs,
-                        &engine,
-                        w,
-                        v,
-                        f,
-                        scratch.path(),
-                    )
-                    .map_err(render_err(f == arch::Flavor::Release))?;
+                    let (_, pkgbuild, srcinfo, _) =
+                        crate::package::render_pkgbuild(&s.cx, &engine, w, v, f, scratch.path())
+                            .map_err(render_err(f == arch::Flavor::Release))?;
                     Ok((
                         "text/plain; charset=utf-8",
                         if matches!(kind, Artifact::Pkgbuild) {
@@ -420,9 +407,8 @@ async fn artifact(
                     if f == brew::Flavor::Release && w.upstream.tarball.is_none() {
                         return Err(no_upstream("release tarball URL"));
                     }
-                    let (_, text) =
-                        crate::package::render_formula(&s.globals, &s.dirs, &engine, w, v, f)
-                            .map_err(render_err(f == brew::Flavor::Release))?;
+                    let (_, text) = crate::package::render_formula(&s.cx, &engine, w, v, f)
+                        .map_err(render_err(f == brew::Flavor::Release))?;
                     Ok(("text/x-ruby; charset=utf-8", text))
                 }
             }
@@ -491,11 +477,11 @@ async fn log(req: axum::extract::Request, next: axum::middleware::Next) -> Respo
     } else {
         resp
     };
-    eprintln!(
+    report::say(&format!(
         "{method} {uri} {} {:.1}ms",
         resp.status().as_u16(),
         start.elapsed().as_secs_f64() * 1000.0
-    );
+    ));
     resp
 }
 
@@ -518,7 +504,10 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let err = |e: std::io::Error| Error::failed(format!("cannot listen for signals: {e}"));
+        let err = |e: std::io::Error| Error::Server {
+            message: format!("cannot listen for signals: {e}"),
+            help: None,
+        };
         let mut int = signal(SignalKind::interrupt()).map_err(err)?;
         let mut term = signal(SignalKind::terminate()).map_err(err)?;
         Ok(async move {
@@ -526,43 +515,49 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
                 _ = int.recv() => {},
                 _ = term.recv() => {},
             }
-            eprintln!("shutting down: finishing requests in flight");
+            report::say("shutting down: finishing requests in flight");
         })
     }
     #[cfg(not(unix))]
     {
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
-            eprintln!("shutting down: finishing requests in flight");
+            report::say("shutting down: finishing requests in flight");
         })
     }
 }
 
 /// Serves until SIGINT or SIGTERM; requests in flight finish.
-pub fn serve(g: &Globals, addr: &str) -> Result<()> {
-    let dirs = Dirs::from_env()?;
-    let server = Arc::new(Server::new(g.clone(), dirs));
+pub fn serve(cx: &Context, addr: &str) -> Result<()> {
+    let server = Arc::new(Server::new(cx.clone()));
     // Discover once up front, so a broken root fails now rather than on the first request.
     server.catalog()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::failed(format!("cannot start the runtime: {e}")))?;
+        .map_err(|e| Error::Server {
+            message: format!("cannot start the runtime: {e}"),
+            help: None,
+        })?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| Error::Failed {
+            .map_err(|e| Error::Server {
                 message: format!("cannot listen on {addr}: {e}"),
                 help: Some("pick another --addr HOST:PORT".into()),
             })?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| Error::failed(e.to_string()))?;
+        let local = listener.local_addr().map_err(|e| Error::Server {
+            message: format!("cannot read the address listened on: {e}"),
+            help: None,
+        })?;
         let shutdown = shutdown_signal()?;
-        eprintln!("serving the catalog on http://{local}");
+        report::say(&format!("serving the catalog on http://{local}"));
         axum::serve(listener, router(server))
             .with_graceful_shutdown(shutdown)
             .await
-            .map_err(|e| Error::failed(format!("server error: {e}")))
+            .map_err(|e| Error::Server {
+                message: format!("server error: {e}"),
+                help: None,
+            })
     })
 }

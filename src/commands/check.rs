@@ -2,40 +2,41 @@
 //! PKGBUILDs with `bash -n` and `shellcheck` (when present) and the formulas by Homebrew's
 //! rules, and reports every problem with its location in one run.
 
-use crate::catalog::{Catalog, SourceKind, Worker};
+use crate::artifacts::{self, Artifact};
+use crate::catalog::{Catalog, SourceKind, Variant, Worker};
 use crate::dirs::Dirs;
 use crate::error::Result;
 use crate::exec::{tool_exists as have, CommandSpec, Runner};
 use crate::problem::{Problem, Severity};
 use crate::render::{arch, brew, Engine};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Stands in for a checksum check doesn't download; only the form of the file is judged.
 const PLACEHOLDER_SHA: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Default, Serialize)]
-pub struct Checked {
-    pub workers: usize,
-    pub variants: usize,
-    pub renders: usize,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Report {
-    pub schema: u32,
-    pub ok: bool,
-    pub checked: Checked,
-    pub problems: Vec<Problem>,
-    /// Checks that could not run here, and why.
-    pub skipped: Vec<String>,
-}
+pub use crate::wire::{CheckDoc as Report, Checked};
 
 struct Script {
     path: PathBuf,
     manifest: PathBuf,
     what: String,
+}
+
+/// `check`: the gate over every source; exit 4 when an error remains.
+pub fn run(cx: &crate::context::Context) -> Result<crate::report::Answer> {
+    let catalog = super::load_quiet(cx)?;
+    let mut runner = super::install::system_runner(cx);
+    let doc = check(&cx.dirs, &catalog, &mut runner)?;
+    if !crate::report::mode().json {
+        crate::report::print_check(&doc);
+    }
+    let answer = crate::report::Answer::new(&doc, "");
+    Ok(if doc.ok {
+        answer
+    } else {
+        answer.then(crate::error::Error::GateFailed)
+    })
 }
 
 pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<Report> {
@@ -118,7 +119,7 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
     problems.dedup();
     let ok = !problems.iter().any(|p| p.severity == Severity::Error);
     Ok(Report {
-        schema: crate::report::SCHEMA,
+        schema: crate::wire::SCHEMA,
         ok,
         checked,
         problems,
@@ -142,129 +143,132 @@ fn render_variant(
         .sha256
         .clone()
         .unwrap_or_else(|| PLACEHOLDER_SHA.into());
-    let fail = |what: &str, e: crate::error::Error| {
-        Problem::error(
-            &w.manifest_path,
-            format!("{} {what} does not render: {e}", v.id),
-        )
-    };
-    if arch::require_linux(v).is_ok() {
+    if arch::require_linux(v).is_ok() && w.upstream.git.is_none() && v.id == w.variants[0].id {
         // Release and -git builds need an upstream; without one (it is optional) those
         // flavours are not offered, which is worth a warning but is not an error.
-        let mut flavors = Vec::new();
-        if w.upstream.git.is_some() {
-            if w.upstream.tarball.is_some() {
-                flavors.push((
-                    arch::Flavor::Release,
-                    arch::Archive::Release {
+        problems.push(Problem::warning(
+            &w.manifest_path,
+            format!("{} has no upstream ([source].git or Cargo `repository`): only the local flavour can be packaged", w.id),
+        ));
+    }
+    for (artifact, available) in artifacts::offered(w, v, true) {
+        if available.is_err() {
+            continue;
+        }
+        match artifact {
+            Artifact::Pkgbuild(flavor) => {
+                let archive = match flavor {
+                    arch::Flavor::Release => arch::Archive::Release {
                         sha256: sha.clone(),
                     },
-                ));
+                    arch::Flavor::Git => arch::Archive::Git,
+                    arch::Flavor::Local => arch::Archive::local(w, v, PLACEHOLDER_SHA.into()),
+                };
+                check_pkgbuild(
+                    w, v, engine, scratch, flavor, &archive, checked, problems, scripts,
+                );
             }
-            flavors.push((arch::Flavor::Git, arch::Archive::Git));
-        } else if v.id == w.variants[0].id {
-            problems.push(Problem::warning(
-                &w.manifest_path,
-                format!("{} has no upstream ([source].git or Cargo `repository`): only the local flavour can be packaged", w.id),
-            ));
-        }
-        if w.source.kind != SourceKind::Index {
-            flavors.push((
-                arch::Flavor::Local,
-                arch::Archive::local(w, v, PLACEHOLDER_SHA.into()),
-            ));
-        }
-        for (flavor, archive) in flavors {
-            let what = format!("{} PKGBUILD", flavor.name());
-            let rendered = arch::model(w, v, &archive)
-                .and_then(|m| engine.render(flavor.template(), &m).map(|t| (m, t)));
-            match rendered {
-                Ok((model, text)) => {
-                    checked.renders += 2;
-                    let _ = arch::srcinfo(&model);
-                    if flavor != arch::Flavor::Git && model.sha256sums.iter().any(|s| s == "SKIP") {
-                        problems.push(Problem::error(
-                            &w.manifest_path,
-                            format!("{} {what} uses SKIP: only the -git flavour may", v.id),
-                        ));
-                    }
-                    let path = scratch.join(format!("{}.{}.PKGBUILD", v.id, flavor.name()));
-                    if std::fs::write(&path, text).is_ok() {
-                        scripts.push(Script {
-                            path,
-                            manifest: w.manifest_path.clone(),
-                            what: format!("{} {what}", v.id),
-                        });
-                    }
-                }
-                Err(e) => problems.push(fail(&what, e)),
+            Artifact::Formula(flavor) => {
+                let sum = (flavor == brew::Flavor::Release).then(|| sha.clone());
+                check_formula(
+                    w, v, engine, scratch, flavor, sum, checked, problems, formulas,
+                );
             }
         }
     }
-    if brew::require_macos(v).is_ok() {
-        for (flavor, sum) in [
-            (brew::Flavor::Release, Some(sha.clone())),
-            (brew::Flavor::Head, None),
-        ] {
-            let what = format!(
-                "{} formula",
-                if flavor == brew::Flavor::Head {
-                    "head"
-                } else {
-                    "release"
-                }
-            );
-            if flavor == brew::Flavor::Release && w.upstream.tarball.is_none() {
-                continue;
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_pkgbuild(
+    w: &Worker,
+    v: &Variant,
+    engine: &Engine,
+    scratch: &std::path::Path,
+    flavor: arch::Flavor,
+    archive: &arch::Archive,
+    checked: &mut Checked,
+    problems: &mut Vec<Problem>,
+    scripts: &mut Vec<Script>,
+) {
+    let what = format!("{} PKGBUILD", flavor.name());
+    let rendered = arch::model(w, v, archive)
+        .and_then(|m| engine.render(flavor.template(), &m).map(|t| (m, t)));
+    match rendered {
+        Ok((model, text)) => {
+            checked.renders += 2;
+            let _ = arch::srcinfo(&model);
+            if flavor != arch::Flavor::Git && model.sha256sums.iter().any(|s| s == "SKIP") {
+                problems.push(Problem::error(
+                    &w.manifest_path,
+                    format!("{} {what} uses SKIP: only the -git flavour may", v.id),
+                ));
             }
-            if flavor == brew::Flavor::Head && w.upstream.git.is_none() {
-                continue;
-            }
-            match brew::model(w, v, flavor, sum)
-                .and_then(|m| engine.render(flavor.template(), &m).map(|t| (m, t)))
-            {
-                Ok((model, text)) => {
-                    checked.renders += 1;
-                    if model.desc.chars().count() > 80
-                        || model.desc.ends_with('.')
-                        || model.desc.is_empty()
-                    {
-                        problems.push(Problem::error(
-                            &w.manifest_path,
-                            format!(
-                                "{} {what}: desc `{}` breaks Homebrew's rules",
-                                v.id, model.desc
-                            ),
-                        ));
-                    }
-                    if let Some(s) = &model.sha256 {
-                        if !crate::manifest::is_sha256_hex(s) {
-                            problems.push(Problem::error(
-                                &w.manifest_path,
-                                format!("{} {what}: sha256 `{s}` is not 64 hex digits", v.id),
-                            ));
-                        }
-                    }
-                    let path = scratch.join(format!(
-                        "{}.{}.rb",
-                        v.id,
-                        if flavor == brew::Flavor::Head {
-                            "head"
-                        } else {
-                            "release"
-                        }
-                    ));
-                    if std::fs::write(&path, text).is_ok() {
-                        formulas.push(Script {
-                            path,
-                            manifest: w.manifest_path.clone(),
-                            what: format!("{} {what}", v.id),
-                        });
-                    }
-                }
-                Err(e) => problems.push(fail(&what, e)),
+            let path = scratch.join(format!("{}.{}.PKGBUILD", v.id, flavor.name()));
+            if std::fs::write(&path, text).is_ok() {
+                scripts.push(Script {
+                    path,
+                    manifest: w.manifest_path.clone(),
+                    what: format!("{} {what}", v.id),
+                });
             }
         }
+        Err(e) => problems.push(render_failed(w, v, &what, e)),
+    }
+}
+
+fn render_failed(w: &Worker, v: &Variant, what: &str, e: crate::error::Error) -> Problem {
+    Problem::error(
+        &w.manifest_path,
+        format!("{} {what} does not render: {e}", v.id),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_formula(
+    w: &Worker,
+    v: &Variant,
+    engine: &Engine,
+    scratch: &std::path::Path,
+    flavor: brew::Flavor,
+    sum: Option<String>,
+    checked: &mut Checked,
+    problems: &mut Vec<Problem>,
+    formulas: &mut Vec<Script>,
+) {
+    let what = format!("{} formula", flavor.name());
+    match brew::model(w, v, flavor, sum)
+        .and_then(|m| engine.render(flavor.template(), &m).map(|t| (m, t)))
+    {
+        Ok((model, text)) => {
+            checked.renders += 1;
+            if model.desc.chars().count() > 80 || model.desc.ends_with('.') || model.desc.is_empty()
+            {
+                problems.push(Problem::error(
+                    &w.manifest_path,
+                    format!(
+                        "{} {what}: desc `{}` breaks Homebrew's rules",
+                        v.id, model.desc
+                    ),
+                ));
+            }
+            if let Some(s) = &model.sha256 {
+                if !crate::manifest::is_sha256_hex(s) {
+                    problems.push(Problem::error(
+                        &w.manifest_path,
+                        format!("{} {what}: sha256 `{s}` is not 64 hex digits", v.id),
+                    ));
+                }
+            }
+            let path = scratch.join(format!("{}.{}.rb", v.id, flavor.name()));
+            if std::fs::write(&path, text).is_ok() {
+                formulas.push(Script {
+                    path,
+                    manifest: w.manifest_path.clone(),
+                    what: format!("{} {what}", v.id),
+                });
+            }
+        }
+        Err(e) => problems.push(render_failed(w, v, &what, e)),
     }
 }
 

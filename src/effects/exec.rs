@@ -4,79 +4,14 @@
 
 use crate::config::install_hint;
 use crate::error::{Error, Result};
-use crate::render::escape;
-use serde::Serialize;
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// A command to run: program, arguments, working directory, extra environment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CommandSpec {
-    pub program: String,
-    pub args: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cwd: Option<PathBuf>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub env: BTreeMap<String, String>,
-}
-
-impl CommandSpec {
-    pub fn new(program: impl Into<String>) -> Self {
-        CommandSpec {
-            program: program.into(),
-            args: Vec::new(),
-            cwd: None,
-            env: BTreeMap::new(),
-        }
-    }
-
-    pub fn arg(mut self, a: impl Into<String>) -> Self {
-        self.args.push(a.into());
-        self
-    }
-
-    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, a: I) -> Self {
-        self.args.extend(a.into_iter().map(Into::into));
-        self
-    }
-
-    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.cwd = Some(dir.into());
-        self
-    }
-
-    pub fn env(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
-        self.env.insert(k.into(), v.into());
-        self
-    }
-
-    /// The command as a user could paste it into a shell.
-    pub fn display(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(cwd) = &self.cwd {
-            parts.push(format!("cd {} &&", escape::bash(&cwd.to_string_lossy())));
-        }
-        for (k, v) in &self.env {
-            parts.push(format!("{k}={}", escape::bash(v)));
-        }
-        parts.push(escape::bash(&self.program));
-        parts.extend(self.args.iter().map(|a| escape::bash(a)));
-        parts.join(" ")
-    }
-
-    /// The tool's name, for messages (`/usr/bin/git` → `git`).
-    pub fn tool(&self) -> &str {
-        Path::new(&self.program)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or(&self.program)
-    }
-}
+pub use crate::core::command::CommandSpec;
 
 /// What a checker printed.
 #[derive(Debug, Clone, Default)]
@@ -123,38 +58,33 @@ pub fn check_interrupted() -> Result<()> {
 /// Runs commands for real.
 pub struct SystemRunner {
     pub log_dir: PathBuf,
-    pub verbose: bool,
-    pub quiet: bool,
 }
 
 fn spawn_error(spec: &CommandSpec, e: std::io::Error) -> Error {
     if let Some(cwd) = spec.cwd.as_ref().filter(|c| !c.is_dir()) {
-        return Error::Failed {
-            message: format!(
-                "cannot run {}: its working directory {} does not exist",
-                spec.tool(),
-                cwd.display()
-            ),
-            help: None,
+        return Error::Spawn {
+            command: spec.tool().to_string(),
+            reason: format!("its working directory {} does not exist", cwd.display()),
         };
     }
     if e.kind() == std::io::ErrorKind::NotFound {
-        Error::Failed {
-            message: format!(
-                "`{}` not found (needed to run: {})",
-                spec.program,
-                spec.display()
-            ),
-            help: Some(format!(
-                "{}; or set its path under [tools] in config.toml",
-                install_hint(spec.tool())
-            )),
+        Error::ToolMissing {
+            program: spec.program.clone(),
+            command: spec.display(),
+            hint: install_hint(spec.tool()),
         }
     } else {
-        Error::Failed {
-            message: format!("cannot run {}: {e}", spec.display()),
-            help: None,
+        Error::Spawn {
+            command: spec.display(),
+            reason: e.to_string(),
         }
+    }
+}
+
+fn wait_error(spec: &CommandSpec, e: std::io::Error) -> Error {
+    Error::Spawn {
+        command: spec.tool().to_string(),
+        reason: format!("cannot wait for it: {e}"),
     }
 }
 
@@ -199,24 +129,10 @@ impl Runner for SystemRunner {
         let log = Arc::new(Mutex::new(log));
         writeln!(log.lock().expect("log"), "$ {}", spec.display()).ok();
 
-        let terminal = std::io::stderr().is_terminal() && !self.quiet && !self.verbose;
-        let bar = if terminal {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {prefix} [{elapsed}] {wide_msg}",
-                )
-                .expect("a valid template"),
-            );
-            bar.set_prefix(label.to_string());
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        } else {
-            if !self.quiet {
-                eprintln!("==> {label}: {}", spec.display());
-            }
-            indicatif::ProgressBar::hidden()
-        };
+        let bar = crate::report::spinner(label);
+        if bar.is_hidden() {
+            crate::report::say(&format!("==> {label}: {}", spec.display()));
+        }
 
         let mut child = command(spec)
             .stdout(Stdio::piped())
@@ -237,13 +153,11 @@ impl Runner for SystemRunner {
         .into_iter()
         .flatten()
         {
-            let (log, bar, verbose) = (log.clone(), bar.clone(), self.verbose);
+            let (log, bar) = (log.clone(), bar.clone());
             readers.push(std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(|l| l.ok()) {
                     writeln!(log.lock().expect("log"), "{line}").ok();
-                    if verbose {
-                        eprintln!("{line}");
-                    }
+                    crate::report::verbose(&line);
                     bar.set_message(line);
                 }
             }));
@@ -259,12 +173,7 @@ impl Runner for SystemRunner {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) => std::thread::sleep(Duration::from_millis(40)),
-                Err(e) => {
-                    return Err(Error::Failed {
-                        message: format!("waiting for {}: {e}", spec.tool()),
-                        help: None,
-                    })
-                }
+                Err(e) => return Err(wait_error(spec, e)),
             }
         };
         for r in readers {
@@ -272,23 +181,20 @@ impl Runner for SystemRunner {
         }
         bar.finish_and_clear();
         if status.success() {
-            if !self.quiet && terminal {
-                eprintln!("==> {label} ({:.1}s)", start.elapsed().as_secs_f64());
+            if !bar.is_hidden() {
+                crate::report::say(&format!(
+                    "==> {label} ({:.1}s)",
+                    start.elapsed().as_secs_f64()
+                ));
             }
             return Ok(());
         }
-        Err(Error::Failed {
-            message: format!(
-                "{label} failed ({}): {}\n--- last lines of {} ---\n{}",
-                status.code().map_or_else(
-                    || "killed by a signal".to_string(),
-                    |c| format!("exit status {c}")
-                ),
-                spec.display(),
-                log_path.display(),
-                tail(&log_path, 25)
-            ),
-            help: Some(format!("the full log is {}", log_path.display())),
+        Err(Error::CommandFailed {
+            label: label.to_string(),
+            command: spec.display(),
+            status: status.code(),
+            tail: tail(&log_path, 25),
+            log: log_path,
         })
     }
 
@@ -296,13 +202,9 @@ impl Runner for SystemRunner {
         check_interrupted()?;
         let out = command(spec).output().map_err(|e| spawn_error(spec, e))?;
         if !out.status.success() {
-            return Err(Error::Failed {
-                message: format!(
-                    "{} failed: {}",
-                    spec.display(),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-                help: None,
+            return Err(Error::QueryFailed {
+                command: spec.display(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             });
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -327,10 +229,7 @@ impl Runner for SystemRunner {
             .map_err(|e| spawn_error(spec, e))?;
         let start = Instant::now();
         loop {
-            if let Some(status) = child
-                .try_wait()
-                .map_err(|e| Error::failed(format!("waiting for {}: {e}", spec.tool())))?
-            {
+            if let Some(status) = child.try_wait().map_err(|e| wait_error(spec, e))? {
                 return Ok(status.success());
             }
             if start.elapsed() > timeout {

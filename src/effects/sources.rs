@@ -3,15 +3,15 @@
 //! URL or ref that could become an option); index sources are exported `index.json` files,
 //! fetched with ETag revalidation and validated before they replace the cached copy.
 
-use crate::app::Globals;
 use crate::cargo::CrateInfo;
 use crate::catalog::{self, Catalog, Source, SourceKind, Upstream, Variant, Worker};
 use crate::config::{Config, RemoteKind, SourceConfig};
 use crate::dirs::Dirs;
 use crate::error::{Error, Result};
 use crate::exec::{CommandSpec, Runner};
+use crate::kinds::SyncStatus;
 use crate::problem::Problem;
-use crate::report::{self, VariantDoc};
+use crate::wire::VariantDoc;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -103,7 +103,7 @@ pub fn add(
         trusted,
     };
     config.sources.push(s.clone());
-    config.save(&path)?;
+    crate::atomic::write(&path, config.to_toml().as_bytes())?;
     Ok(s)
 }
 
@@ -118,7 +118,7 @@ pub fn remove(dirs: &Dirs, name: &str) -> Result<()> {
             suggestions: config.sources.iter().map(|s| s.name.clone()).collect(),
         });
     }
-    config.save(&path)?;
+    crate::atomic::write(&path, config.to_toml().as_bytes())?;
     let _ = std::fs::remove_dir_all(source_dir(dirs, name));
     Ok(())
 }
@@ -128,8 +128,7 @@ pub fn remove(dirs: &Dirs, name: &str) -> Result<()> {
 pub struct SyncResult {
     pub name: String,
     pub kind: RemoteKind,
-    /// updated, unchanged, cached (kept after a failure or --offline) or failed
-    pub status: &'static str,
+    pub status: crate::kinds::SyncStatus,
     pub workers: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -195,23 +194,26 @@ fn sync_git(
     dirs: &Dirs,
     s: &SourceConfig,
     offline: bool,
-) -> Result<&'static str> {
+) -> Result<SyncStatus> {
     let tools_git = config.tools.git.as_str();
     let repo = repo_dir(dirs, &s.name);
     let usable = clone_ok(runner, tools_git, &repo, &s.url);
     if offline {
         return if usable {
-            Ok("cached")
+            Ok(SyncStatus::Cached)
         } else {
-            Err(Error::failed(format!(
-                "{} has no cached copy and --offline forbids cloning it",
-                s.name
-            )))
+            Err(Error::Offline {
+                what: format!(
+                    "{} has no cached copy and --offline forbids cloning it",
+                    s.name
+                ),
+                help: "run `rbee-workers sync` once without --offline".into(),
+            })
         };
     }
     if !usable {
         fresh_clone(runner, tools_git, s, &repo)?;
-        return Ok("updated");
+        return Ok(SyncStatus::Updated);
     }
     let before = runner.capture(
         &git(tools_git)
@@ -237,7 +239,7 @@ fn sync_git(
         // A clone missing objects fails here although the remote is fine: clone afresh.
         // Were the remote unreachable, this fails too and the cached copy stays.
         return match fresh_clone(runner, tools_git, s, &repo) {
-            Ok(()) => Ok("updated"),
+            Ok(()) => Ok(SyncStatus::Updated),
             Err(_) => Err(e),
         };
     }
@@ -248,9 +250,9 @@ fn sync_git(
             .args(["rev-parse", "HEAD"]),
     )?;
     Ok(if before == after {
-        "unchanged"
+        SyncStatus::Unchanged
     } else {
-        "updated"
+        SyncStatus::Updated
     })
 }
 
@@ -263,9 +265,9 @@ pub struct IndexDoc {
 
 /// Parses and checks an index before anything trusts it.
 pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
-    let bad = |why: String| Error::Failed {
-        message: format!("{origin} is not a valid rbee-workers catalog: {why}"),
-        help: Some("it must be the index.json written by `rbee-workers export` (schema 1)".into()),
+    let bad = |why: String| Error::InvalidIndex {
+        origin: origin.to_string(),
+        reason: why,
     };
     let doc: IndexDoc = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
     if doc.schema != 1 {
@@ -336,16 +338,19 @@ fn index_path(dirs: &Dirs, name: &str) -> PathBuf {
     source_dir(dirs, name).join("index.json")
 }
 
-fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Result<&'static str> {
+fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Result<SyncStatus> {
     let cached = index_path(dirs, &s.name);
     if offline {
         return if cached.is_file() {
-            Ok("cached")
+            Ok(SyncStatus::Cached)
         } else {
-            Err(Error::failed(format!(
-                "{} has no cached copy and --offline forbids downloading it",
-                s.name
-            )))
+            Err(Error::Offline {
+                what: format!(
+                    "{} has no cached copy and --offline forbids downloading it",
+                    s.name
+                ),
+                help: "run `rbee-workers sync` once without --offline".into(),
+            })
         };
     }
     let etag_path = source_dir(dirs, &s.name).join("etag");
@@ -354,7 +359,7 @@ fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Resu
         let intact = std::fs::read(&cached).is_ok_and(|b| validate_index(&b, &s.url).is_ok());
         let etag = std::fs::read_to_string(&etag_path).ok().filter(|_| intact);
         match crate::fetch::get_revalidated(&s.url, etag.as_deref(), quiet)? {
-            None => return Ok("unchanged"),
+            None => return Ok(SyncStatus::Unchanged),
             Some(got) => got,
         }
     } else {
@@ -373,21 +378,32 @@ fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Resu
             let _ = std::fs::remove_file(&etag_path);
         }
     }
-    Ok(if unchanged { "unchanged" } else { "updated" })
+    Ok(if unchanged {
+        SyncStatus::Unchanged
+    } else {
+        SyncStatus::Updated
+    })
 }
 
-/// `sync`: refresh every source; a source that fails keeps its cached copy.
-pub fn sync(g: &Globals, dirs: &Dirs, config: &Config, runner: &mut dyn Runner) -> Vec<SyncResult> {
+/// `sync`: refresh every source; a source that fails keeps its cached copy. `each` hears
+/// of every source as it is done (the command reports it as it goes).
+pub fn sync(
+    dirs: &Dirs,
+    config: &Config,
+    runner: &mut dyn Runner,
+    offline: bool,
+    mut each: impl FnMut(&SyncResult),
+) -> Vec<SyncResult> {
     let mut out = Vec::new();
     for s in &config.sources {
         let result = match s.kind {
-            RemoteKind::Git => sync_git(runner, config, dirs, s, g.offline),
-            RemoteKind::Index => sync_index(dirs, s, g.offline, g.verbosity < 0),
+            RemoteKind::Git => sync_git(runner, config, dirs, s, offline),
+            RemoteKind::Index => sync_index(dirs, s, offline, crate::report::mode().verbosity < 0),
         };
         let mut probe = Catalog::default();
         let have_copy = add_source(dirs, s, &mut probe);
         let workers = probe.workers.len();
-        out.push(match result {
+        let r = match result {
             Ok(status) => SyncResult {
                 name: s.name.clone(),
                 kind: s.kind,
@@ -395,44 +411,30 @@ pub fn sync(g: &Globals, dirs: &Dirs, config: &Config, runner: &mut dyn Runner) 
                 workers,
                 message: None,
             },
-            Err(e) => {
-                let message = e.to_string();
-                let status = if have_copy { "cached" } else { "failed" };
-                SyncResult {
-                    name: s.name.clone(),
-                    kind: s.kind,
-                    status,
-                    workers,
-                    message: Some(message),
-                }
-            }
-        });
-        if g.verbosity >= 0 && !g.json {
-            let r = out.last().expect("just pushed");
-            let note = match (&r.message, r.status) {
-                (Some(m), "cached") => format!(" — unreachable, using the cached copy ({m})"),
-                (Some(m), _) => format!(" — {m}"),
-                _ => String::new(),
-            };
-            let kind = match r.kind {
-                RemoteKind::Git => "git",
-                RemoteKind::Index => "index",
-            };
-            eprintln!(
-                ":: {} ({kind}) {}: {} workers{note}",
-                r.name, r.status, r.workers
-            );
-        }
+            Err(e) => SyncResult {
+                name: s.name.clone(),
+                kind: s.kind,
+                status: if have_copy {
+                    SyncStatus::Cached
+                } else {
+                    SyncStatus::Failed
+                },
+                workers,
+                message: Some(e.to_string()),
+            },
+        };
+        each(&r);
+        out.push(r);
     }
     out
 }
 
 /// Syncs the one source called `name`.
 pub fn sync_named(
-    g: &Globals,
     dirs: &Dirs,
     config: &Config,
     runner: &mut dyn Runner,
+    offline: bool,
     name: &str,
 ) -> Result<()> {
     let s = config
@@ -444,8 +446,10 @@ pub fn sync_named(
             suggestions: Vec::new(),
         })?;
     match s.kind {
-        RemoteKind::Git => sync_git(runner, config, dirs, s, g.offline).map(|_| ()),
-        RemoteKind::Index => sync_index(dirs, s, g.offline, g.verbosity < 0).map(|_| ()),
+        RemoteKind::Git => sync_git(runner, config, dirs, s, offline).map(|_| ()),
+        RemoteKind::Index => {
+            sync_index(dirs, s, offline, crate::report::mode().verbosity < 0).map(|_| ())
+        }
     }
 }
 
@@ -573,60 +577,10 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
         .collect()
 }
 
-#[derive(Serialize)]
-struct SourceListDoc<'a> {
-    schema: u32,
-    sources: Vec<SourceEntry<'a>>,
-}
-
-#[derive(Serialize)]
-struct SourceEntry<'a> {
-    #[serde(flatten)]
-    config: &'a SourceConfig,
-    cached: bool,
-}
-
-pub fn list(g: &Globals, dirs: &Dirs, config: &Config) -> Result<()> {
-    let entries: Vec<SourceEntry> = config
-        .sources
-        .iter()
-        .map(|s| SourceEntry {
-            config: s,
-            cached: match s.kind {
-                RemoteKind::Git => repo_dir(dirs, &s.name).is_dir(),
-                RemoteKind::Index => index_path(dirs, &s.name).is_file(),
-            },
-        })
-        .collect();
-    if g.json {
-        return report::print_json(&SourceListDoc {
-            schema: report::SCHEMA,
-            sources: entries,
-        })
-        .map_err(|e| Error::io("write", "stdout", e));
+/// Whether source `s` has a cached copy (a clone, or a fetched index).
+pub fn cached(dirs: &Dirs, s: &SourceConfig) -> bool {
+    match s.kind {
+        RemoteKind::Git => repo_dir(dirs, &s.name).is_dir(),
+        RemoteKind::Index => index_path(dirs, &s.name).is_file(),
     }
-    let mut text = String::new();
-    for e in &entries {
-        let s = e.config;
-        text.push_str(&format!(
-            "{:<16} {:<6} {}{}{}{}\n",
-            s.name,
-            format!("{:?}", s.kind).to_lowercase(),
-            s.url,
-            s.git_ref
-                .as_ref()
-                .map(|r| format!(" @{r}"))
-                .unwrap_or_default(),
-            if s.trusted {
-                " [trusted]"
-            } else {
-                " [unverified]"
-            },
-            if e.cached { "" } else { " (not synced)" }
-        ));
-    }
-    if text.is_empty() {
-        text.push_str("no sources; add one with `rbee-workers source add NAME URL`\n");
-    }
-    report::print(&text).map_err(|e| Error::io("write", "stdout", e))
 }

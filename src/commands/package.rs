@@ -1,14 +1,15 @@
 //! `pkgbuild` and `formula`: resolve a variant, gather what its flavour needs (checksums,
 //! the local tarball), render, and write to stdout or atomically into `--out DIR`.
 
-use crate::app::Globals;
 use crate::catalog::{Catalog, Target, Variant, Worker};
+use crate::context::Context;
 use crate::dirs::Dirs;
 use crate::error::{Error, Result};
 use crate::render::arch::{self, Archive};
 use crate::render::brew;
 use crate::render::Engine;
-use crate::{atomic, fetch, pack, report};
+use crate::report::{self, Answer};
+use crate::{atomic, fetch, pack};
 use std::path::{Path, PathBuf};
 
 /// Files a render produced, for `--out`.
@@ -45,25 +46,24 @@ pub fn variant<'c>(catalog: &'c Catalog, id: &str) -> Result<(&'c Worker, &'c Va
 }
 
 /// The release tarball's sha256: pinned, or downloaded and hashed.
-pub fn release_sha256(g: &Globals, dirs: &Dirs, w: &Worker) -> Result<String> {
-    let url = w.upstream.tarball.as_deref().ok_or_else(|| Error::Failed {
+pub fn release_sha256(cx: &Context, w: &Worker) -> Result<String> {
+    let url = w.upstream.tarball.as_deref().ok_or_else(|| Error::MissingUpstream {
         message: format!("worker `{}` has no release tarball URL", w.id),
-        help: Some("set [source].tarball in worker.toml (GitHub repositories get a default), or use another flavour".into()),
+        help: "set [source].tarball in worker.toml (GitHub repositories get a default), or use another flavour".into(),
     })?;
     fetch::release_sha256(
         url,
         w.upstream.sha256.as_deref(),
-        &dirs.cache,
-        g.offline,
-        g.verbosity < 0,
+        &cx.dirs.cache,
+        cx.offline,
+        cx.verbosity < 0,
     )
 }
 
 /// Renders the PKGBUILD (and .SRCINFO) of `v` in `flavor`. For `local`, packs the source
 /// tree into `tarball_dir`.
 pub fn render_pkgbuild(
-    g: &Globals,
-    dirs: &Dirs,
+    cx: &Context,
     engine: &Engine,
     w: &Worker,
     v: &Variant,
@@ -75,7 +75,7 @@ pub fn render_pkgbuild(
     let mut tarball = None;
     let archive = match flavor {
         arch::Flavor::Release => Archive::Release {
-            sha256: release_sha256(g, dirs, w)?,
+            sha256: release_sha256(cx, w)?,
         },
         arch::Flavor::Git => Archive::Git,
         arch::Flavor::Local => {
@@ -106,22 +106,21 @@ pub fn render_pkgbuild(
 }
 
 pub fn pkgbuild_cmd(
-    g: &Globals,
+    cx: &Context,
     catalog: &Catalog,
     id: &str,
     flavor: arch::Flavor,
     srcinfo_only: bool,
     out: Option<&Path>,
     templates: Option<&Path>,
-) -> Result<()> {
-    let dirs = Dirs::from_env()?;
+) -> Result<Answer> {
     let (w, v) = variant(catalog, id)?;
-    let engine = engine(templates, &dirs);
-    if w.krate.lockfile.is_none() && g.verbosity >= 0 {
-        eprintln!(
-            "warning: {} has no Cargo.lock; the PKGBUILD builds without --locked/--frozen (commit a Cargo.lock to make builds reproducible)",
+    let engine = engine(templates, &cx.dirs);
+    if w.krate.lockfile.is_none() {
+        report::warn(&format!(
+            "{} has no Cargo.lock; the PKGBUILD builds without --locked/--frozen (commit a Cargo.lock to make builds reproducible)",
             w.krate.build_root().display()
-        );
+        ));
     }
     let scratch;
     let tarball_dir = match out {
@@ -133,37 +132,35 @@ pub fn pkgbuild_cmd(
         }
     };
     let (model, pkgbuild, srcinfo, tarball) =
-        render_pkgbuild(g, &dirs, &engine, w, v, flavor, &tarball_dir)?;
+        render_pkgbuild(cx, &engine, w, v, flavor, &tarball_dir)?;
     match out {
         Some(dir) => {
             atomic::write(&dir.join("PKGBUILD"), pkgbuild.as_bytes())?;
             atomic::write(&dir.join(".SRCINFO"), srcinfo.as_bytes())?;
-            if g.verbosity >= 0 {
-                eprintln!(
-                    "wrote {}/PKGBUILD and .SRCINFO for {} {}",
-                    dir.display(),
-                    model.pkgname,
-                    model.pkgver
-                );
-                if let Some(t) = tarball {
-                    eprintln!("wrote {}", t.display());
-                }
+            report::say(&format!(
+                "wrote {}/PKGBUILD and .SRCINFO for {} {}",
+                dir.display(),
+                model.pkgname,
+                model.pkgver
+            ));
+            if let Some(t) = tarball {
+                report::say(&format!("wrote {}", t.display()));
             }
-            Ok(())
+            Ok(Answer::nothing())
         }
         None => {
-            if tarball.is_some() && g.verbosity >= 0 {
-                eprintln!("note: the local flavour needs its source tarball beside the PKGBUILD; use --out DIR to write both");
+            if tarball.is_some() {
+                report::say("note: the local flavour needs its source tarball beside the PKGBUILD; use --out DIR to write both");
             }
             let text = if srcinfo_only { srcinfo } else { pkgbuild };
-            report::print(&text).map_err(|e| Error::io("write", "stdout", e))
+            report::out(&text)?;
+            Ok(Answer::nothing())
         }
     }
 }
 
 pub fn render_formula(
-    g: &Globals,
-    dirs: &Dirs,
+    cx: &Context,
     engine: &Engine,
     w: &Worker,
     v: &Variant,
@@ -172,7 +169,7 @@ pub fn render_formula(
     // Check macOS support before downloading anything.
     brew::require_macos(v)?;
     let sha = match flavor {
-        brew::Flavor::Release => Some(release_sha256(g, dirs, w)?),
+        brew::Flavor::Release => Some(release_sha256(cx, w)?),
         brew::Flavor::Head => None,
     };
     let model = brew::model(w, v, flavor, sha)?;
@@ -181,26 +178,23 @@ pub fn render_formula(
 }
 
 pub fn formula_cmd(
-    g: &Globals,
+    cx: &Context,
     catalog: &Catalog,
     id: &str,
     flavor: brew::Flavor,
     out: Option<&Path>,
     templates: Option<&Path>,
-) -> Result<()> {
-    let dirs = Dirs::from_env()?;
+) -> Result<Answer> {
     let (w, v) = variant(catalog, id)?;
-    let engine = engine(templates, &dirs);
-    let (model, text) = render_formula(g, &dirs, &engine, w, v, flavor)?;
+    let engine = engine(templates, &cx.dirs);
+    let (model, text) = render_formula(cx, &engine, w, v, flavor)?;
     match out {
         Some(dir) => {
             let path = dir.join(&model.file_name);
             atomic::write(&path, text.as_bytes())?;
-            if g.verbosity >= 0 {
-                eprintln!("wrote {}", path.display());
-            }
-            Ok(())
+            report::say(&format!("wrote {}", path.display()));
         }
-        None => report::print(&text).map_err(|e| Error::io("write", "stdout", e)),
+        None => report::out(&text)?,
     }
+    Ok(Answer::nothing())
 }

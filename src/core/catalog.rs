@@ -396,12 +396,8 @@ pub fn github_repo(url: &str) -> Option<String> {
 
 /// Known backends narrow the worker's platforms and add packages (DESIGN section 1).
 fn backend_platforms(feature: &str, worker: &Platforms) -> Platforms {
-    let keep = |os: Os, arch: Arch| match feature {
-        "cuda" => os != Os::Macos,
-        "rocm" => os == Os::Linux && arch == Arch::X86_64,
-        "metal" => os == Os::Macos && arch == Arch::Aarch64,
-        _ => true,
-    };
+    let known = crate::kinds::GpuBackend::of_feature(feature);
+    let keep = |os: Os, arch: Arch| known.is_none_or(|b| b.runs_on(os, arch));
     worker
         .iter()
         .map(|(os, arches)| {
@@ -419,10 +415,12 @@ fn backend_platforms(feature: &str, worker: &Platforms) -> Platforms {
 }
 
 fn backend_packages(feature: &str) -> (Vec<&'static str>, Vec<&'static str>) {
-    match feature {
-        "cuda" => (vec!["cuda"], vec![]),
-        "rocm" => (vec!["rocm-hip-runtime"], vec!["rocm-hip-sdk"]),
-        _ => (vec![], vec![]),
+    match crate::kinds::GpuBackend::of_feature(feature) {
+        Some(b) => {
+            let (depends, makedepends) = b.arch_packages();
+            (depends.to_vec(), makedepends.to_vec())
+        }
+        None => (vec![], vec![]),
     }
 }
 

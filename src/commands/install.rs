@@ -2,18 +2,17 @@
 //! the worker is unverified, execute it through the runner, and record the result in the
 //! installed database. A failure at any step installs nothing and loses nothing.
 
-use crate::app::Globals;
-use crate::build::{self, Backend, Plan, Settings, Step};
+use crate::build::{self, Backend, BuildFlavor, Plan, PlannedFile, PlannedTarball, Settings, Step};
 use crate::catalog::{Catalog, Target, Variant, Worker};
 use crate::checksum::{sha256_file, HashingWriter};
-use crate::config::Config;
+use crate::context::Context;
 use crate::db::{self, FileRecord, Op, Record};
 use crate::detect::{self, Detection};
-use crate::dirs::Dirs;
 use crate::error::{Error, Result};
 use crate::exec::{CommandSpec, Runner};
 use crate::render::{arch, brew};
-use crate::{atomic, package, report};
+use crate::report::Answer;
+use crate::{atomic, pack, package, report};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,33 +32,29 @@ pub struct Options {
     pub release: bool,
 }
 
-/// Everything a command needs to touch the world.
+/// A command's context and the runner its steps go through (tests record instead).
 pub struct Session<'a> {
-    pub g: &'a Globals,
-    pub dirs: Dirs,
-    pub config: Config,
+    pub cx: &'a Context,
     pub runner: Box<dyn Runner>,
-    pub detection: Detection,
+}
+
+/// The runner that runs commands for real, logging under the cache.
+pub fn system_runner(cx: &Context) -> crate::exec::SystemRunner {
+    crate::exec::SystemRunner {
+        log_dir: cx.dirs.cache.join("logs"),
+    }
 }
 
 impl<'a> Session<'a> {
-    pub fn new(g: &'a Globals, runner: Box<dyn Runner>) -> Result<Self> {
-        let dirs = Dirs::from_env()?;
-        let config = Config::load(&dirs.config.join("config.toml"))?;
-        let detection = detect::decide(&detect::probe()).map_err(Error::Usage)?;
-        Ok(Session {
-            g,
-            dirs,
-            config,
-            runner,
-            detection,
-        })
+    pub fn new(cx: &'a Context) -> Self {
+        Session {
+            cx,
+            runner: Box::new(system_runner(cx)),
+        }
     }
 
     pub fn say(&self, line: &str) {
-        if self.g.verbosity >= 0 {
-            eprintln!("{line}");
-        }
+        report::say(line);
     }
 
     fn settings(&self, opts: &Options, install: bool) -> Result<Settings> {
@@ -75,11 +70,11 @@ impl<'a> Session<'a> {
                 })?,
         };
         Ok(Settings {
-            tools: self.config.tools.clone(),
-            cache: self.dirs.cache.clone(),
+            tools: self.cx.config.tools.clone(),
+            cache: self.cx.dirs.cache.clone(),
             prefix,
             install,
-            noconfirm: self.g.noconfirm,
+            noconfirm: self.cx.noconfirm,
         })
     }
 }
@@ -90,13 +85,13 @@ pub fn pick<'c>(
     id: &str,
     d: &Detection,
 ) -> Result<(&'c Worker, &'c Variant, Option<String>)> {
-    let (os, arch) = d
-        .host()
-        .ok_or_else(|| Error::failed(format!("unsupported platform {}/{}", d.os, d.arch)))?;
+    let (os, arch) = d.host().ok_or_else(|| {
+        Error::unsupported(format!("unsupported platform {}/{}", d.os, d.arch), None)
+    })?;
     match catalog.lookup(id) {
         Some(Target::Variant(w, v)) => {
             if !v.supports(os, arch) {
-                return Err(Error::Failed {
+                return Err(Error::Unsupported {
                     message: format!("{} does not run on {os}/{arch}", v.id),
                     help: Some(format!(
                         "it runs on {}; `rbee-workers info {}` shows the variants",
@@ -109,10 +104,13 @@ pub fn pick<'c>(
         }
         Some(Target::Worker(w)) => match detect::recommend(w, d) {
             Some((v, why)) => Ok((w, v, Some(why))),
-            None => Err(Error::failed(format!(
-                "no variant of {} runs on {os}/{arch}",
-                w.id
-            ))),
+            None => Err(Error::unsupported(
+                format!("no variant of {} runs on {os}/{arch}", w.id),
+                Some(format!(
+                    "`rbee-workers info {}` shows where each variant runs",
+                    w.id
+                )),
+            )),
         },
         None => Err(Error::NotFound {
             id: id.to_string(),
@@ -121,13 +119,14 @@ pub fn pick<'c>(
     }
 }
 
-fn choose_backend(s: &mut Session, opts: &Options) -> (Backend, String) {
+fn choose_backend(s: &mut Session, opts: &Options) -> Result<(Backend, String)> {
     if let Some(b) = opts.backend {
-        return (b, format!("--backend {}", b.name()));
+        return Ok((b, format!("--backend {}", b.name())));
     }
     // The configured tool paths decide, as they do when the tools run.
-    let tools = s.config.tools.clone();
-    let linux = s.detection.os == "linux";
+    let tools = s.cx.config.tools.clone();
+    let host = s.cx.host()?;
+    let linux = host.os == "linux";
     let pacman_db = linux
         && crate::exec::tool_exists(&tools.pacman)
         && s.runner
@@ -138,13 +137,13 @@ fn choose_backend(s: &mut Session, opts: &Options) -> (Backend, String) {
             .unwrap_or(false);
     let facts = build::AutoFacts {
         linux,
-        macos: s.detection.os == "macos",
+        macos: host.os == "macos",
         root: detect::running_as_root(),
         pacman_db,
         makepkg: crate::exec::tool_exists(&tools.makepkg),
         brew: crate::exec::tool_exists(&tools.brew),
     };
-    build::auto_backend(&facts)
+    Ok(build::auto_backend(&facts))
 }
 
 fn tap_paths(s: &mut Session, dry_run: bool) -> Result<(PathBuf, PathBuf)> {
@@ -154,7 +153,7 @@ fn tap_paths(s: &mut Session, dry_run: bool) -> Result<(PathBuf, PathBuf)> {
             PathBuf::from("$(brew --prefix)"),
         ));
     }
-    let brew = s.config.tools.brew.clone();
+    let brew = s.cx.config.tools.brew.clone();
     let repo = s
         .runner
         .capture(&CommandSpec::new(&brew).arg("--repository"))?;
@@ -170,7 +169,7 @@ fn clone_commit(s: &mut Session, w: &Worker) -> Option<String> {
     if w.source.kind != crate::catalog::SourceKind::Git {
         return None;
     }
-    let spec = crate::sources::git(&s.config.tools.git)
+    let spec = crate::sources::git(&s.cx.config.tools.git)
         .arg("-C")
         .arg(w.source.root.to_string_lossy())
         .args(["rev-parse", "HEAD"]);
@@ -189,7 +188,7 @@ pub fn make_plan(
     install: bool,
 ) -> Result<Plan> {
     let settings = s.settings(opts, install)?;
-    let (backend, backend_reason) = choose_backend(s, opts);
+    let (backend, backend_reason) = choose_backend(s, opts)?;
     let git_commit = if opts.release {
         None
     } else {
@@ -197,31 +196,37 @@ pub fn make_plan(
     };
     let mut plan = match backend {
         Backend::Cargo if opts.release || w.source.kind == crate::catalog::SourceKind::Index => {
-            let url = w.upstream.tarball.clone().ok_or_else(|| Error::Failed {
-                message: format!("worker `{}` has no release tarball to build from", w.id),
-                help: Some("its manifest needs [source].tarball or a GitHub repository".into()),
+            let url = w
+                .upstream
+                .tarball
+                .clone()
+                .ok_or_else(|| Error::MissingUpstream {
+                    message: format!("worker `{}` has no release tarball to build from", w.id),
+                    help: "its manifest needs [source].tarball or a GitHub repository".into(),
+                })?;
+            let top = arch::release_top_dir(w).ok_or_else(|| Error::MissingUpstream {
+                message: format!("worker `{}` has no repository URL", w.id),
+                help: "set [source].git in worker.toml or `repository` in Cargo.toml".into(),
             })?;
-            let top = arch::release_top_dir(w)
-                .ok_or_else(|| Error::failed(format!("worker `{}` has no repository URL", w.id)))?;
             build::cargo_release_plan(w, v, &settings, &url, &top)
         }
         Backend::Cargo => build::cargo_plan(w, v, &settings),
         Backend::Makepkg => {
             arch::require_linux(v)?;
             if detect::running_as_root() {
-                return Err(Error::Failed {
+                return Err(Error::Unsupported {
                     message: "the makepkg backend does not run as root: makepkg refuses to, because a PKGBUILD's build() must not run with root's rights".into(),
                     help: Some("run rbee-workers as an ordinary user (pacman is called through sudo), or use --backend cargo".into()),
                 });
             }
             let have_pacman = crate::exec::tool_exists(&settings.tools.pacman);
             if install && !have_pacman {
-                return Err(Error::Failed {
+                return Err(Error::Unsupported {
                     message: format!("installing with makepkg needs pacman, and `{}` is not here", settings.tools.pacman),
                     help: Some("use `build --backend makepkg` to make the package, or `install --backend cargo`; [tools] pacman in config.toml names another pacman".into()),
                 });
             }
-            if !have_pacman && !s.g.json {
+            if !have_pacman && !s.cx.json {
                 s.say("note: pacman is not here: makepkg builds with --nodeps (dependencies are not checked)");
             }
             let release = opts.release || w.source.kind == crate::catalog::SourceKind::Index;
@@ -238,6 +243,7 @@ pub fn make_plan(
     };
     plan.git_commit = git_commit;
     plan.backend_reason = backend_reason;
+    fill_writes(s, w, v, &mut plan, opts.dry_run)?;
     Ok(plan)
 }
 
@@ -246,7 +252,7 @@ pub struct Outcome {
     pub id: String,
     pub version: String,
     pub backend: Backend,
-    pub flavor: String,
+    pub flavor: BuildFlavor,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub files: Vec<PathBuf>,
@@ -272,9 +278,9 @@ fn worker_lock(cache: &Path, worker: &str) -> Result<std::fs::File> {
 fn stage(from: &Path, to: &Path) -> Result<(tempfile::TempPath, String)> {
     let dir = to.parent().expect("an install path has a parent");
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    let mut src = std::fs::File::open(from).map_err(|e| Error::Failed {
+    let mut src = std::fs::File::open(from).map_err(|e| Error::MissingOutput {
         message: format!("the build produced no {}: {e}", from.display()),
-        help: Some("check the variant's binary name (`rbee-workers info ID`)".into()),
+        help: "check the variant's binary name (`rbee-workers info ID`)".into(),
     })?;
     let name = to
         .file_name()
@@ -306,30 +312,114 @@ fn smoke(runner: &mut dyn Runner, bin: &Path, shown_as: &Path) -> Result<()> {
             return Ok(());
         }
     }
-    Err(Error::Failed {
-        message: format!(
-            "smoke test failed: {} --version and --help both failed; nothing was installed",
-            shown_as.display()
-        ),
-        help: Some("the build succeeded but the binary does not run here".into()),
+    Err(Error::SmokeFailed {
+        binary: shown_as.to_path_buf(),
     })
 }
 
+/// Renders what each write step of `plan` writes — the PKGBUILD and .SRCINFO, or the formula —
+/// and the sha256 of the local tarball, so the plan carries the exact bytes: the review shows
+/// them and `execute` writes them. A dry run downloads nothing: an unpinned release sum it
+/// does not have cached is shown as pending.
+fn fill_writes(s: &Session, w: &Worker, v: &Variant, plan: &mut Plan, dry_run: bool) -> Result<()> {
+    let engine = package::engine(None, &s.cx.dirs);
+    let release_sum = || -> Result<String> {
+        let cached = w
+            .upstream
+            .tarball
+            .as_deref()
+            .is_some_and(|u| crate::fetch::cache_path(&s.cx.dirs.cache, u).is_file());
+        if dry_run && w.upstream.sha256.is_none() && !cached {
+            return Ok(PENDING_SUM.into());
+        }
+        package::release_sha256(s.cx, w)
+    };
+    for step in &mut plan.steps {
+        let Step::Write {
+            path,
+            files,
+            tarball,
+            ..
+        } = step
+        else {
+            continue;
+        };
+        match plan.backend {
+            Backend::Makepkg => {
+                let (flavor, archive) = if plan.flavor == BuildFlavor::Release {
+                    let sha256 = release_sum()?;
+                    (arch::Flavor::Release, arch::Archive::Release { sha256 })
+                } else {
+                    let arch::Archive::Local {
+                        file_name,
+                        top_dir,
+                        subdir,
+                        ..
+                    } = arch::Archive::local(w, v, String::new())
+                    else {
+                        unreachable!("Archive::local makes a local archive")
+                    };
+                    let dest = path.join(&file_name);
+                    let root = w.krate.build_root().to_path_buf();
+                    let sha256 = pack::digest(&root, &top_dir, &dest)?;
+                    *tarball = Some(PlannedTarball {
+                        path: dest,
+                        root,
+                        top_dir: top_dir.clone(),
+                        sha256: sha256.clone(),
+                    });
+                    (
+                        arch::Flavor::Local,
+                        arch::Archive::Local {
+                            file_name,
+                            top_dir,
+                            subdir,
+                            sha256,
+                        },
+                    )
+                };
+                let model = arch::model(w, v, &archive)?;
+                let text = engine.render(flavor.template(), &model)?;
+                files.push(PlannedFile::new(path.join("PKGBUILD"), text));
+                files.push(PlannedFile::new(
+                    path.join(".SRCINFO"),
+                    arch::srcinfo(&model),
+                ));
+            }
+            Backend::Brew => {
+                let flavor = if plan.flavor == BuildFlavor::Head {
+                    brew::Flavor::Head
+                } else {
+                    brew::Flavor::Release
+                };
+                let sum = match flavor {
+                    brew::Flavor::Release => Some(release_sum()?),
+                    brew::Flavor::Head => None,
+                };
+                let model = brew::model(w, v, flavor, sum)?;
+                files.push(PlannedFile::new(
+                    path.clone(),
+                    engine.render(flavor.template(), &model)?,
+                ));
+            }
+            Backend::Cargo => {}
+        }
+    }
+    Ok(())
+}
+
+/// Stands in for a release checksum a dry run does not download.
+const PENDING_SUM: &str = "(computed when the release tarball is downloaded)";
+
 /// Runs a plan. Returns the files it installed (empty for a build).
-fn execute(
-    s: &mut Session,
-    w: &Worker,
-    v: &Variant,
-    plan: &Plan,
-    opts: &Options,
-) -> Result<Vec<PathBuf>> {
+fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>> {
     let total = plan.steps.len();
     let mut installed = Vec::new();
     // Variants of one worker share a target dir, and so `release/<binary>`: hold the worker's
     // lock from the build until the binary is staged, or a concurrent install of another
     // variant could swap it between cargo's build and our copy.
     let _worker_lock = match plan.backend {
-        Backend::Cargo => Some(worker_lock(&s.dirs.cache, &w.id)?),
+        Backend::Cargo => Some(worker_lock(&s.cx.dirs.cache, &w.id)?),
         _ => None,
     };
     for (i, step) in plan.steps.iter().enumerate() {
@@ -337,36 +427,27 @@ fn execute(
         let label = format!("[{}/{total}] {}", i + 1, plan.id);
         match step {
             Step::Run { command, .. } => s.runner.run(command, &label)?,
-            Step::Write { path, .. } => match plan.backend {
-                Backend::Makepkg => {
-                    let engine = package::engine(None, &s.dirs);
-                    let (_, pkgbuild, srcinfo, _) = package::render_pkgbuild(
-                        s.g,
-                        &s.dirs,
-                        &engine,
-                        w,
-                        v,
-                        if plan.flavor == "release" {
-                            arch::Flavor::Release
-                        } else {
-                            arch::Flavor::Local
-                        },
-                        path,
-                    )?;
-                    atomic::write(&path.join("PKGBUILD"), pkgbuild.as_bytes())?;
-                    atomic::write(&path.join(".SRCINFO"), srcinfo.as_bytes())?;
+            Step::Write { files, tarball, .. } => {
+                // Exactly the bytes the plan (and the review) carried.
+                if let Some(t) = tarball {
+                    let got = pack::pack(&t.root, &t.top_dir, &t.path)?;
+                    if got != t.sha256 {
+                        let _ = std::fs::remove_file(&t.path);
+                        return Err(Error::Refused {
+                            message: format!(
+                                "the source tree {} changed after {} was planned: its tarball now hashes to {got}, the PKGBUILD says {}",
+                                t.root.display(),
+                                plan.id,
+                                t.sha256
+                            ),
+                            help: "run the command again, to plan (and review) the tree as it is now".into(),
+                        });
+                    }
                 }
-                _ => {
-                    let engine = package::engine(None, &s.dirs);
-                    let flavor = if opts.head {
-                        brew::Flavor::Head
-                    } else {
-                        brew::Flavor::Release
-                    };
-                    let (_, text) = package::render_formula(s.g, &s.dirs, &engine, w, v, flavor)?;
-                    atomic::write(path, text.as_bytes())?;
+                for f in files {
+                    atomic::write(&f.path, f.contents.as_bytes())?;
                 }
-            },
+            }
             Step::Install { from, to } => {
                 let (staged, sha) = stage(from, to)?;
                 smoke(s.runner.as_mut(), &staged, to)?;
@@ -376,7 +457,8 @@ fn execute(
             Step::Fetch { url, sha256 } => {
                 // With no published sum there is nothing to verify against: the plan (and,
                 // for unverified sources, the review) said so, and the sum is shown below.
-                let got = crate::fetch::fetch(url, &s.dirs.cache, s.g.offline, s.g.verbosity < 0)?;
+                let got =
+                    crate::fetch::fetch(url, &s.cx.dirs.cache, s.cx.offline, s.cx.verbosity < 0)?;
                 match sha256 {
                     Some(want) if *want != got.sha256 => {
                         let _ = std::fs::remove_file(&got.path);
@@ -390,10 +472,8 @@ fn execute(
                 }
             }
             Step::Unpack { url, dest } => {
-                let archive = crate::fetch::cache_path(&s.dirs.cache, url);
-                if let Err(e) =
-                    crate::unpack::unpack(&archive, dest, crate::unpack::limit_from_env())
-                {
+                let archive = crate::fetch::cache_path(&s.cx.dirs.cache, url);
+                if let Err(e) = crate::unpack::unpack(&archive, dest, s.cx.unpack_limit) {
                     let _ = std::fs::remove_file(&archive);
                     return Err(e);
                 }
@@ -402,18 +482,21 @@ fn execute(
             Step::Record { files } => {
                 let mut recs = Vec::new();
                 for f in files {
-                    let sha = sha256_file(f).map_err(|e| Error::Failed {
+                    let sha = sha256_file(f).map_err(|e| Error::MissingOutput {
                         message: format!(
                             "{} says it installed {}, but it cannot be read: {e}",
                             plan.backend.name(),
                             f.display()
                         ),
-                        help: None,
+                        help: format!(
+                            "check the package's file list ({})",
+                            package_query(plan.backend)
+                        ),
                     })?;
                     recs.push((f.clone(), sha));
                 }
                 for f in files {
-                    smoke(s.runner.as_mut(), f, f).map_err(|e| Error::Failed {
+                    smoke(s.runner.as_mut(), f, f).map_err(|e| Error::Unsupported {
                         message: format!(
                             "{e} (installed by {}; not recorded)",
                             plan.backend.name()
@@ -434,6 +517,13 @@ fn execute(
         }
     }
     Ok(installed)
+}
+
+fn package_query(b: Backend) -> &'static str {
+    match b {
+        Backend::Brew => "brew list",
+        _ => "pacman -Ql",
+    }
 }
 
 /// The build step expects the tarball's top directory under the name GitHub gives it; a
@@ -461,10 +551,14 @@ fn normalize_top_dir(dest: &Path, steps: &[Step]) -> Result<()> {
         .collect();
     match tops.as_slice() {
         [only] => std::fs::rename(only, &expected).map_err(|e| Error::io("rename", only, e)),
-        _ => Err(Error::failed(format!(
-            "the release tarball does not unpack into {}",
-            expected.display()
-        ))),
+        _ => Err(Error::MissingOutput {
+            message: format!(
+                "the release tarball does not unpack into {}",
+                expected.display()
+            ),
+            help: "[source].tarball must be an archive with one top directory (as GitHub's are)"
+                .into(),
+        }),
     }
 }
 
@@ -477,7 +571,7 @@ fn commit(
     files: Vec<(PathBuf, String)>,
     staged: Option<tempfile::TempPath>,
 ) -> Result<()> {
-    let mut locked = db::lock(&s.dirs.data)?;
+    let mut locked = db::lock(&s.cx.dirs.data)?;
     let mut ops = Vec::new();
     if let (Some(staged), Some((to, _))) = (staged, files.first()) {
         let from = staged.keep().map_err(|e| Error::io("keep", to, e.error))?;
@@ -488,7 +582,7 @@ fn commit(
     }
     if let Some(old) = locked.db.installed.get(&plan.id) {
         for f in &old.files {
-            if !files.iter().any(|(p, _)| *p == f.path) && old.backend == Backend::Cargo.name() {
+            if !files.iter().any(|(p, _)| *p == f.path) && old.backend == Backend::Cargo {
                 ops.push(Op::Delete {
                     path: f.path.clone(),
                 });
@@ -502,8 +596,8 @@ fn commit(
             worker: plan.worker.clone(),
             feature: plan.feature.clone(),
             version: plan.version.clone(),
-            backend: plan.backend.name().into(),
-            flavor: plan.flavor.clone(),
+            backend: plan.backend,
+            flavor: plan.flavor,
             source: plan.source.clone(),
             files: files
                 .into_iter()
@@ -529,15 +623,7 @@ struct OutcomesDoc<'o> {
     results: &'o [Outcome],
 }
 
-fn print_plans(g: &Globals, plans: &[Plan]) -> Result<()> {
-    if g.json {
-        return report::print_json(&PlansDoc {
-            schema: report::SCHEMA,
-            dry_run: true,
-            plans,
-        })
-        .map_err(|e| Error::io("write", "stdout", e));
-    }
+fn plans_answer(plans: &[Plan]) -> Answer {
     let mut text = String::new();
     for p in plans {
         text.push_str(&format!(
@@ -556,17 +642,17 @@ fn print_plans(g: &Globals, plans: &[Plan]) -> Result<()> {
         }
     }
     text.push_str("(dry run: nothing was run)\n");
-    report::print(&text).map_err(|e| Error::io("write", "stdout", e))
+    Answer::new(
+        &PlansDoc {
+            schema: crate::wire::SCHEMA,
+            dry_run: true,
+            plans,
+        },
+        text,
+    )
 }
 
-fn print_outcomes(g: &Globals, results: &[Outcome], verb: &str) -> Result<()> {
-    if g.json {
-        return report::print_json(&OutcomesDoc {
-            schema: report::SCHEMA,
-            results,
-        })
-        .map_err(|e| Error::io("write", "stdout", e));
-    }
+fn outcomes_answer(results: &[Outcome], verb: &str) -> Answer {
     let mut text = String::new();
     for r in results {
         let change = match &r.previous_version {
@@ -585,15 +671,31 @@ fn print_outcomes(g: &Globals, results: &[Outcome], verb: &str) -> Result<()> {
             r.backend.name()
         ));
     }
-    report::print(&text).map_err(|e| Error::io("write", "stdout", e))
+    Answer::new(
+        &OutcomesDoc {
+            schema: crate::wire::SCHEMA,
+            results,
+        },
+        text,
+    )
 }
 
 /// `install ID…`: each id picks a variant; all are planned (and reviewed) before any runs.
-pub fn install(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<()> {
-    let db = db::read(&s.dirs.data)?;
+pub fn install(cx: &Context, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<Answer> {
+    install_with(&mut Session::new(cx), catalog, ids, opts)
+}
+
+/// `install` through a given session (tests pass a recording runner).
+pub fn install_with(
+    s: &mut Session,
+    catalog: &Catalog,
+    ids: &[String],
+    opts: &Options,
+) -> Result<Answer> {
+    let db = db::read(&s.cx.dirs.data)?;
     let mut work = Vec::new();
     for id in ids {
-        let (w, v, reason) = pick(catalog, id, &s.detection)?;
+        let (w, v, reason) = pick(catalog, id, s.cx.host()?)?;
         if let Some(r) = &reason {
             s.say(&format!("==> {id}: installing {} ({r})", v.id));
         }
@@ -610,46 +712,51 @@ fn run_plans(
     opts: &Options,
     db: &db::Database,
     verb: &str,
-) -> Result<()> {
+) -> Result<Answer> {
     if opts.dry_run {
         let plans: Vec<Plan> = work.into_iter().map(|(_, _, p)| p).collect();
-        return print_plans(s.g, &plans);
+        return Ok(plans_answer(&plans));
     }
     for (w, _, plan) in &work {
         crate::review::review(s, w, plan)?;
     }
     let mut results = Vec::new();
-    for (w, v, plan) in &work {
-        let files = execute(s, w, v, plan, opts)?;
+    for (w, _, plan) in &work {
+        let files = execute(s, w, plan)?;
         results.push(Outcome {
             id: plan.id.clone(),
             version: plan.version.clone(),
             backend: plan.backend,
-            flavor: plan.flavor.clone(),
+            flavor: plan.flavor,
             reason: plan.reason.clone(),
             files,
             previous_version: db.installed.get(&plan.id).map(|r| r.version.clone()),
         });
     }
-    print_outcomes(s.g, &results, verb)
+    Ok(outcomes_answer(&results, verb))
 }
 
 /// `build ID`: build without installing; `--out DIR` receives the binary or package.
-pub fn build(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) -> Result<()> {
-    let (w, v, reason) = pick(catalog, id, &s.detection)?;
+pub fn build(cx: &Context, catalog: &Catalog, id: &str, opts: &Options) -> Result<Answer> {
+    build_with(&mut Session::new(cx), catalog, id, opts)
+}
+
+/// `build` through a given session.
+pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) -> Result<Answer> {
+    let (w, v, reason) = pick(catalog, id, s.cx.host()?)?;
     let mut plan = make_plan(s, w, v, opts, false)?;
     plan.reason = reason;
     if opts.dry_run {
-        return print_plans(s.g, &[plan]);
+        return Ok(plans_answer(&[plan]));
     }
     crate::review::review(s, w, &plan)?;
-    execute(s, w, v, &plan, opts)?;
+    execute(s, w, &plan)?;
     let products = match plan.backend {
-        Backend::Cargo => vec![build::target_dir(&s.dirs.cache, &w.id)
+        Backend::Cargo => vec![build::target_dir(&s.cx.dirs.cache, &w.id)
             .join("release")
             .join(&v.binary)],
         _ => packages_in(
-            &build::build_dir(&s.dirs.cache, &v.id),
+            &build::build_dir(&s.cx.dirs.cache, &v.id),
             &v.id,
             &arch::pkgver(&w.version),
         ),
@@ -682,12 +789,12 @@ pub fn build(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) -> Re
         id: plan.id.clone(),
         version: plan.version.clone(),
         backend: plan.backend,
-        flavor: plan.flavor.clone(),
+        flavor: plan.flavor,
         reason: plan.reason.clone(),
         files: out,
         previous_version: None,
     };
-    print_outcomes(s.g, &[outcome], "built")
+    Ok(outcomes_answer(&[outcome], "built"))
 }
 
 /// The packages makepkg wrote for `pkgname` `pkgver` in `dir`.
@@ -711,8 +818,18 @@ fn packages_in(dir: &Path, pkgname: &str, pkgver: &str) -> Vec<PathBuf> {
 }
 
 /// `upgrade [ID…]`: rebuild installed variants whose catalog version is newer.
-pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<()> {
-    let db = db::read(&s.dirs.data)?;
+pub fn upgrade(cx: &Context, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<Answer> {
+    upgrade_with(&mut Session::new(cx), catalog, ids, opts)
+}
+
+/// `upgrade` through a given session.
+pub fn upgrade_with(
+    s: &mut Session,
+    catalog: &Catalog,
+    ids: &[String],
+    opts: &Options,
+) -> Result<Answer> {
+    let db = db::read(&s.cx.dirs.data)?;
     let mut wanted: Vec<&Record> = Vec::new();
     if ids.is_empty() {
         wanted.extend(db.installed.values());
@@ -727,24 +844,21 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
     for rec in &wanted {
         let (Some(old), Some(src)) = (
             &rec.git_commit,
-            s.config.sources.iter().find(|c| c.name == rec.source),
+            s.cx.config.sources.iter().find(|c| c.name == rec.source),
         ) else {
             continue;
         };
-        if s.g.offline {
+        if s.cx.offline {
             continue;
         }
         let r = src.git_ref.clone().unwrap_or_else(|| "HEAD".into());
-        let spec = crate::sources::git(&s.config.tools.git)
+        let spec = crate::sources::git(&s.cx.config.tools.git)
             .args(["ls-remote", "--"])
             .arg(&src.url)
             .arg(&r);
         let out = s.runner.capture(&spec)?;
         let Some(new) = out.split_whitespace().next().map(str::to_string) else {
-            s.say(&format!(
-                "warning: {} has no {r}; {} not checked",
-                src.name, rec.id
-            ));
+            report::warn(&format!("{} has no {r}; {} not checked", src.name, rec.id));
             continue;
         };
         if &new != old {
@@ -761,18 +875,23 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
             .filter(|r| moved.contains_key(&r.id))
             .map(|r| r.source.as_str())
             .collect();
-        let config = s.config.clone();
         for name in names {
-            crate::sources::sync_named(s.g, &s.dirs, &config, s.runner.as_mut(), name)?;
+            crate::sources::sync_named(
+                &s.cx.dirs,
+                &s.cx.config,
+                s.runner.as_mut(),
+                s.cx.offline,
+                name,
+            )?;
         }
-        reloaded = crate::app::load(s.g)?;
+        reloaded = super::load(s.cx)?;
         &reloaded
     };
     let mut work = Vec::new();
     for rec in wanted {
         let Some(Target::Variant(w, v)) = catalog.lookup(&rec.id) else {
-            s.say(&format!(
-                "warning: {} is installed but no longer in the catalog; skipped",
+            report::warn(&format!(
+                "{} is installed but no longer in the catalog; skipped",
                 rec.id
             ));
             continue;
@@ -795,16 +914,12 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
         } else {
             continue;
         }
-        let backend = match rec.backend.as_str() {
-            "makepkg" => Backend::Makepkg,
-            "brew" => Backend::Brew,
-            _ => Backend::Cargo,
-        };
+        let backend = rec.backend;
         let mut o = opts.clone();
         o.backend = opts.backend.or(Some(backend));
         // Rebuild it the way it was built.
-        o.release = opts.release || rec.flavor == "release";
-        o.head = opts.head || rec.flavor == "head";
+        o.release = opts.release || rec.flavor == BuildFlavor::Release;
+        o.head = opts.head || rec.flavor == BuildFlavor::Head;
         if o.prefix.is_none() && backend == Backend::Cargo {
             o.prefix = rec
                 .files
@@ -817,11 +932,7 @@ pub fn upgrade(s: &mut Session, catalog: &Catalog, ids: &[String], opts: &Option
         work.push((w, v, plan));
     }
     if work.is_empty() {
-        if s.g.json {
-            return print_outcomes(s.g, &[], "upgraded");
-        }
-        s.say("nothing to upgrade");
-        return Ok(());
+        return Ok(outcomes_answer(&[], "upgraded").note("nothing to upgrade"));
     }
     run_plans(s, work, opts, &db, "upgraded")
 }

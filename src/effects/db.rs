@@ -22,8 +22,8 @@ pub struct Record {
     pub worker: String,
     pub feature: String,
     pub version: String,
-    pub backend: String,
-    pub flavor: String,
+    pub backend: crate::kinds::Backend,
+    pub flavor: crate::kinds::BuildFlavor,
     pub source: String,
     pub files: Vec<FileRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,9 +56,11 @@ pub fn db_path(data: &Path) -> PathBuf {
 pub fn read(data: &Path) -> Result<Database> {
     let path = db_path(data);
     match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Failed {
-            message: format!("the installed database {} is corrupt: {e}", path.display()),
-            help: Some("restore it from a backup, or move it away to start over (installed files stay where they are)".into()),
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+            what: "the installed database",
+            path: path.clone(),
+            reason: e.to_string(),
+            help: "restore it from a backup, or move it away to start over (installed files stay where they are)".into(),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Database { schema: 1, ..Database::default() }),
         Err(e) => Err(Error::io("read", &path, e)),

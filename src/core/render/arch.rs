@@ -6,23 +6,9 @@ use crate::error::Error;
 use crate::manifest::Os;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavor {
-    Release,
-    Git,
-    Local,
-}
+pub use crate::kinds::ArchFlavor as Flavor;
 
 impl Flavor {
-    pub fn name(self) -> &'static str {
-        match self {
-            Flavor::Release => "release",
-            Flavor::Git => "git",
-            Flavor::Local => "local",
-        }
-    }
-
     pub fn template(self) -> &'static str {
         match self {
             Flavor::Release => "arch-release.PKGBUILD.j2",
@@ -142,18 +128,18 @@ pub fn linux_arches(v: &Variant) -> Vec<String> {
 pub fn require_linux(v: &Variant) -> Result<Vec<String>, Error> {
     let arch = linux_arches(v);
     if arch.is_empty() {
-        return Err(Error::Failed {
+        return Err(Error::NoArtifact {
             message: format!(
                 "variant `{}` has no Linux platform, so it has no PKGBUILD",
                 v.id
             ),
-            help: Some(match v.platforms.contains_key(&Os::Macos) {
+            help: match v.platforms.contains_key(&Os::Macos) {
                 true => format!("it runs on macOS: `rbee-workers formula {}`", v.id),
                 false => {
                     "add a linux entry to [platforms] (or [variants.X].platforms) in worker.toml"
                         .into()
                 }
-            }),
+            },
         });
     }
     Ok(arch)
@@ -174,11 +160,13 @@ fn check_function_values(p: &Pkgbuild) -> Result<(), Error> {
     for (what, value) in fields {
         if let Some(v) = value {
             if let Some(problem) = crate::tomlread::one_line_problem(v) {
-                return Err(Error::failed(format!(
-                    "cannot render the PKGBUILD of {}: its {what} `{}` must be {problem}",
-                    p.pkgname,
-                    v.escape_debug()
-                )));
+                return Err(Error::Unrenderable {
+                    message: format!(
+                        "cannot render the PKGBUILD of {}: its {what} `{}` must be {problem}",
+                        p.pkgname,
+                        v.escape_debug()
+                    ),
+                });
             }
         }
     }
@@ -218,25 +206,25 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
         provides.push(v.id.clone());
         conflicts.push(v.id.clone());
     }
-    let missing = |what: &str| Error::Failed {
+    let missing = |what: &str| Error::MissingUpstream {
         message: format!(
             "worker `{}` has no {what}, which the {} flavour needs",
             w.id,
             flavor.name()
         ),
-        help: Some(
-            "set [source].git (or `repository` in Cargo.toml) in the worker's manifests".into(),
-        ),
+        help: "set [source].git (or `repository` in Cargo.toml) in the worker's manifests".into(),
     };
     let (source, sha256sums, build_dir, git_dir) = match archive {
         Archive::Release { sha256 } => {
-            let url = w.upstream.tarball.clone().ok_or_else(|| Error::Failed {
-                message: format!("worker `{}` has no release tarball URL", w.id),
-                help: Some(
-                    "set [source].tarball in worker.toml (GitHub repositories get a default)"
+            let url = w
+                .upstream
+                .tarball
+                .clone()
+                .ok_or_else(|| Error::MissingUpstream {
+                    message: format!("worker `{}` has no release tarball URL", w.id),
+                    help: "set [source].tarball in worker.toml (GitHub repositories get a default)"
                         .into(),
-                ),
-            })?;
+                })?;
             let top = release_top_dir(w).ok_or_else(|| missing("repository URL"))?;
             let source = format!("{pkgname}-{pkgver}.tar.gz::{url}");
             (
@@ -303,7 +291,8 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
         binary: v.binary.clone(),
         installed_name: v.installed_name.clone(),
         locked: w.krate.lockfile.is_some(),
-        cuda: v.feature == "cuda",
+        cuda: crate::kinds::GpuBackend::of_feature(&v.feature)
+            == Some(crate::kinds::GpuBackend::Cuda),
         license_files: license_files(&w.dir),
     })
 }

@@ -1,0 +1,198 @@
+//! The read-only questions: `list`, `search`, `info`, `detect`.
+
+use super::{installed_db, load};
+use crate::catalog::{self, Catalog, Filter, Target};
+use crate::context::Context;
+use crate::db::Database;
+use crate::detect;
+use crate::error::{Error, Result};
+use crate::report::{self, Answer};
+use crate::wire::{self, AlsoIn, CatalogDoc, Recommendation, SCHEMA};
+
+fn doc_of(db: &Database, w: &catalog::Worker, v: &catalog::Variant) -> wire::VariantDoc {
+    let mut doc = wire::variant_doc(w, v);
+    doc.installed = db.installed.get(&v.id).map(|r| wire::InstalledDoc {
+        version: r.version.clone(),
+        backend: r.backend.name().into(),
+        flavor: r.flavor.name().into(),
+        path: r
+            .files
+            .first()
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_default(),
+    });
+    doc
+}
+
+fn catalog_doc(catalog: &Catalog, workers: Vec<wire::VariantDoc>) -> CatalogDoc {
+    CatalogDoc {
+        schema: SCHEMA,
+        workers,
+        problems: catalog.problems.clone(),
+        ranking: None,
+        also_in: Vec::new(),
+        recommendation: None,
+    }
+}
+
+/// `list [--installed] [--platform] [--backend]`.
+pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answer> {
+    let catalog = load(cx)?;
+    let db = installed_db(cx);
+    let mut gone = Vec::new();
+    let rows: Vec<_> = if installed_only {
+        // Each install as it is recorded: from the source it came from, even if another
+        // source now shadows that id.
+        let mut rows = Vec::new();
+        for r in db.installed.values() {
+            let found = catalog
+                .lookup(&format!("{}/{}", r.source, r.id))
+                .or_else(|| catalog.lookup(&r.id));
+            match found {
+                Some(Target::Variant(w, v)) if filter.matches(v) => rows.push((w, v)),
+                Some(_) => {}
+                None => gone.push(r.id.clone()),
+            }
+        }
+        rows
+    } else {
+        catalog
+            .variants()
+            .into_iter()
+            .filter(|(_, v)| filter.matches(v))
+            .collect()
+    };
+    for id in &gone {
+        report::warn(&format!("{id} is installed but no longer in the catalog"));
+    }
+    let doc = catalog_doc(
+        &catalog,
+        rows.iter().map(|(w, v)| doc_of(&db, w, v)).collect(),
+    );
+    if rows.is_empty() {
+        return Ok(Answer::new(&doc, "").note("no variants match"));
+    }
+    let text = if installed_only {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|(w, v)| (*w, *v, &db.installed[&v.id]))
+            .collect();
+        report::installed_table(&rows)
+    } else {
+        report::variants_table(&rows)
+    };
+    Ok(Answer::new(&doc, text))
+}
+
+/// `search TERM…`: best match first in the text, by id in `workers` with a `ranking`.
+pub fn search(cx: &Context, terms: &[String]) -> Result<Answer> {
+    let catalog = load(cx)?;
+    let mut hits: Vec<_> = catalog
+        .variants()
+        .into_iter()
+        .filter_map(|(w, v)| catalog::search_rank(w, v, terms).map(|r| (r, w, v)))
+        .collect();
+    hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.id.cmp(&b.2.id)));
+    let db = installed_db(cx);
+    let mut by_id: Vec<_> = hits.iter().map(|(_, w, v)| doc_of(&db, w, v)).collect();
+    by_id.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut doc = catalog_doc(&catalog, by_id);
+    doc.ranking = Some(hits.iter().map(|(_, _, v)| v.id.clone()).collect());
+    if hits.is_empty() {
+        return Ok(Answer::new(&doc, "").note(format!("no variants match {}", terms.join(" "))));
+    }
+    let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
+    Ok(Answer::new(&doc, report::variants_table(&rows)))
+}
+
+pub fn not_found(catalog: &Catalog, id: &str) -> Error {
+    Error::NotFound {
+        id: id.to_string(),
+        suggestions: catalog.suggest(id),
+    }
+}
+
+/// Later sources that also provide `id`, for `info`.
+fn also_in(catalog: &Catalog, id: &str) -> Vec<AlsoIn> {
+    let shown = catalog.lookup(id).map(|t| match t {
+        Target::Variant(w, _) | Target::Worker(w) => w,
+    });
+    let bare = id.rsplit('/').next().unwrap_or(id);
+    catalog
+        .workers
+        .iter()
+        .filter(|w| w.id == bare || w.variants.iter().any(|v| v.id == bare))
+        .filter(|w| !shown.is_some_and(|s| std::ptr::eq(s, *w)))
+        .map(|w| AlsoIn {
+            source: w.source.name.clone(),
+            version: w.version.to_string(),
+        })
+        .collect()
+}
+
+/// `info ID`: one variant (with whether it is installed, like `pacman -Qi`), or a worker
+/// with every variant and the one `install` would pick here.
+pub fn info(cx: &Context, id: &str) -> Result<Answer> {
+    let catalog = load(cx)?;
+    let others = also_in(&catalog, id);
+    let note = |text: String| -> String {
+        if others.is_empty() {
+            return text;
+        }
+        let list: Vec<String> = others
+            .iter()
+            .map(|o| format!("{} ({})", o.source, o.version))
+            .collect();
+        format!(
+            "{text}Also provided by: {} (name one as SOURCE/ID)\n",
+            list.join(", ")
+        )
+    };
+    let db = installed_db(cx);
+    match catalog.lookup(id).ok_or_else(|| not_found(&catalog, id))? {
+        Target::Variant(w, v) => {
+            let variant = doc_of(&db, w, v);
+            let mut text = report::variant_info(w, v);
+            let installed = match &variant.installed {
+                Some(i) => format!("{} ({}, {}) {}", i.version, i.backend, i.flavor, i.path),
+                None => "no".into(),
+            };
+            text.push_str(&format!("Installed       : {installed}\n"));
+            let mut doc = catalog_doc(&catalog, vec![variant]);
+            doc.also_in = others.clone();
+            Ok(Answer::new(&doc, note(text)))
+        }
+        Target::Worker(w) => {
+            let rec = detect::recommend(w, cx.host()?);
+            let workers = w
+                .variants
+                .iter()
+                .map(|v| {
+                    let mut doc = doc_of(&db, w, v);
+                    doc.recommended = Some(rec.as_ref().is_some_and(|(r, _)| r.id == v.id));
+                    doc
+                })
+                .collect();
+            let mut doc = catalog_doc(&catalog, workers);
+            doc.also_in = others.clone();
+            doc.recommendation = rec.as_ref().map(|(v, why)| Recommendation {
+                id: v.id.clone(),
+                reason: why.clone(),
+            });
+            let rec = rec.as_ref().map(|(v, why)| (*v, why.as_str()));
+            Ok(Answer::new(&doc, note(report::worker_info(w, rec))))
+        }
+    }
+}
+
+/// `detect`: what this machine runs, best first.
+pub fn detect(cx: &Context) -> Result<Answer> {
+    let d = cx.host()?;
+    Ok(Answer::new(
+        &wire::DetectDoc {
+            schema: SCHEMA,
+            detection: d,
+        },
+        report::detect_text(d),
+    ))
+}

@@ -1,0 +1,55 @@
+//! Review of unverified workers (community ones, and sources added without `--trusted`):
+//! before anything of theirs runs, show every step and the PKGBUILD or formula, and ask.
+
+use crate::build::{Plan, Step};
+use crate::catalog::Worker;
+use crate::error::{Error, Result};
+use crate::install::Session;
+use crate::report;
+
+/// Unverified workers: show what will run and ask, unless --noconfirm.
+pub fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
+    if w.verified() {
+        return Ok(());
+    }
+    let from = if w.dir.as_os_str().is_empty() {
+        format!("{} ({})", w.source.name, w.source.location)
+    } else {
+        w.dir.display().to_string()
+    };
+    let mut text = format!(
+        "{} comes from an unverified source ({from}); this is what will run:\n",
+        plan.id
+    );
+    for (i, step) in plan.steps.iter().enumerate() {
+        text.push_str(&format!("  {}. {}\n", i + 1, step.describe()));
+    }
+    // The files that will run, exactly as they will be written.
+    for step in &plan.steps {
+        if let Step::Write { files, .. } = step {
+            for f in files {
+                text.push_str(&format!("\n{}:\n{}\n", f.path.display(), f.contents));
+            }
+        }
+    }
+    report::show(&text);
+    if s.cx.noconfirm {
+        report::show("(--noconfirm: proceeding)\n");
+        return Ok(());
+    }
+    let no_terminal = Error::NeedsConfirmation {
+        message: format!(
+            "{} is unverified and must be reviewed, but there is no terminal to ask on",
+            plan.id
+        ),
+        help: "read the steps above, then pass --noconfirm to proceed".into(),
+    };
+    if report::confirm(&format!("Build {}?", plan.id), no_terminal)? {
+        Ok(())
+    } else {
+        Err(Error::Declined(format!(
+            "not building {}: declined at review",
+            plan.id
+        )))
+    }
+}

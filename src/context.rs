@@ -1,0 +1,125 @@
+//! Everything a command needs to know about where and how it runs, resolved once in `main`
+//! (ripgrep's `HiArgs`): the global flags, the directories, the configuration (loaded once),
+//! the catalog root, the unpack limit, and a host probe that runs only when a command asks
+//! for it — so `RBEE_WORKERS_GPU=bogus rbee-workers verify` works, and `install` fails on it.
+
+use crate::config::Config;
+use crate::detect::{self, Detection};
+use crate::dirs::Dirs;
+use crate::error::{Error, Result};
+use crate::kinds::Color;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The global flags, as parsed (before anything is read from the machine).
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    /// `--root`, else a non-empty `$RBEE_WORKERS_ROOT`.
+    pub root: Option<PathBuf>,
+    pub json: bool,
+    pub offline: bool,
+    pub noconfirm: bool,
+    pub verbosity: i8,
+    pub color: Color,
+}
+
+/// The resolved settings every command takes by reference.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub json: bool,
+    pub offline: bool,
+    pub noconfirm: bool,
+    pub verbosity: i8,
+    pub dirs: Dirs,
+    pub config: Config,
+    pub cwd: PathBuf,
+    /// The local catalog root: `--root`, `$RBEE_WORKERS_ROOT`, or the nearest ancestor of the
+    /// working directory with workers; absolute. None when there is none.
+    pub root: Option<PathBuf>,
+    /// `--root` or `$RBEE_WORKERS_ROOT` as given, for `refresh`.
+    root_arg: Option<PathBuf>,
+    /// The most bytes an archive may expand to (`RBEE_WORKERS_UNPACK_LIMIT`).
+    pub unpack_limit: u64,
+    host: OnceLock<std::result::Result<Detection, String>>,
+}
+
+impl Context {
+    /// Reads the environment and the configuration file once.
+    pub fn new(g: &Globals) -> Result<Context> {
+        let dirs = Dirs::from_env()?;
+        let config = Config::load(&crate::sources::config_path(&dirs))?;
+        let cwd =
+            std::env::current_dir().map_err(|e| Error::io("read", "the working directory", e))?;
+        let root =
+            crate::catalog::resolve_root(g.root.as_deref(), None, &cwd).map(|r| absolute(&cwd, &r));
+        Ok(Context {
+            json: g.json,
+            offline: g.offline,
+            noconfirm: g.noconfirm,
+            verbosity: g.verbosity,
+            dirs,
+            config,
+            cwd,
+            root,
+            root_arg: g.root.clone(),
+            unpack_limit: crate::unpack::limit_from_env(),
+            host: OnceLock::new(),
+        })
+    }
+
+    /// A context for library callers and tests: the given directories, the default
+    /// configuration, no catalog root, and the host as `RBEE_WORKERS_GPU`/the probes say.
+    pub fn with_dirs(dirs: Dirs, offline: bool) -> Context {
+        Context {
+            json: false,
+            offline,
+            noconfirm: false,
+            verbosity: -1,
+            dirs,
+            config: Config::default(),
+            cwd: PathBuf::from("/"),
+            root: None,
+            root_arg: None,
+            unpack_limit: crate::unpack::DEFAULT_LIMIT,
+            host: OnceLock::new(),
+        }
+    }
+
+    /// The same context with the configuration read again and the root resolved again, for
+    /// a long-running `serve` that answers from the files as they are now.
+    pub fn refresh(&self) -> Result<Context> {
+        let mut cx = self.clone();
+        cx.config = Config::load(&crate::sources::config_path(&cx.dirs))?;
+        cx.root = crate::catalog::resolve_root(self.root_arg.as_deref(), None, &self.cwd)
+            .map(|r| absolute(&self.cwd, &r));
+        Ok(cx)
+    }
+
+    /// This machine: OS, arch, GPUs and the backends it runs, probed on first use.
+    /// `RBEE_WORKERS_GPU` with a value it does not know is a usage error — for the commands
+    /// that look at the host, and only for them.
+    pub fn host(&self) -> Result<&Detection> {
+        self.host
+            .get_or_init(|| detect::decide(&detect::probe()))
+            .as_ref()
+            .map_err(|e| Error::Usage(e.clone()))
+    }
+
+    /// The data directory (the installed database).
+    pub fn data(&self) -> PathBuf {
+        self.dirs.data.clone()
+    }
+
+    /// Whether notes and progress are shown (not under `--quiet` or `--json`).
+    pub fn chatty(&self) -> bool {
+        self.verbosity >= 0 && !self.json
+    }
+}
+
+/// `root` made absolute against `cwd`, without `.` components (builds run elsewhere).
+fn absolute(cwd: &Path, root: &Path) -> PathBuf {
+    cwd.join(root)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}

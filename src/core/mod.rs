@@ -1,0 +1,15 @@
+//! The pure core: data in, data out. Nothing here spawns, reads the environment or writes to
+//! the terminal.
+
+pub mod artifacts;
+pub mod build;
+pub mod cargo;
+pub mod catalog;
+pub mod checksum;
+pub mod command;
+pub mod config;
+pub mod detect;
+pub mod manifest;
+pub mod problem;
+pub mod render;
+pub mod tomlread;

@@ -1,0 +1,10 @@
+//! The edge: everything that touches the file system, the network or other processes.
+
+pub mod atomic;
+pub mod db;
+pub mod dirs;
+pub mod exec;
+pub mod fetch;
+pub mod pack;
+pub mod sources;
+pub mod unpack;

@@ -1,0 +1,185 @@
+//! The JSON documents (schema 1, DESIGN section 7), kept apart from the internal types: the
+//! one definition that `--json` output, `serve`, `export` and the index-source reader all use.
+//! Adding a field is allowed; renaming or removing one bumps `SCHEMA`.
+
+use crate::catalog::{Source, Variant, Worker};
+use crate::detect::Detection;
+use crate::manifest::{Packages, Platforms};
+use crate::problem::Problem;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceDoc {
+    pub name: String,
+    pub kind: crate::catalog::SourceKind,
+    pub location: String,
+    pub subdir: String,
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstalledDoc {
+    pub version: String,
+    pub backend: String,
+    pub flavor: String,
+    pub path: String,
+}
+
+/// Where release and `-git` builds fetch from, so a client of an exported catalog (an
+/// `index` source) can build without the manifests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpstreamDoc {
+    pub git: Option<String>,
+    pub branch: String,
+    pub tag: String,
+    pub tarball: Option<String>,
+    pub sha256: Option<String>,
+    /// The cargo package, for `-p`.
+    pub package: String,
+    /// The source has a Cargo.lock.
+    pub locked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VariantDoc {
+    pub id: String,
+    pub worker: String,
+    pub feature: String,
+    pub default: bool,
+    pub name: String,
+    pub description: String,
+    pub version: String,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub tags: Vec<String>,
+    pub binary: String,
+    pub installed_name: String,
+    pub platforms: Platforms,
+    pub depends: Packages,
+    pub makedepends: Packages,
+    pub capabilities: BTreeMap<String, serde_json::Value>,
+    pub source: SourceDoc,
+    pub upstream: UpstreamDoc,
+    pub installed: Option<InstalledDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended: Option<bool>,
+}
+
+pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
+    VariantDoc {
+        id: v.id.clone(),
+        worker: w.id.clone(),
+        feature: v.feature.clone(),
+        default: v.feature == w.default_feature,
+        name: w.name.clone(),
+        description: w.description.clone(),
+        version: w.version.to_string(),
+        license: w.license.clone(),
+        homepage: w.homepage.clone(),
+        tags: w.tags.clone(),
+        binary: v.binary.clone(),
+        installed_name: v.installed_name.clone(),
+        platforms: v.platforms.clone(),
+        depends: v.depends.clone(),
+        makedepends: v.makedepends.clone(),
+        capabilities: w.capabilities.clone(),
+        source: source_doc(&w.source, &w.upstream.subdir, w.verified()),
+        upstream: UpstreamDoc {
+            git: w.upstream.git.clone(),
+            branch: w.upstream.branch.clone(),
+            tag: w.upstream.tag.clone(),
+            tarball: w.upstream.tarball.clone(),
+            sha256: w.upstream.sha256.clone(),
+            package: w.krate.package.clone(),
+            locked: w.krate.lockfile.is_some(),
+        },
+        installed: None,
+        recommended: None,
+    }
+}
+
+fn source_doc(s: &Source, subdir: &str, verified: bool) -> SourceDoc {
+    SourceDoc {
+        name: s.name.clone(),
+        kind: s.kind,
+        location: s.location.clone(),
+        subdir: subdir.to_string(),
+        verified,
+    }
+}
+
+/// `list`, `search` and `info`: `{"schema": 1, "workers": [...], "problems": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct CatalogDoc {
+    pub schema: u32,
+    pub workers: Vec<VariantDoc>,
+    pub problems: Vec<Problem>,
+    /// `search` only: variant ids best match first (`workers` stays sorted by id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranking: Option<Vec<String>>,
+    /// `info` only: later sources that also provide this id (shadowed by the first).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub also_in: Vec<AlsoIn>,
+    /// `info WORKER` only: the variant `install` would pick here, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<Recommendation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoIn {
+    pub source: String,
+    pub version: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Recommendation {
+    pub id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DetectDoc<'a> {
+    pub schema: u32,
+    #[serde(flatten)]
+    pub detection: &'a Detection,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorDoc<'a> {
+    pub schema: u32,
+    pub error: ErrorBody<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    pub kind: &'static str,
+    pub message: String,
+    pub exit_code: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub suggestions: &'a [String],
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Checked {
+    pub workers: usize,
+    pub variants: usize,
+    pub renders: usize,
+}
+
+#[derive(Debug, Serialize)]
+/// `check --json`.
+pub struct CheckDoc {
+    pub schema: u32,
+    pub ok: bool,
+    pub checked: Checked,
+    pub problems: Vec<Problem>,
+    /// Checks that could not run here, and why.
+    pub skipped: Vec<String>,
+}
