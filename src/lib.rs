@@ -30,4 +30,6 @@ pub mod review;
 pub mod serve;
 pub mod sources;
 pub mod tomlread;
+#[cfg(test)]
+mod unit_tests;
 pub mod unpack;
