@@ -31,3 +31,6 @@ pub use crate::core::{
     tomlread,
 };
 pub use crate::effects::{atomic, db, dirs, exec, fetch, pack, sources, unpack};
+
+#[cfg(test)]
+mod unit_tests;

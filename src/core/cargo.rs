@@ -51,6 +51,10 @@ impl CrateInfo {
 struct Workspace {
     root: PathBuf,
     manifest_path: PathBuf,
+    /// Members named literally (no glob characters): these win over `exclude`, as in cargo.
+    literal_members: Vec<PathBuf>,
+    /// Members named by a glob, relative to the root (whose own path is matched literally,
+    /// so a root under `ws[1]/` still finds its members).
     members: Vec<glob::Pattern>,
     exclude: Vec<PathBuf>,
     package: HashMap<String, Inherited>,
@@ -121,9 +125,17 @@ fn read_workspace(path: &Path, text: &str) -> Result<Option<Workspace>, Problem>
             })
             .unwrap_or_default()
     };
-    let members = strings("members")
+    let (literal, globbed): (Vec<String>, Vec<String>) = strings("members")
+        .into_iter()
+        .partition(|m| !m.contains(['*', '?', '[', ']']));
+    let literal_members = literal.iter().map(|m| normalize(&dir.join(m))).collect();
+    let escaped_root = glob::Pattern::escape(&dir.to_string_lossy());
+    let members = globbed
         .iter()
-        .filter_map(|m| glob::Pattern::new(&normalize(&dir.join(m)).to_string_lossy()).ok())
+        .filter_map(|m| {
+            let rel = normalize(Path::new(m)).to_string_lossy().into_owned();
+            glob::Pattern::new(&format!("{escaped_root}/{rel}")).ok()
+        })
         .collect();
     let exclude = strings("exclude")
         .iter()
@@ -148,6 +160,7 @@ fn read_workspace(path: &Path, text: &str) -> Result<Option<Workspace>, Problem>
     Ok(Some(Workspace {
         root: dir,
         manifest_path: path.to_path_buf(),
+        literal_members,
         members,
         exclude,
         package,
@@ -157,7 +170,7 @@ fn read_workspace(path: &Path, text: &str) -> Result<Option<Workspace>, Problem>
 impl Workspace {
     fn has_member(&self, crate_dir: &Path) -> bool {
         let crate_dir = &normalize(crate_dir);
-        if *crate_dir == self.root {
+        if *crate_dir == self.root || self.literal_members.contains(crate_dir) {
             return true;
         }
         if self.exclude.iter().any(|e| crate_dir.starts_with(e)) {
