@@ -1,89 +1,17 @@
 //! Dispatch, and nothing else: each request goes to its command module with the `Context`
 //! resolved once in `main`, and what the command answers goes to `report`.
 
-use crate::catalog::Filter;
 use crate::commands::{self, check, export, install, installed, package, query, source};
 use crate::context::Context;
 use crate::error::Result;
 use crate::report::{self, Answer};
-use std::path::PathBuf;
 
-#[derive(Debug, Clone)]
-pub enum Request {
-    List {
-        filter: Filter,
-        installed: bool,
-    },
-    Build {
-        id: String,
-        opts: install::Options,
-    },
-    Install {
-        ids: Vec<String>,
-        opts: install::Options,
-    },
-    Upgrade {
-        ids: Vec<String>,
-        opts: install::Options,
-    },
-    Remove {
-        ids: Vec<String>,
-        dry_run: bool,
-    },
-    Verify,
-    SourceAdd {
-        name: String,
-        url: String,
-        git_ref: Option<String>,
-        trusted: bool,
-        kind: Option<crate::config::RemoteKind>,
-    },
-    SourceRemove {
-        name: String,
-    },
-    SourceList,
-    Sync,
-    Export {
-        dir: PathBuf,
-    },
-    Check,
-    Serve {
-        addr: String,
-    },
-    Completions {
-        shell: clap_complete::Shell,
-    },
-    GenerateAssets {
-        dir: PathBuf,
-    },
-    Search {
-        terms: Vec<String>,
-    },
-    Info {
-        id: String,
-    },
-    Detect,
-    Pkgbuild {
-        id: String,
-        flavor: crate::kinds::ArchFlavor,
-        srcinfo: bool,
-        out: Option<PathBuf>,
-        templates: Option<PathBuf>,
-    },
-    Formula {
-        id: String,
-        flavor: crate::kinds::BrewFlavor,
-        out: Option<PathBuf>,
-        templates: Option<PathBuf>,
-    },
-}
+pub use crate::request::Request;
 
 pub fn run(cx: &Context, req: Request) -> Result<()> {
     // Ctrl-C sets a flag the runner and downloads poll; they stop, drop their temp files and
-    // the command exits 130. `serve` handles SIGINT itself, to finish requests in flight.
-    if !matches!(req, Request::Serve { .. }) {
-        crate::exec::interrupted();
-    }
+    // the command exits 130. `serve` waits on the same handler to finish requests in flight.
+    crate::exec::interrupted();
     let answer = match req {
         Request::List { filter, installed } => query::list(cx, &filter, installed)?,
         Request::Search { terms } => query::search(cx, &terms)?,

@@ -1,7 +1,6 @@
 //! The command line, and nothing else: clap derive definitions, converted into the library's
 //! own request types so the rest of the crate never sees clap.
 
-use crate::app::Request;
 use crate::build::Backend;
 use crate::catalog::Filter;
 use crate::context::Globals;
@@ -9,6 +8,7 @@ use crate::error::Error;
 use crate::install::Options;
 use crate::kinds::Color;
 use crate::render::{arch, brew};
+use crate::request::Request;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

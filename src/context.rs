@@ -40,6 +40,8 @@ pub struct Context {
     root_arg: Option<PathBuf>,
     /// The most bytes an archive may expand to (`RBEE_WORKERS_UNPACK_LIMIT`).
     pub unpack_limit: u64,
+    /// Whether this process runs as root (makepkg refuses to).
+    pub as_root: bool,
     host: OnceLock<std::result::Result<Detection, String>>,
 }
 
@@ -63,6 +65,7 @@ impl Context {
             root,
             root_arg: g.root.clone(),
             unpack_limit: crate::unpack::limit_from_env(),
+            as_root: detect::running_as_root(),
             host: OnceLock::new(),
         })
     }
@@ -81,6 +84,7 @@ impl Context {
             root: None,
             root_arg: None,
             unpack_limit: crate::unpack::DEFAULT_LIMIT,
+            as_root: detect::running_as_root(),
             host: OnceLock::new(),
         }
     }
@@ -93,6 +97,13 @@ impl Context {
         cx.root = crate::catalog::resolve_root(self.root_arg.as_deref(), None, &self.cwd)
             .map(|r| absolute(&self.cwd, &r));
         Ok(cx)
+    }
+
+    /// The same context on a given host (tests: a macOS host for the brew backend).
+    pub fn on_host(self, d: Detection) -> Context {
+        let host = OnceLock::new();
+        let _ = host.set(Ok(d));
+        Context { host, ..self }
     }
 
     /// This machine: OS, arch, GPUs and the backends it runs, probed on first use.

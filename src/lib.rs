@@ -14,6 +14,7 @@
 //! `error` and `kinds` (the closed sets) are shared by every layer.
 
 pub mod app;
+pub mod assets;
 pub mod cli;
 pub mod commands;
 pub mod context;
@@ -22,10 +23,11 @@ pub mod effects;
 pub mod error;
 pub mod kinds;
 pub mod report;
+pub mod request;
 pub mod wire;
 
 // Short paths for the modules the tests and the rest of the crate use most.
-pub use crate::commands::{assets, check, export, install, installed, package, review, serve};
+pub use crate::commands::{check, export, install, installed, package, review, serve};
 pub use crate::core::{
     artifacts, build, cargo, catalog, checksum, command, config, detect, manifest, problem, render,
     tomlread,

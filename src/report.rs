@@ -100,9 +100,9 @@ pub fn spinner(label: &str) -> indicatif::ProgressBar {
 }
 
 /// A download progress bar on a terminal; elsewhere one `downloading URL` line.
-pub fn download_bar(url: &str, len: Option<u64>) -> indicatif::ProgressBar {
+pub fn download_bar(url: &str, len: Option<u64>, quiet: bool) -> indicatif::ProgressBar {
     let m = mode();
-    if m.verbosity < 0 {
+    if m.verbosity < 0 || quiet {
         return indicatif::ProgressBar::hidden();
     }
     if !std::io::stderr().is_terminal() {
@@ -393,26 +393,23 @@ pub fn variants_table(rows: &[(&Worker, &Variant)]) -> String {
 }
 
 /// `list --installed`, like `pacman -Q`: the installed version, and the catalog's when newer.
-pub fn installed_table(rows: &[(&Worker, &Variant, &crate::db::Record)]) -> String {
+/// `list --installed`: each install (as recorded, with the source it came from) and the
+/// catalog's newer version, if any.
+pub fn installed_table(rows: &[(&Worker, &Variant, crate::wire::InstalledDoc, String)]) -> String {
     let rows: Vec<Vec<(String, Style)>> = rows
         .iter()
-        .map(|(w, v, r)| {
+        .map(|(w, v, r, source)| {
             let catalog = w.version.to_string();
             let update = if catalog != r.version {
                 format!(" -> {catalog}")
             } else {
                 String::new()
             };
-            let path = r
-                .files
-                .first()
-                .map(|f| f.path.display().to_string())
-                .unwrap_or_default();
             vec![
                 (v.id.clone(), BOLD),
                 (format!("{}{update}", r.version), GREEN),
-                (format!("{} ({})", r.backend, r.source), Style::new()),
-                (path, CYAN),
+                (format!("{} ({source})", r.backend), Style::new()),
+                (r.path.clone(), CYAN),
             ]
         })
         .collect();

@@ -26,7 +26,7 @@ struct Script {
 /// `check`: the gate over every source; exit 4 when an error remains.
 pub fn run(cx: &crate::context::Context) -> Result<crate::report::Answer> {
     let catalog = super::load_quiet(cx)?;
-    let mut runner = super::install::system_runner(cx);
+    let mut runner = super::system_runner(cx);
     let doc = check(&cx.dirs, &catalog, &mut runner)?;
     if !crate::report::mode().json {
         crate::report::print_check(&doc);

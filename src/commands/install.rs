@@ -32,51 +32,28 @@ pub struct Options {
     pub release: bool,
 }
 
-/// A command's context and the runner its steps go through (tests record instead).
-pub struct Session<'a> {
-    pub cx: &'a Context,
-    pub runner: Box<dyn Runner>,
-}
+pub use super::{system_runner, Session};
 
-/// The runner that runs commands for real, logging under the cache.
-pub fn system_runner(cx: &Context) -> crate::exec::SystemRunner {
-    crate::exec::SystemRunner {
-        log_dir: cx.dirs.cache.join("logs"),
-    }
-}
-
-impl<'a> Session<'a> {
-    pub fn new(cx: &'a Context) -> Self {
-        Session {
-            cx,
-            runner: Box::new(system_runner(cx)),
-        }
-    }
-
-    pub fn say(&self, line: &str) {
-        report::say(line);
-    }
-
-    fn settings(&self, opts: &Options, install: bool) -> Result<Settings> {
-        let prefix = match &opts.prefix {
-            Some(p) => p.clone(),
-            None => directories::BaseDirs::new()
-                .map(|b| b.home_dir().join(".local"))
-                .ok_or_else(|| {
-                    Error::Usage(
-                        "cannot find the home directory for the default prefix; pass --prefix DIR"
-                            .into(),
-                    )
-                })?,
-        };
-        Ok(Settings {
-            tools: self.cx.config.tools.clone(),
-            cache: self.cx.dirs.cache.clone(),
-            prefix,
-            install,
-            noconfirm: self.cx.noconfirm,
-        })
-    }
+/// What every plan of this command needs.
+fn settings(s: &Session, opts: &Options, install: bool) -> Result<Settings> {
+    let prefix = match &opts.prefix {
+        Some(p) => p.clone(),
+        None => directories::BaseDirs::new()
+            .map(|b| b.home_dir().join(".local"))
+            .ok_or_else(|| {
+                Error::Usage(
+                    "cannot find the home directory for the default prefix; pass --prefix DIR"
+                        .into(),
+                )
+            })?,
+    };
+    Ok(Settings {
+        tools: s.cx.config.tools.clone(),
+        cache: s.cx.dirs.cache.clone(),
+        prefix,
+        install,
+        noconfirm: s.cx.noconfirm,
+    })
 }
 
 /// What a user's id picks: a variant that runs here, and why when they named the worker.
@@ -138,7 +115,7 @@ fn choose_backend(s: &mut Session, opts: &Options) -> Result<(Backend, String)> 
     let facts = build::AutoFacts {
         linux,
         macos: host.os == "macos",
-        root: detect::running_as_root(),
+        root: s.cx.as_root,
         pacman_db,
         makepkg: crate::exec::tool_exists(&tools.makepkg),
         brew: crate::exec::tool_exists(&tools.brew),
@@ -187,7 +164,7 @@ pub fn make_plan(
     opts: &Options,
     install: bool,
 ) -> Result<Plan> {
-    let settings = s.settings(opts, install)?;
+    let settings = settings(s, opts, install)?;
     let (backend, backend_reason) = choose_backend(s, opts)?;
     let git_commit = if opts.release {
         None
@@ -213,7 +190,7 @@ pub fn make_plan(
         Backend::Cargo => build::cargo_plan(w, v, &settings),
         Backend::Makepkg => {
             arch::require_linux(v)?;
-            if detect::running_as_root() {
+            if s.cx.as_root {
                 return Err(Error::Unsupported {
                     message: "the makepkg backend does not run as root: makepkg refuses to, because a PKGBUILD's build() must not run with root's rights".into(),
                     help: Some("run rbee-workers as an ordinary user (pacman is called through sudo), or use --backend cargo".into()),
@@ -412,7 +389,7 @@ fn fill_writes(s: &Session, w: &Worker, v: &Variant, plan: &mut Plan, dry_run: b
 const PENDING_SUM: &str = "(computed when the release tarball is downloaded)";
 
 /// Runs a plan. Returns the files it installed (empty for a build).
-fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>> {
+pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>> {
     let total = plan.steps.len();
     let mut installed = Vec::new();
     // Variants of one worker share a target dir, and so `release/<binary>`: hold the worker's

@@ -1,13 +1,13 @@
 //! The installed set: `remove` (exactly the recorded files, or through the package manager
 //! that installed them, after confirmation) and `verify` (re-hash every recorded file).
 
+use super::Session;
 use crate::build::{self, Backend};
 use crate::checksum::sha256_file;
 use crate::context::Context;
 use crate::db::{self, Op, Record};
 use crate::error::{Error, Result};
 use crate::exec::CommandSpec;
-use crate::install::Session;
 use crate::kinds::FileStatus;
 use crate::report::{self, Answer};
 use serde::Serialize;

@@ -1,7 +1,6 @@
 //! One module per verb: each takes `&Context`, does its work through the core and the
 //! effects, and hands what it found to `report` — the only place that writes.
 
-pub mod assets;
 pub mod check;
 pub mod export;
 pub mod install;
@@ -17,6 +16,37 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::{db, report, sources};
 use std::sync::Arc;
+
+/// A command's context and the runner its steps go through (tests record instead).
+pub struct Session<'a> {
+    pub cx: &'a Context,
+    pub runner: Box<dyn crate::exec::Runner>,
+}
+
+/// The runner that runs commands for real, logging under the cache.
+pub fn system_runner(cx: &Context) -> crate::exec::SystemRunner {
+    crate::exec::SystemRunner {
+        log_dir: cx.dirs.cache.join("logs"),
+    }
+}
+
+impl<'a> Session<'a> {
+    pub fn new(cx: &'a Context) -> Self {
+        Session {
+            cx,
+            runner: Box::new(system_runner(cx)),
+        }
+    }
+
+    /// A session whose commands go through `runner` (a recording one, in tests).
+    pub fn with_runner(cx: &'a Context, runner: Box<dyn crate::exec::Runner>) -> Self {
+        Session { cx, runner }
+    }
+
+    pub fn say(&self, line: &str) {
+        report::say(line);
+    }
+}
 
 /// The catalog of every source, with what loading it noticed: problems of broken workers (in
 /// `catalog.problems`) and notes about sources (no local catalog, a source never synced).

@@ -75,7 +75,10 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answe
     let text = if installed_only {
         let rows: Vec<_> = rows
             .iter()
-            .map(|(w, v)| (*w, *v, &db.installed[&v.id]))
+            .filter_map(|(w, v)| {
+                let installed = doc_of(&db, w, v).installed?;
+                Some((*w, *v, installed, db.installed[&v.id].source.clone()))
+            })
             .collect();
         report::installed_table(&rows)
     } else {

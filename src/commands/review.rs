@@ -1,17 +1,16 @@
 //! Review of unverified workers (community ones, and sources added without `--trusted`):
-//! before anything of theirs runs, show every step and the PKGBUILD or formula, and ask.
+//! before anything of theirs runs, show every step and the files that will run, exactly as
+//! the plan will write them, and ask.
 
+use super::Session;
 use crate::build::{Plan, Step};
 use crate::catalog::Worker;
 use crate::error::{Error, Result};
-use crate::install::Session;
 use crate::report;
 
-/// Unverified workers: show what will run and ask, unless --noconfirm.
-pub fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
-    if w.verified() {
-        return Ok(());
-    }
+/// What a review shows: where the worker comes from, every step, and every file a write
+/// step carries, byte for byte.
+pub fn text(w: &Worker, plan: &Plan) -> String {
     let from = if w.dir.as_os_str().is_empty() {
         format!("{} ({})", w.source.name, w.source.location)
     } else {
@@ -24,7 +23,6 @@ pub fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
     for (i, step) in plan.steps.iter().enumerate() {
         text.push_str(&format!("  {}. {}\n", i + 1, step.describe()));
     }
-    // The files that will run, exactly as they will be written.
     for step in &plan.steps {
         if let Step::Write { files, .. } = step {
             for f in files {
@@ -32,7 +30,15 @@ pub fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
             }
         }
     }
-    report::show(&text);
+    text
+}
+
+/// Unverified workers: show what will run and ask, unless --noconfirm.
+pub fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
+    if w.verified() {
+        return Ok(());
+    }
+    report::show(&text(w, plan));
     if s.cx.noconfirm {
         report::show("(--noconfirm: proceeding)\n");
         return Ok(());

@@ -4,12 +4,13 @@
 //! when it changed — so a version bump shows on the next request and a burst of requests
 //! parses nothing.
 
+use crate::artifacts;
 use crate::catalog::{Catalog, Target};
 use crate::checksum::sha256_bytes;
 use crate::context::Context;
 use crate::dirs::Dirs;
 use crate::error::{Error, Result};
-use crate::render::{arch, brew};
+use crate::kinds::{ArchFlavor, BrewFlavor};
 use crate::report;
 use crate::wire::{CatalogDoc, SCHEMA};
 use axum::extract::{Path as UrlPath, Query, State};
@@ -279,6 +280,11 @@ async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderM
     json_response(&req, StatusCode::OK, &doc)
 }
 
+/// The status an error decides (DESIGN section 6).
+fn status_of(e: &Error) -> StatusCode {
+    StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 fn not_found(req: &HeaderMap, c: &Catalog, id: &str) -> Response {
     let hint = c.suggest(id);
     let mut msg = format!("unknown worker or variant `{id}`");
@@ -308,10 +314,10 @@ async fn artifact(
     .await
     {
         Ok(c) => c,
-        Err(e) => return error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => return error(&req, status_of(&e), e.to_string()),
     };
-    match c.lookup(&id) {
-        Some(Target::Variant(..)) => {}
+    let (w, v) = match c.lookup(&id) {
+        Some(Target::Variant(w, v)) => (w, v),
         Some(Target::Worker(w)) => {
             let ids: Vec<&str> = w.variants.iter().map(|v| v.id.as_str()).collect();
             return error(
@@ -324,100 +330,75 @@ async fn artifact(
             );
         }
         None => return not_found(&req, &c, &id),
-    }
+    };
     let flavor = flavor.unwrap_or_else(|| "release".into());
-    let result = blocking(
-        move || -> std::result::Result<(&'static str, String), (StatusCode, String)> {
-            let Some(Target::Variant(w, v)) = c.lookup(&id) else {
-                unreachable!("looked up above")
-            };
-            let engine = crate::package::engine(None, &s.cx.dirs);
-            // 422: the variant has no such artifact (no Linux, no macOS, no upstream for the
-            // flavour). 502: the release checksum needs a download that failed. 500: the rest
-            // (a broken template).
-            let unavailable = |e: Error| (StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
-            let no_upstream = |what: &str| {
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!(
-                        "{} has no {what}, so this flavour has nothing to fetch",
-                        w.id
-                    ),
+    let wanted = match kind {
+        Artifact::Pkgbuild | Artifact::Srcinfo => match flavor.as_str() {
+            "release" => artifacts::Artifact::Pkgbuild(ArchFlavor::Release),
+            "git" => artifacts::Artifact::Pkgbuild(ArchFlavor::Git),
+            other => {
+                return error(
+                    &req,
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown flavor `{other}`: expected release or git"),
                 )
-            };
-            let needs_download = w.upstream.sha256.is_none();
-            let render_err = |release: bool| {
-                move |e: Error| {
-                    let status = if release && needs_download {
-                        StatusCode::BAD_GATEWAY
-                    } else {
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    };
-                    (status, e.to_string())
-                }
-            };
-            match kind {
-                Artifact::Pkgbuild | Artifact::Srcinfo => {
-                    let f = match flavor.as_str() {
-                        "release" => arch::Flavor::Release,
-                        "git" => arch::Flavor::Git,
-                        other => {
-                            return Err((
-                                StatusCode::BAD_REQUEST,
-                                format!("unknown flavor `{other}`: expected release or git"),
-                            ))
-                        }
-                    };
-                    arch::require_linux(v).map_err(unavailable)?;
-                    if w.upstream.git.is_none() {
-                        return Err(no_upstream("git repository"));
-                    }
-                    if f == arch::Flavor::Release && w.upstream.tarball.is_none() {
-                        return Err(no_upstream("release tarball URL"));
-                    }
-                    let scratch = tempfile::tempdir()
-                        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-                    let (_, pkgbuild, srcinfo, _) =
-                        crate::package::render_pkgbuild(&s.cx, &engine, w, v, f, scratch.path())
-                            .map_err(render_err(f == arch::Flavor::Release))?;
-                    Ok((
-                        "text/plain; charset=utf-8",
-                        if matches!(kind, Artifact::Pkgbuild) {
-                            pkgbuild
-                        } else {
-                            srcinfo
-                        },
-                    ))
-                }
-                Artifact::Formula => {
-                    let f = match flavor.as_str() {
-                        "release" => brew::Flavor::Release,
-                        "head" => brew::Flavor::Head,
-                        other => {
-                            return Err((
-                                StatusCode::BAD_REQUEST,
-                                format!("unknown flavor `{other}`: expected release or head"),
-                            ))
-                        }
-                    };
-                    brew::require_macos(v).map_err(unavailable)?;
-                    if f == brew::Flavor::Head && w.upstream.git.is_none() {
-                        return Err(no_upstream("git repository"));
-                    }
-                    if f == brew::Flavor::Release && w.upstream.tarball.is_none() {
-                        return Err(no_upstream("release tarball URL"));
-                    }
-                    let (_, text) = crate::package::render_formula(&s.cx, &engine, w, v, f)
-                        .map_err(render_err(f == brew::Flavor::Release))?;
-                    Ok(("text/x-ruby; charset=utf-8", text))
-                }
             }
         },
-    )
+        Artifact::Formula => match BrewFlavor::parse(&flavor) {
+            Some(f) => artifacts::Artifact::Formula(f),
+            None => {
+                return error(
+                    &req,
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown flavor `{flavor}`: expected release or head"),
+                )
+            }
+        },
+    };
+    // 422: the variant has no such artifact (no Linux, no macOS, no upstream for the flavour).
+    if let Err(e) = artifacts::has(w, v, wanted) {
+        return error(&req, status_of(&e), e.to_string());
+    }
+    // A release render needs the tarball's sha256; an unpinned one is downloaded here, with
+    // the async client on the server's runtime, so the render below finds it in the cache.
+    // 502 when that download fails.
+    if wanted.flavor_name() == "release" && w.upstream.sha256.is_none() && !s.cx.offline {
+        if let Some(url) = &w.upstream.tarball {
+            if let Err(e) = crate::fetch::fetch_async(url, &s.cx.dirs.cache).await {
+                return error(&req, status_of(&e), e.to_string());
+            }
+        }
+    }
+    let result = blocking(move || -> Result<(&'static str, String)> {
+        let Some(Target::Variant(w, v)) = c.lookup(&id) else {
+            unreachable!("looked up above")
+        };
+        let engine = crate::package::engine(None, &s.cx.dirs);
+        match wanted {
+            artifacts::Artifact::Pkgbuild(f) => {
+                let scratch = tempfile::tempdir()
+                    .map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
+                let (_, pkgbuild, srcinfo, _) =
+                    crate::package::render_pkgbuild(&s.cx, &engine, w, v, f, scratch.path())?;
+                Ok((
+                    "text/plain; charset=utf-8",
+                    if matches!(kind, Artifact::Pkgbuild) {
+                        pkgbuild
+                    } else {
+                        srcinfo
+                    },
+                ))
+            }
+            artifacts::Artifact::Formula(f) => {
+                let (_, text) = crate::package::render_formula(&s.cx, &engine, w, v, f)?;
+                Ok(("text/x-ruby; charset=utf-8", text))
+            }
+        }
+    })
     .await;
     match result {
         Ok((ct, text)) => respond(&req, StatusCode::OK, ct, text.into_bytes()),
-        Err((status, msg)) => error(&req, status, msg),
+        Err(e) => error(&req, status_of(&e), e.to_string()),
     }
 }
 
@@ -498,32 +479,14 @@ pub fn router(server: Shared) -> Router {
         .with_state(server)
 }
 
-/// Resolves on SIGINT or SIGTERM. The listeners are registered when this is called, before
-/// the server says it is listening, so a signal right after that line is never missed.
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let err = |e: std::io::Error| Error::Server {
-            message: format!("cannot listen for signals: {e}"),
-            help: None,
-        };
-        let mut int = signal(SignalKind::interrupt()).map_err(err)?;
-        let mut term = signal(SignalKind::terminate()).map_err(err)?;
-        Ok(async move {
-            tokio::select! {
-                _ = int.recv() => {},
-                _ = term.recv() => {},
-            }
-            report::say("shutting down: finishing requests in flight");
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
-            report::say("shutting down: finishing requests in flight");
-        })
+/// Resolves on SIGINT or SIGTERM (the process's one handler, in `exec`). The handler is
+/// installed when this is called, before the server says it is listening, so a signal right
+/// after that line is never missed.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    let stop = crate::exec::stop_requested();
+    async move {
+        stop.await;
+        report::say("shutting down: finishing requests in flight");
     }
 }
 
@@ -550,7 +513,7 @@ pub fn serve(cx: &Context, addr: &str) -> Result<()> {
             message: format!("cannot read the address listened on: {e}"),
             help: None,
         })?;
-        let shutdown = shutdown_signal()?;
+        let shutdown = shutdown_signal();
         report::say(&format!("serving the catalog on http://{local}"));
         axum::serve(listener, router(server))
             .with_graceful_shutdown(shutdown)

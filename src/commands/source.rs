@@ -106,7 +106,7 @@ struct SyncDoc {
 /// `sync`: refresh every source, one line each as it goes; exit 1 when any failed (its
 /// cached copy, if any, is kept).
 pub fn sync(cx: &Context) -> Result<Answer> {
-    let mut runner = super::install::system_runner(cx);
+    let mut runner = super::system_runner(cx);
     let results = sources::sync(&cx.dirs, &cx.config, &mut runner, cx.offline, |r| {
         let note = match (&r.message, r.status) {
             (Some(m), SyncStatus::Cached) => {

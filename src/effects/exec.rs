@@ -33,24 +33,52 @@ pub trait Runner {
     fn succeeds(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<bool>;
 }
 
-static INTERRUPTED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+/// The one signal mechanism of the process: SIGINT, SIGTERM and SIGHUP (ctrlc's
+/// `termination`) set a flag that every runner and download polls, and wake `serve`'s
+/// graceful shutdown.
+struct Interrupt {
+    flag: AtomicBool,
+    notify: tokio::sync::Notify,
+}
 
-/// Installs the Ctrl-C handler once: children get the signal from the terminal; we note it,
-/// stop waiting, let temp files drop, and exit 130.
-pub fn interrupted() -> Arc<AtomicBool> {
-    INTERRUPTED
-        .get_or_init(|| {
-            let flag = Arc::new(AtomicBool::new(false));
-            let f = flag.clone();
-            let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
-            flag
-        })
-        .clone()
+static INTERRUPT: OnceLock<Arc<Interrupt>> = OnceLock::new();
+
+fn interrupt() -> &'static Arc<Interrupt> {
+    INTERRUPT.get_or_init(|| {
+        let i = Arc::new(Interrupt {
+            flag: AtomicBool::new(false),
+            notify: tokio::sync::Notify::new(),
+        });
+        let handler = i.clone();
+        let _ = ctrlc::set_handler(move || {
+            handler.flag.store(true, Ordering::SeqCst);
+            // A stored permit: a waiter that starts after the signal still wakes.
+            handler.notify.notify_one();
+        });
+        i
+    })
+}
+
+/// Installs the handler once: children get the signal from the terminal; we note it, stop
+/// waiting, let temp files drop, and exit 130.
+pub fn interrupted() -> bool {
+    interrupt().flag.load(Ordering::SeqCst)
+}
+
+/// Resolves when the process is asked to stop (for `serve`, which finishes requests in
+/// flight). The handler is installed by the call, before the future is awaited.
+pub fn stop_requested() -> impl std::future::Future<Output = ()> {
+    let i = interrupt().clone();
+    async move {
+        if !i.flag.load(Ordering::SeqCst) {
+            i.notify.notified().await;
+        }
+    }
 }
 
 pub fn check_interrupted() -> Result<()> {
-    match INTERRUPTED.get() {
-        Some(f) if f.load(Ordering::SeqCst) => Err(Error::Interrupted),
+    match INTERRUPT.get() {
+        Some(i) if i.flag.load(Ordering::SeqCst) => Err(Error::Interrupted),
         _ => Ok(()),
     }
 }
@@ -115,7 +143,7 @@ pub fn tail(path: &Path, n: usize) -> String {
 
 impl Runner for SystemRunner {
     fn run(&mut self, spec: &CommandSpec, label: &str) -> Result<()> {
-        let flag = interrupted();
+        interrupted();
         check_interrupted()?;
         std::fs::create_dir_all(&self.log_dir)
             .map_err(|e| Error::io("create", &self.log_dir, e))?;
@@ -164,7 +192,7 @@ impl Runner for SystemRunner {
         }
         let start = Instant::now();
         let status = loop {
-            if flag.load(Ordering::SeqCst) {
+            if interrupted() {
                 let _ = child.kill();
                 let _ = child.wait();
                 bar.finish_and_clear();

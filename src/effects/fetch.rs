@@ -86,33 +86,99 @@ pub fn fetch(url: &str, cache: &Path, offline: bool, quiet: bool) -> Result<Fetc
 /// burst of requests for a tarball it cannot reach should not wait on it for each).
 const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
-fn remembering_failures(url: &str, f: impl FnOnce() -> Result<String>) -> Result<String> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    use std::time::Instant;
-    static FAILED: OnceLock<Mutex<HashMap<String, (Instant, String)>>> = OnceLock::new();
-    let failed = FAILED.get_or_init(Default::default);
-    if let Some((when, reason)) = failed.lock().expect("the failure cache").get(url) {
-        if when.elapsed() < RETRY_AFTER {
-            return Err(Error::Download {
-                verb: "download",
-                url: url.to_string(),
-                reason: reason.clone(),
-                help: Some("it failed moments ago and is not retried yet".into()),
-            });
-        }
-    }
-    let result = f();
-    let mut map = failed.lock().expect("the failure cache");
-    match &result {
+type Failures = std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, String)>>;
+
+fn failures() -> &'static Failures {
+    static FAILED: std::sync::OnceLock<Failures> = std::sync::OnceLock::new();
+    FAILED.get_or_init(Default::default)
+}
+
+/// The error of a download of `url` that failed moments ago, if one did.
+fn recent_failure(url: &str) -> Option<Error> {
+    let failed = failures().lock().expect("the failure cache");
+    let (when, reason) = failed.get(url)?;
+    (when.elapsed() < RETRY_AFTER).then(|| Error::Download {
+        verb: "download",
+        url: url.to_string(),
+        reason: reason.clone(),
+        help: Some("it failed moments ago and is not retried yet".into()),
+    })
+}
+
+fn remember(url: &str, result: &Result<String>) {
+    let mut map = failures().lock().expect("the failure cache");
+    match result {
         Err(Error::Download { reason, .. }) => {
-            map.insert(url.to_string(), (Instant::now(), reason.clone()));
+            map.insert(url.to_string(), (std::time::Instant::now(), reason.clone()));
         }
         _ => {
             map.remove(url);
         }
     }
+}
+
+fn remembering_failures(url: &str, f: impl FnOnce() -> Result<String>) -> Result<String> {
+    if let Some(e) = recent_failure(url) {
+        return Err(e);
+    }
+    let result = f();
+    remember(url, &result);
     result
+}
+
+/// `fetch` for an async caller (`serve`, on its own runtime): the same cache, the same
+/// memory of recent failures, with reqwest's async client instead of a blocking one.
+pub async fn fetch_async(url: &str, cache: &Path) -> Result<Fetched> {
+    let path = cache_path(cache, url);
+    if path.is_file() {
+        let sha256 = cached_sha256(&path).map_err(|e| Error::io("read", &path, e))?;
+        return Ok(Fetched { path, sha256 });
+    }
+    if let Some(e) = recent_failure(url) {
+        return Err(e);
+    }
+    let dir = path.parent().expect("cache paths have a parent");
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    let tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
+    let result = download_async(url, tmp.as_file()).await;
+    remember(url, &result);
+    let sha256 = result?;
+    tmp.persist(&path)
+        .map_err(|e| Error::io("write", &path, e.error))?;
+    Ok(Fetched { path, sha256 })
+}
+
+async fn download_async(url: &str, out: &std::fs::File) -> Result<String> {
+    let fail = |e: String| Error::Download {
+        verb: "download",
+        url: url.to_string(),
+        reason: e,
+        help: Some(
+            "check the URL and the server's connection, or pin [source].sha256 in worker.toml"
+                .into(),
+        ),
+    };
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let mut resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    if !resp.status().is_success() {
+        return Err(fail(format!("the server answered {}", resp.status())));
+    }
+    let mut w = HashingWriter::new(out);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| fail(e.to_string()))? {
+        w.write_all(&chunk).map_err(|e| fail(e.to_string()))?;
+    }
+    let (mut f, sha) = w.finish();
+    f.flush().map_err(|e| fail(e.to_string()))?;
+    Ok(sha)
 }
 
 fn client() -> Result<reqwest::blocking::Client> {
@@ -143,11 +209,7 @@ fn download(url: &str, out: &std::fs::File, quiet: bool) -> Result<String> {
     if !resp.status().is_success() {
         return Err(fail(format!("the server answered {}", resp.status())));
     }
-    let bar = if quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        crate::report::download_bar(url, resp.content_length())
-    };
+    let bar = crate::report::download_bar(url, resp.content_length(), quiet);
     let mut w = HashingWriter::new(out);
     let mut buf = vec![0u8; 64 * 1024];
     loop {

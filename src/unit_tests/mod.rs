@@ -8,6 +8,7 @@ mod cargo;
 mod catalog;
 mod detect;
 mod manifest;
+mod plans;
 
 use crate::catalog::{discover, Catalog, Source, SourceKind, Worker};
 use std::fs;

@@ -7,6 +7,7 @@ mod escaping;
 mod gate;
 mod httpd;
 mod install;
+mod layers;
 mod render;
 mod serve;
 mod sources;
