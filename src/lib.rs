@@ -16,23 +16,25 @@
 pub mod app;
 pub mod assets;
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod context;
-pub mod core;
-pub mod effects;
+pub(crate) mod core;
+pub(crate) mod effects;
 pub mod error;
 pub mod kinds;
 pub mod report;
 pub mod request;
 pub mod wire;
 
-// Short paths for the modules the tests and the rest of the crate use most.
-pub use crate::commands::{check, export, install, installed, package, review, serve};
-pub use crate::core::{
-    artifacts, build, cargo, catalog, checksum, command, config, detect, manifest, problem, render,
-    tomlread,
-};
-pub use crate::effects::{atomic, db, dirs, exec, fetch, pack, sources, unpack};
+// The library's API: what the binary and the integration tests use.
+pub use crate::commands::package;
+pub use crate::core::{cargo, catalog, checksum, manifest, render};
+pub use crate::effects::{dirs, fetch, pack};
+
+// Short paths for the rest of the crate.
+pub(crate) use crate::commands::{install, installed, review, serve};
+pub(crate) use crate::core::{artifacts, build, command, config, detect, problem, tomlread};
+pub(crate) use crate::effects::{atomic, db, exec, sources, unpack};
 
 #[cfg(test)]
 mod unit_tests;

@@ -319,7 +319,7 @@ fn over_files(
             let spec = command
                 .clone()
                 .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
-            runner.output(&spec).map(|out| out.stdout)
+            runner.output(&spec)
         })
         .collect()
 }

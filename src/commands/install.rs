@@ -32,7 +32,7 @@ pub struct Options {
     pub release: bool,
 }
 
-pub use super::{system_runner, Session};
+pub use super::Session;
 
 /// What every plan of this command needs.
 fn settings(s: &Session, opts: &Options, install: bool) -> Result<Settings> {
@@ -52,7 +52,6 @@ fn settings(s: &Session, opts: &Options, install: bool) -> Result<Settings> {
         cache: s.cx.dirs.cache.clone(),
         prefix,
         install,
-        noconfirm: s.cx.noconfirm,
     })
 }
 

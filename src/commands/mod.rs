@@ -39,6 +39,7 @@ impl<'a> Session<'a> {
     }
 
     /// A session whose commands go through `runner` (a recording one, in tests).
+    #[cfg(test)]
     pub fn with_runner(cx: &'a Context, runner: Box<dyn crate::exec::Runner>) -> Self {
         Session { cx, runner }
     }

@@ -189,7 +189,6 @@ pub struct Settings {
     pub prefix: PathBuf,
     /// Install after building (else build only).
     pub install: bool,
-    pub noconfirm: bool,
 }
 
 /// One `CARGO_TARGET_DIR` per worker, shared by its variants, so a second variant reuses the

@@ -13,22 +13,14 @@ use std::time::{Duration, Instant};
 
 pub use crate::core::command::CommandSpec;
 
-/// What a checker printed.
-#[derive(Debug, Clone, Default)]
-pub struct Captured {
-    pub success: bool,
-    pub stdout: String,
-    pub stderr: String,
-}
-
 pub trait Runner {
     /// Runs a long step (a build), showing `label` as progress. Fails with the log's tail.
     fn run(&mut self, spec: &CommandSpec, label: &str) -> Result<()>;
     /// Runs a short query and returns its stdout; fails when the command does.
     fn capture(&mut self, spec: &CommandSpec) -> Result<String>;
-    /// Runs a checker and returns whether it succeeded and what it printed; failing is an
-    /// answer here, not an error.
-    fn output(&mut self, spec: &CommandSpec) -> Result<Captured>;
+    /// Runs a checker and returns what it printed on stdout; failing is an answer here (the
+    /// checker says so in its output), not an error.
+    fn output(&mut self, spec: &CommandSpec) -> Result<String>;
     /// Whether `spec` exits 0 within `timeout` (killed otherwise); output discarded.
     fn succeeds(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<bool>;
 }
@@ -238,14 +230,10 @@ impl Runner for SystemRunner {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
-    fn output(&mut self, spec: &CommandSpec) -> Result<Captured> {
+    fn output(&mut self, spec: &CommandSpec) -> Result<String> {
         check_interrupted()?;
         let out = command(spec).output().map_err(|e| spawn_error(spec, e))?;
-        Ok(Captured {
-            success: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     fn succeeds(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<bool> {
@@ -267,44 +255,5 @@ impl Runner for SystemRunner {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-/// Records every command and answers with canned output; for tests of plan execution.
-#[derive(Default)]
-pub struct RecordingRunner {
-    pub ran: Vec<CommandSpec>,
-    pub answers: Vec<(String, String)>,
-}
-
-impl Runner for RecordingRunner {
-    fn run(&mut self, spec: &CommandSpec, _label: &str) -> Result<()> {
-        self.ran.push(spec.clone());
-        Ok(())
-    }
-
-    fn capture(&mut self, spec: &CommandSpec) -> Result<String> {
-        self.ran.push(spec.clone());
-        let line = spec.display();
-        Ok(self
-            .answers
-            .iter()
-            .find(|(k, _)| line.contains(k.as_str()))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default())
-    }
-
-    fn output(&mut self, spec: &CommandSpec) -> Result<Captured> {
-        let stdout = self.capture(spec)?;
-        Ok(Captured {
-            success: true,
-            stdout,
-            stderr: String::new(),
-        })
-    }
-
-    fn succeeds(&mut self, spec: &CommandSpec, _timeout: Duration) -> Result<bool> {
-        self.ran.push(spec.clone());
-        Ok(true)
     }
 }

@@ -26,7 +26,6 @@ fn settings(install: bool) -> Settings {
         cache: PathBuf::from("/cache"),
         prefix: PathBuf::from("/prefix"),
         install,
-        noconfirm: false,
     }
 }
 

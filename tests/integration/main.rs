@@ -3,6 +3,7 @@
 mod assets;
 mod cargo_metadata;
 mod catalog;
+mod context;
 mod escaping;
 mod gate;
 mod httpd;
