@@ -95,6 +95,32 @@ pub fn pick<'c>(
     }
 }
 
+/// Whether the configured pacman reads a local database that knows pacman itself (an Arch
+/// host), probed without writing to the host: pacman run as root on Debian creates an empty
+/// database as a side effect, so root only looks for the `desc` entry of the database's own
+/// pacman record; anyone else asks `pacman -Q pacman`. A pacman that cannot read its database
+/// counts as no pacman everywhere (DESIGN section 4).
+fn pacman_reads_its_database(s: &mut Session) -> bool {
+    let pacman = s.cx.config.tools.pacman.clone();
+    if !crate::exec::tool_exists(&pacman) {
+        return false;
+    }
+    if s.cx.as_root {
+        return std::fs::read_dir("/var/lib/pacman/local").is_ok_and(|rd| {
+            rd.flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with("pacman-")
+                    && e.path().join("desc").is_file()
+            })
+        });
+    }
+    s.runner
+        .succeeds(
+            &CommandSpec::new(&pacman).args(["-Q", "pacman"]),
+            std::time::Duration::from_secs(10),
+        )
+        .unwrap_or(false)
+}
+
 fn choose_backend(s: &mut Session, opts: &Options) -> Result<(Backend, String)> {
     if let Some(b) = opts.backend {
         return Ok((b, format!("--backend {}", b.name())));
@@ -103,14 +129,7 @@ fn choose_backend(s: &mut Session, opts: &Options) -> Result<(Backend, String)> 
     let tools = s.cx.config.tools.clone();
     let host = s.cx.host()?;
     let linux = host.os == "linux";
-    let pacman_db = linux
-        && crate::exec::tool_exists(&tools.pacman)
-        && s.runner
-            .succeeds(
-                &CommandSpec::new(&tools.pacman).args(["-Q", "pacman"]),
-                std::time::Duration::from_secs(10),
-            )
-            .unwrap_or(false);
+    let pacman_db = linux && pacman_reads_its_database(s);
     let facts = build::AutoFacts {
         linux,
         macos: host.os == "macos",
@@ -195,10 +214,10 @@ pub fn make_plan(
                     help: Some("run rbee-workers as an ordinary user (pacman is called through sudo), or use --backend cargo".into()),
                 });
             }
-            let have_pacman = crate::exec::tool_exists(&settings.tools.pacman);
+            let have_pacman = pacman_reads_its_database(s);
             if install && !have_pacman {
                 return Err(Error::Unsupported {
-                    message: format!("installing with makepkg needs pacman, and `{}` is not here", settings.tools.pacman),
+                    message: format!("installing with makepkg needs pacman, and `{}` is not here or reads no local package database (this is not an Arch host)", settings.tools.pacman),
                     help: Some("use `build --backend makepkg` to make the package, or `install --backend cargo`; [tools] pacman in config.toml names another pacman".into()),
                 });
             }
