@@ -19,7 +19,7 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
         Request::Detect => query::detect(cx)?,
         Request::Build { id, opts } => install::build(cx, &commands::load(cx)?, &id, &opts)?,
         Request::Install { ids, opts } => install::install(cx, &commands::load(cx)?, &ids, &opts)?,
-        Request::Upgrade { ids, opts } => install::upgrade(cx, &commands::load(cx)?, &ids, &opts)?,
+        Request::Upgrade { ids, opts } => install::upgrade(cx, &ids, &opts)?,
         Request::Remove { ids, dry_run } => installed::remove(cx, &ids, dry_run)?,
         Request::Verify => installed::verify(cx)?,
         Request::SourceAdd {

@@ -102,6 +102,13 @@ pub enum Error {
         reason: String,
         help: String,
     },
+    /// An installed database written by a newer rbee-workers: refused, never rewritten.
+    #[error("the installed database {} has schema {schema}; this rbee-workers reads schema {supported} and older", path.display())]
+    NewerDatabase {
+        path: PathBuf,
+        schema: u64,
+        supported: u32,
+    },
     /// An index document that is not a valid catalog.
     #[error("{origin} is not a valid rbee-workers catalog: {reason}")]
     InvalidIndex { origin: String, reason: String },
@@ -228,6 +235,7 @@ impl Error {
                 Some("the build succeeded but the binary does not run here".into())
             }
             Error::InvalidIndex { .. } => Some("it must be the index.json written by `rbee-workers export` (schema 1)".into()),
+            Error::NewerDatabase { .. } => Some("a newer rbee-workers wrote it: upgrade rbee-workers; the database was left as it is".into()),
             Error::BadRoot(_) => Some("--root (or RBEE_WORKERS_ROOT) must name a directory whose bin/ holds worker crates".into()),
             Error::Template { .. } => Some(
                 "fix the template (see `--templates DIR` and $XDG_CONFIG_HOME/rbee-workers/templates/)".into(),
@@ -265,6 +273,7 @@ impl Error {
             Error::SmokeFailed { .. } => "smoke_failed",
             Error::Corrupt { .. } => "corrupt",
             Error::InvalidIndex { .. } => "invalid_index",
+            Error::NewerDatabase { .. } => "newer_database",
             Error::Template { .. } | Error::Unrenderable { .. } => "render",
             Error::Refused { .. } => "refused",
             Error::NeedsConfirmation { .. } => "needs_confirmation",

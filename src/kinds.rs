@@ -199,6 +199,25 @@ impl GpuBackend {
     }
 }
 
+/// Why a variant is installed: named by the user, or pulled in as another's dependency
+/// (pacman's `--asdeps`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reason {
+    #[default]
+    Explicit,
+    Dependency,
+}
+
+impl Reason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Explicit => "explicit",
+            Reason::Dependency => "dependency",
+        }
+    }
+}
+
 /// What `sync` did for one source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

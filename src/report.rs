@@ -393,20 +393,27 @@ pub fn variants_table(rows: &[(&Worker, &Variant)]) -> String {
 }
 
 /// `list --installed`, like `pacman -Q`: the installed version, and the catalog's when newer.
-/// `list --installed`: each install (as recorded, with the source it came from) and the
-/// catalog's newer version, if any.
-pub fn installed_table(rows: &[(&Worker, &Variant, crate::wire::InstalledDoc, String)]) -> String {
+/// `list --installed`: each install (as recorded, with where it came from) and the
+/// catalog's newer version, if any; an install whose origin no longer provides it is marked.
+pub fn installed_table(rows: &[(String, crate::wire::InstalledDoc, Option<String>)]) -> String {
     let rows: Vec<Vec<(String, Style)>> = rows
         .iter()
-        .map(|(w, v, r, source)| {
-            let catalog = w.version.to_string();
-            let update = if catalog != r.version {
-                format!(" -> {catalog}")
-            } else {
-                String::new()
+        .map(|(id, r, catalog)| {
+            let update = match catalog {
+                Some(c) if *c != r.version => format!(" -> {c}"),
+                _ => String::new(),
+            };
+            let source = match (&r.origin, r.available) {
+                (Some(o), true) => o.source.clone(),
+                (Some(o), false) => format!("{}: gone", o.source),
+                (None, _) => "origin unknown".into(),
+            };
+            let reason = match r.reason {
+                crate::kinds::Reason::Dependency => " [dependency]",
+                crate::kinds::Reason::Explicit => "",
             };
             vec![
-                (v.id.clone(), BOLD),
+                (format!("{id}{reason}"), BOLD),
                 (format!("{}{update}", r.version), GREEN),
                 (format!("{} ({source})", r.backend), Style::new()),
                 (r.path.clone(), CYAN),

@@ -26,6 +26,67 @@ pub struct InstalledDoc {
     pub backend: String,
     pub flavor: String,
     pub path: String,
+    /// Where it was installed from; null for a record older than origins whose origin
+    /// could not be derived.
+    #[serde(default)]
+    pub origin: Option<crate::catalog::Origin>,
+    /// `explicit` or `dependency`.
+    #[serde(default)]
+    pub reason: crate::kinds::Reason,
+    /// Whether its origin still provides it (false: the catalog moved or was deleted, or
+    /// the source was removed; the install is still listed, verified and removable).
+    #[serde(default = "yes")]
+    pub available: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A variant document for an install whose origin no longer provides it: what the installed
+/// database knows, and nothing it does not.
+pub fn gone_variant_doc(installed: InstalledDoc, id: &str, worker: &str, feature: &str) -> VariantDoc {
+    let name = std::path::Path::new(&installed.path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let origin = installed.origin.clone();
+    VariantDoc {
+        id: id.into(),
+        worker: worker.into(),
+        feature: feature.into(),
+        default: false,
+        name: id.into(),
+        description: String::new(),
+        version: installed.version.clone(),
+        license: None,
+        homepage: None,
+        tags: Vec::new(),
+        binary: name.clone(),
+        installed_name: name,
+        platforms: Platforms::default(),
+        depends: Packages::default(),
+        makedepends: Packages::default(),
+        capabilities: BTreeMap::new(),
+        source: SourceDoc {
+            name: origin.as_ref().map_or_else(|| "unknown".into(), |o| o.source.clone()),
+            kind: origin.as_ref().map_or(crate::catalog::SourceKind::Local, |o| o.kind),
+            location: origin.as_ref().map_or_else(String::new, |o| o.location.clone()),
+            subdir: origin.as_ref().map_or_else(String::new, |o| o.subdir.clone()),
+            verified: false,
+        },
+        upstream: UpstreamDoc {
+            git: None,
+            branch: String::new(),
+            tag: String::new(),
+            tarball: None,
+            sha256: None,
+            package: String::new(),
+            locked: false,
+        },
+        installed: Some(installed),
+        recommended: None,
+    }
 }
 
 /// Where release and `-git` builds fetch from, so a client of an exported catalog (an

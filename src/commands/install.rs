@@ -575,7 +575,9 @@ fn commit(
             to: to.clone(),
         });
     }
-    if let Some(old) = locked.db.installed.get(&plan.id) {
+    super::fill_origins(s.cx, &mut locked.db);
+    let previous = locked.db.installed.get(&plan.id).cloned();
+    if let Some(old) = &previous {
         for f in &old.files {
             if !files.iter().any(|(p, _)| *p == f.path) && old.backend == Backend::Cargo {
                 ops.push(Op::Delete {
@@ -600,6 +602,10 @@ fn commit(
                 .collect(),
             git_commit: plan.git_commit.clone(),
             installed_at: db::now(),
+            origin: Some(plan.origin.clone()),
+            // An upgrade or reinstall keeps why it was installed.
+            reason: previous.as_ref().map_or_else(Default::default, |r| r.reason),
+            extra: previous.map(|r| r.extra).unwrap_or_default(),
         },
     );
     locked.commit(ops)
@@ -813,18 +819,16 @@ fn packages_in(dir: &Path, pkgname: &str, pkgver: &str) -> Vec<PathBuf> {
 }
 
 /// `upgrade [ID…]`: rebuild installed variants whose catalog version is newer.
-pub fn upgrade(cx: &Context, catalog: &Catalog, ids: &[String], opts: &Options) -> Result<Answer> {
-    upgrade_with(&mut Session::new(cx), catalog, ids, opts)
+pub fn upgrade(cx: &Context, ids: &[String], opts: &Options) -> Result<Answer> {
+    upgrade_with(&mut Session::new(cx), ids, opts)
 }
 
 /// `upgrade` through a given session.
-pub fn upgrade_with(
-    s: &mut Session,
-    catalog: &Catalog,
-    ids: &[String],
-    opts: &Options,
-) -> Result<Answer> {
+pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<Answer> {
     let db = db::read(&s.cx.dirs.data)?;
+    // Each install is found through its origin, from whatever directory this runs in.
+    let found = super::installed_catalog(s.cx, &db)?;
+    let catalog = &found;
     let mut wanted: Vec<&Record> = Vec::new();
     if ids.is_empty() {
         wanted.extend(db.installed.values());
@@ -879,14 +883,14 @@ pub fn upgrade_with(
                 name,
             )?;
         }
-        reloaded = super::load(s.cx)?;
+        reloaded = super::installed_catalog(s.cx, &db)?;
         &reloaded
     };
     let mut work = Vec::new();
     for rec in wanted {
-        let Some(Target::Variant(w, v)) = catalog.lookup(&rec.id) else {
+        let Some((w, v)) = super::find_installed(s.cx, catalog, rec) else {
             report::warn(&format!(
-                "{} is installed but no longer in the catalog; skipped",
+                "{} is installed, but its origin no longer provides it; skipped",
                 rec.id
             ));
             continue;

@@ -115,6 +115,7 @@ pub fn remove_with(s: &mut Session, ids: &[String], dry_run: bool) -> Result<Ans
             s.runner.run(&cmd, &format!("remove {id}"))?;
         }
         let mut locked = db::lock(&s.cx.dirs.data)?;
+        super::fill_origins(s.cx, &mut locked.db);
         let ops = if r.backend == Backend::Cargo {
             r.files
                 .iter()

@@ -112,3 +112,100 @@ pub fn load_quiet(cx: &Context) -> Result<Catalog> {
 pub fn installed_db(cx: &Context) -> db::Database {
     db::read(&cx.data()).unwrap_or_default()
 }
+
+/// Where an install came from: as recorded, or — for a record written before origins were
+/// recorded — derived from what is here now (the local root when it holds that worker, a
+/// configured source of that name); None is "unknown".
+pub fn origin_of(cx: &Context, catalog: &Catalog, r: &db::Record) -> Option<catalog::Origin> {
+    if let Some(o) = &r.origin {
+        return Some(o.clone());
+    }
+    catalog
+        .workers
+        .iter()
+        .filter(|w| w.source.name == r.source)
+        .find(|w| w.variants.iter().any(|v| v.id == r.id))
+        .map(catalog::Worker::origin)
+        .or_else(|| {
+            let s = cx.config.sources.iter().find(|s| s.name == r.source)?;
+            Some(catalog::Origin {
+                source: s.name.clone(),
+                kind: match s.kind {
+                    crate::config::RemoteKind::Git => SourceKind::Git,
+                    crate::config::RemoteKind::Index => SourceKind::Index,
+                },
+                location: s.url.clone(),
+                subdir: String::new(),
+            })
+        })
+}
+
+/// The catalog the installed database needs, from any working directory: every source as
+/// usual, plus every local catalog root an install came from (`pacman -Q` works from
+/// anywhere). Nothing is printed.
+pub fn installed_catalog(cx: &Context, db: &db::Database) -> Result<Catalog> {
+    let mut catalog = load_catalog(cx)?.catalog;
+    let mut roots: Vec<&str> = db
+        .installed
+        .values()
+        .filter_map(|r| r.origin.as_ref())
+        .filter(|o| o.kind == SourceKind::Local)
+        .map(|o| o.location.as_str())
+        .filter(|l| cx.root.as_ref().is_none_or(|r| r.display().to_string() != *l))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    for location in roots {
+        let root = std::path::PathBuf::from(location);
+        if root.is_dir() {
+            let source = Source {
+                name: "local".into(),
+                kind: SourceKind::Local,
+                location: location.to_string(),
+                root,
+                trusted: true,
+            };
+            // Its problems belong to that catalog, not to this listing.
+            let mut other = Catalog::default();
+            catalog::discover(Arc::new(source), &mut other);
+            catalog.workers.extend(other.workers);
+        }
+    }
+    Ok(catalog)
+}
+
+/// The worker and variant an install came from, found through its origin; None when the
+/// origin no longer provides it.
+pub fn find_installed<'c>(
+    cx: &Context,
+    catalog: &'c Catalog,
+    r: &db::Record,
+) -> Option<(&'c catalog::Worker, &'c catalog::Variant)> {
+    let origin = origin_of(cx, catalog, r)?;
+    catalog
+        .workers
+        .iter()
+        .filter(|w| w.source.kind == origin.kind && w.source.location == origin.location)
+        .find_map(|w| w.variants.iter().find(|v| v.id == r.id).map(|v| (w, v)))
+}
+
+/// Fills in the origin of records written before origins were recorded, where it can be
+/// derived (the database is upgraded in place on its next change).
+pub fn fill_origins(cx: &Context, db: &mut db::Database) {
+    if db.installed.values().all(|r| r.origin.is_some()) {
+        return;
+    }
+    let Ok(loaded) = load_catalog(cx) else { return };
+    let catalog = &loaded.catalog;
+    let derived: Vec<(String, catalog::Origin)> = db
+        .installed
+        .values()
+        .filter(|r| r.origin.is_none())
+        .filter_map(|r| Some((r.id.clone(), origin_of(cx, catalog, r)?)))
+        .collect();
+    for (id, o) in derived {
+        if let Some(r) = db.installed.get_mut(&id) {
+            r.origin = Some(o);
+        }
+    }
+}

@@ -9,9 +9,9 @@ use crate::error::{Error, Result};
 use crate::report::{self, Answer};
 use crate::wire::{self, AlsoIn, CatalogDoc, Recommendation, SCHEMA};
 
-fn doc_of(db: &Database, w: &catalog::Worker, v: &catalog::Variant) -> wire::VariantDoc {
-    let mut doc = wire::variant_doc(w, v);
-    doc.installed = db.installed.get(&v.id).map(|r| wire::InstalledDoc {
+/// What the database says of an install, for JSON and tables.
+pub fn installed_doc(r: &crate::db::Record, origin: Option<catalog::Origin>, available: bool) -> wire::InstalledDoc {
+    wire::InstalledDoc {
         version: r.version.clone(),
         backend: r.backend.name().into(),
         flavor: r.flavor.name().into(),
@@ -20,7 +20,18 @@ fn doc_of(db: &Database, w: &catalog::Worker, v: &catalog::Variant) -> wire::Var
             .first()
             .map(|f| f.path.display().to_string())
             .unwrap_or_default(),
-    });
+        origin,
+        reason: r.reason,
+        available,
+    }
+}
+
+fn doc_of(db: &Database, w: &catalog::Worker, v: &catalog::Variant) -> wire::VariantDoc {
+    let mut doc = wire::variant_doc(w, v);
+    doc.installed = db
+        .installed
+        .get(&v.id)
+        .map(|r| installed_doc(r, Some(r.origin.clone().unwrap_or_else(|| w.origin())), true));
     doc
 }
 
@@ -37,34 +48,16 @@ fn catalog_doc(catalog: &Catalog, workers: Vec<wire::VariantDoc>) -> CatalogDoc 
 
 /// `list [--installed] [--platform] [--backend]`.
 pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answer> {
+    if installed_only {
+        return list_installed(cx, filter);
+    }
     let catalog = load(cx)?;
     let db = installed_db(cx);
-    let mut gone = Vec::new();
-    let rows: Vec<_> = if installed_only {
-        // Each install as it is recorded: from the source it came from, even if another
-        // source now shadows that id.
-        let mut rows = Vec::new();
-        for r in db.installed.values() {
-            let found = catalog
-                .lookup(&format!("{}/{}", r.source, r.id))
-                .or_else(|| catalog.lookup(&r.id));
-            match found {
-                Some(Target::Variant(w, v)) if filter.matches(v) => rows.push((w, v)),
-                Some(_) => {}
-                None => gone.push(r.id.clone()),
-            }
-        }
-        rows
-    } else {
-        catalog
-            .variants()
-            .into_iter()
-            .filter(|(_, v)| filter.matches(v))
-            .collect()
-    };
-    for id in &gone {
-        report::warn(&format!("{id} is installed but no longer in the catalog"));
-    }
+    let rows: Vec<_> = catalog
+        .variants()
+        .into_iter()
+        .filter(|(_, v)| filter.matches(v))
+        .collect();
     let doc = catalog_doc(
         &catalog,
         rows.iter().map(|(w, v)| doc_of(&db, w, v)).collect(),
@@ -72,19 +65,47 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answe
     if rows.is_empty() {
         return Ok(Answer::new(&doc, "").note("no variants match"));
     }
-    let text = if installed_only {
-        let rows: Vec<_> = rows
-            .iter()
-            .filter_map(|(w, v)| {
-                let installed = doc_of(&db, w, v).installed?;
-                Some((*w, *v, installed, db.installed[&v.id].source.clone()))
-            })
-            .collect();
-        report::installed_table(&rows)
-    } else {
-        report::variants_table(&rows)
-    };
-    Ok(Answer::new(&doc, text))
+    Ok(Answer::new(&doc, report::variants_table(&rows)))
+}
+
+/// `list --installed`: every install as recorded, found through its origin from whatever
+/// directory this runs in; one whose origin no longer provides it is still listed, marked.
+fn list_installed(cx: &Context, filter: &Filter) -> Result<Answer> {
+    let db = crate::db::read(&cx.dirs.data)?;
+    let catalog = super::installed_catalog(cx, &db)?;
+    let mut docs = Vec::new();
+    let mut rows = Vec::new();
+    for r in db.installed.values() {
+        let origin = super::origin_of(cx, &catalog, r);
+        match super::find_installed(cx, &catalog, r) {
+            Some((w, v)) => {
+                if !filter.matches(v) {
+                    continue;
+                }
+                let installed = installed_doc(r, origin, true);
+                let mut doc = wire::variant_doc(w, v);
+                doc.installed = Some(installed.clone());
+                docs.push(doc);
+                rows.push((r.id.clone(), installed, Some(w.version.to_string())));
+            }
+            None => {
+                let what = match &origin {
+                    Some(o) => format!("its origin {} ({}) no longer provides it", o.location, o.source),
+                    None => "its origin is unknown (it was installed by an older rbee-workers)".into(),
+                };
+                report::warn(&format!("{} is installed, but {what}", r.id));
+                let installed = installed_doc(r, origin, false);
+                docs.push(wire::gone_variant_doc(installed.clone(), &r.id, &r.worker, &r.feature));
+                rows.push((r.id.clone(), installed, None));
+            }
+        }
+    }
+    docs.sort_by(|a, b| a.id.cmp(&b.id));
+    let doc = catalog_doc(&Catalog::default(), docs);
+    if rows.is_empty() {
+        return Ok(Answer::new(&doc, "").note("no variants match"));
+    }
+    Ok(Answer::new(&doc, report::installed_table(&rows)))
 }
 
 /// `search TERM…`: best match first in the text, by id in `workers` with a `ranking`.

@@ -170,6 +170,8 @@ pub struct Plan {
     pub flavor: BuildFlavor,
     /// The catalog source the worker comes from.
     pub source: String,
+    /// Where exactly, as the installed database records it.
+    pub origin: crate::catalog::Origin,
     /// The commit built, for installs from a git source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<String>,
@@ -417,6 +419,7 @@ fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: BuildFlavor, steps: V
         backend,
         flavor,
         source: w.source.name.clone(),
+        origin: w.origin(),
         git_commit: None,
         reason: None,
         backend_reason: String::new(),

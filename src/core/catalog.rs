@@ -31,6 +31,18 @@ pub struct Source {
     pub trusted: bool,
 }
 
+/// Where a worker comes from, as the installed database records it so an install can be
+/// found again from any working directory: the source's name, kind and location (the
+/// absolute catalog root of a local source, the URL of a git or index source) and the
+/// worker's directory inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Origin {
+    pub source: String,
+    pub kind: SourceKind,
+    pub location: String,
+    pub subdir: String,
+}
+
 /// `[source]` with every default filled in and `{version}`/`{tag}` expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
@@ -69,6 +81,16 @@ impl Worker {
     /// Unverified workers are reviewed before anything of theirs runs.
     pub fn verified(&self) -> bool {
         self.source.trusted && !self.community
+    }
+
+    /// Where this worker comes from, for the installed database.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            source: self.source.name.clone(),
+            kind: self.source.kind,
+            location: self.source.location.clone(),
+            subdir: self.upstream.subdir.clone(),
+        }
     }
 }
 

@@ -16,6 +16,11 @@ pub struct FileRecord {
     pub sha256: String,
 }
 
+pub use crate::catalog::Origin;
+
+/// The newest database schema this version reads and writes.
+pub const SCHEMA: u32 = 1;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub id: String,
@@ -30,6 +35,16 @@ pub struct Record {
     pub git_commit: Option<String>,
     /// Seconds since the Unix epoch.
     pub installed_at: u64,
+    /// Where it came from; None for a record written before origins were recorded whose
+    /// origin could not be derived ("unknown").
+    #[serde(default)]
+    pub origin: Option<Origin>,
+    /// Why it is installed (pacman's `--asdeps`).
+    #[serde(default)]
+    pub reason: crate::kinds::Reason,
+    /// Fields a newer version wrote, kept on rewrite.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// A file operation that belongs to the last committed change.
@@ -46,6 +61,9 @@ pub struct Database {
     pub installed: BTreeMap<String, Record>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub journal: Vec<Op>,
+    /// Fields a newer version wrote, kept on rewrite.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 pub fn db_path(data: &Path) -> PathBuf {
@@ -55,16 +73,39 @@ pub fn db_path(data: &Path) -> PathBuf {
 /// Reads the database without locking (a reader sees the old or the new file).
 pub fn read(data: &Path) -> Result<Database> {
     let path = db_path(data);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-            what: "the installed database",
-            path: path.clone(),
-            reason: e.to_string(),
-            help: "restore it from a backup, or move it away to start over (installed files stay where they are)".into(),
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Database { schema: 1, ..Database::default() }),
-        Err(e) => Err(Error::io("read", &path, e)),
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Database {
+                schema: SCHEMA,
+                ..Database::default()
+            })
+        }
+        Err(e) => return Err(Error::io("read", &path, e)),
+    };
+    let corrupt = |reason: String| Error::Corrupt {
+        what: "the installed database",
+        path: path.clone(),
+        reason,
+        help: "restore it from a backup, or move it away to start over (installed files stay where they are)".into(),
+    };
+    // The schema first, so a database from a newer version is refused as such (never
+    // rewritten) rather than reported as corrupt for a value this version does not know.
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+    let schema = value.get("schema").and_then(serde_json::Value::as_u64);
+    match schema {
+        Some(n) if n > u64::from(SCHEMA) => {
+            return Err(Error::NewerDatabase {
+                path: path.clone(),
+                schema: n,
+                supported: SCHEMA,
+            })
+        }
+        Some(_) => {}
+        None => return Err(corrupt("it has no `schema` number".into())),
     }
+    serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))
 }
 
 /// Holds the exclusive lock on the database for as long as it lives.
@@ -115,7 +156,7 @@ impl Locked {
     /// Commits `self.db` together with `ops`: the database (with the journal) is written
     /// first, then the operations run, then the journal is cleared.
     pub fn commit(&mut self, ops: Vec<Op>) -> Result<()> {
-        self.db.schema = 1;
+        self.db.schema = SCHEMA;
         self.db.journal = ops;
         self.write()?;
         apply(&self.db.journal)?;

@@ -292,7 +292,7 @@ fn an_unknown_backend_in_the_database_is_an_error_not_a_cargo_rebuild() {
     std::fs::write(&db, record("nix")).unwrap();
     let mut s = Session::with_runner(&wd.cx, Box::new(Recorder::default()));
     let err =
-        install::upgrade_with(&mut s, &wd.catalog, &[], &install::Options::default()).unwrap_err();
+        install::upgrade_with(&mut s, &[], &install::Options::default()).unwrap_err();
     assert!(matches!(err, Error::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("nix"), "names the value: {err}");
 }
