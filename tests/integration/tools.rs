@@ -49,7 +49,10 @@ pub fn skip(what: &str, why: &str) {
     if in_ci() {
         panic!("{line}; CI is set, so a missing tool is a failure (.ci/run installs it)");
     }
-    eprintln!("{line}");
+    // Straight to the process's stderr: libtest captures eprintln! of passing tests, and a
+    // skip must show in a plain `cargo test` run.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 pub fn is_root() -> bool {
