@@ -1491,13 +1491,33 @@ fn root_from_the_flag_and_the_environment() {
     assert!(doc.workers.is_empty() && doc.problems.is_empty());
 }
 
+/// An empty `RBEE_WORKERS_ROOT` is unset, not a root: taken as a root it would resolve
+/// to the working directory itself (an empty path joined to the cwd), so the test runs from
+/// deep inside a worker's sources, where that would be a catalog of nothing, while the
+/// nearest ancestor with workers is the sandbox. Both outcomes are shown to differ first.
 #[test]
 fn an_empty_rbee_workers_root_counts_as_unset() {
     let s = Sandbox::new();
     let w = s.worker("here").write();
-    let mut cmd = s.cmd();
-    cmd.env("RBEE_WORKERS_ROOT", "").args(["list", "--json"]);
-    assert_eq!(crate::support::json_of(&mut cmd).ids(), w.variant_ids());
+    let deep = s.mkdir("bin/here/src/deep");
+    let list_from_deep = |root: Option<&Path>| {
+        let mut cmd = s.cmd();
+        cmd.current_dir(&deep);
+        if let Some(r) = root {
+            cmd.env("RBEE_WORKERS_ROOT", r);
+        }
+        crate::support::json_of(cmd.args(["list", "--json"])).ids()
+    };
+    assert_eq!(list_from_deep(None), w.variant_ids(), "unset: the sandbox");
+    assert!(
+        list_from_deep(Some(&deep)).is_empty(),
+        "the cwd as a root holds no workers"
+    );
+    assert_eq!(
+        list_from_deep(Some(Path::new(""))),
+        w.variant_ids(),
+        "an empty RBEE_WORKERS_ROOT must count as unset, not as the working directory"
+    );
 }
 
 #[test]

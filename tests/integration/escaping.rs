@@ -4,6 +4,7 @@
 //! names) comes out of the PKGBUILD, .SRCINFO and formula exactly as the model says, with
 //! nothing run on the way: every payload tries to create a `CANARY` file, which must not appear.
 
+use crate::tools;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use rbee_workers::catalog::{self, Catalog, Source, SourceKind};
@@ -32,22 +33,6 @@ const TEST_USER: &str = "rbee-test";
 const PIN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 /// bash's `$'\u…'` depends on the locale, so every bash check runs in both of these.
 const LOCALES: [&str; 2] = ["C.UTF-8", "C"];
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool} >/dev/null")])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// True when `tool` is installed; otherwise says which test skips and why.
-fn require(tool: &str, test: &str) -> bool {
-    let ok = have(tool);
-    if !ok {
-        eprintln!("skipping {test}: `{tool}` is not installed");
-    }
-    ok
-}
 
 /// A scratch directory under /tmp, which every user can traverse (makepkg runs as another
 /// user when the tests run as root).
@@ -888,9 +873,10 @@ fn check_pkgbuild(case: &Case, p: &RenderedPkgbuild, locale: &str, srcinfo: bool
             p.srcinfo,
             "makepkg's srcinfo library disagrees with arch::srcinfo: {shown}"
         ),
-        None if srcinfo => {
-            eprintln!("{what}: {MAKEPKG_LIBRARY}/srcinfo.sh is missing; .SRCINFO not compared")
-        }
+        None if srcinfo => tools::skip(
+            &format!("{MAKEPKG_LIBRARY}/srcinfo.sh"),
+            &format!("makepkg's library; {what}: .SRCINFO not compared"),
+        ),
         None => {}
     }
     assert_no_canary(&p.dir, &shown);
@@ -1092,11 +1078,10 @@ fn fixed_cases() -> Vec<Case> {
 
 #[test]
 fn fixed_hostile_values_come_out_of_every_generated_file_as_inert_text() {
-    let tools = ["bash", "ruby", "shellcheck"];
-    if !tools
-        .iter()
-        .all(|t| require(t, "the fixed end-to-end cases"))
-    {
+    if !tools::require_all(
+        &["bash", "ruby", "shellcheck"],
+        "the fixed end-to-end cases",
+    ) {
         return;
     }
     check_all(&fixed_cases(), |case| check_case(case, true));
@@ -1107,7 +1092,7 @@ fn fixed_hostile_values_come_out_of_every_generated_file_as_inert_text() {
 /// turn; the harness above compares every flavour × locale with makepkg's own srcinfo.sh.
 #[test]
 fn makepkg_printsrcinfo_equals_ours_for_the_fixed_hostile_values() {
-    if !require("makepkg", "the makepkg .SRCINFO comparison") {
+    if !tools::require("makepkg", "the makepkg .SRCINFO comparison") {
         return;
     }
     let cases: Vec<(usize, Case)> = fixed_cases().into_iter().enumerate().collect();
@@ -1237,7 +1222,7 @@ proptest! {
 /// `"$_build_dir"` inside the functions).
 #[test]
 fn a_newline_inside_package_never_runs_under_makepkg() {
-    if !require("makepkg", "the makepkg injection check") {
+    if !tools::require("makepkg", "the makepkg injection check") {
         return;
     }
     let vectors = ["license file", "Cargo.toml repository", "directory name"];
@@ -1355,7 +1340,7 @@ fn arch_package_names_makepkg_refuses_are_located_problems() {
 /// escaped) is silent for the same values.
 #[test]
 fn shellcheck_reports_nothing_for_the_fixed_hostile_values() {
-    if !require("shellcheck", "the info-level shellcheck check") {
+    if !tools::require("shellcheck", "the info-level shellcheck check") {
         return;
     }
     check_all(&fixed_cases(), |case| {

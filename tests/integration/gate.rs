@@ -7,7 +7,7 @@
 use crate::support::{
     locate, stderr, stdout, CatalogDoc, ProblemDoc, Sandbox, Written, PROBLEM_KEYS,
 };
-use crate::tools::which;
+use crate::tools::{self, which};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -622,8 +622,7 @@ fn rendering_failures_name_the_variant_and_flavour() {
 
 #[test]
 fn a_missing_shellcheck_is_reported_as_skipped() {
-    if which("bash").is_none() {
-        eprintln!("skipped: needs bash");
+    if !tools::require("bash", "check runs bash -n when shellcheck is missing") {
         return;
     }
     let s = Sandbox::new();
@@ -654,8 +653,7 @@ fn a_missing_shellcheck_is_reported_as_skipped() {
 
 #[test]
 fn without_bash_every_shell_check_is_skipped_not_fatal() {
-    if which("ruby").is_none() {
-        eprintln!("skipped: needs ruby");
+    if !tools::require("ruby", "check still runs ruby -c without bash") {
         return;
     }
     let s = Sandbox::new();
@@ -669,10 +667,13 @@ fn without_bash_every_shell_check_is_skipped_not_fatal() {
 
 #[test]
 fn bash_n_shellcheck_and_ruby_c_complaints_fail_the_gate() {
-    let Some(real_bash) = which("bash") else {
-        eprintln!("skipped: needs bash");
+    if !tools::require(
+        "bash",
+        "the fake bash hands everything but -n to the real one",
+    ) {
         return;
-    };
+    }
+    let real_bash = which("bash").expect("bash is on PATH");
     let s = Sandbox::new();
     let w = clean_worker(&s, "judged", "bin/judged");
     let list = s.list();

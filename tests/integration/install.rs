@@ -9,7 +9,7 @@
 use crate::support::{
     assert_success, parse_catalog, stderr, stdout, toolchain_vars, write_file, Sandbox,
 };
-use crate::tools::{self, have};
+use crate::tools;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -133,10 +133,6 @@ impl Bed {
 
     fn cache(&self) -> PathBuf {
         self.s.path(".xdg/cache/rbee-workers")
-    }
-
-    fn config_file(&self) -> PathBuf {
-        self.s.path(".xdg/config/rbee-workers/config.toml")
     }
 
     fn db_path(&self) -> PathBuf {
@@ -1213,19 +1209,35 @@ fn an_unverified_worker_is_reviewed_and_needs_noconfirm_without_a_terminal() {
 // makepkg backend
 // ---------------------------------------------------------------------------------------------
 
+/// makepkg refuses root, and so does the backend, before anything is written; anyone else
+/// gets a makepkg plan. A fake makepkg is there in both cases, so it is the uid and not a
+/// missing tool that decides.
 #[test]
 fn makepkg_backend_refuses_to_run_as_root() {
-    if !tools::is_root() {
-        eprintln!("not root: nothing to refuse");
-        return;
-    }
     let bed = Bed::examples();
-    for cmd in ["build", "install"] {
-        let out = bed.run(&[cmd, "--backend", "makepkg", "hello-worker-cpu"]);
-        assert_fails(&out, 1);
-        let err = stderr(&out);
-        assert!(err.contains("root"), "{cmd}: {err}");
-        assert!(err.contains("makepkg"), "{cmd}: {err}");
+    bed.s.fake_tool("makepkg", "exit 0");
+    if tools::is_root() {
+        for cmd in ["build", "install"] {
+            let out = bed.run(&[cmd, "--backend", "makepkg", "hello-worker-cpu"]);
+            assert_fails(&out, 1);
+            let err = stderr(&out);
+            assert!(err.contains("root"), "{cmd}: {err}");
+            assert!(err.contains("makepkg"), "{cmd}: {err}");
+        }
+    } else {
+        let out = bed.run(&[
+            "build",
+            "--backend",
+            "makepkg",
+            "hello-worker-cpu",
+            "--dry-run",
+            "--json",
+        ]);
+        let doc = json(&out);
+        let plan = &doc["plans"][0];
+        assert_eq!(plan["backend"], "makepkg", "{doc}");
+        assert_eq!(plan["backend_reason"], "--backend makepkg", "{doc}");
+        assert!(!stderr(&out).contains("root"), "{}", stderr(&out));
     }
     assert!(!bed.cache().join("build").exists(), "something was written");
     assert!(!bed.db_path().exists());
@@ -1250,10 +1262,13 @@ fn reachable_binary(dir: &Path) -> PathBuf {
 
 #[test]
 fn makepkg_backend_builds_a_package_as_an_unprivileged_user() {
-    assert!(
-        have("makepkg") && have("bsdtar") && have("fakeroot"),
-        "makepkg, bsdtar and fakeroot are needed"
-    );
+    if !tools::require_all(
+        &["makepkg", "bsdtar", "fakeroot"],
+        "build a package with the makepkg backend",
+    ) {
+        return;
+    }
+    let makepkg = tools::which("makepkg").expect("makepkg is on PATH");
     let work = tools::shared_tempdir();
     let w = work.path();
     let root = w.join("root");
@@ -1266,20 +1281,48 @@ fn makepkg_backend_builds_a_package_as_an_unprivileged_user() {
         .unwrap();
     assert!(status.success());
     let _ = fs::remove_dir_all(root.join("bin/hello-worker/target"));
-    // makepkg checks dependencies with $PACMAN; `true` says they are all there.
+    // The real makepkg (this test opts in to it), and a fake pacman that records what it is
+    // asked and says every dependency is there: makepkg asks $PACMAN (rbee-workers passes
+    // [tools] pacman) and never reaches the host's package database. The fakes are also
+    // first on the child's PATH, as is a fake sudo (makepkg runs `sudo pacman` for
+    // anything but -T/-Q), so neither a bare `pacman` nor `sudo` finds the host's.
+    let fakebin = w.join("fakebin");
+    let pacman_log = w.join("pacman.log");
+    let pacman = crate::support::fake_script(
+        &fakebin,
+        "pacman",
+        &format!(
+            "printf '%s\\n' \"$*\" >> {}\nexit 0",
+            tools::sh(&pacman_log)
+        ),
+    );
+    let sudo_log = w.join("sudo.log");
+    crate::support::fake_script(
+        &fakebin,
+        "sudo",
+        &format!("printf '%s\\n' \"$*\" >> {}\nexit 1", tools::sh(&sudo_log)),
+    );
     write_file(
         &w.join("config/rbee-workers/config.toml"),
-        "[tools]\npacman = \"true\"\n",
+        &crate::support::tool_pins(
+            &w.join("no-such-tool"),
+            &[
+                ("pacman", pacman.to_str().unwrap()),
+                ("makepkg", makepkg.to_str().unwrap()),
+            ],
+        ),
     );
     fs::create_dir_all(w.join("home")).unwrap();
     let bin = reachable_binary(w);
     tools::chmod_all(w);
     let script = format!(
         "{toolchain}; export HOME={w}/home XDG_CONFIG_HOME={w}/config XDG_CACHE_HOME={w}/cache \
-         XDG_DATA_HOME={w}/data CARGO_HOME={w}/cargo-home PACMAN=true RBEE_WORKERS_GPU=none \
-         NO_COLOR=1; cd {w} && {bin} --root {root} build --backend makepkg hello-worker-cpu",
+         XDG_DATA_HOME={w}/data CARGO_HOME={w}/cargo-home RBEE_WORKERS_GPU=none NO_COLOR=1 \
+         PATH={fakebin}:$PATH; unset RBEE_WORKERS_ROOT; \
+         cd {w} && {bin} --root {root} build --backend makepkg hello-worker-cpu",
         toolchain = tools::toolchain_env(),
         w = tools::sh(w),
+        fakebin = tools::sh(&fakebin),
         bin = tools::sh(&bin),
         root = tools::sh(&root),
     );
@@ -1321,6 +1364,169 @@ fn makepkg_backend_builds_a_package_as_an_unprivileged_user() {
     );
     // A build installs nothing.
     assert!(!w.join("data/rbee-workers/installed.json").exists());
+    // makepkg asked the fake pacman whether the dependencies are there (`-T`, as the
+    // PKGBUILD's makedepends include cargo) and queried it (`-Q…`), never to install or sync
+    // anything, and sudo was never needed.
+    let asked: Vec<String> = fs::read_to_string(&pacman_log)
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .any(|l| l.starts_with("-T") && l.contains("cargo")),
+        "makepkg did not check the dependencies with the configured pacman: {asked:?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|l| l.starts_with("-T") || l.starts_with("-Q")),
+        "pacman was asked more than -T/-Q: {asked:?}"
+    );
+    assert!(
+        !sudo_log.exists(),
+        "sudo was run: {:?}",
+        fs::read_to_string(&sudo_log)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// --backend auto, with fakes
+// ---------------------------------------------------------------------------------------------
+
+/// `rbee-workers install hello-worker-cpu --dry-run --json [EXTRA…]`: the first plan's
+/// backend and the reason for it.
+fn planned_backend(bed: &Bed, extra: &[&str]) -> (String, String) {
+    let mut args = vec!["install", "hello-worker-cpu", "--dry-run", "--json"];
+    args.extend(extra);
+    let doc = json(&bed.run(&args));
+    let plan = &doc["plans"][0];
+    let field = |k: &str| {
+        plan[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("plans[0].{k} is not a string: {doc}"))
+            .to_string()
+    };
+    (field("backend"), field("backend_reason"))
+}
+
+/// A fake pacman in the sandbox ([tools] pacman) that logs its arguments and exits 0 for
+/// `-Q pacman` when `arch` (an Arch host's database knows pacman), else 1 (Debian's
+/// `pacman-package-manager`, whose database is empty). Returns the log's path.
+fn fake_pacman(bed: &Bed, arch: bool) -> PathBuf {
+    let log = bed.path("pacman.log");
+    let known = if arch { 0 } else { 1 };
+    bed.s.fake_tool(
+        "pacman",
+        &format!(
+            "printf '%s\\n' \"$*\" >> {}\n[ \"$*\" = '-Q pacman' ] && exit {known}\nexit 1",
+            tools::sh(&log)
+        ),
+    );
+    log
+}
+
+fn lines_of(path: &Path) -> Vec<String> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// On an Arch host (pacman reads a database that knows pacman, makepkg is there) auto picks
+/// makepkg for a user, and cargo for root, because makepkg refuses root. Asserted for the
+/// uid the suite runs as; the other branch is the same test run by the other user.
+#[test]
+#[cfg(target_os = "linux")] // the makepkg backend is for Linux only
+fn auto_on_an_arch_host_picks_makepkg_for_a_user_and_cargo_for_root() {
+    let bed = Bed::examples();
+    let log = fake_pacman(&bed, true);
+    bed.s.fake_tool("makepkg", "exit 0");
+    let (backend, reason) = planned_backend(&bed, &[]);
+    if tools::is_root() {
+        assert_eq!(backend, "cargo", "{reason}");
+        assert!(
+            reason.starts_with("auto:") && reason.contains("Arch") && reason.contains("root"),
+            "the reason names root: {reason}"
+        );
+    } else {
+        assert_eq!(backend, "makepkg", "{reason}");
+        assert!(
+            reason.starts_with("auto:") && reason.contains("Arch host"),
+            "{reason}"
+        );
+    }
+    let asked = lines_of(&log);
+    assert!(asked.contains(&"-Q pacman".to_string()), "{asked:?}");
+    assert!(
+        asked.iter().all(|l| l.starts_with("-Q")),
+        "the probe only reads: {asked:?}"
+    );
+
+    // The text dry run says the same.
+    let out = bed.run(&["install", "hello-worker-cpu", "--dry-run"]);
+    assert_success(&out);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.lines().any(|l| l == format!("    backend: {reason}")),
+        "no `backend: {reason}` line:\n{all}"
+    );
+}
+
+/// Debian with `pacman-package-manager`: a pacman binary whose database is empty
+/// (`pacman -Q pacman` fails) is no Arch host, even with makepkg there.
+#[test]
+#[cfg(target_os = "linux")] // the makepkg backend is for Linux only
+fn auto_where_pacman_reads_no_database_picks_cargo() {
+    let bed = Bed::examples();
+    let log = fake_pacman(&bed, false);
+    bed.s.fake_tool("makepkg", "exit 0");
+    let (backend, reason) = planned_backend(&bed, &[]);
+    assert_eq!(backend, "cargo", "{reason}");
+    assert_eq!(
+        reason,
+        "auto: not an Arch host (no pacman that reads a local package database)"
+    );
+    assert!(lines_of(&log).contains(&"-Q pacman".to_string()));
+}
+
+/// No pacman at all (the sandbox's default pins: nothing is where [tools] points): cargo,
+/// and pacman is never run.
+#[test]
+fn auto_without_pacman_picks_cargo() {
+    let bed = Bed::examples();
+    bed.s.fake_tool("makepkg", "exit 0");
+    let (backend, reason) = planned_backend(&bed, &[]);
+    assert_eq!(backend, "cargo", "{reason}");
+    if cfg!(target_os = "linux") {
+        assert_eq!(
+            reason,
+            "auto: not an Arch host (no pacman that reads a local package database)"
+        );
+    } else {
+        assert!(reason.starts_with("auto:"), "{reason}");
+    }
+    assert!(!bed.s.tool_dir().join("pacman").exists());
+}
+
+/// `--backend cargo` is its own reason, even on an Arch host where auto would say makepkg.
+#[test]
+fn an_explicit_backend_is_the_reason_given() {
+    let bed = Bed::examples();
+    let log = fake_pacman(&bed, true);
+    bed.s.fake_tool("makepkg", "exit 0");
+    let (backend, reason) = planned_backend(&bed, &["--backend", "cargo"]);
+    assert_eq!(
+        (backend.as_str(), reason.as_str()),
+        ("cargo", "--backend cargo")
+    );
+    assert!(
+        lines_of(&log).is_empty(),
+        "an explicit backend probes nothing: {:?}",
+        lines_of(&log)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1332,6 +1538,7 @@ fn makepkg_backend_builds_a_package_as_an_unprivileged_user() {
 /// installs `cellar/bin/NAME` (a script running `body`) for `install`, deletes it for
 /// `uninstall`. Returns the PATH for the child.
 struct FakeBrew {
+    bin: PathBuf,
     log: PathBuf,
     repo: PathBuf,
     prefix: PathBuf,
@@ -1340,6 +1547,7 @@ struct FakeBrew {
 
 fn fake_brew(dir: &Path, body: &str) -> FakeBrew {
     let fb = FakeBrew {
+        bin: dir.join("fakebin/brew"),
         log: dir.join("brew.log"),
         repo: dir.join("repo"),
         prefix: dir.join("cellar"),
@@ -1397,6 +1605,7 @@ impl FakeBrew {
 fn brew_backend_writes_the_formula_into_a_local_tap_and_runs_brew() {
     let bed = Bed::examples();
     let fb = fake_brew(&bed.path("brew"), "echo 'hello-worker 0.1.0 (cpu)'");
+    bed.s.set_tool("brew", &fb.bin);
     let out = bed.run_env(
         &[("PATH", &fb.path)],
         &[
@@ -1485,6 +1694,7 @@ fn brew_backend_writes_the_formula_into_a_local_tap_and_runs_brew() {
 fn brew_install_smoke_tests_the_installed_binary() {
     let bed = Bed::examples();
     let fb = fake_brew(&bed.path("brew"), "exit 1");
+    bed.s.set_tool("brew", &fb.bin);
     let out = bed.run_env(
         &[("PATH", &fb.path)],
         &[
@@ -1509,10 +1719,8 @@ fn a_missing_tool_is_named_with_how_to_get_it() {
     let bed = Bed::examples();
     let prefix = bed.path("prefix");
     let p = prefix.to_str().unwrap();
-    write_file(
-        &bed.config_file(),
-        "[tools]\ncargo = \"/nonexistent/cargo\"\nbrew = \"/nonexistent/brew\"\n",
-    );
+    bed.s.set_tool("cargo", "/nonexistent/cargo");
+    bed.s.set_tool("brew", "/nonexistent/brew");
 
     let out = bed.run(&["install", "hello-worker-cpu", "--prefix", p]);
     assert_fails(&out, 1);

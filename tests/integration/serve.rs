@@ -117,18 +117,7 @@ fn with_version(cargo_toml: &str, version: &str) -> String {
 /// The binary with the sandbox's hermetic environment (as `Sandbox::cmd`), as a
 /// `std::process::Command` so it can be spawned and signalled.
 fn std_cmd(s: &Sandbox) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("rbee-workers"));
-    cmd.current_dir(s.root())
-        .env_remove("RBEE_WORKERS_ROOT")
-        .env("XDG_CONFIG_HOME", s.path(".xdg/config"))
-        .env("XDG_CACHE_HOME", s.path(".xdg/cache"))
-        .env("XDG_DATA_HOME", s.path(".xdg/data"))
-        .env("HOME", s.path(".xdg/home"))
-        .env("RBEE_WORKERS_GPU", "none")
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("CLICOLOR_FORCE");
-    cmd
+    s.std_cmd()
 }
 
 const READY: &str = "serving the catalog on ";

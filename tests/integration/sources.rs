@@ -72,7 +72,7 @@ fn cache(s: &Sandbox) -> PathBuf {
 }
 
 fn config_file(s: &Sandbox) -> PathBuf {
-    s.path(".xdg/config/rbee-workers/config.toml")
+    s.config_file()
 }
 
 fn source_cache(s: &Sandbox, name: &str) -> PathBuf {
@@ -380,9 +380,30 @@ fn a_duplicate_source_name_is_refused_and_the_first_stays() {
     assert_eq!(doc.sources[0]["url"], "file:///srv/one.git");
 }
 
+/// `source add` loads and re-saves config.toml: the sandbox's tool pins survive it, so the
+/// commands after it still never pick up the host's pacman, makepkg, brew or sudo.
+#[test]
+fn source_add_keeps_the_pinned_tools() {
+    let u = Sandbox::new();
+    ok(&u, &["source", "add", "kept", "file:///srv/kept.git"]);
+    let text = fs::read_to_string(config_file(&u)).unwrap();
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    for t in crate::support::PINNED_TOOLS {
+        let want = u.tool_dir().join(t);
+        assert_eq!(
+            doc["tools"][t].as_str(),
+            want.to_str(),
+            "[tools] {t} after source add:\n{text}"
+        );
+    }
+    assert!(text.contains("\"kept\""), "{text}");
+}
+
 #[test]
 fn source_names_are_validated() {
     let u = Sandbox::new();
+    // The sandbox's own config (its tool pins): a refused name leaves it as it is.
+    let pristine = fs::read(config_file(&u)).expect("the sandbox writes config.toml");
     let too_long = "a".repeat(64);
     for name in [
         "Bad",
@@ -398,8 +419,9 @@ fn source_names_are_validated() {
     ] {
         let out = run(&u, &["source", "add", "--", name, "file:///srv/x.git"]);
         assert_exit(&out, 2);
-        assert!(
-            !config_file(&u).exists(),
+        assert_eq!(
+            fs::read(config_file(&u)).unwrap(),
+            pristine,
             "nothing written for name {name:?}"
         );
     }
@@ -472,6 +494,7 @@ fn urls_and_refs_that_could_become_options_are_refused_and_nothing_runs() {
     origin.worker("gw", "0.1.0");
     origin.commit("one");
     let u = Sandbox::new();
+    let pristine = fs::read(config_file(&u)).expect("the sandbox writes config.toml");
     let abs = u.path("ABS-CANARY");
     let abs = abs.display();
     let url = origin.url();
@@ -511,7 +534,7 @@ fn urls_and_refs_that_could_become_options_are_refused_and_nothing_runs() {
         let out = run(&u, &full);
         assert_exit(&out, 2);
         assert!(
-            !config_file(&u).exists(),
+            fs::read(config_file(&u)).unwrap() == pristine,
             "config written for {args:?}:\n{}",
             fs::read_to_string(config_file(&u)).unwrap_or_default()
         );
@@ -554,7 +577,7 @@ fn a_hand_written_config_with_hostile_urls_and_refs_still_runs_nothing() {
         q(&origin.url()),
         q(&format!("--upload-pack=touch {}", c("ref"))),
     );
-    u.write(".xdg/config/rbee-workers/config.toml", &config);
+    u.write_config(&config);
     let (out, doc) = sync_json(&u, &[]);
     assert_exit(&out, 1);
     for name in ["opt", "ext", "uploadpack", "refopt"] {

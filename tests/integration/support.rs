@@ -226,8 +226,34 @@ impl CatalogDoc {
 // Sandbox: a catalog root in a temp dir, and the binary run against it
 // ---------------------------------------------------------------------------------------------
 
+/// The host tools rbee-workers would pick up from PATH (config.toml `[tools]`), which every
+/// sandbox pins: which of them exist decides `--backend auto`, and pacman, makepkg and sudo
+/// reach the host's package database. git and cargo are not pinned: tests use the real ones.
+pub const PINNED_TOOLS: [&str; 4] = ["pacman", "makepkg", "brew", "sudo"];
+
+/// `[tools]` pinning every [`PINNED_TOOLS`] entry to `NAME` in `dir` (a path that does not
+/// exist unless a test puts a tool there), then `overrides` (`(tool, path)`).
+pub fn tool_pins(dir: &Path, overrides: &[(&str, &str)]) -> String {
+    let mut tools: BTreeMap<String, String> = PINNED_TOOLS
+        .iter()
+        .map(|t| (t.to_string(), dir.join(t).display().to_string()))
+        .collect();
+    for (k, v) in overrides {
+        tools.insert(k.to_string(), v.to_string());
+    }
+    let mut s = String::from("[tools]\n");
+    for (k, v) in &tools {
+        s += &format!("{k} = {}\n", q(v));
+    }
+    s
+}
+
 /// A temp dir that is a catalog root (its `bin/` holds the workers). XDG directories live
-/// under `.xdg/` inside it, so nothing a test runs touches the real home.
+/// under `.xdg/` inside it, so nothing a test runs touches the real home; its config.toml
+/// pins the host tools ([`PINNED_TOOLS`]) to paths inside it, so every run behaves the same
+/// on Arch, on Debian with or without pacman, as root or not, and on macOS (`--backend auto`
+/// sees no pacman, makepkg or brew and picks cargo) unless a test puts a tool there
+/// ([`Sandbox::fake_tool`], [`Sandbox::set_tool`]).
 pub struct Sandbox {
     _dir: TempDir,
     root: PathBuf,
@@ -247,7 +273,114 @@ impl Sandbox {
             .expect("create temp dir");
         // Canonical, so paths compare equal to what the binary derives from its cwd.
         let root = dir.path().canonicalize().expect("canonicalize temp dir");
-        Sandbox { _dir: dir, root }
+        let s = Sandbox { _dir: dir, root };
+        s.write_config("");
+        s
+    }
+
+    /// `$XDG_CONFIG_HOME/rbee-workers/config.toml` of every command the sandbox runs.
+    pub fn config_file(&self) -> PathBuf {
+        self.root.join(".xdg/config/rbee-workers/config.toml")
+    }
+
+    /// Where the pinned tools point: nothing is there unless a test puts a fake tool there.
+    pub fn tool_dir(&self) -> PathBuf {
+        self.root.join(".xdg/tools")
+    }
+
+    /// The `[tools]` table every sandbox starts with.
+    pub fn tool_pins(&self) -> String {
+        tool_pins(&self.tool_dir(), &[])
+    }
+
+    /// Writes config.toml as the pinned `[tools]` followed by `rest` (`[[sources]]` …), so a
+    /// test's own configuration keeps the pins.
+    pub fn write_config(&self, rest: &str) -> PathBuf {
+        write_file(
+            &self.config_file(),
+            &format!("{}\n{rest}", self.tool_pins()),
+        )
+    }
+
+    /// Points `[tools] TOOL` at `path` in the current config.toml, keeping everything else.
+    pub fn set_tool(&self, tool: &str, path: impl AsRef<Path>) {
+        let file = self.config_file();
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        let mut doc: toml::Table = toml::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} does not parse ({e}):\n{text}", file.display()));
+        let tools = doc
+            .entry("tools")
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .expect("[tools] is a table");
+        tools.insert(
+            tool.to_string(),
+            toml::Value::String(path.as_ref().display().to_string()),
+        );
+        write_file(&file, &toml::to_string(&doc).expect("config serializes"));
+    }
+
+    /// An executable `#!/bin/sh` script `body` at `tool_dir()/TOOL`, where the pin already
+    /// points: the fake is now the tool rbee-workers runs. Returns its path.
+    pub fn fake_tool(&self, tool: &str, body: &str) -> PathBuf {
+        let path = fake_script(&self.tool_dir(), tool, body);
+        self.set_tool(tool, &path);
+        path
+    }
+
+    /// Asserts config.toml still pins every [`PINNED_TOOLS`] entry to some path (a test
+    /// that rewrote it must have kept them). A config that does not parse runs no tool.
+    fn assert_pinned(&self) {
+        let Ok(text) = fs::read_to_string(self.config_file()) else {
+            panic!(
+                "{} is gone: the host's tools are no longer pinned",
+                self.config_file().display()
+            );
+        };
+        let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
+            return;
+        };
+        for t in PINNED_TOOLS {
+            let pinned = doc
+                .get("tools")
+                .and_then(|tools| tools.get(t))
+                .and_then(toml::Value::as_str)
+                .is_some_and(|p| p.contains('/'));
+            assert!(
+                pinned,
+                "config.toml does not pin [tools] {t} to a path (write it with \
+                 Sandbox::write_config or set_tool):\n{text}"
+            );
+        }
+    }
+
+    /// The environment of every command the sandbox runs (`None`: removed).
+    fn env(&self) -> Vec<(&'static str, Option<PathBuf>)> {
+        vec![
+            ("RBEE_WORKERS_ROOT", None),
+            ("XDG_CONFIG_HOME", Some(self.root.join(".xdg/config"))),
+            ("XDG_CACHE_HOME", Some(self.root.join(".xdg/cache"))),
+            ("XDG_DATA_HOME", Some(self.root.join(".xdg/data"))),
+            ("HOME", Some(self.root.join(".xdg/home"))),
+            ("RBEE_WORKERS_GPU", Some("none".into())),
+            ("NO_COLOR", Some("1".into())),
+            ("COLUMNS", Some("100".into())),
+            ("CLICOLOR_FORCE", None),
+        ]
+    }
+
+    /// [`Sandbox::cmd`] as a `std::process::Command`, to spawn and signal it.
+    pub fn std_cmd(&self) -> std::process::Command {
+        self.assert_pinned();
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rbee-workers"));
+        cmd.current_dir(&self.root);
+        for (k, v) in self.env() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd
     }
 
     pub fn root(&self) -> &Path {
@@ -274,19 +407,18 @@ impl Sandbox {
         WorkerBuilder::new(self, id)
     }
 
-    /// The binary with a hermetic environment, cwd = the sandbox, and no `--root`.
+    /// The binary with a hermetic environment (XDG dirs, HOME and the pinned tools of
+    /// config.toml all inside the sandbox), cwd = the sandbox, and no `--root`.
     pub fn cmd(&self) -> Command {
+        self.assert_pinned();
         let mut cmd = Command::cargo_bin("rbee-workers").expect("the rbee-workers binary");
-        cmd.current_dir(&self.root)
-            .env_remove("RBEE_WORKERS_ROOT")
-            .env("XDG_CONFIG_HOME", self.root.join(".xdg/config"))
-            .env("XDG_CACHE_HOME", self.root.join(".xdg/cache"))
-            .env("XDG_DATA_HOME", self.root.join(".xdg/data"))
-            .env("HOME", self.root.join(".xdg/home"))
-            .env("RBEE_WORKERS_GPU", "none")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .env_remove("CLICOLOR_FORCE");
+        cmd.current_dir(&self.root);
+        for (k, v) in self.env() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
         cmd
     }
 
@@ -338,6 +470,14 @@ pub fn write_file(path: &Path, text: &str) -> PathBuf {
     fs::create_dir_all(path.parent().expect("a file has a parent")).expect("mkdir");
     fs::write(path, text).expect("write file");
     path.to_path_buf()
+}
+
+/// Writes an executable `#!/bin/sh` script `body` at `dir/name` and returns its path.
+pub fn fake_script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = write_file(&dir.join(name), &format!("#!/bin/sh\n{body}\n"));
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod fake tool");
+    path
 }
 
 /// A TOML basic string (JSON's escaping is valid TOML for these inputs).

@@ -9,11 +9,50 @@ use std::sync::Once;
 
 pub const TEST_USER: &str = "rbee-test";
 
+/// Whether `tool` is on this process's PATH.
 pub fn have(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool} >/dev/null")])
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// Whether `CI` is set (non-empty): a missing tool then fails the test instead of skipping it.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// The one skip policy: true when `tool` is on PATH. Otherwise a test that needs it is
+/// skipped with `skipped: TEST: TOOL not found (WHY)` on stderr (the caller returns), and
+/// under `CI` it panics instead, so CI never turns a missing tool green.
+pub fn require(tool: &str, why: &str) -> bool {
+    require_all(&[tool], why)
+}
+
+/// [`require`] for several tools at once; names every missing one.
+pub fn require_all(tools: &[&str], why: &str) -> bool {
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    skip(&missing.join(", "), why);
+    false
+}
+
+/// What [`require`] does when something is missing: `skipped: TEST: WHAT not found (WHY)` on
+/// stderr, or a panic under `CI`. For checks that cannot use [`require`] (a file, not a tool
+/// on PATH); the caller then leaves out what needs it.
+pub fn skip(what: &str, why: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("this test");
+    let line = format!("skipped: {test}: {what} not found ({why})");
+    if in_ci() {
+        panic!("{line}; CI is set, so a missing tool is a failure (.ci/run installs it)");
+    }
+    // Straight to the process's stderr: libtest captures eprintln! of passing tests, and a
+    // skip must show in a plain `cargo test` run.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 pub fn is_root() -> bool {
