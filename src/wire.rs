@@ -45,7 +45,12 @@ fn yes() -> bool {
 
 /// A variant document for an install whose origin no longer provides it: what the installed
 /// database knows, and nothing it does not.
-pub fn gone_variant_doc(installed: InstalledDoc, id: &str, worker: &str, feature: &str) -> VariantDoc {
+pub fn gone_variant_doc(
+    installed: InstalledDoc,
+    id: &str,
+    worker: &str,
+    feature: &str,
+) -> VariantDoc {
     let name = std::path::Path::new(&installed.path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -69,10 +74,18 @@ pub fn gone_variant_doc(installed: InstalledDoc, id: &str, worker: &str, feature
         makedepends: Packages::default(),
         capabilities: BTreeMap::new(),
         source: SourceDoc {
-            name: origin.as_ref().map_or_else(|| "unknown".into(), |o| o.source.clone()),
-            kind: origin.as_ref().map_or(crate::catalog::SourceKind::Local, |o| o.kind),
-            location: origin.as_ref().map_or_else(String::new, |o| o.location.clone()),
-            subdir: origin.as_ref().map_or_else(String::new, |o| o.subdir.clone()),
+            name: origin
+                .as_ref()
+                .map_or_else(|| "unknown".into(), |o| o.source.clone()),
+            kind: origin
+                .as_ref()
+                .map_or(crate::catalog::SourceKind::Local, |o| o.kind),
+            location: origin
+                .as_ref()
+                .map_or_else(String::new, |o| o.location.clone()),
+            subdir: origin
+                .as_ref()
+                .map_or_else(String::new, |o| o.subdir.clone()),
             verified: false,
         },
         upstream: UpstreamDoc {

@@ -604,7 +604,9 @@ fn commit(
             installed_at: db::now(),
             origin: Some(plan.origin.clone()),
             // An upgrade or reinstall keeps why it was installed.
-            reason: previous.as_ref().map_or_else(Default::default, |r| r.reason),
+            reason: previous
+                .as_ref()
+                .map_or_else(Default::default, |r| r.reason),
             extra: previous.map(|r| r.extra).unwrap_or_default(),
         },
     );

@@ -151,7 +151,11 @@ pub fn installed_catalog(cx: &Context, db: &db::Database) -> Result<Catalog> {
         .filter_map(|r| r.origin.as_ref())
         .filter(|o| o.kind == SourceKind::Local)
         .map(|o| o.location.as_str())
-        .filter(|l| cx.root.as_ref().is_none_or(|r| r.display().to_string() != *l))
+        .filter(|l| {
+            cx.root
+                .as_ref()
+                .is_none_or(|r| r.display().to_string() != *l)
+        })
         .collect();
     roots.sort();
     roots.dedup();

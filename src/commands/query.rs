@@ -10,7 +10,11 @@ use crate::report::{self, Answer};
 use crate::wire::{self, AlsoIn, CatalogDoc, Recommendation, SCHEMA};
 
 /// What the database says of an install, for JSON and tables.
-pub fn installed_doc(r: &crate::db::Record, origin: Option<catalog::Origin>, available: bool) -> wire::InstalledDoc {
+pub fn installed_doc(
+    r: &crate::db::Record,
+    origin: Option<catalog::Origin>,
+    available: bool,
+) -> wire::InstalledDoc {
     wire::InstalledDoc {
         version: r.version.clone(),
         backend: r.backend.name().into(),
@@ -28,10 +32,13 @@ pub fn installed_doc(r: &crate::db::Record, origin: Option<catalog::Origin>, ava
 
 fn doc_of(db: &Database, w: &catalog::Worker, v: &catalog::Variant) -> wire::VariantDoc {
     let mut doc = wire::variant_doc(w, v);
-    doc.installed = db
-        .installed
-        .get(&v.id)
-        .map(|r| installed_doc(r, Some(r.origin.clone().unwrap_or_else(|| w.origin())), true));
+    doc.installed = db.installed.get(&v.id).map(|r| {
+        installed_doc(
+            r,
+            Some(r.origin.clone().unwrap_or_else(|| w.origin())),
+            true,
+        )
+    });
     doc
 }
 
@@ -90,12 +97,22 @@ fn list_installed(cx: &Context, filter: &Filter) -> Result<Answer> {
             }
             None => {
                 let what = match &origin {
-                    Some(o) => format!("its origin {} ({}) no longer provides it", o.location, o.source),
-                    None => "its origin is unknown (it was installed by an older rbee-workers)".into(),
+                    Some(o) => format!(
+                        "its origin {} ({}) no longer provides it",
+                        o.location, o.source
+                    ),
+                    None => {
+                        "its origin is unknown (it was installed by an older rbee-workers)".into()
+                    }
                 };
                 report::warn(&format!("{} is installed, but {what}", r.id));
                 let installed = installed_doc(r, origin, false);
-                docs.push(wire::gone_variant_doc(installed.clone(), &r.id, &r.worker, &r.feature));
+                docs.push(wire::gone_variant_doc(
+                    installed.clone(),
+                    &r.id,
+                    &r.worker,
+                    &r.feature,
+                ));
                 rows.push((r.id.clone(), installed, None));
             }
         }

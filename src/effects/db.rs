@@ -83,11 +83,13 @@ pub fn read(data: &Path) -> Result<Database> {
         }
         Err(e) => return Err(Error::io("read", &path, e)),
     };
-    let corrupt = |reason: String| Error::Corrupt {
+    let corrupt = |reason: String| {
+        Error::Corrupt {
         what: "the installed database",
         path: path.clone(),
         reason,
         help: "restore it from a backup, or move it away to start over (installed files stay where they are)".into(),
+    }
     };
     // The schema first, so a database from a newer version is refused as such (never
     // rewritten) rather than reported as corrupt for a value this version does not know.

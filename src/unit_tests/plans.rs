@@ -291,8 +291,7 @@ fn an_unknown_backend_in_the_database_is_an_error_not_a_cargo_rebuild() {
     assert!(crate::db::read(&wd.cx.dirs.data).is_ok());
     std::fs::write(&db, record("nix")).unwrap();
     let mut s = Session::with_runner(&wd.cx, Box::new(Recorder::default()));
-    let err =
-        install::upgrade_with(&mut s, &[], &install::Options::default()).unwrap_err();
+    let err = install::upgrade_with(&mut s, &[], &install::Options::default()).unwrap_err();
     assert!(matches!(err, Error::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("nix"), "names the value: {err}");
 }

@@ -138,6 +138,21 @@ pub struct InstalledDoc {
     pub backend: String,
     pub flavor: String,
     pub path: String,
+    /// Where it was installed from (null: unknown, an older record).
+    pub origin: Option<OriginDoc>,
+    /// `explicit` or `dependency`.
+    pub reason: String,
+    /// Whether its origin still provides it.
+    pub available: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginDoc {
+    pub source: String,
+    pub kind: String,
+    pub location: String,
+    pub subdir: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
