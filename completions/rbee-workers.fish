@@ -114,6 +114,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l colo
 always\t''
 never\t''"
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l dry-run -d 'Print the plan (every step and command) and run nothing'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l nodeps -d 'Do not check the system packages the variant depends on (as makepkg --nodeps)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l offline -d 'Use only what is cached; never touch the network'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
@@ -134,6 +135,8 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l co
 always\t''
 never\t''"
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l dry-run -d 'Print the plan (every step and command) and run nothing'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l nodeps -d 'Do not check the system packages the variant depends on (as makepkg --nodeps)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l needed -d 'Skip what is installed at the same version already (as pacman --needed)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l offline -d 'Use only what is cached; never touch the network'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'

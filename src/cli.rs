@@ -93,6 +93,9 @@ pub enum Command {
         /// Install under DIR (binaries in DIR/bin); cargo backend only [default: ~/.local]
         #[arg(long, value_name = "DIR")]
         prefix: Option<PathBuf>,
+        /// Skip what is installed at the same version already (as pacman --needed)
+        #[arg(long)]
+        needed: bool,
     },
     /// Rebuild installed variants whose catalog version is newer
     Upgrade {
@@ -215,6 +218,9 @@ pub struct BuildArgs {
     /// Print the plan (every step and command) and run nothing
     #[arg(long)]
     dry_run: bool,
+    /// Do not check the system packages the variant depends on (as makepkg --nodeps)
+    #[arg(long)]
+    nodeps: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -260,6 +266,8 @@ impl BuildArgs {
             head: self.flavor == BuildFlavor::Head,
             release: self.flavor == BuildFlavor::Release,
             out: None,
+            needed: false,
+            nodeps: self.nodeps,
         })
     }
 }
@@ -316,10 +324,16 @@ impl Cli {
                     ..how.options()?
                 },
             },
-            Command::Install { ids, how, prefix } => Request::Install {
+            Command::Install {
+                ids,
+                how,
+                prefix,
+                needed,
+            } => Request::Install {
                 ids,
                 opts: Options {
                     prefix,
+                    needed,
                     ..how.options()?
                 },
             },

@@ -42,6 +42,8 @@ pub struct Context {
     pub unpack_limit: u64,
     /// Whether this process runs as root (makepkg refuses to).
     pub as_root: bool,
+    /// `$PATH`, for finding toolkits and warning when an install's bin is not on it.
+    pub path: Vec<PathBuf>,
     host: OnceLock<std::result::Result<Detection, String>>,
 }
 
@@ -66,6 +68,7 @@ impl Context {
             root_arg: g.root.clone(),
             unpack_limit: crate::unpack::limit_from_env(),
             as_root: detect::running_as_root(),
+            path: search_path(),
             host: OnceLock::new(),
         })
     }
@@ -85,6 +88,7 @@ impl Context {
             root_arg: None,
             unpack_limit: crate::unpack::DEFAULT_LIMIT,
             as_root: detect::running_as_root(),
+            path: search_path(),
             host: OnceLock::new(),
         }
     }
@@ -125,6 +129,12 @@ impl Context {
     pub fn chatty(&self) -> bool {
         self.verbosity >= 0 && !self.json
     }
+}
+
+fn search_path() -> Vec<PathBuf> {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default()
 }
 
 /// `root` made absolute against `cwd`, without `.` components (builds run elsewhere).

@@ -30,16 +30,8 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A command ran and failed (a build step, a package manager).
-    #[error("{label} failed ({}): {command}\n--- last lines of {} ---\n{tail}", status_text(*.status), log.display())]
-    CommandFailed {
-        label: String,
-        /// The command as a user could paste it.
-        command: String,
-        /// The exit status; None when a signal killed it.
-        status: Option<i32>,
-        log: PathBuf,
-        tail: String,
-    },
+    #[error("{}", .0)]
+    CommandFailed(Box<CommandFailure>),
     /// A short query (git rev-parse, brew --prefix) failed.
     #[error("{command} failed: {stderr}")]
     QueryFailed { command: String, stderr: String },
@@ -91,8 +83,11 @@ pub enum Error {
         help: Option<String>,
     },
     /// The smoke test of a freshly built binary failed.
-    #[error("smoke test failed: {} --version and --help both failed; nothing was installed", binary.display())]
-    SmokeFailed { binary: PathBuf },
+    #[error("smoke test failed: {} --version and --help both failed; nothing was installed{}", binary.display(), if output.is_empty() { String::new() } else { format!("\n--- what it printed ---\n{output}") })]
+    SmokeFailed { binary: PathBuf, output: String },
+    /// Pre-flight checks that failed, before anything was built.
+    #[error("{id}: pre-flight failed: {}", failed.join("; "))]
+    Preflight { id: String, failed: Vec<String> },
     /// A file rbee-workers keeps (the installed database, a cached index) that cannot be read
     /// as what it should be.
     #[error("{what} {} is corrupt: {reason}", path.display())]
@@ -145,6 +140,34 @@ pub enum Error {
     GateFailed,
     #[error("interrupted")]
     Interrupted,
+}
+
+/// What a failed command left: its label, the command line, how it ended, its log.
+#[derive(Debug)]
+pub struct CommandFailure {
+    pub label: String,
+    /// The command as a user could paste it.
+    pub command: String,
+    /// The exit status; None when a signal killed it.
+    pub status: Option<i32>,
+    pub log: PathBuf,
+    pub tail: String,
+    /// What to try instead, when the failure says what caused it.
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for CommandFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} failed ({}): {}\n--- last lines of {} ---\n{}",
+            self.label,
+            status_text(self.status),
+            self.command,
+            self.log.display(),
+            self.tail
+        )
+    }
 }
 
 fn status_text(status: Option<i32>) -> String {
@@ -213,7 +236,10 @@ impl Error {
                 Some("`rbee-workers list --installed` shows what is".into())
             }
             Error::Located(p) => p.help.clone(),
-            Error::CommandFailed { log, .. } => Some(format!("the full log is {}", log.display())),
+            Error::CommandFailed(c) => Some(match &c.hint {
+                Some(h) => format!("{h}; the full log is {}", c.log.display()),
+                None => format!("the full log is {}", c.log.display()),
+            }),
             Error::ToolMissing { hint, .. } => {
                 Some(format!("{hint}; or set its path under [tools] in config.toml"))
             }
@@ -231,6 +257,7 @@ impl Error {
             Error::UnsafeArchive { .. } => Some(
                 "the archive is unsafe or corrupt; nothing was written outside its target directory".into(),
             ),
+            Error::Preflight { .. } => Some("each failed check says how to fix it; `--dry-run` shows them all".into()),
             Error::SmokeFailed { .. } => {
                 Some("the build succeeded but the binary does not run here".into())
             }
@@ -259,7 +286,7 @@ impl Error {
             Error::Usage(_) => "usage",
             Error::Located(_) => "invalid_input",
             Error::Io { .. } => "io",
-            Error::CommandFailed { .. } | Error::QueryFailed { .. } => "command_failed",
+            Error::CommandFailed(_) | Error::QueryFailed { .. } => "command_failed",
             Error::ToolMissing { .. } => "tool_missing",
             Error::Spawn { .. } => "spawn",
             Error::Download { .. } => "download",
@@ -271,6 +298,7 @@ impl Error {
             Error::MissingUpstream { .. } => "missing_upstream",
             Error::Unsupported { .. } => "unsupported",
             Error::SmokeFailed { .. } => "smoke_failed",
+            Error::Preflight { .. } => "preflight",
             Error::Corrupt { .. } => "corrupt",
             Error::InvalidIndex { .. } => "invalid_index",
             Error::NewerDatabase { .. } => "newer_database",

@@ -2,7 +2,9 @@
 //! the worker is unverified, execute it through the runner, and record the result in the
 //! installed database. A failure at any step installs nothing and loses nothing.
 
-use crate::build::{self, Backend, BuildFlavor, Plan, PlannedFile, PlannedTarball, Settings, Step};
+use crate::build::{
+    self, Backend, BuildFlavor, Check, Plan, PlannedFile, PlannedTarball, Settings, Step,
+};
 use crate::catalog::{Catalog, Target, Variant, Worker};
 use crate::checksum::{sha256_file, HashingWriter};
 use crate::context::Context;
@@ -10,6 +12,7 @@ use crate::db::{self, FileRecord, Op, Record};
 use crate::detect::{self, Detection};
 use crate::error::{Error, Result};
 use crate::exec::{CommandSpec, Runner};
+use crate::kinds::GpuBackend;
 use crate::render::{arch, brew};
 use crate::report::Answer;
 use crate::{atomic, pack, package, report};
@@ -30,6 +33,10 @@ pub struct Options {
     pub out: Option<PathBuf>,
     /// Build the release tarball rather than the source tree.
     pub release: bool,
+    /// `install` only: skip what is installed at the same version (pacman's `--needed`).
+    pub needed: bool,
+    /// Skip the system-package pre-flight check (makepkg's `--nodeps`).
+    pub nodeps: bool,
 }
 
 pub use super::Session;
@@ -114,11 +121,11 @@ fn pacman_reads_its_database(s: &mut Session) -> bool {
         });
     }
     s.runner
-        .succeeds(
+        .attempt(
             &CommandSpec::new(&pacman).args(["-Q", "pacman"]),
             std::time::Duration::from_secs(10),
         )
-        .unwrap_or(false)
+        .is_ok_and(|a| a.success)
 }
 
 fn choose_backend(s: &mut Session, opts: &Options) -> Result<(Backend, String)> {
@@ -184,6 +191,13 @@ pub fn make_plan(
 ) -> Result<Plan> {
     let settings = settings(s, opts, install)?;
     let (backend, backend_reason) = choose_backend(s, opts)?;
+    if opts.prefix.is_some() && backend != Backend::Cargo {
+        return Err(Error::Usage(format!(
+            "--prefix is for the cargo backend; {} installs where the package manager puts packages ({})",
+            backend.name(),
+            if backend == Backend::Makepkg { "/usr/bin" } else { "$(brew --prefix)/bin" }
+        )));
+    }
     let git_commit = if opts.release {
         None
     } else {
@@ -237,7 +251,8 @@ pub fn make_plan(
         }
     };
     plan.git_commit = git_commit;
-    plan.backend_reason = backend_reason;
+    plan.backend.reason = backend_reason;
+    plan.preflight = preflight(s, w, v, &plan, &settings, opts);
     fill_writes(s, w, v, &mut plan, opts.dry_run)?;
     Ok(plan)
 }
@@ -301,14 +316,18 @@ fn stage(from: &Path, to: &Path) -> Result<(tempfile::TempPath, String)> {
 }
 
 fn smoke(runner: &mut dyn Runner, bin: &Path, shown_as: &Path) -> Result<()> {
+    let mut output = String::new();
     for flag in ["--version", "--help"] {
         let spec = CommandSpec::new(bin.to_string_lossy()).arg(flag);
-        if runner.succeeds(&spec, Duration::from_secs(30))? {
+        let a = runner.attempt(&spec, Duration::from_secs(30))?;
+        if a.success {
             return Ok(());
         }
+        output = a.output;
     }
     Err(Error::SmokeFailed {
         binary: shown_as.to_path_buf(),
+        output,
     })
 }
 
@@ -339,7 +358,7 @@ fn fill_writes(s: &Session, w: &Worker, v: &Variant, plan: &mut Plan, dry_run: b
         else {
             continue;
         };
-        match plan.backend {
+        match plan.backend.name {
             Backend::Makepkg => {
                 let (flavor, archive) = if plan.flavor == BuildFlavor::Release {
                     let sha256 = release_sum()?;
@@ -413,7 +432,7 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
     // Variants of one worker share a target dir, and so `release/<binary>`: hold the worker's
     // lock from the build until the binary is staged, or a concurrent install of another
     // variant could swap it between cargo's build and our copy.
-    let _worker_lock = match plan.backend {
+    let _worker_lock = match plan.backend.name {
         Backend::Cargo => Some(worker_lock(&s.cx.dirs.cache, &w.id)?),
         _ => None,
     };
@@ -421,7 +440,13 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
         crate::exec::check_interrupted()?;
         let label = format!("[{}/{total}] {}", i + 1, plan.id);
         match step {
-            Step::Run { command, .. } => s.runner.run(command, &label)?,
+            Step::Run { command, .. } => s.runner.run(command, &label).map_err(|e| {
+                if plan.backend.name == Backend::Makepkg {
+                    pacman_hint(e)
+                } else {
+                    e
+                }
+            })?,
             Step::Write { files, tarball, .. } => {
                 // Exactly the bytes the plan (and the review) carried.
                 if let Some(t) = tarball {
@@ -480,12 +505,12 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
                     let sha = sha256_file(f).map_err(|e| Error::MissingOutput {
                         message: format!(
                             "{} says it installed {}, but it cannot be read: {e}",
-                            plan.backend.name(),
+                            plan.backend.name.name(),
                             f.display()
                         ),
                         help: format!(
                             "check the package's file list ({})",
-                            package_query(plan.backend)
+                            package_query(plan.backend.name)
                         ),
                     })?;
                     recs.push((f.clone(), sha));
@@ -494,11 +519,11 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
                     smoke(s.runner.as_mut(), f, f).map_err(|e| Error::Unsupported {
                         message: format!(
                             "{e} (installed by {}; not recorded)",
-                            plan.backend.name()
+                            plan.backend.name.name()
                         ),
                         help: Some(format!(
                             "remove it with {}",
-                            if plan.backend == Backend::Brew {
+                            if plan.backend.name == Backend::Brew {
                                 "brew uninstall"
                             } else {
                                 "pacman -R"
@@ -593,7 +618,7 @@ fn commit(
             worker: plan.worker.clone(),
             feature: plan.feature.clone(),
             version: plan.version.clone(),
-            backend: plan.backend,
+            backend: plan.backend.name,
             flavor: plan.flavor,
             source: plan.source.clone(),
             files: files
@@ -631,28 +656,38 @@ fn plans_answer(plans: &[Plan]) -> Answer {
     for p in plans {
         text.push_str(&format!(
             "==> {} {} ({} backend, {} flavour)\n",
-            p.id,
-            p.version,
-            p.backend.name(),
-            p.flavor
+            p.id, p.version, p.backend.name, p.flavor
         ));
         if let Some(r) = &p.reason {
             text.push_str(&format!("    picked because: {r}\n"));
         }
-        text.push_str(&format!("    backend: {}\n", p.backend_reason));
+        text.push_str(&format!("    backend: {}\n", p.backend.reason));
+        for c in &p.preflight {
+            let mark = match (c.ok, c.blocking) {
+                (true, _) => "ok",
+                (false, true) => "FAILED",
+                (false, false) => "warning",
+            };
+            text.push_str(&format!("    check {}: {mark}: {}\n", c.check, c.message));
+        }
         for (i, step) in p.steps.iter().enumerate() {
             text.push_str(&format!("    {}. {}\n", i + 1, step.describe()));
         }
     }
     text.push_str("(dry run: nothing was run)\n");
-    Answer::new(
+    let answer = Answer::new(
         &PlansDoc {
             schema: crate::wire::SCHEMA,
             dry_run: true,
             plans,
         },
         text,
-    )
+    );
+    // A dry run that would stop at a pre-flight check says so with its exit status.
+    match plans.iter().find_map(preflight_error) {
+        Some(e) => answer.then(Error::Reported(e.to_string())),
+        None => answer,
+    }
 }
 
 fn outcomes_answer(results: &[Outcome], verb: &str) -> Answer {
@@ -696,17 +731,92 @@ pub fn install_with(
     opts: &Options,
 ) -> Result<Answer> {
     let db = db::read(&s.cx.dirs.data)?;
-    let mut work = Vec::new();
+    let mut work: Vec<(&Worker, &Variant, Plan)> = Vec::new();
+    let mut skipped = Vec::new();
     for id in ids {
         let (w, v, reason) = pick(catalog, id, s.cx.host()?)?;
+        // `install X X` (or a worker and its variant) is one install, as in pacman.
+        if work.iter().any(|(_, done, _)| done.id == v.id) {
+            continue;
+        }
         if let Some(r) = &reason {
             s.say(&format!("==> {id}: installing {} ({r})", v.id));
         }
+        if let Some(old) = db.installed.get(&v.id) {
+            if old.version == w.version.to_string() {
+                if opts.needed {
+                    report::warn(&format!(
+                        "{}-{} is up to date -- skipping",
+                        v.id, old.version
+                    ));
+                    skipped.push(v.id.clone());
+                    continue;
+                }
+                report::warn(&format!(
+                    "{}-{} is up to date -- reinstalling",
+                    v.id, old.version
+                ));
+            }
+        }
         let mut plan = make_plan(s, w, v, opts, true)?;
+        if reason.is_none() {
+            plan.preflight.extend(gpu_check(s, v));
+        }
         plan.reason = reason;
         work.push((w, v, plan));
     }
+    if work.is_empty() && !skipped.is_empty() {
+        return Ok(outcomes_answer(&[], "installed").note(" there is nothing to do"));
+    }
     run_plans(s, work, opts, &db, "installed")
+}
+
+/// A makepkg failure that pacman caused (no database, no permission, a dependency it could
+/// not resolve) says that the cargo backend needs none of that.
+fn pacman_hint(e: Error) -> Error {
+    match e {
+        Error::CommandFailed(mut c)
+            if c.hint.is_none()
+                && ["pacman", "alpm", "database"]
+                    .iter()
+                    .any(|w| c.tail.to_lowercase().contains(w)) =>
+        {
+            c.hint = Some(
+                "pacman failed under makepkg; `--backend cargo` builds and installs without pacman"
+                    .into(),
+            );
+            Error::CommandFailed(c)
+        }
+        e => e,
+    }
+}
+
+/// Shows the pre-flight warnings of a plan and fails on its blocking checks, before
+/// anything runs.
+fn gate(plan: &Plan) -> Result<()> {
+    for c in plan.preflight.iter().filter(|c| !c.ok && !c.blocking) {
+        report::warn(&format!("{}: {}", plan.id, c.message));
+    }
+    match preflight_error(plan) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Warns, as `cargo install` does, when the directory a binary went into is not on PATH.
+fn warn_if_not_on_path(s: &Session, files: &[PathBuf]) {
+    for f in files {
+        let Some(dir) = f.parent() else { continue };
+        if !s.cx.path.iter().any(|p| p == dir) {
+            report::warn(&format!(
+                "{} is not on your PATH: add it to run {} by name",
+                dir.display(),
+                f.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ));
+        }
+    }
 }
 
 fn run_plans(
@@ -720,16 +830,23 @@ fn run_plans(
         let plans: Vec<Plan> = work.into_iter().map(|(_, _, p)| p).collect();
         return Ok(plans_answer(&plans));
     }
+    // Every plan passes its pre-flight, and every unverified one is reviewed, before any runs.
+    for (_, _, plan) in &work {
+        gate(plan)?;
+    }
     for (w, _, plan) in &work {
         crate::review::review(s, w, plan)?;
     }
     let mut results = Vec::new();
     for (w, _, plan) in &work {
         let files = execute(s, w, plan)?;
+        if plan.backend.name == Backend::Cargo {
+            warn_if_not_on_path(s, &files);
+        }
         results.push(Outcome {
             id: plan.id.clone(),
             version: plan.version.clone(),
-            backend: plan.backend,
+            backend: plan.backend.name,
             flavor: plan.flavor,
             reason: plan.reason.clone(),
             files,
@@ -748,13 +865,17 @@ pub fn build(cx: &Context, catalog: &Catalog, id: &str, opts: &Options) -> Resul
 pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) -> Result<Answer> {
     let (w, v, reason) = pick(catalog, id, s.cx.host()?)?;
     let mut plan = make_plan(s, w, v, opts, false)?;
+    if reason.is_none() {
+        plan.preflight.extend(gpu_check(s, v));
+    }
     plan.reason = reason;
     if opts.dry_run {
         return Ok(plans_answer(&[plan]));
     }
+    gate(&plan)?;
     crate::review::review(s, w, &plan)?;
     execute(s, w, &plan)?;
-    let products = match plan.backend {
+    let products = match plan.backend.name {
         Backend::Cargo => vec![build::target_dir(&s.cx.dirs.cache, &w.id)
             .join("release")
             .join(&v.binary)],
@@ -768,7 +889,7 @@ pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) 
     for p in products {
         match &opts.out {
             Some(dir) => {
-                let name = match plan.backend {
+                let name = match plan.backend.name {
                     Backend::Cargo => v.installed_name.clone(),
                     _ => p
                         .file_name()
@@ -779,7 +900,7 @@ pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) 
                 let bytes = std::fs::read(&p).map_err(|e| Error::io("read", &p, e))?;
                 atomic::write(&dest, &bytes)?;
                 #[cfg(unix)]
-                if plan.backend == Backend::Cargo {
+                if plan.backend.name == Backend::Cargo {
                     use std::os::unix::fs::PermissionsExt;
                     let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755));
                 }
@@ -791,7 +912,7 @@ pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) 
     let outcome = Outcome {
         id: plan.id.clone(),
         version: plan.version.clone(),
-        backend: plan.backend,
+        backend: plan.backend.name,
         flavor: plan.flavor,
         reason: plan.reason.clone(),
         files: out,
@@ -940,4 +1061,245 @@ pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<A
 
 fn short(commit: &str) -> &str {
     &commit[..commit.len().min(7)]
+}
+
+/// Where a known backend's compiler is looked for (DESIGN section 4), after `$PATH`.
+fn toolkit(b: GpuBackend) -> Option<(&'static str, &'static [&'static str])> {
+    match b {
+        GpuBackend::Cuda => Some(("nvcc", &["/opt/cuda/bin", "/usr/local/cuda/bin"])),
+        GpuBackend::Rocm => Some(("hipcc", &["/opt/rocm/bin"])),
+        GpuBackend::Metal => None,
+    }
+}
+
+/// How to get a toolkit on this system.
+fn toolkit_hint(b: GpuBackend, arch_host: bool) -> String {
+    let debian = Path::new("/usr/bin/apt-get").is_file();
+    match (b, arch_host, debian) {
+        (GpuBackend::Cuda, true, _) => "install it with `sudo pacman -S cuda` (it lands in /opt/cuda/bin)".into(),
+        (GpuBackend::Cuda, false, true) => "install it with `sudo apt install nvidia-cuda-toolkit`, or NVIDIA's own packages (https://developer.nvidia.com/cuda-downloads), which put nvcc in /usr/local/cuda/bin".into(),
+        (GpuBackend::Cuda, ..) => "install the CUDA toolkit (https://developer.nvidia.com/cuda-downloads) so that nvcc is on PATH, in /opt/cuda/bin or in /usr/local/cuda/bin".into(),
+        (GpuBackend::Rocm, true, _) => "install it with `sudo pacman -S rocm-hip-sdk` (it lands in /opt/rocm/bin)".into(),
+        (GpuBackend::Rocm, ..) => "install ROCm (https://rocm.docs.amd.com), which puts hipcc in /opt/rocm/bin".into(),
+        (GpuBackend::Metal, ..) => "install Xcode's command line tools (`xcode-select --install`)".into(),
+    }
+}
+
+fn check(check: &str, ok: bool, message: String, blocking: bool) -> Check {
+    Check {
+        check: check.into(),
+        ok,
+        message,
+        blocking,
+    }
+}
+
+/// What must hold before anything builds (DESIGN section 4): the toolkit of a GPU variant,
+/// the system packages where the system can be asked, a writable prefix. Only reads.
+fn preflight(
+    s: &mut Session,
+    _w: &Worker,
+    v: &Variant,
+    plan: &Plan,
+    settings: &Settings,
+    opts: &Options,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let backend = plan.backend.name;
+    let arch_host = s.cx.host().is_ok_and(|h| h.os == "linux") && pacman_reads_its_database(s);
+    // The toolkit: cargo runs the crate's build scripts right here; makepkg without pacman
+    // has nothing that would install it.
+    let builds_here = backend == Backend::Cargo || (backend == Backend::Makepkg && !arch_host);
+    if let Some((gpu, (tool, dirs))) = GpuBackend::of_feature(&v.feature)
+        .and_then(|b| toolkit(b).map(|t| (b, t)))
+        .filter(|_| builds_here)
+    {
+        let found =
+            s.cx.path
+                .iter()
+                .map(PathBuf::as_path)
+                .chain(dirs.iter().map(Path::new))
+                .map(|d| d.join(tool))
+                .find(|p| p.is_file());
+        checks.push(match found {
+            Some(p) => check(
+                &format!("{} toolkit", gpu.name()),
+                true,
+                format!("{tool} is {}", p.display()),
+                true,
+            ),
+            None => check(
+                &format!("{} toolkit", gpu.name()),
+                false,
+                format!(
+                    "{} needs {tool}, which is not on PATH{}{}; {}",
+                    v.id,
+                    if dirs.is_empty() { "" } else { " nor in " },
+                    dirs.join(" or "),
+                    toolkit_hint(gpu, arch_host)
+                ),
+                true,
+            ),
+        });
+    }
+    // System packages, where the system can be asked. A package manager that installs
+    // dependencies itself (makepkg --syncdeps, brew) makes a missing one a note, not a stop.
+    let host_os = s.cx.host().map(|h| h.os.clone()).unwrap_or_default();
+    let (packages, asker): (Vec<String>, Option<CommandSpec>) = if host_os == "linux" {
+        let mut p = v.depends.arch.clone();
+        p.extend(v.makedepends.arch.iter().cloned());
+        let ask = arch_host.then(|| {
+            CommandSpec::new(&s.cx.config.tools.pacman)
+                .arg("-T")
+                .args(p.clone())
+        });
+        (p, ask)
+    } else if host_os == "macos" {
+        let p = v.depends.brew.clone();
+        let ask = crate::exec::tool_exists(&s.cx.config.tools.brew).then(|| {
+            CommandSpec::new(&s.cx.config.tools.brew)
+                .args(["list", "--versions"])
+                .args(p.clone())
+        });
+        (p, ask)
+    } else {
+        (Vec::new(), None)
+    };
+    let installs_deps = match backend {
+        Backend::Makepkg => settings.install && arch_host,
+        Backend::Brew => true,
+        Backend::Cargo => false,
+    };
+    if !packages.is_empty() {
+        let name = "system packages";
+        checks.push(match (opts.nodeps, asker) {
+            (true, _) => check(name, true, format!("not checked (--nodeps): {}", packages.join(" ")), false),
+            (false, None) => check(
+                name,
+                true,
+                format!("not checked: this system has no package database to ask about {}", packages.join(" ")),
+                false,
+            ),
+            (false, Some(ask)) => match s.runner.attempt(&ask, Duration::from_secs(30)) {
+                Ok(a) => {
+                    let missing: Vec<String> = if host_os == "macos" {
+                        let have: Vec<&str> = a.output.lines().filter_map(|l| l.split_whitespace().next()).collect();
+                        packages.iter().filter(|p| !have.contains(&p.as_str())).cloned().collect()
+                    } else if a.success {
+                        Vec::new()
+                    } else {
+                        a.output.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+                    };
+                    if missing.is_empty() {
+                        check(name, true, format!("installed: {}", packages.join(" ")), true)
+                    } else if installs_deps {
+                        check(name, true, format!("{} installs the missing {}", backend.name(), missing.join(" ")), false)
+                    } else {
+                        let how = if host_os == "macos" {
+                            format!("brew install {}", missing.join(" "))
+                        } else {
+                            format!("sudo pacman -S --asdeps {}", missing.join(" "))
+                        };
+                        check(name, false, format!("missing {}: install them with `{how}`, or pass --nodeps to build anyway", missing.join(" ")), true)
+                    }
+                }
+                Err(e) => check(name, false, format!("cannot ask the package manager: {e}"), false),
+            },
+        });
+    }
+    // The prefix the cargo backend installs into.
+    if backend == Backend::Cargo && settings.install {
+        let bin = settings.prefix.join("bin");
+        checks.push(match writable(&bin) {
+            Ok(()) => check(
+                "prefix",
+                true,
+                format!("{} is writable", bin.display()),
+                true,
+            ),
+            Err(why) => check("prefix", false, why, true),
+        });
+    }
+    checks
+}
+
+/// Whether `dir` can be written, or created: it is a directory we may write, or its nearest
+/// existing ancestor is. Only looks.
+fn writable(dir: &Path) -> std::result::Result<(), String> {
+    let mut cur = dir;
+    loop {
+        match std::fs::metadata(cur) {
+            Ok(m) if !m.is_dir() => {
+                return Err(format!(
+                    "{} cannot be created: {} is a file, not a directory",
+                    dir.display(),
+                    cur.display()
+                ))
+            }
+            Ok(_) => break,
+            Err(_) => match cur.parent() {
+                Some(p) => cur = p,
+                None => return Err(format!("{} has no existing parent", dir.display())),
+            },
+        }
+    }
+    if may_write(cur) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not writable{}: pick another --prefix (the default is ~/.local)",
+            cur.display(),
+            if cur == dir {
+                String::new()
+            } else {
+                format!(" (needed to create {})", dir.display())
+            }
+        ))
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn may_write(dir: &Path) -> bool {
+    rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn may_write(dir: &Path) -> bool {
+    std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+}
+
+/// A warning when the user named a GPU variant that detection does not see here (it may be
+/// a build host for another machine).
+fn gpu_check(s: &Session, v: &Variant) -> Option<Check> {
+    let b = GpuBackend::of_feature(&v.feature)?;
+    let host = s.cx.host().ok()?;
+    if host.backends.iter().any(|x| x == b.name()) {
+        return None;
+    }
+    Some(check(
+        "gpu",
+        false,
+        format!(
+            "{} is a {} variant, and no {} GPU is seen here (it may be a build host for another machine; RBEE_WORKERS_GPU={} says otherwise)",
+            v.id,
+            b.name(),
+            b.vendor(),
+            b.name()
+        ),
+        false,
+    ))
+}
+
+/// The error for a plan whose blocking pre-flight checks failed.
+fn preflight_error(plan: &Plan) -> Option<Error> {
+    let failed: Vec<String> = plan
+        .preflight
+        .iter()
+        .filter(|c| c.blocking && !c.ok)
+        .map(|c| format!("{}: {}", c.check, c.message))
+        .collect();
+    (!failed.is_empty()).then(|| Error::Preflight {
+        id: plan.id.clone(),
+        failed,
+    })
 }

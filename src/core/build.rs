@@ -51,6 +51,24 @@ pub fn auto_backend(f: &AutoFacts) -> (Backend, String) {
     (Backend::Cargo, why.into())
 }
 
+/// The backend a plan uses, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackendChoice {
+    pub name: Backend,
+    pub reason: String,
+}
+
+/// One pre-flight check (DESIGN section 4): what was checked, whether it holds, and what to
+/// do when it does not. A failed blocking check stops the plan before anything runs; a
+/// failed non-blocking one is a warning (a GPU variant built where no such GPU is seen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub check: String,
+    pub ok: bool,
+    pub message: String,
+    pub blocking: bool,
+}
+
 /// A generated file a plan writes, with its contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedFile {
@@ -166,7 +184,8 @@ pub struct Plan {
     pub worker: String,
     pub feature: String,
     pub version: String,
-    pub backend: Backend,
+    /// Which backend and why (`--backend`, or what `auto` saw).
+    pub backend: BackendChoice,
     pub flavor: BuildFlavor,
     /// The catalog source the worker comes from.
     pub source: String,
@@ -178,8 +197,9 @@ pub struct Plan {
     /// Why this variant, when the user named the worker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Why this backend: `--backend`, or what `auto` saw.
-    pub backend_reason: String,
+    /// What must hold before anything builds (toolkits, system packages, the prefix);
+    /// filled in by the command that makes the plan.
+    pub preflight: Vec<Check>,
     pub steps: Vec<Step>,
 }
 
@@ -416,13 +436,16 @@ fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: BuildFlavor, steps: V
         worker: w.id.clone(),
         feature: v.feature.clone(),
         version: w.version.to_string(),
-        backend,
+        backend: BackendChoice {
+            name: backend,
+            reason: String::new(),
+        },
         flavor,
         source: w.source.name.clone(),
         origin: w.origin(),
         git_commit: None,
         reason: None,
-        backend_reason: String::new(),
+        preflight: Vec::new(),
         steps,
     }
 }

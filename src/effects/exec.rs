@@ -21,8 +21,17 @@ pub trait Runner {
     /// Runs a checker and returns what it printed on stdout; failing is an answer here (the
     /// checker says so in its output), not an error.
     fn output(&mut self, spec: &CommandSpec) -> Result<String>;
-    /// Whether `spec` exits 0 within `timeout` (killed otherwise); output discarded.
-    fn succeeds(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<bool>;
+    /// Runs `spec` for at most `timeout` (killed after): whether it exited 0, and what it
+    /// printed (stdout and stderr, the last few KiB) — a smoke test shows the binary's own
+    /// words when it fails.
+    fn attempt(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<Attempt>;
+}
+
+/// What a short, bounded run of a command gave.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Attempt {
+    pub success: bool,
+    pub output: String,
 }
 
 /// The one signal mechanism of the process: SIGINT, SIGTERM and SIGHUP (ctrlc's
@@ -209,13 +218,16 @@ impl Runner for SystemRunner {
             }
             return Ok(());
         }
-        Err(Error::CommandFailed {
-            label: label.to_string(),
-            command: spec.display(),
-            status: status.code(),
-            tail: tail(&log_path, 25),
-            log: log_path,
-        })
+        Err(Error::CommandFailed(Box::new(
+            crate::error::CommandFailure {
+                label: label.to_string(),
+                command: spec.display(),
+                status: status.code(),
+                tail: tail(&log_path, 25),
+                log: log_path,
+                hint: None,
+            },
+        )))
     }
 
     fn capture(&mut self, spec: &CommandSpec) -> Result<String> {
@@ -236,24 +248,46 @@ impl Runner for SystemRunner {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
-    fn succeeds(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<bool> {
+    fn attempt(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<Attempt> {
         check_interrupted()?;
+        // A file, not a pipe: a chatty child can never block on a full pipe while we wait.
+        let out = tempfile::tempfile().map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
+        let err = out
+            .try_clone()
+            .map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
         let mut child = command(spec)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(
+                out.try_clone()
+                    .map_err(|e| Error::io("create", std::env::temp_dir(), e))?,
+            )
+            .stderr(err)
             .spawn()
             .map_err(|e| spawn_error(spec, e))?;
         let start = Instant::now();
-        loop {
+        let success = loop {
             if let Some(status) = child.try_wait().map_err(|e| wait_error(spec, e))? {
-                return Ok(status.success());
+                break status.success();
             }
             if start.elapsed() > timeout {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Ok(false);
+                break false;
             }
             std::thread::sleep(Duration::from_millis(20));
-        }
+        };
+        Ok(Attempt {
+            success,
+            output: tail_of_file(out),
+        })
     }
+}
+
+/// The last 4 KiB of what a child wrote to `f`.
+fn tail_of_file(mut f: std::fs::File) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = f.seek(SeekFrom::End(0)).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(4096)));
+    let mut buf = Vec::new();
+    let _ = f.read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).trim_end().to_string()
 }

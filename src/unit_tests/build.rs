@@ -101,7 +101,10 @@ fn cargo_plan_builds_one_feature_of_one_package_then_installs() {
         (p.id.as_str(), p.worker.as_str(), p.feature.as_str()),
         ("hello-cuda", "hello", "cuda")
     );
-    assert_eq!((p.version.as_str(), p.backend), ("1.2.3", Backend::Cargo));
+    assert_eq!(
+        (p.version.as_str(), p.backend.name),
+        ("1.2.3", Backend::Cargo)
+    );
     assert_eq!((p.flavor.name(), p.source.as_str()), ("local", "local"));
     assert_eq!(p.steps.len(), 2, "{:#?}", p.steps);
 
@@ -263,7 +266,10 @@ fn makepkg_without_pacman_skips_dependency_checks() {
     let w = worker(&c, "hello");
     let v = variant(w, "hello-cuda");
     let p = makepkg_plan(w, v, &settings(false), false, false);
-    assert_eq!((p.backend, p.flavor.name()), (Backend::Makepkg, "local"));
+    assert_eq!(
+        (p.backend.name, p.flavor.name()),
+        (Backend::Makepkg, "local")
+    );
     assert_eq!(p.steps.len(), 2, "{:#?}", p.steps);
     let dir = PathBuf::from("/cache/build/hello-cuda");
     match &p.steps[0] {
@@ -344,7 +350,10 @@ fn brew_plan_creates_the_tap_once_writes_the_formula_and_installs_it() {
     let tap = dir.path().join("tap-not-yet");
     let prefix = Path::new("/opt/homebrew");
     let p = brew_plan(w, v, &settings(true), &tap, prefix, false);
-    assert_eq!((p.backend, p.flavor.name()), (Backend::Brew, "release"));
+    assert_eq!(
+        (p.backend.name, p.flavor.name()),
+        (Backend::Brew, "release")
+    );
     assert_eq!(p.steps.len(), 4, "{:#?}", p.steps);
     let tap_new = command(&p.steps[0]);
     assert_eq!(tap_new.program, "/t/brew");

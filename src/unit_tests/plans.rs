@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::detect::{self, Probes};
 use crate::dirs::Dirs;
 use crate::error::{Error, Result};
-use crate::exec::Runner;
+use crate::exec::{Attempt, Runner};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,6 +23,7 @@ use std::time::Duration;
 #[derive(Clone, Default)]
 struct Recorder {
     ran: Arc<Mutex<Vec<CommandSpec>>>,
+    probed: Arc<Mutex<Vec<CommandSpec>>>,
     creates: Vec<PathBuf>,
     answer: String,
 }
@@ -46,8 +47,13 @@ impl Runner for Recorder {
         self.ran.lock().unwrap().push(spec.clone());
         Ok(String::new())
     }
-    fn succeeds(&mut self, _spec: &CommandSpec, _timeout: Duration) -> Result<bool> {
-        Ok(true)
+    fn attempt(&mut self, spec: &CommandSpec, _timeout: Duration) -> Result<Attempt> {
+        // A probe or a smoke test, not a step of the plan.
+        self.probed.lock().unwrap().push(spec.clone());
+        Ok(Attempt {
+            success: true,
+            output: String::new(),
+        })
     }
 }
 
@@ -102,10 +108,11 @@ fn world(os: &str) -> World {
     }
 }
 
+/// `--backend B`, and `--prefix` where B takes one (cargo).
 fn options(backend: Backend, prefix: &Path) -> install::Options {
     install::Options {
         backend: Some(backend),
-        prefix: Some(prefix.to_path_buf()),
+        prefix: (backend == Backend::Cargo).then(|| prefix.to_path_buf()),
         ..install::Options::default()
     }
 }

@@ -36,8 +36,17 @@ struct Bed {
 }
 
 impl Bed {
-    /// The bundled examples as the catalog; nothing under them is written.
+    /// The bundled examples as the catalog; nothing under them is written. The child's PATH
+    /// has a (fake) CUDA toolkit, so cuda variants pass their pre-flight and build (the
+    /// example's cuda feature compiles without it).
     fn examples() -> Self {
+        let bed = Self::examples_without_toolkit();
+        bed.s.on_path("nvcc", "echo 'nvcc: fake'");
+        bed
+    }
+
+    /// The bundled examples, on a host with no CUDA toolkit on the child's PATH.
+    fn examples_without_toolkit() -> Self {
         Bed {
             s: Sandbox::new(),
             root: examples(),
@@ -47,6 +56,7 @@ impl Bed {
     /// A sandbox catalog holding a copy of hello-worker at `bin/hello-worker`.
     fn copy() -> Self {
         let s = Sandbox::new();
+        s.on_path("nvcc", "echo 'nvcc: fake'");
         let root = s.root().to_path_buf();
         let bed = Bed { s, root };
         bed.hello("bin/hello-worker", "hello-worker");
@@ -544,7 +554,7 @@ fn dry_run_prints_the_exact_plan_and_creates_nothing() {
     assert_eq!(plans.len(), 1);
     let plan = &plans[0];
     assert_eq!(plan["id"], "hello-worker-cpu");
-    assert_eq!(plan["backend"], "cargo");
+    assert_eq!(plan["backend"]["name"], "cargo");
     assert_eq!(plan["version"], "0.1.0");
     assert!(
         plan["reason"]
@@ -859,6 +869,7 @@ fn a_build_that_fails_to_compile_keeps_the_previous_install_and_shows_the_error(
 #[test]
 fn eight_concurrent_installs_leave_a_consistent_database() {
     let s = Sandbox::new();
+    s.on_path("nvcc", "echo 'nvcc: fake'");
     let bed = Bed {
         root: s.root().to_path_buf(),
         s,
@@ -1235,8 +1246,8 @@ fn makepkg_backend_refuses_to_run_as_root() {
         ]);
         let doc = json(&out);
         let plan = &doc["plans"][0];
-        assert_eq!(plan["backend"], "makepkg", "{doc}");
-        assert_eq!(plan["backend_reason"], "--backend makepkg", "{doc}");
+        assert_eq!(plan["backend"]["name"], "makepkg", "{doc}");
+        assert_eq!(plan["backend"]["reason"], "--backend makepkg", "{doc}");
         assert!(!stderr(&out).contains("root"), "{}", stderr(&out));
     }
     assert!(!bed.cache().join("build").exists(), "something was written");
@@ -1401,14 +1412,14 @@ fn planned_backend(bed: &Bed, extra: &[&str]) -> (String, String) {
     let mut args = vec!["install", "hello-worker-cpu", "--dry-run", "--json"];
     args.extend(extra);
     let doc = json(&bed.run(&args));
-    let plan = &doc["plans"][0];
+    let backend = &doc["plans"][0]["backend"];
     let field = |k: &str| {
-        plan[k]
+        backend[k]
             .as_str()
-            .unwrap_or_else(|| panic!("plans[0].{k} is not a string: {doc}"))
+            .unwrap_or_else(|| panic!("plans[0].backend.{k} is not a string: {doc}"))
             .to_string()
     };
-    (field("backend"), field("backend_reason"))
+    (field("name"), field("reason"))
 }
 
 /// A fake pacman in the sandbox ([tools] pacman) that logs its arguments and exits 0 for
@@ -1811,4 +1822,446 @@ fn list_installed_shows_the_installed_version_and_the_update() {
     let v = &doc["workers"][0];
     assert_eq!(v["version"], "0.3.0");
     assert_eq!(v["installed"]["version"], "0.1.0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installs that know where they came from; pre-flight (DESIGN section 4)
+// ---------------------------------------------------------------------------------------------
+
+/// `rbee-workers ARGS…` run from `cwd`, with no `--root`: what a user typing it elsewhere gets.
+fn run_in(bed: &Bed, cwd: &Path, args: &[&str]) -> Output {
+    let mut cmd = bed.s.cmd();
+    for (k, v) in toolchain_vars() {
+        cmd.env(k, v);
+    }
+    cmd.current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("run rbee-workers")
+}
+
+#[test]
+fn an_install_is_listed_upgraded_and_removed_from_any_directory() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "--prefix",
+        prefix.to_str().unwrap(),
+        "--noconfirm",
+    ]);
+    assert_success(&out);
+    let rec = &bed.db().installed["hello-worker-cpu"];
+    assert_eq!(rec.source, "local");
+    let db: serde_json::Value = serde_json::from_slice(&bed.db_bytes()).unwrap();
+    let origin = &db["installed"]["hello-worker-cpu"]["origin"];
+    assert_eq!(origin["kind"], "local");
+    assert_eq!(origin["location"], bed.root.display().to_string());
+    assert_eq!(origin["subdir"], "bin/hello-worker");
+    assert_eq!(db["installed"]["hello-worker-cpu"]["reason"], "explicit");
+
+    // From a directory with no catalog at all.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = run_in(&bed, elsewhere.path(), &["list", "--installed", "--json"]);
+    assert_success(&out);
+    let doc = crate::support::parse_catalog(&out.stdout);
+    assert_eq!(doc.ids(), ["hello-worker-cpu"]);
+    let installed = doc.workers[0].installed.as_ref().unwrap();
+    assert!(installed.available);
+    assert_eq!(
+        installed.origin.as_ref().unwrap().location,
+        bed.root.display().to_string()
+    );
+    assert!(!stderr(&out).contains("no longer"), "{}", stderr(&out));
+
+    // A version bump is seen from there too.
+    let cargo_toml = bed.path("bin/hello-worker/Cargo.toml");
+    let text = fs::read_to_string(&cargo_toml).unwrap();
+    fs::write(
+        &cargo_toml,
+        text.replacen("version = \"0.1.0\"", "version = \"0.1.1\"", 1),
+    )
+    .unwrap();
+    let out = run_in(&bed, elsewhere.path(), &["upgrade", "--dry-run", "--json"]);
+    assert_success(&out);
+    let plans = json(&out)["plans"].clone();
+    assert_eq!(plans[0]["id"], "hello-worker-cpu", "{plans}");
+    assert_eq!(plans[0]["version"], "0.1.1");
+
+    // And removed from there.
+    let bin = prefix.join("bin/hello-worker-cpu");
+    assert!(bin.is_file());
+    let out = run_in(
+        &bed,
+        elsewhere.path(),
+        &["remove", "hello-worker-cpu", "--noconfirm"],
+    );
+    assert_success(&out);
+    assert!(!bin.exists());
+    assert!(bed.db().installed.is_empty());
+}
+
+/// A database record as an older version wrote it (no origin), or as this one does.
+fn record_json(id: &str, file: &Path, origin: Option<serde_json::Value>) -> serde_json::Value {
+    let sha = format!("{:x}", Sha256::digest(fs::read(file).unwrap()));
+    let mut r = serde_json::json!({
+        "id": id, "worker": "hello-worker", "feature": "cpu", "version": "0.1.0",
+        "backend": "cargo", "flavor": "local", "source": "local",
+        "files": [{"path": file, "sha256": sha}], "installed_at": 0
+    });
+    if let Some(o) = origin {
+        r["origin"] = o;
+    }
+    r
+}
+
+#[test]
+fn an_install_whose_origin_is_gone_is_still_listed_verified_and_removable() {
+    let bed = Bed::copy();
+    let bin = bed.s.write("prefix/bin/hello-worker-cpu", "#!/bin/sh\n");
+    let gone = bed.path("moved-away");
+    let db = serde_json::json!({"schema": 1, "installed": {
+        "hello-worker-cpu": record_json("hello-worker-cpu", &bin, Some(serde_json::json!({
+            "source": "local", "kind": "local", "location": gone, "subdir": "bin/hello-worker"
+        })))
+    }});
+    bed.s
+        .write(".xdg/data/rbee-workers/installed.json", &db.to_string());
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = run_in(&bed, elsewhere.path(), &["list", "--installed", "--json"]);
+    assert_success(&out);
+    let doc = crate::support::parse_catalog(&out.stdout);
+    assert_eq!(doc.ids(), ["hello-worker-cpu"]);
+    let installed = doc.workers[0].installed.as_ref().unwrap();
+    assert!(!installed.available);
+    assert_eq!(installed.version, "0.1.0");
+    let out = run_in(&bed, elsewhere.path(), &["list", "--installed"]);
+    assert_success(&out);
+    assert!(stdout(&out).contains("local: gone"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no longer provides it"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_in(&bed, elsewhere.path(), &["verify"]);
+    assert_success(&out);
+    let out = run_in(
+        &bed,
+        elsewhere.path(),
+        &["remove", "hello-worker-cpu", "--noconfirm"],
+    );
+    assert_success(&out);
+    assert!(!bin.exists());
+}
+
+#[test]
+fn a_record_from_before_origins_is_derived_where_it_can_be_and_unknown_elsewhere() {
+    let bed = Bed::copy();
+    let bin = bed.s.write("prefix/bin/hello-worker-cpu", "#!/bin/sh\n");
+    let db = serde_json::json!({"schema": 1, "installed": {
+        "hello-worker-cpu": record_json("hello-worker-cpu", &bin, None)
+    }});
+    bed.s
+        .write(".xdg/data/rbee-workers/installed.json", &db.to_string());
+    // From inside its catalog the origin is derived.
+    let out = run_in(&bed, &bed.root, &["list", "--installed", "--json"]);
+    assert_success(&out);
+    let doc = crate::support::parse_catalog(&out.stdout);
+    let installed = doc.workers[0].installed.as_ref().unwrap();
+    assert!(installed.available);
+    assert_eq!(
+        installed.origin.as_ref().unwrap().location,
+        bed.root.display().to_string()
+    );
+    // Elsewhere it is unknown, and said so plainly; the record stays listed.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = run_in(&bed, elsewhere.path(), &["list", "--installed"]);
+    assert_success(&out);
+    assert!(stdout(&out).contains("origin unknown"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("origin is unknown"),
+        "{}",
+        stderr(&out)
+    );
+    // The next change writes the derived origin into the database.
+    let out = run_in(
+        &bed,
+        &bed.root,
+        &["remove", "hello-worker-cpu", "--dry-run"],
+    );
+    assert_success(&out);
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_and_left_byte_identical() {
+    let bed = Bed::copy();
+    let text = "{\"schema\": 2, \"installed\": {}, \"future\": {\"kept\": true}}\n";
+    bed.s.write(".xdg/data/rbee-workers/installed.json", text);
+    for args in [
+        &["list", "--installed"][..],
+        &["verify"],
+        &["remove", "hello-worker-cpu", "--noconfirm"],
+        &["upgrade"],
+        &["install", "hello-worker-cpu", "--noconfirm"],
+    ] {
+        let out = bed.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("has schema 2"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(fs::read_to_string(bed.db_path()).unwrap(), text, "{args:?}");
+    }
+}
+
+#[test]
+fn fields_this_version_does_not_know_are_kept_on_rewrite() {
+    let bed = Bed::copy();
+    let bin = bed.s.write("prefix/bin/hello-worker-cpu", "#!/bin/sh\n");
+    let other = bed.s.write("prefix/bin/other-cpu", "#!/bin/sh\n");
+    let mut rec = record_json("hello-worker-cpu", &bin, None);
+    rec["pinned_by_a_newer_version"] = serde_json::json!({"why": "testing"});
+    let db = serde_json::json!({"schema": 1, "mirror": "kept", "installed": {
+        "hello-worker-cpu": rec,
+        "other-cpu": record_json("other-cpu", &other, None),
+    }});
+    bed.s
+        .write(".xdg/data/rbee-workers/installed.json", &db.to_string());
+    let out = bed.run(&["remove", "other-cpu", "--noconfirm"]);
+    assert_success(&out);
+    let after: serde_json::Value = serde_json::from_slice(&bed.db_bytes()).unwrap();
+    assert_eq!(after["mirror"], "kept");
+    assert_eq!(
+        after["installed"]["hello-worker-cpu"]["pinned_by_a_newer_version"]["why"],
+        "testing"
+    );
+    // Upgraded in place: the derived origin is written.
+    assert_eq!(
+        after["installed"]["hello-worker-cpu"]["origin"]["location"],
+        bed.root.display().to_string()
+    );
+}
+
+#[test]
+fn prefix_with_makepkg_or_brew_is_a_usage_error() {
+    let bed = Bed::examples();
+    bed.s.fake_tool("makepkg", "exit 0");
+    for (backend, flavor) in [("makepkg", "local"), ("brew", "release")] {
+        let out = bed.run(&[
+            "install",
+            "hello-worker-cpu",
+            "--backend",
+            backend,
+            "--flavor",
+            flavor,
+            "--prefix",
+            "/opt/rbee",
+            "--dry-run",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{backend}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--prefix is for the cargo backend"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+/// A CUDA toolkit on this host would make the no-toolkit half meaningless.
+fn host_has_nvcc() -> bool {
+    tools::which("nvcc").is_some()
+        || Path::new("/opt/cuda/bin/nvcc").is_file()
+        || Path::new("/usr/local/cuda/bin/nvcc").is_file()
+}
+
+#[test]
+fn a_cuda_variant_without_nvcc_stops_before_building_and_says_how_to_get_it() {
+    if host_has_nvcc() {
+        tools::skip(
+            "a_cuda_variant_without_nvcc_stops_before_building_and_says_how_to_get_it",
+            "this host has a real CUDA toolkit",
+        );
+        return;
+    }
+    let bed = Bed::examples_without_toolkit();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cuda",
+        "--prefix",
+        p,
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The plan is still printed, whole: the exit status says it would stop.
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the plan");
+    let checks = doc["plans"][0]["preflight"].as_array().unwrap().clone();
+    let toolkit = checks
+        .iter()
+        .find(|c| c["check"] == "cuda toolkit")
+        .expect("a toolkit check");
+    assert_eq!(toolkit["ok"], false);
+    assert!(
+        toolkit["message"].as_str().unwrap().contains("nvcc"),
+        "{toolkit}"
+    );
+    let gpu = checks
+        .iter()
+        .find(|c| c["check"] == "gpu")
+        .expect("the no-GPU warning");
+    assert_eq!(
+        (gpu["ok"].clone(), gpu["blocking"].clone()),
+        (false.into(), false.into())
+    );
+
+    let out = bed.run(&["install", "hello-worker-cuda", "--prefix", p, "--noconfirm"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("pre-flight failed") && err.contains("nvcc"),
+        "{err}"
+    );
+    assert!(err.contains("install it with"), "says how: {err}");
+    assert!(!bed.cache().join("target").exists(), "nothing was built");
+    assert!(!prefix.exists(), "nothing was installed");
+
+    // With a toolkit on PATH the same plan passes.
+    bed.s.on_path("nvcc", "echo 'nvcc: fake'");
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cuda",
+        "--prefix",
+        p,
+        "--dry-run",
+        "--json",
+    ]);
+    assert_success(&out);
+    let doc = json(&out);
+    let toolkit = doc["plans"][0]["preflight"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "cuda toolkit")
+        .cloned()
+        .unwrap();
+    assert_eq!(toolkit["ok"], true, "{toolkit}");
+}
+
+#[test]
+fn a_prefix_that_is_a_file_fails_the_preflight() {
+    let bed = Bed::examples();
+    let file = bed.s.write("not-a-dir", "x");
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "--prefix",
+        file.to_str().unwrap(),
+        "--noconfirm",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("is a file"), "{err}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), "x");
+}
+
+#[test]
+fn repeated_ids_are_merged_and_needed_skips_what_is_up_to_date() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "hello-worker-cpu",
+        "--prefix",
+        p,
+        "--dry-run",
+        "--json",
+    ]);
+    assert_success(&out);
+    assert_eq!(json(&out)["plans"].as_array().unwrap().len(), 1);
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]));
+    let bin = prefix.join("bin/hello-worker-cpu");
+    let installed_at = fs::metadata(&bin).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "--prefix",
+        p,
+        "--needed",
+        "--noconfirm",
+    ]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("hello-worker-cpu-0.1.0 is up to date -- skipping"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::metadata(&bin).unwrap().modified().unwrap(),
+        installed_at
+    );
+    let out = bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("hello-worker-cpu-0.1.0 is up to date -- reinstalling"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_failed_smoke_test_shows_what_the_binary_said_and_installs_nothing() {
+    let s = Sandbox::new();
+    s.worker("grumpy").features(&["cpu"]).write();
+    s.write(
+        "bin/grumpy/src/main.rs",
+        "fn main() { eprintln!(\"grumpy: no model file at /models/x.gguf\"); std::process::exit(3) }\n",
+    );
+    let bed = Bed {
+        root: s.root().to_path_buf(),
+        s,
+    };
+    let prefix = bed.path("prefix");
+    let out = bed.run(&[
+        "install",
+        "grumpy-cpu",
+        "--prefix",
+        prefix.to_str().unwrap(),
+        "--noconfirm",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("smoke test failed"), "{err}");
+    assert!(
+        err.contains("grumpy: no model file at /models/x.gguf"),
+        "shows the binary's words: {err}"
+    );
+    assert!(!prefix.join("bin/grumpy-cpu").exists());
+    assert!(!bed.db_path().exists() || bed.db().installed.is_empty());
+}
+
+#[test]
+fn an_install_outside_path_is_warned_about() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "--prefix",
+        prefix.to_str().unwrap(),
+        "--noconfirm",
+    ]);
+    assert_success(&out);
+    let dir = prefix.join("bin");
+    assert!(
+        stderr(&out).contains(&format!("{} is not on your PATH", dir.display())),
+        "{}",
+        stderr(&out)
+    );
 }

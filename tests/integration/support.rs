@@ -381,7 +381,27 @@ impl Sandbox {
             ("NO_COLOR", Some("1".into())),
             ("COLUMNS", Some("100".into())),
             ("CLICOLOR_FORCE", None),
+            ("PATH", Some(self.child_path())),
         ]
+    }
+
+    /// The directory of programs put first on the child's PATH (fake toolkits: `nvcc`).
+    pub fn path_dir(&self) -> PathBuf {
+        self.root.join(".xdg/path")
+    }
+
+    /// The child's PATH: the sandbox's own programs, then this process's PATH.
+    fn child_path(&self) -> PathBuf {
+        let mut dirs = vec![self.path_dir()];
+        if let Some(p) = std::env::var_os("PATH") {
+            dirs.extend(std::env::split_paths(&p));
+        }
+        std::env::join_paths(dirs).expect("PATH entries").into()
+    }
+
+    /// A fake program on the child's PATH (never the test process's).
+    pub fn on_path(&self, name: &str, body: &str) -> PathBuf {
+        fake_script(&self.path_dir(), name, body)
     }
 
     /// [`Sandbox::cmd`] as a `std::process::Command`, to spawn and signal it.
