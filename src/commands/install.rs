@@ -586,12 +586,13 @@ fn normalize_top_dir(dest: &Path, steps: &[Step]) -> Result<()> {
 /// part of the same journalled change. Files of the previous install that the new one does
 /// not replace are removed.
 fn commit(
-    s: &Session,
+    s: &mut Session,
     plan: &Plan,
     files: Vec<(PathBuf, String)>,
     staged: Option<tempfile::TempPath>,
 ) -> Result<()> {
-    let mut locked = db::lock(&s.cx.dirs.data)?;
+    let cx = s.cx;
+    let locked = s.db()?;
     let mut ops = Vec::new();
     if let (Some(staged), Some((to, _))) = (staged, files.first()) {
         let from = staged.keep().map_err(|e| Error::io("keep", to, e.error))?;
@@ -600,7 +601,7 @@ fn commit(
             to: to.clone(),
         });
     }
-    super::fill_origins(s.cx, &mut locked.db);
+    super::fill_origins(cx, &mut locked.db);
     let previous = locked.db.installed.get(&plan.id).cloned();
     if let Some(old) = &previous {
         for f in &old.files {
@@ -730,7 +731,12 @@ pub fn install_with(
     ids: &[String],
     opts: &Options,
 ) -> Result<Answer> {
-    let db = db::read(&s.cx.dirs.data)?;
+    // Locked from here (planning) to the last commit; a dry run reads and lets go.
+    let db = if opts.dry_run {
+        db::read(&s.cx.dirs.data)?
+    } else {
+        s.db()?.db.clone()
+    };
     let mut work: Vec<(&Worker, &Variant, Plan)> = Vec::new();
     let mut skipped = Vec::new();
     for id in ids {
@@ -948,7 +954,11 @@ pub fn upgrade(cx: &Context, ids: &[String], opts: &Options) -> Result<Answer> {
 
 /// `upgrade` through a given session.
 pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<Answer> {
-    let db = db::read(&s.cx.dirs.data)?;
+    let db = if opts.dry_run {
+        db::read(&s.cx.dirs.data)?
+    } else {
+        s.db()?.db.clone()
+    };
     // Each install is found through its origin, from whatever directory this runs in.
     let found = super::installed_catalog(s.cx, &db)?;
     let catalog = &found;

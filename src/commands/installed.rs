@@ -114,8 +114,9 @@ pub fn remove_with(s: &mut Session, ids: &[String], dry_run: bool) -> Result<Ans
         if let Some(cmd) = cmd {
             s.runner.run(&cmd, &format!("remove {id}"))?;
         }
-        let mut locked = db::lock(&s.cx.dirs.data)?;
-        super::fill_origins(s.cx, &mut locked.db);
+        let cx = s.cx;
+        let locked = s.db()?;
+        super::fill_origins(cx, &mut locked.db);
         let ops = if r.backend == Backend::Cargo {
             r.files
                 .iter()

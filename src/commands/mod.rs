@@ -21,6 +21,10 @@ use std::sync::Arc;
 pub struct Session<'a> {
     pub cx: &'a Context,
     pub runner: Box<dyn crate::exec::Runner>,
+    /// The installed database, locked from planning to commit (DESIGN section 4): two
+    /// commands that change what is installed take turns, and neither plans from a state
+    /// the other is about to change.
+    locked: Option<db::Locked>,
 }
 
 /// The runner that runs commands for real, logging under the cache.
@@ -35,13 +39,27 @@ impl<'a> Session<'a> {
         Session {
             cx,
             runner: Box::new(system_runner(cx)),
+            locked: None,
         }
     }
 
     /// A session whose commands go through `runner` (a recording one, in tests).
     #[cfg(test)]
     pub fn with_runner(cx: &'a Context, runner: Box<dyn crate::exec::Runner>) -> Self {
-        Session { cx, runner }
+        Session {
+            cx,
+            runner,
+            locked: None,
+        }
+    }
+
+    /// The installed database under its lock, taken on first use and held for the rest of
+    /// the session (a crashed change is finished first).
+    pub fn db(&mut self) -> Result<&mut db::Locked> {
+        if self.locked.is_none() {
+            self.locked = Some(db::lock(&self.cx.dirs.data)?);
+        }
+        Ok(self.locked.as_mut().expect("just locked"))
     }
 
     pub fn say(&self, line: &str) {

@@ -174,8 +174,23 @@ fn also_in(catalog: &Catalog, id: &str) -> Vec<AlsoIn> {
 /// `info ID`: one variant (with whether it is installed, like `pacman -Qi`), or a worker
 /// with every variant and the one `install` would pick here.
 pub fn info(cx: &Context, id: &str) -> Result<Answer> {
-    let catalog = load(cx)?;
-    let others = also_in(&catalog, id);
+    let here = load(cx)?;
+    let db = installed_db(cx);
+    // An installed variant is found through its origin from anywhere, as `pacman -Qi` is.
+    let bare = id.rsplit('/').next().unwrap_or(id);
+    let found;
+    let catalog = if here.lookup(id).is_none()
+        && db
+            .installed
+            .values()
+            .any(|r| r.id == bare || r.worker == bare)
+    {
+        found = super::installed_catalog(cx, &db)?;
+        &found
+    } else {
+        &here
+    };
+    let others = also_in(catalog, id);
     let note = |text: String| -> String {
         if others.is_empty() {
             return text;
@@ -189,8 +204,7 @@ pub fn info(cx: &Context, id: &str) -> Result<Answer> {
             list.join(", ")
         )
     };
-    let db = installed_db(cx);
-    match catalog.lookup(id).ok_or_else(|| not_found(&catalog, id))? {
+    match catalog.lookup(id).ok_or_else(|| not_found(catalog, id))? {
         Target::Variant(w, v) => {
             let variant = doc_of(&db, w, v);
             let mut text = report::variant_info(w, v);
@@ -199,7 +213,7 @@ pub fn info(cx: &Context, id: &str) -> Result<Answer> {
                 None => "no".into(),
             };
             text.push_str(&format!("Installed       : {installed}\n"));
-            let mut doc = catalog_doc(&catalog, vec![variant]);
+            let mut doc = catalog_doc(catalog, vec![variant]);
             doc.also_in = others.clone();
             Ok(Answer::new(&doc, note(text)))
         }
@@ -214,7 +228,7 @@ pub fn info(cx: &Context, id: &str) -> Result<Answer> {
                     doc
                 })
                 .collect();
-            let mut doc = catalog_doc(&catalog, workers);
+            let mut doc = catalog_doc(catalog, workers);
             doc.also_in = others.clone();
             doc.recommendation = rec.as_ref().map(|(v, why)| Recommendation {
                 id: v.id.clone(),

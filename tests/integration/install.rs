@@ -1875,6 +1875,16 @@ fn an_install_is_listed_upgraded_and_removed_from_any_directory() {
     );
     assert!(!stderr(&out).contains("no longer"), "{}", stderr(&out));
 
+    // `info` finds it from there, as `pacman -Qi` does.
+    let out = run_in(
+        &bed,
+        elsewhere.path(),
+        &["info", "hello-worker-cpu", "--json"],
+    );
+    assert_success(&out);
+    let doc = crate::support::parse_catalog(&out.stdout);
+    assert_eq!(doc.workers[0].installed.as_ref().unwrap().version, "0.1.0");
+
     // A version bump is seen from there too.
     let cargo_toml = bed.path("bin/hello-worker/Cargo.toml");
     let text = fs::read_to_string(&cargo_toml).unwrap();
