@@ -83,8 +83,13 @@ pub enum Error {
         help: Option<String>,
     },
     /// The smoke test of a freshly built binary failed.
-    #[error("smoke test failed: {} --version and --help both failed; nothing was installed{}", binary.display(), if output.is_empty() { String::new() } else { format!("\n--- what it printed ---\n{output}") })]
-    SmokeFailed { binary: PathBuf, output: String },
+    #[error("smoke test failed: {tried} failed; nothing was installed{}", if output.is_empty() { String::new() } else { format!("\n--- what it printed ---\n{output}") })]
+    SmokeFailed {
+        binary: PathBuf,
+        /// The commands tried (`BIN --version and BIN --help`).
+        tried: String,
+        output: String,
+    },
     /// Pre-flight checks that failed, before anything was built.
     #[error("{id}: pre-flight failed: {}", failed.join("; "))]
     Preflight { id: String, failed: Vec<String> },

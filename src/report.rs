@@ -547,7 +547,7 @@ pub fn worker_info(w: &Worker, recommended: Option<(&Variant, &str)>) -> String 
     out
 }
 
-pub fn detect_text(d: &Detection) -> String {
+pub fn detect_text(d: &Detection, backend: &crate::build::BackendChoice) -> String {
     let mut out = String::new();
     field(&mut out, "Platform", &format!("{}/{}", d.os, d.arch));
     if d.gpus.is_empty() {
@@ -564,6 +564,11 @@ pub fn detect_text(d: &Detection) -> String {
         field(&mut out, "Override", &format!("RBEE_WORKERS_GPU={o}"));
     }
     field(&mut out, "Backends", &d.backends.join(" > "));
+    field(
+        &mut out,
+        "Build with",
+        &format!("{} ({})", backend.name, backend.reason),
+    );
     out
 }
 

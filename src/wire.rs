@@ -219,6 +219,8 @@ pub struct DetectDoc<'a> {
     pub schema: u32,
     #[serde(flatten)]
     pub detection: &'a Detection,
+    /// What `--backend auto` picks here, and why (the plan's `backend`).
+    pub backend: &'a crate::build::BackendChoice,
 }
 
 #[derive(Debug, Serialize)]

@@ -2,9 +2,7 @@
 //! the worker is unverified, execute it through the runner, and record the result in the
 //! installed database. A failure at any step installs nothing and loses nothing.
 
-use crate::build::{
-    self, Backend, BuildFlavor, Check, Plan, PlannedFile, PlannedTarball, Settings, Step,
-};
+use crate::build::{self, Backend, BuildFlavor, Plan, PlannedFile, PlannedTarball, Settings, Step};
 use crate::catalog::{Catalog, Target, Variant, Worker};
 use crate::checksum::{sha256_file, HashingWriter};
 use crate::context::Context;
@@ -12,7 +10,8 @@ use crate::db::{self, FileRecord, Op, Record};
 use crate::detect::{self, Detection};
 use crate::error::{Error, Result};
 use crate::exec::{CommandSpec, Runner};
-use crate::kinds::GpuBackend;
+use crate::manifest::TestSpec;
+use crate::preflight::{gpu_check, preflight, preflight_error};
 use crate::render::{arch, brew};
 use crate::report::Answer;
 use crate::{atomic, pack, package, report};
@@ -102,33 +101,7 @@ pub fn pick<'c>(
     }
 }
 
-/// Whether the configured pacman reads a local database that knows pacman itself (an Arch
-/// host), probed without writing to the host: pacman run as root on Debian creates an empty
-/// database as a side effect, so root only looks for the `desc` entry of the database's own
-/// pacman record; anyone else asks `pacman -Q pacman`. A pacman that cannot read its database
-/// counts as no pacman everywhere (DESIGN section 4).
-fn pacman_reads_its_database(s: &mut Session) -> bool {
-    let pacman = s.cx.config.tools.pacman.clone();
-    if !crate::exec::tool_exists(&pacman) {
-        return false;
-    }
-    if s.cx.as_root {
-        return std::fs::read_dir("/var/lib/pacman/local").is_ok_and(|rd| {
-            rd.flatten().any(|e| {
-                e.file_name().to_string_lossy().starts_with("pacman-")
-                    && e.path().join("desc").is_file()
-            })
-        });
-    }
-    s.runner
-        .attempt(
-            &CommandSpec::new(&pacman).args(["-Q", "pacman"]),
-            std::time::Duration::from_secs(10),
-        )
-        .is_ok_and(|a| a.success)
-}
-
-fn choose_backend(s: &mut Session, opts: &Options) -> Result<(Backend, String)> {
+pub(crate) fn choose_backend(s: &mut Session, opts: &Options) -> Result<(Backend, String)> {
     if let Some(b) = opts.backend {
         return Ok((b, format!("--backend {}", b.name())));
     }
@@ -136,7 +109,7 @@ fn choose_backend(s: &mut Session, opts: &Options) -> Result<(Backend, String)> 
     let tools = s.cx.config.tools.clone();
     let host = s.cx.host()?;
     let linux = host.os == "linux";
-    let pacman_db = linux && pacman_reads_its_database(s);
+    let pacman_db = linux && s.arch_host();
     let facts = build::AutoFacts {
         linux,
         macos: host.os == "macos",
@@ -228,7 +201,7 @@ pub fn make_plan(
                     help: Some("run rbee-workers as an ordinary user (pacman is called through sudo), or use --backend cargo".into()),
                 });
             }
-            let have_pacman = pacman_reads_its_database(s);
+            let have_pacman = s.arch_host();
             if install && !have_pacman {
                 return Err(Error::Unsupported {
                     message: format!("installing with makepkg needs pacman, and `{}` is not here or reads no local package database (this is not an Arch host)", settings.tools.pacman),
@@ -252,7 +225,24 @@ pub fn make_plan(
     };
     plan.git_commit = git_commit;
     plan.backend.reason = backend_reason;
-    plan.preflight = preflight(s, w, v, &plan, &settings, opts);
+    plan.preflight = preflight(s, v, &plan, &settings, opts.nodeps);
+    // A toolkit found outside PATH goes on the PATH of the build that needs it.
+    if plan.backend.name == Backend::Cargo {
+        if let Some(dir) = crate::preflight::toolkit_dir(&s.cx.path, v) {
+            let mut dirs = vec![dir];
+            dirs.extend(s.cx.path.iter().cloned());
+            let joined = std::env::join_paths(dirs)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            for step in &mut plan.steps {
+                if let Step::Run { command, .. } = step {
+                    if command.program == settings.tools.cargo {
+                        command.env.insert("PATH".into(), joined.clone());
+                    }
+                }
+            }
+        }
+    }
     fill_writes(s, w, v, &mut plan, opts.dry_run)?;
     Ok(plan)
 }
@@ -271,17 +261,7 @@ pub struct Outcome {
 }
 
 fn worker_lock(cache: &Path, worker: &str) -> Result<std::fs::File> {
-    let dir = cache.join("locks");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
-    let path = dir.join(format!("{worker}.lock"));
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io("open", &path, e))?;
-    f.lock().map_err(|e| Error::io("lock", &path, e))?;
-    Ok(f)
+    atomic::lock_file(&cache.join("locks").join(format!("{worker}.lock")))
 }
 
 /// A staged copy of the built binary beside its destination, removed if dropped.
@@ -315,18 +295,49 @@ fn stage(from: &Path, to: &Path) -> Result<(tempfile::TempPath, String)> {
     Ok((tmp.into_temp_path(), sha))
 }
 
-fn smoke(runner: &mut dyn Runner, bin: &Path, shown_as: &Path) -> Result<()> {
+/// Runs the smoke test of a freshly built binary: the manifest's `[test] smoke` command
+/// (`{bin}` standing for the binary, no shell; its output must contain `[test] expect`),
+/// else `--version`, else `--help`. On failure the error shows what the binary printed.
+fn smoke(runner: &mut dyn Runner, test: &TestSpec, bin: &Path, shown_as: &Path) -> Result<()> {
+    let timeout = Duration::from_secs(test.timeout.unwrap_or(30));
+    let path = bin.to_string_lossy();
+    let tries: Vec<Vec<String>> = match &test.smoke {
+        Some(argv) => vec![argv.iter().map(|a| a.replace("{bin}", &path)).collect()],
+        None => vec![
+            vec![path.to_string(), "--version".into()],
+            vec![path.to_string(), "--help".into()],
+        ],
+    };
     let mut output = String::new();
-    for flag in ["--version", "--help"] {
-        let spec = CommandSpec::new(bin.to_string_lossy()).arg(flag);
-        let a = runner.attempt(&spec, Duration::from_secs(30))?;
-        if a.success {
+    for argv in &tries {
+        let spec = CommandSpec::new(&argv[0]).args(&argv[1..]);
+        let a = runner.attempt(&spec, timeout)?;
+        let expected = test
+            .expect
+            .as_ref()
+            .is_none_or(|e| a.output.contains(e.as_str()));
+        if a.success && expected {
             return Ok(());
         }
-        output = a.output;
+        output = match (&test.expect, a.success) {
+            (Some(e), true) => format!("{}\n(the output does not contain `{e}`)", a.output),
+            _ => a.output,
+        };
     }
+    let shown = shown_as.to_string_lossy();
+    let tried = tries
+        .iter()
+        .map(|argv| {
+            argv.iter()
+                .map(|a| a.replace(path.as_ref(), &shown))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
     Err(Error::SmokeFailed {
         binary: shown_as.to_path_buf(),
+        tried,
         output,
     })
 }
@@ -470,7 +481,7 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
             }
             Step::Install { from, to } => {
                 let (staged, sha) = stage(from, to)?;
-                smoke(s.runner.as_mut(), &staged, to)?;
+                smoke(s.runner.as_mut(), &w.test, &staged, to)?;
                 commit(s, plan, vec![(to.clone(), sha)], Some(staged))?;
                 installed.push(to.clone());
             }
@@ -516,7 +527,7 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
                     recs.push((f.clone(), sha));
                 }
                 for f in files {
-                    smoke(s.runner.as_mut(), f, f).map_err(|e| Error::Unsupported {
+                    smoke(s.runner.as_mut(), &w.test, f, f).map_err(|e| Error::Unsupported {
                         message: format!(
                             "{e} (installed by {}; not recorded)",
                             plan.backend.name.name()
@@ -742,11 +753,8 @@ pub fn install_with(
     for id in ids {
         let (w, v, reason) = pick(catalog, id, s.cx.host()?)?;
         // `install X X` (or a worker and its variant) is one install, as in pacman.
-        if work.iter().any(|(_, done, _)| done.id == v.id) {
+        if work.iter().any(|(_, done, _)| done.id == v.id) || skipped.contains(&v.id) {
             continue;
-        }
-        if let Some(r) = &reason {
-            s.say(&format!("==> {id}: installing {} ({r})", v.id));
         }
         if let Some(old) = db.installed.get(&v.id) {
             if old.version == w.version.to_string() {
@@ -763,6 +771,9 @@ pub fn install_with(
                     v.id, old.version
                 ));
             }
+        }
+        if let Some(r) = &reason {
+            s.say(&format!("==> {id}: installing {} ({r})", v.id));
         }
         let mut plan = make_plan(s, w, v, opts, true)?;
         if reason.is_none() {
@@ -1023,7 +1034,7 @@ pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<A
     for rec in wanted {
         let Some((w, v)) = super::find_installed(s.cx, catalog, rec) else {
             report::warn(&format!(
-                "{} is installed, but its origin no longer provides it; skipped",
+                "{} is installed, but its origin no longer provides it (or is unknown); skipped",
                 rec.id
             ));
             continue;
@@ -1060,7 +1071,10 @@ pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<A
                 .and_then(Path::parent)
                 .map(Path::to_path_buf);
         }
-        let plan = make_plan(s, w, v, &o, true)?;
+        let mut plan = make_plan(s, w, v, &o, true)?;
+        if opts.backend.is_none() {
+            plan.backend.reason = format!("as it was installed ({})", backend.name());
+        }
         work.push((w, v, plan));
     }
     if work.is_empty() {
@@ -1071,245 +1085,4 @@ pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<A
 
 fn short(commit: &str) -> &str {
     &commit[..commit.len().min(7)]
-}
-
-/// Where a known backend's compiler is looked for (DESIGN section 4), after `$PATH`.
-fn toolkit(b: GpuBackend) -> Option<(&'static str, &'static [&'static str])> {
-    match b {
-        GpuBackend::Cuda => Some(("nvcc", &["/opt/cuda/bin", "/usr/local/cuda/bin"])),
-        GpuBackend::Rocm => Some(("hipcc", &["/opt/rocm/bin"])),
-        GpuBackend::Metal => None,
-    }
-}
-
-/// How to get a toolkit on this system.
-fn toolkit_hint(b: GpuBackend, arch_host: bool) -> String {
-    let debian = Path::new("/usr/bin/apt-get").is_file();
-    match (b, arch_host, debian) {
-        (GpuBackend::Cuda, true, _) => "install it with `sudo pacman -S cuda` (it lands in /opt/cuda/bin)".into(),
-        (GpuBackend::Cuda, false, true) => "install it with `sudo apt install nvidia-cuda-toolkit`, or NVIDIA's own packages (https://developer.nvidia.com/cuda-downloads), which put nvcc in /usr/local/cuda/bin".into(),
-        (GpuBackend::Cuda, ..) => "install the CUDA toolkit (https://developer.nvidia.com/cuda-downloads) so that nvcc is on PATH, in /opt/cuda/bin or in /usr/local/cuda/bin".into(),
-        (GpuBackend::Rocm, true, _) => "install it with `sudo pacman -S rocm-hip-sdk` (it lands in /opt/rocm/bin)".into(),
-        (GpuBackend::Rocm, ..) => "install ROCm (https://rocm.docs.amd.com), which puts hipcc in /opt/rocm/bin".into(),
-        (GpuBackend::Metal, ..) => "install Xcode's command line tools (`xcode-select --install`)".into(),
-    }
-}
-
-fn check(check: &str, ok: bool, message: String, blocking: bool) -> Check {
-    Check {
-        check: check.into(),
-        ok,
-        message,
-        blocking,
-    }
-}
-
-/// What must hold before anything builds (DESIGN section 4): the toolkit of a GPU variant,
-/// the system packages where the system can be asked, a writable prefix. Only reads.
-fn preflight(
-    s: &mut Session,
-    _w: &Worker,
-    v: &Variant,
-    plan: &Plan,
-    settings: &Settings,
-    opts: &Options,
-) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let backend = plan.backend.name;
-    let arch_host = s.cx.host().is_ok_and(|h| h.os == "linux") && pacman_reads_its_database(s);
-    // The toolkit: cargo runs the crate's build scripts right here; makepkg without pacman
-    // has nothing that would install it.
-    let builds_here = backend == Backend::Cargo || (backend == Backend::Makepkg && !arch_host);
-    if let Some((gpu, (tool, dirs))) = GpuBackend::of_feature(&v.feature)
-        .and_then(|b| toolkit(b).map(|t| (b, t)))
-        .filter(|_| builds_here)
-    {
-        let found =
-            s.cx.path
-                .iter()
-                .map(PathBuf::as_path)
-                .chain(dirs.iter().map(Path::new))
-                .map(|d| d.join(tool))
-                .find(|p| p.is_file());
-        checks.push(match found {
-            Some(p) => check(
-                &format!("{} toolkit", gpu.name()),
-                true,
-                format!("{tool} is {}", p.display()),
-                true,
-            ),
-            None => check(
-                &format!("{} toolkit", gpu.name()),
-                false,
-                format!(
-                    "{} needs {tool}, which is not on PATH{}{}; {}",
-                    v.id,
-                    if dirs.is_empty() { "" } else { " nor in " },
-                    dirs.join(" or "),
-                    toolkit_hint(gpu, arch_host)
-                ),
-                true,
-            ),
-        });
-    }
-    // System packages, where the system can be asked. A package manager that installs
-    // dependencies itself (makepkg --syncdeps, brew) makes a missing one a note, not a stop.
-    let host_os = s.cx.host().map(|h| h.os.clone()).unwrap_or_default();
-    let (packages, asker): (Vec<String>, Option<CommandSpec>) = if host_os == "linux" {
-        let mut p = v.depends.arch.clone();
-        p.extend(v.makedepends.arch.iter().cloned());
-        let ask = arch_host.then(|| {
-            CommandSpec::new(&s.cx.config.tools.pacman)
-                .arg("-T")
-                .args(p.clone())
-        });
-        (p, ask)
-    } else if host_os == "macos" {
-        let p = v.depends.brew.clone();
-        let ask = crate::exec::tool_exists(&s.cx.config.tools.brew).then(|| {
-            CommandSpec::new(&s.cx.config.tools.brew)
-                .args(["list", "--versions"])
-                .args(p.clone())
-        });
-        (p, ask)
-    } else {
-        (Vec::new(), None)
-    };
-    let installs_deps = match backend {
-        Backend::Makepkg => settings.install && arch_host,
-        Backend::Brew => true,
-        Backend::Cargo => false,
-    };
-    if !packages.is_empty() {
-        let name = "system packages";
-        checks.push(match (opts.nodeps, asker) {
-            (true, _) => check(name, true, format!("not checked (--nodeps): {}", packages.join(" ")), false),
-            (false, None) => check(
-                name,
-                true,
-                format!("not checked: this system has no package database to ask about {}", packages.join(" ")),
-                false,
-            ),
-            (false, Some(ask)) => match s.runner.attempt(&ask, Duration::from_secs(30)) {
-                Ok(a) => {
-                    let missing: Vec<String> = if host_os == "macos" {
-                        let have: Vec<&str> = a.output.lines().filter_map(|l| l.split_whitespace().next()).collect();
-                        packages.iter().filter(|p| !have.contains(&p.as_str())).cloned().collect()
-                    } else if a.success {
-                        Vec::new()
-                    } else {
-                        a.output.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
-                    };
-                    if missing.is_empty() {
-                        check(name, true, format!("installed: {}", packages.join(" ")), true)
-                    } else if installs_deps {
-                        check(name, true, format!("{} installs the missing {}", backend.name(), missing.join(" ")), false)
-                    } else {
-                        let how = if host_os == "macos" {
-                            format!("brew install {}", missing.join(" "))
-                        } else {
-                            format!("sudo pacman -S --asdeps {}", missing.join(" "))
-                        };
-                        check(name, false, format!("missing {}: install them with `{how}`, or pass --nodeps to build anyway", missing.join(" ")), true)
-                    }
-                }
-                Err(e) => check(name, false, format!("cannot ask the package manager: {e}"), false),
-            },
-        });
-    }
-    // The prefix the cargo backend installs into.
-    if backend == Backend::Cargo && settings.install {
-        let bin = settings.prefix.join("bin");
-        checks.push(match writable(&bin) {
-            Ok(()) => check(
-                "prefix",
-                true,
-                format!("{} is writable", bin.display()),
-                true,
-            ),
-            Err(why) => check("prefix", false, why, true),
-        });
-    }
-    checks
-}
-
-/// Whether `dir` can be written, or created: it is a directory we may write, or its nearest
-/// existing ancestor is. Only looks.
-fn writable(dir: &Path) -> std::result::Result<(), String> {
-    let mut cur = dir;
-    loop {
-        match std::fs::metadata(cur) {
-            Ok(m) if !m.is_dir() => {
-                return Err(format!(
-                    "{} cannot be created: {} is a file, not a directory",
-                    dir.display(),
-                    cur.display()
-                ))
-            }
-            Ok(_) => break,
-            Err(_) => match cur.parent() {
-                Some(p) => cur = p,
-                None => return Err(format!("{} has no existing parent", dir.display())),
-            },
-        }
-    }
-    if may_write(cur) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} is not writable{}: pick another --prefix (the default is ~/.local)",
-            cur.display(),
-            if cur == dir {
-                String::new()
-            } else {
-                format!(" (needed to create {})", dir.display())
-            }
-        ))
-    }
-}
-
-#[cfg(target_os = "linux")]
-fn may_write(dir: &Path) -> bool {
-    rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn may_write(dir: &Path) -> bool {
-    std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
-}
-
-/// A warning when the user named a GPU variant that detection does not see here (it may be
-/// a build host for another machine).
-fn gpu_check(s: &Session, v: &Variant) -> Option<Check> {
-    let b = GpuBackend::of_feature(&v.feature)?;
-    let host = s.cx.host().ok()?;
-    if host.backends.iter().any(|x| x == b.name()) {
-        return None;
-    }
-    Some(check(
-        "gpu",
-        false,
-        format!(
-            "{} is a {} variant, and no {} GPU is seen here (it may be a build host for another machine; RBEE_WORKERS_GPU={} says otherwise)",
-            v.id,
-            b.name(),
-            b.vendor(),
-            b.name()
-        ),
-        false,
-    ))
-}
-
-/// The error for a plan whose blocking pre-flight checks failed.
-fn preflight_error(plan: &Plan) -> Option<Error> {
-    let failed: Vec<String> = plan
-        .preflight
-        .iter()
-        .filter(|c| c.blocking && !c.ok)
-        .map(|c| format!("{}: {}", c.check, c.message))
-        .collect();
-    (!failed.is_empty()).then(|| Error::Preflight {
-        id: plan.id.clone(),
-        failed,
-    })
 }

@@ -42,7 +42,13 @@ pub fn remove(cx: &Context, ids: &[String], dry_run: bool) -> Result<Answer> {
 
 /// `remove` through a given session.
 pub fn remove_with(s: &mut Session, ids: &[String], dry_run: bool) -> Result<Answer> {
-    let db = db::read(&s.cx.dirs.data)?;
+    // Locked from choosing what to remove (and asking) to the last commit, so what is
+    // removed is what was shown; a dry run only reads.
+    let db = if dry_run {
+        db::read(&s.cx.dirs.data)?
+    } else {
+        s.db()?.db.clone()
+    };
     let mut targets: Vec<Record> = Vec::new();
     for id in ids {
         targets.extend(matching(&db, id)?.into_iter().cloned());

@@ -6,6 +6,7 @@ pub mod export;
 pub mod install;
 pub mod installed;
 pub mod package;
+pub mod preflight;
 pub mod query;
 pub mod review;
 pub mod serve;
@@ -25,6 +26,8 @@ pub struct Session<'a> {
     /// commands that change what is installed take turns, and neither plans from a state
     /// the other is about to change.
     locked: Option<db::Locked>,
+    /// Whether this is an Arch host (probed once).
+    arch_host: Option<bool>,
 }
 
 /// The runner that runs commands for real, logging under the cache.
@@ -40,6 +43,7 @@ impl<'a> Session<'a> {
             cx,
             runner: Box::new(system_runner(cx)),
             locked: None,
+            arch_host: None,
         }
     }
 
@@ -50,6 +54,7 @@ impl<'a> Session<'a> {
             cx,
             runner,
             locked: None,
+            arch_host: None,
         }
     }
 
@@ -60,6 +65,17 @@ impl<'a> Session<'a> {
             self.locked = Some(db::lock(&self.cx.dirs.data)?);
         }
         Ok(self.locked.as_mut().expect("just locked"))
+    }
+
+    /// Whether this is an Arch host: the configured pacman reads a local database that knows
+    /// pacman itself. Probed once per session, without writing to the host.
+    pub fn arch_host(&mut self) -> bool {
+        if let Some(a) = self.arch_host {
+            return a;
+        }
+        let a = self.cx.host().is_ok_and(|h| h.os == "linux") && pacman_reads_its_database(self);
+        self.arch_host = Some(a);
+        a
     }
 
     pub fn say(&self, line: &str) {
@@ -125,10 +141,10 @@ pub fn load_quiet(cx: &Context) -> Result<Catalog> {
     Ok(load_catalog(cx)?.catalog)
 }
 
-/// The installed database, for the `installed` field of a listing; unreadable means
-/// "nothing known" there (commands that change it read it under its lock and fail loudly).
-pub fn installed_db(cx: &Context) -> db::Database {
-    db::read(&cx.data()).unwrap_or_default()
+/// The installed database, for the `installed` field of a listing. A database that cannot
+/// be read (corrupt, from a newer version) is an error here too, never "nothing installed".
+pub fn installed_db(cx: &Context) -> Result<db::Database> {
+    db::read(&cx.data())
 }
 
 /// Where an install came from: as recorded, or — for a record written before origins were
@@ -230,4 +246,30 @@ pub fn fill_origins(cx: &Context, db: &mut db::Database) {
             r.origin = Some(o);
         }
     }
+}
+
+/// Whether the configured pacman reads a local database that knows pacman itself (an Arch
+/// host), probed without writing to the host: pacman run as root on Debian creates an empty
+/// database as a side effect, so root only looks for the `desc` entry of the database's own
+/// pacman record; anyone else asks `pacman -Q pacman`. A pacman that cannot read its database
+/// counts as no pacman everywhere (DESIGN section 4).
+fn pacman_reads_its_database(s: &mut Session) -> bool {
+    let pacman = s.cx.config.tools.pacman.clone();
+    if !crate::exec::tool_exists(&pacman) {
+        return false;
+    }
+    if s.cx.as_root {
+        return std::fs::read_dir("/var/lib/pacman/local").is_ok_and(|rd| {
+            rd.flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with("pacman-")
+                    && e.path().join("desc").is_file()
+            })
+        });
+    }
+    s.runner
+        .attempt(
+            &crate::command::CommandSpec::new(&pacman).args(["-Q", "pacman"]),
+            std::time::Duration::from_secs(10),
+        )
+        .is_ok_and(|a| a.success)
 }

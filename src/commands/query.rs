@@ -59,7 +59,7 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answe
         return list_installed(cx, filter);
     }
     let catalog = load(cx)?;
-    let db = installed_db(cx);
+    let db = installed_db(cx)?;
     let rows: Vec<_> = catalog
         .variants()
         .into_iter()
@@ -134,7 +134,7 @@ pub fn search(cx: &Context, terms: &[String]) -> Result<Answer> {
         .filter_map(|(w, v)| catalog::search_rank(w, v, terms).map(|r| (r, w, v)))
         .collect();
     hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.id.cmp(&b.2.id)));
-    let db = installed_db(cx);
+    let db = installed_db(cx)?;
     let mut by_id: Vec<_> = hits.iter().map(|(_, w, v)| doc_of(&db, w, v)).collect();
     by_id.sort_by(|a, b| a.id.cmp(&b.id));
     let mut doc = catalog_doc(&catalog, by_id);
@@ -175,7 +175,7 @@ fn also_in(catalog: &Catalog, id: &str) -> Vec<AlsoIn> {
 /// with every variant and the one `install` would pick here.
 pub fn info(cx: &Context, id: &str) -> Result<Answer> {
     let here = load(cx)?;
-    let db = installed_db(cx);
+    let db = installed_db(cx)?;
     // An installed variant is found through its origin from anywhere, as `pacman -Qi` is.
     let bare = id.rsplit('/').next().unwrap_or(id);
     let found;
@@ -243,11 +243,15 @@ pub fn info(cx: &Context, id: &str) -> Result<Answer> {
 /// `detect`: what this machine runs, best first.
 pub fn detect(cx: &Context) -> Result<Answer> {
     let d = cx.host()?;
+    let mut s = super::Session::new(cx);
+    let (name, reason) = super::install::choose_backend(&mut s, &Default::default())?;
+    let backend = crate::build::BackendChoice { name, reason };
     Ok(Answer::new(
         &wire::DetectDoc {
             schema: SCHEMA,
             detection: d,
+            backend: &backend,
         },
-        report::detect_text(d),
+        report::detect_text(d, &backend),
     ))
 }

@@ -75,6 +75,8 @@ pub struct Worker {
     pub community: bool,
     pub upstream: Upstream,
     pub variants: Vec<Variant>,
+    /// `[test]` of worker.toml (an index source carries none: the defaults).
+    pub test: manifest::TestSpec,
 }
 
 impl Worker {
@@ -370,6 +372,7 @@ fn build_worker(
         community,
         upstream,
         variants,
+        test: m.test,
     })
 }
 

@@ -115,6 +115,21 @@ pub struct SourceSpec {
     pub subdir: Option<String>,
 }
 
+/// `[test]` (DESIGN section 9): what `rbee-workers test`, the installer's smoke test, the
+/// formula's `test do` and the PKGBUILD's `check()` run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TestSpec {
+    /// Extra `cargo test` arguments (`["--lib", "--bins"]`).
+    pub cargo_args: Vec<String>,
+    /// The smoke command, an argv run without a shell; `{bin}` stands for the binary's path.
+    /// None: `--version`, else `--help`.
+    pub smoke: Option<Vec<String>>,
+    /// Text the smoke command's output must contain.
+    pub expect: Option<String>,
+    /// Seconds each step may take (default 600).
+    pub timeout: Option<u64>,
+}
+
 /// A validated `worker.toml`.
 #[derive(Debug, Clone)]
 pub struct WorkerManifest {
@@ -133,6 +148,7 @@ pub struct WorkerManifest {
     pub depends: Packages,
     pub variants: BTreeMap<String, VariantOverride>,
     pub source: SourceSpec,
+    pub test: TestSpec,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -143,6 +159,7 @@ const TOP_KEYS: &[&str] = &[
     "depends",
     "variants",
     "source",
+    "test",
 ];
 const WORKER_KEYS: &[&str] = &[
     "id",
@@ -157,6 +174,7 @@ const BUILD_KEYS: &[&str] = &["features", "default_feature"];
 const PACKAGE_SYSTEMS: &[&str] = &["arch", "brew"];
 const VARIANT_KEYS: &[&str] = &["depends", "makedepends", "platforms", "binary"];
 const SOURCE_KEYS: &[&str] = &["git", "branch", "tag", "tarball", "sha256", "subdir"];
+const TEST_KEYS: &[&str] = &["cargo_args", "smoke", "expect", "timeout"];
 
 /// `^[a-z0-9][a-z0-9-]{0,62}$`
 pub fn is_valid_id(id: &str) -> bool {
@@ -449,6 +467,58 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
         }
     }
 
+    let mut test = TestSpec::default();
+    if let Some(v) = get(root, "test") {
+        if let Some(t) = doc.table(v, "[test]") {
+            doc.check_keys(t, "[test]", TEST_KEYS);
+            if let Some(v) = get(t, "cargo_args") {
+                test.cargo_args = doc
+                    .string_list(v, "`test.cargo_args`")
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect();
+            }
+            if let Some(v) = get(t, "smoke") {
+                if let Some(argv) = doc.string_list(v, "`test.smoke`") {
+                    if argv.is_empty() {
+                        doc.error(
+                            v.span(),
+                            "`test.smoke` must name a command: an argv array such as [\"{bin}\", \"--help\"]",
+                        );
+                    } else {
+                        test.smoke = Some(argv.into_iter().map(Spanned::into_inner).collect());
+                    }
+                }
+            }
+            test.expect = optional_line(doc, t, "expect");
+            if let Some(v) = get(t, "timeout") {
+                match v.get_ref() {
+                    toml::de::DeValue::Integer(i) => {
+                        match u64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                            Ok(n) if n > 0 => test.timeout = Some(n),
+                            _ => {
+                                doc.error(
+                                    v.span(),
+                                    format!(
+                                        "`test.timeout` must be a positive number of seconds, found `{}`",
+                                        i.as_str()
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    _ => {
+                        doc.error(
+                            v.span(),
+                            "`test.timeout` must be a whole number of seconds (e.g. 600)",
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     Some(WorkerManifest {
         id: id?.into_inner(),
         name: name?.into_inner(),
@@ -464,6 +534,7 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
         depends,
         variants,
         source,
+        test,
     })
 }
 

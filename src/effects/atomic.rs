@@ -27,3 +27,19 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("write", path, e.error))?;
     Ok(())
 }
+
+/// Opens (creating) `path` and takes an exclusive lock on it, waiting for whoever holds it;
+/// the lock lasts as long as the returned file.
+pub fn lock_file(path: &Path) -> Result<std::fs::File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("open", path, e))?;
+    f.lock().map_err(|e| Error::io("lock", path, e))?;
+    Ok(f)
+}

@@ -7,7 +7,7 @@ use crate::atomic;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,15 +120,7 @@ pub struct Locked {
 /// Takes the lock (waiting for other rbee-workers processes) and replays any unfinished
 /// journal.
 pub fn lock(data: &Path) -> Result<Locked> {
-    std::fs::create_dir_all(data).map_err(|e| Error::io("create", data, e))?;
-    let lock_path = data.join("installed.lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| Error::io("open", &lock_path, e))?;
-    file.lock().map_err(|e| Error::io("lock", &lock_path, e))?;
+    let file = atomic::lock_file(&data.join("installed.lock"))?;
     let mut locked = Locked {
         data: data.to_path_buf(),
         _lock: file,

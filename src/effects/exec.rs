@@ -31,6 +31,8 @@ pub trait Runner {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Attempt {
     pub success: bool,
+    /// The exit status; None when it was killed (a signal, the timeout).
+    pub code: Option<i32>,
     pub output: String,
 }
 
@@ -264,19 +266,20 @@ impl Runner for SystemRunner {
             .spawn()
             .map_err(|e| spawn_error(spec, e))?;
         let start = Instant::now();
-        let success = loop {
+        let (success, code) = loop {
             if let Some(status) = child.try_wait().map_err(|e| wait_error(spec, e))? {
-                break status.success();
+                break (status.success(), status.code());
             }
             if start.elapsed() > timeout {
                 let _ = child.kill();
                 let _ = child.wait();
-                break false;
+                break (false, None);
             }
             std::thread::sleep(Duration::from_millis(20));
         };
         Ok(Attempt {
             success,
+            code,
             output: tail_of_file(out),
         })
     }

@@ -572,6 +572,7 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                         installed_name: d.installed_name.clone(),
                     })
                     .collect(),
+                test: Default::default(),
             }
         })
         .collect()

@@ -1410,6 +1410,15 @@ fn detect_honours_rbee_workers_gpu() {
         assert_eq!(v["arch"], std::env::consts::ARCH);
         assert_eq!(v["backends"], serde_json::json!(backends), "GPU={gpu}");
         assert!(v["gpus"].is_array());
+        // Which build backend auto picks here, and why (the sandbox pins pacman away).
+        assert_eq!(v["backend"]["name"], "cargo", "{v}");
+        assert!(
+            v["backend"]["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("auto: "),
+            "{v}"
+        );
     }
     let out = s
         .cmd()

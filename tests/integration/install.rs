@@ -2139,7 +2139,20 @@ fn a_cuda_variant_without_nvcc_stops_before_building_and_says_how_to_get_it() {
     assert!(!bed.cache().join("target").exists(), "nothing was built");
     assert!(!prefix.exists(), "nothing was installed");
 
-    // With a toolkit on PATH the same plan passes.
+    // A toolkit that is there but does not run fails the check, with what it said.
+    bed.s.on_path(
+        "nvcc",
+        "echo 'nvcc: libcudart.so.12: cannot open shared object' >&2; exit 127",
+    );
+    let out = bed.run(&["install", "hello-worker-cuda", "--prefix", p, "--noconfirm"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--version` fails") && err.contains("libcudart.so.12"),
+        "{err}"
+    );
+
+    // With a toolkit on PATH that runs, the same plan passes.
     bed.s.on_path("nvcc", "echo 'nvcc: fake'");
     let out = bed.run(&[
         "install",
@@ -2274,4 +2287,73 @@ fn an_install_outside_path_is_warned_about() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn the_manifests_smoke_command_and_expect_decide_the_smoke_test() {
+    let s = Sandbox::new();
+    // A worker that rejects --version and --help (as the real llm worker rejects --version)
+    // and answers its own smoke command.
+    s.worker("picky")
+        .features(&["cpu"])
+        .extra(
+            "[test]\nsmoke = [\"{bin}\", \"self-check\"]\nexpect = \"picky ready\"\ntimeout = 20\n",
+        )
+        .write();
+    let main = "fn main() { if std::env::args().nth(1).as_deref() == Some(\"self-check\") { println!(\"picky ready\") } else { eprintln!(\"picky: unknown argument\"); std::process::exit(2) } }\n";
+    s.write("bin/picky/src/main.rs", main);
+    let bed = Bed {
+        root: s.root().to_path_buf(),
+        s,
+    };
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    let out = bed.run(&["install", "picky-cpu", "--prefix", p, "--noconfirm"]);
+    assert_success(&out);
+    assert!(prefix.join("bin/picky-cpu").is_file());
+
+    // The same command whose output lacks the expected text fails, saying so.
+    let worker = bed.path("bin/picky/worker.toml");
+    let text = fs::read_to_string(&worker).unwrap();
+    fs::write(
+        &worker,
+        text.replace("picky ready\"\ntimeout", "all systems go\"\ntimeout"),
+    )
+    .unwrap();
+    let out = bed.run(&["install", "picky-cpu", "--prefix", p, "--noconfirm"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("self-check failed"), "{err}");
+    assert!(err.contains("does not contain `all systems go`"), "{err}");
+}
+
+#[test]
+fn a_bad_test_table_is_a_located_problem() {
+    let s = Sandbox::new();
+    let w = s
+        .worker("tested")
+        .extra("[test]\nsmoke = []\ntimeout = 0\nretries = 3\n")
+        .write();
+    let doc = s.list();
+    assert!(
+        !doc.ids().iter().any(|i| i.starts_with("tested")),
+        "{:?}",
+        doc.ids()
+    );
+    let problems = doc.problems_in(&w.worker_toml);
+    let find = |needle: &str| {
+        problems
+            .iter()
+            .find(|p| p.message.contains(needle))
+            .unwrap_or_else(|| panic!("no problem about {needle}: {problems:?}"))
+    };
+    let smoke = find("`test.smoke` must name a command");
+    assert_eq!(
+        (smoke.line, smoke.column),
+        (Some(w.at("[]").0), Some(w.at("[]").1))
+    );
+    let timeout = find("`test.timeout` must be a positive number");
+    assert_eq!(timeout.line, Some(w.at("timeout = 0").0));
+    let unknown = find("retries");
+    assert_eq!(unknown.line, Some(w.at("retries").0));
 }

@@ -46,6 +46,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "install",
             "installed",
             "package",
+            "preflight",
             "query",
             "review",
             "serve",
