@@ -203,16 +203,36 @@ fn check_pkgbuild(
                     format!("{} {what} uses SKIP: only the -git flavour may", v.id),
                 ));
             }
-            let path = scratch.join(format!("{}.{}.PKGBUILD", v.id, flavor.name()));
-            if std::fs::write(&path, text).is_ok() {
-                scripts.push(Script {
-                    path,
-                    manifest: w.manifest_path.clone(),
-                    what: format!("{} {what}", v.id),
-                });
-            }
+            let file = format!("{}.{}.PKGBUILD", v.id, flavor.name());
+            stage(
+                scratch,
+                &file,
+                &text,
+                w,
+                format!("{} {what}", v.id),
+                scripts,
+            );
         }
         Err(e) => problems.push(render_failed(w, v, &what, e)),
+    }
+}
+
+/// Writes a render into the scratch directory for the external checkers to judge.
+fn stage(
+    scratch: &std::path::Path,
+    file: &str,
+    text: &str,
+    w: &Worker,
+    what: String,
+    into: &mut Vec<Script>,
+) {
+    let path = scratch.join(file);
+    if std::fs::write(&path, text).is_ok() {
+        into.push(Script {
+            path,
+            manifest: w.manifest_path.clone(),
+            what,
+        });
     }
 }
 
@@ -259,14 +279,15 @@ fn check_formula(
                     ));
                 }
             }
-            let path = scratch.join(format!("{}.{}.rb", v.id, flavor.name()));
-            if std::fs::write(&path, text).is_ok() {
-                formulas.push(Script {
-                    path,
-                    manifest: w.manifest_path.clone(),
-                    what: format!("{} {what}", v.id),
-                });
-            }
+            let file = format!("{}.{}.rb", v.id, flavor.name());
+            stage(
+                scratch,
+                &file,
+                &text,
+                w,
+                format!("{} {what}", v.id),
+                formulas,
+            );
         }
         Err(e) => problems.push(render_failed(w, v, &what, e)),
     }

@@ -375,33 +375,21 @@ fn fill_writes(s: &Session, w: &Worker, v: &Variant, plan: &mut Plan, dry_run: b
                     let sha256 = release_sum()?;
                     (arch::Flavor::Release, arch::Archive::Release { sha256 })
                 } else {
+                    let (archive, dest) =
+                        package::local_archive(w, v, path, package::Pack::HashOnly)?;
                     let arch::Archive::Local {
-                        file_name,
-                        top_dir,
-                        subdir,
-                        ..
-                    } = arch::Archive::local(w, v, String::new())
+                        top_dir, sha256, ..
+                    } = &archive
                     else {
-                        unreachable!("Archive::local makes a local archive")
+                        unreachable!("a local archive")
                     };
-                    let dest = path.join(&file_name);
-                    let root = w.krate.build_root().to_path_buf();
-                    let sha256 = pack::digest(&root, &top_dir, &dest)?;
                     *tarball = Some(PlannedTarball {
                         path: dest,
-                        root,
+                        root: w.krate.build_root().to_path_buf(),
                         top_dir: top_dir.clone(),
                         sha256: sha256.clone(),
                     });
-                    (
-                        arch::Flavor::Local,
-                        arch::Archive::Local {
-                            file_name,
-                            top_dir,
-                            subdir,
-                            sha256,
-                        },
-                    )
+                    (arch::Flavor::Local, archive)
                 };
                 let model = arch::model(w, v, &archive)?;
                 let text = engine.render(flavor.template(), &model)?;

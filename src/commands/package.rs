@@ -60,6 +60,42 @@ pub fn release_sha256(cx: &Context, w: &Worker) -> Result<String> {
     )
 }
 
+/// Whether the local tarball is written, or only hashed (for a plan, which writes it later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pack {
+    Write,
+    HashOnly,
+}
+
+/// The local flavour's archive of `v` as it lands in `dir`: the tarball packed there, or only
+/// its sha256 computed; with the tarball's path.
+pub fn local_archive(w: &Worker, v: &Variant, dir: &Path, how: Pack) -> Result<(Archive, PathBuf)> {
+    let Archive::Local {
+        file_name,
+        top_dir,
+        subdir,
+        ..
+    } = Archive::local(w, v, String::new())
+    else {
+        unreachable!("Archive::local makes a local archive")
+    };
+    let dest = dir.join(&file_name);
+    let root = w.krate.build_root();
+    let sha256 = match how {
+        Pack::Write => pack::pack(root, &top_dir, &dest)?,
+        Pack::HashOnly => pack::digest(root, &top_dir, &dest)?,
+    };
+    Ok((
+        Archive::Local {
+            file_name,
+            top_dir,
+            subdir,
+            sha256,
+        },
+        dest,
+    ))
+}
+
 /// Renders the PKGBUILD (and .SRCINFO) of `v` in `flavor`. For `local`, packs the source
 /// tree into `tarball_dir`.
 pub fn render_pkgbuild(
@@ -79,24 +115,9 @@ pub fn render_pkgbuild(
         },
         arch::Flavor::Git => Archive::Git,
         arch::Flavor::Local => {
-            let Archive::Local {
-                file_name,
-                top_dir,
-                subdir,
-                ..
-            } = Archive::local(w, v, String::new())
-            else {
-                unreachable!("Archive::local makes a local archive")
-            };
-            let dest = tarball_dir.join(&file_name);
-            let sha256 = pack::pack(w.krate.build_root(), &top_dir, &dest)?;
+            let (archive, dest) = local_archive(w, v, tarball_dir, Pack::Write)?;
             tarball = Some(dest);
-            Archive::Local {
-                file_name,
-                top_dir,
-                subdir,
-                sha256,
-            }
+            archive
         }
     };
     let model = arch::model(w, v, &archive)?;

@@ -3,6 +3,16 @@
 
 use crate::support::{assert_success, parse_error, stderr, Sandbox};
 
+fn with_bogus_gpu(s: &Sandbox, args: &[&str]) -> std::process::Output {
+    s.cmd()
+        .env("RBEE_WORKERS_GPU", "bogus")
+        .arg("--root")
+        .arg(s.root())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_bogus_rbee_workers_gpu_breaks_only_the_commands_that_look_at_the_gpu() {
     let s = Sandbox::new();
@@ -14,29 +24,14 @@ fn a_bogus_rbee_workers_gpu_breaks_only_the_commands_that_look_at_the_gpu() {
         &["pkgbuild", "hello-cpu", "--flavor", "local"],
         &["check"],
     ] {
-        let out = s
-            .cmd()
-            .env("RBEE_WORKERS_GPU", "bogus")
-            .arg("--root")
-            .arg(s.root())
-            .args(args)
-            .output()
-            .unwrap();
-        assert_success(&out);
+        assert_success(&with_bogus_gpu(&s, args));
     }
     for args in [
         &["detect", "--json"][..],
         &["info", "hello", "--json"],
         &["install", "hello", "--dry-run", "--json"],
     ] {
-        let out = s
-            .cmd()
-            .env("RBEE_WORKERS_GPU", "bogus")
-            .arg("--root")
-            .arg(s.root())
-            .args(args)
-            .output()
-            .unwrap();
+        let out = with_bogus_gpu(&s, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         let doc = parse_error(&out.stdout);
         assert_eq!(doc.error.kind, "usage");
