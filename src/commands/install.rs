@@ -778,7 +778,7 @@ pub fn install_with(
 
 /// A makepkg failure that pacman caused (no database, no permission, a dependency it could
 /// not resolve) says that the cargo backend needs none of that.
-fn pacman_hint(e: Error) -> Error {
+pub(crate) fn pacman_hint(e: Error) -> Error {
     match e {
         Error::CommandFailed(mut c)
             if c.hint.is_none()

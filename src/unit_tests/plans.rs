@@ -303,3 +303,26 @@ fn an_unknown_backend_in_the_database_is_an_error_not_a_cargo_rebuild() {
     assert!(matches!(err, Error::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("nix"), "names the value: {err}");
 }
+
+#[test]
+fn a_makepkg_failure_pacman_caused_points_at_the_cargo_backend() {
+    let failed = |tail: &str| {
+        Error::CommandFailed(Box::new(crate::error::CommandFailure {
+            label: "[2/3] hello-cpu".into(),
+            command: "makepkg --force".into(),
+            status: Some(1),
+            log: PathBuf::from("/tmp/log"),
+            tail: tail.into(),
+            hint: None,
+        }))
+    };
+    let e = install::pacman_hint(failed(
+        "error: failed to initialize alpm library\n(could not create database)",
+    ));
+    let help = e.help().unwrap();
+    assert!(help.contains("--backend cargo"), "{help}");
+    assert!(help.contains("/tmp/log"), "the log is still named: {help}");
+    // A compile error is not pacman's.
+    let e = install::pacman_hint(failed("error[E0425]: cannot find value `x`"));
+    assert!(!e.help().unwrap().contains("--backend cargo"));
+}

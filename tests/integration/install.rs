@@ -2357,3 +2357,82 @@ fn a_bad_test_table_is_a_located_problem() {
     let unknown = find("retries");
     assert_eq!(unknown.line, Some(w.at("retries").0));
 }
+
+#[test]
+fn system_packages_are_asked_of_pacman_where_it_can_answer_and_nodeps_skips() {
+    let s = Sandbox::new();
+    s.worker("needy")
+        .features(&["cpu"])
+        .extra("[depends]\narch = [\"gcc-libs\", \"libfoo\"]\n")
+        .write();
+    let log = s.path("pacman.log");
+    // An Arch host's pacman: it knows itself, and `-T` names what is not installed.
+    s.fake_tool(
+        "pacman",
+        &format!(
+            "printf '%s\\n' \"$*\" >> {}\n[ \"$*\" = '-Q pacman' ] && exit 0\n[ \"$1\" = -T ] && {{ echo libfoo; exit 127; }}\nexit 1",
+            tools::sh(&log)
+        ),
+    );
+    let bed = Bed {
+        root: s.root().to_path_buf(),
+        s,
+    };
+    let p = bed.path("prefix");
+    let plan = |extra: &[&str]| {
+        let mut args = vec![
+            "install",
+            "needy-cpu",
+            "--backend",
+            "cargo",
+            "--prefix",
+            p.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ];
+        args.extend(extra);
+        let out = bed.run(&args);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a plan");
+        let check = doc["plans"][0]["preflight"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "system packages")
+            .cloned()
+            .expect("a system-packages check");
+        (out.status.code(), check)
+    };
+    let (code, check) = plan(&[]);
+    if tools::is_root() {
+        // As root the probe never runs pacman, so this is no Arch host it can ask.
+        assert_eq!(code, Some(0));
+        assert_eq!(check["ok"], true);
+        assert!(
+            check["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("not checked"),
+            "{check}"
+        );
+    } else {
+        assert_eq!(code, Some(1), "{check}");
+        assert_eq!(
+            (check["ok"].clone(), check["blocking"].clone()),
+            (false.into(), true.into())
+        );
+        let m = check["message"].as_str().unwrap();
+        assert!(
+            m.contains("missing libfoo") && m.contains("pacman -S --asdeps libfoo"),
+            "{m}"
+        );
+        assert!(fs::read_to_string(&log)
+            .unwrap()
+            .contains("-T gcc-libs libfoo"));
+    }
+    let (code, check) = plan(&["--nodeps"]);
+    assert_eq!(code, Some(0), "{check}");
+    assert!(
+        check["message"].as_str().unwrap().contains("--nodeps"),
+        "{check}"
+    );
+}
