@@ -152,6 +152,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (every step and command) and run nothing')
             [CompletionResult]::new('--nodeps', '--nodeps', [CompletionResultType]::ParameterName, 'Do not check the system packages the variant depends on (as makepkg --nodeps)')
             [CompletionResult]::new('--needed', '--needed', [CompletionResultType]::ParameterName, 'Skip what is installed at the same version already (as pacman --needed)')
+            [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a file at the destination that no install owns (as pacman --overwrite)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
             [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')

@@ -714,7 +714,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__install)
-            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --prefix --needed --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --prefix --needed --overwrite --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -143,6 +143,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --dry-run 'Print the plan (every step and command) and run nothing'
             cand --nodeps 'Do not check the system packages the variant depends on (as makepkg --nodeps)'
             cand --needed 'Skip what is installed at the same version already (as pacman --needed)'
+            cand --overwrite 'Replace a file at the destination that no install owns (as pacman --overwrite)'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'

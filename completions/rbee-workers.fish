@@ -137,6 +137,7 @@ never\t''"
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l dry-run -d 'Print the plan (every step and command) and run nothing'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l nodeps -d 'Do not check the system packages the variant depends on (as makepkg --nodeps)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l needed -d 'Skip what is installed at the same version already (as pacman --needed)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l overwrite -d 'Replace a file at the destination that no install owns (as pacman --overwrite)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l offline -d 'Use only what is cached; never touch the network'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'

@@ -96,6 +96,9 @@ pub enum Command {
         /// Skip what is installed at the same version already (as pacman --needed)
         #[arg(long)]
         needed: bool,
+        /// Replace a file at the destination that no install owns (as pacman --overwrite)
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Rebuild installed variants whose catalog version is newer
     Upgrade {
@@ -268,6 +271,7 @@ impl BuildArgs {
             out: None,
             needed: false,
             nodeps: self.nodeps,
+            overwrite: false,
         })
     }
 }
@@ -329,11 +333,13 @@ impl Cli {
                 how,
                 prefix,
                 needed,
+                overwrite,
             } => Request::Install {
                 ids,
                 opts: Options {
                     prefix,
                     needed,
+                    overwrite,
                     ..how.options()?
                 },
             },

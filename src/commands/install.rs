@@ -36,6 +36,8 @@ pub struct Options {
     pub needed: bool,
     /// Skip the system-package pre-flight check (makepkg's `--nodeps`).
     pub nodeps: bool,
+    /// Replace a file at the destination that no install owns (pacman's `--overwrite`).
+    pub overwrite: bool,
 }
 
 pub use super::Session;
@@ -225,7 +227,8 @@ pub fn make_plan(
     };
     plan.git_commit = git_commit;
     plan.backend.reason = backend_reason;
-    plan.preflight = preflight(s, v, &plan, &settings, opts.nodeps);
+    plan.overwrite = opts.overwrite;
+    plan.preflight = preflight(s, v, &plan, &settings, opts.nodeps, opts.overwrite);
     // A toolkit found outside PATH goes on the PATH of the build that needs it.
     if plan.backend.name == Backend::Cargo {
         if let Some(dir) = crate::preflight::toolkit_dir(&s.cx.path, v) {
@@ -468,6 +471,15 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
                 }
             }
             Step::Install { from, to } => {
+                // Checked again under the lock, before anything is staged or journalled.
+                let overwrite = plan.overwrite;
+                if let Some(why) = crate::preflight::conflict(&s.db()?.db, &plan.id, to, overwrite)
+                {
+                    return Err(Error::Refused {
+                        message: format!("not installing {}: {why}", plan.id),
+                        help: "remove or move that file, or remove the install that owns it".into(),
+                    });
+                }
                 let (staged, sha) = stage(from, to)?;
                 smoke(s.runner.as_mut(), &w.test, &staged, to)?;
                 commit(s, plan, vec![(to.clone(), sha)], Some(staged))?;
@@ -492,7 +504,11 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
             }
             Step::Unpack { url, dest } => {
                 let archive = crate::fetch::cache_path(&s.cx.dirs.cache, url);
-                if let Err(e) = crate::unpack::unpack(&archive, dest, s.cx.unpack_limit) {
+                if let Err(e) = crate::unpack::unpack(
+                    &archive,
+                    dest,
+                    s.cx.unpack_limit.clone().map_err(Error::Usage)?,
+                ) {
                     let _ = std::fs::remove_file(&archive);
                     return Err(e);
                 }

@@ -79,13 +79,13 @@ pub fn preflight(
     plan: &Plan,
     settings: &Settings,
     nodeps: bool,
+    overwrite: bool,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     let backend = plan.backend.name;
-    let arch_host = s.arch_host();
     // The toolkit: cargo runs the crate's build scripts right here; makepkg without pacman
     // has nothing that would install it.
-    let builds_here = backend == Backend::Cargo || (backend == Backend::Makepkg && !arch_host);
+    let builds_here = backend == Backend::Cargo || (backend == Backend::Makepkg && !s.arch_host());
     if let Some((gpu, (tool, dirs))) = GpuBackend::of_feature(&v.feature)
         .and_then(|b| toolkit(b).map(|t| (b, t)))
         .filter(|_| builds_here)
@@ -112,7 +112,7 @@ pub fn preflight(
                         } else {
                             format!(": {}", a.output.lines().last().unwrap_or_default())
                         },
-                        toolkit_hint(gpu, arch_host, sudo(s))
+                        toolkit_hint(gpu, s.arch_host(), sudo(s))
                     ),
                     true,
                 ),
@@ -131,7 +131,7 @@ pub fn preflight(
                     v.id,
                     if dirs.is_empty() { "" } else { " nor in " },
                     dirs.join(" or "),
-                    toolkit_hint(gpu, arch_host, sudo(s))
+                    toolkit_hint(gpu, s.arch_host(), sudo(s))
                 ),
                 true,
             ),
@@ -143,7 +143,8 @@ pub fn preflight(
     let (packages, asker): (Vec<String>, Option<CommandSpec>) = if host_os == "linux" {
         let mut p = v.depends.arch.clone();
         p.extend(v.makedepends.arch.iter().cloned());
-        let ask = arch_host.then(|| {
+        // Asked only when there is something to ask about (the probe runs pacman).
+        let ask = (!p.is_empty() && s.arch_host()).then(|| {
             CommandSpec::new(&s.cx.config.tools.pacman)
                 .arg("-T")
                 .args(p.clone())
@@ -161,7 +162,7 @@ pub fn preflight(
         (Vec::new(), None)
     };
     let installs_deps = match backend {
-        Backend::Makepkg => settings.install && arch_host,
+        Backend::Makepkg => settings.install && s.arch_host(),
         Backend::Brew => true,
         Backend::Cargo => false,
     };
@@ -238,6 +239,31 @@ pub fn preflight(
                 Err(e) => check(name, false, format!("cannot ask the package manager: {e}"), false),
             },
         });
+    }
+    // A release build unpacks a tarball: its bound must be a number.
+    if plan
+        .steps
+        .iter()
+        .any(|st| matches!(st, crate::build::Step::Unpack { .. }))
+    {
+        if let Err(why) = &s.cx.unpack_limit {
+            checks.push(check("unpack limit", false, why.clone(), true));
+        }
+    }
+    // The destination: a file another install owns, or one nobody does, is a conflict.
+    if backend == Backend::Cargo && settings.install {
+        if let Ok(db) = crate::db::read(&s.cx.dirs.data) {
+            let to = settings.prefix.join("bin").join(&v.installed_name);
+            checks.push(match conflict(&db, &v.id, &to, overwrite) {
+                None => check(
+                    "destination",
+                    true,
+                    format!("{} is free", to.display()),
+                    true,
+                ),
+                Some(why) => check("destination", false, why, true),
+            });
+        }
     }
     // The prefix the cargo backend installs into.
     if backend == Backend::Cargo && settings.install {
@@ -333,5 +359,37 @@ pub fn preflight_error(plan: &Plan) -> Option<Error> {
     (!failed.is_empty()).then(|| Error::Preflight {
         id: plan.id.clone(),
         failed,
+    })
+}
+
+/// Why `to` cannot be installed by `id`, if it cannot: another install owns it (one path
+/// never has two owners), it is a directory, or a file no install owns is there (pacman's
+/// "exists in filesystem"; `--overwrite` replaces it). An install may replace its own file.
+pub fn conflict(db: &crate::db::Database, id: &str, to: &Path, overwrite: bool) -> Option<String> {
+    if let Some(other) = db
+        .installed
+        .values()
+        .find(|r| r.id != id && r.files.iter().any(|f| f.path == to))
+    {
+        return Some(format!(
+            "{} is owned by {} {}: two installs cannot share a file",
+            to.display(),
+            other.id,
+            other.version
+        ));
+    }
+    let meta = std::fs::symlink_metadata(to).ok()?;
+    if meta.is_dir() {
+        return Some(format!("{} exists and is a directory", to.display()));
+    }
+    let ours = db
+        .installed
+        .get(id)
+        .is_some_and(|r| r.files.iter().any(|f| f.path == to));
+    (!ours && !overwrite).then(|| {
+        format!(
+            "{} exists in filesystem and no install owns it; --overwrite replaces it",
+            to.display()
+        )
     })
 }

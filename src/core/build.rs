@@ -200,6 +200,9 @@ pub struct Plan {
     /// What must hold before anything builds (toolkits, system packages, the prefix);
     /// filled in by the command that makes the plan.
     pub preflight: Vec<Check>,
+    /// `--overwrite`: an install step may replace a file no install owns.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub overwrite: bool,
     pub steps: Vec<Step>,
 }
 
@@ -446,6 +449,7 @@ fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: BuildFlavor, steps: V
         git_commit: None,
         reason: None,
         preflight: Vec::new(),
+        overwrite: false,
         steps,
     }
 }

@@ -66,13 +66,26 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => return Err(Error::io("read", path, e)),
         };
-        toml::from_str(&text).map_err(|e| {
+        let config: Config = toml::from_str(&text).map_err(|e| {
             let p = Problem::error(path, e.message().trim_end().to_string());
             Error::Located(match e.span() {
                 Some(span) => p.at(&text, span),
                 None => p,
             })
-        })
+        })?;
+        // A source's name becomes a directory under the cache: a hand-edited
+        // `../../victim` must never reach the file system.
+        for src in &config.sources {
+            if let Some(why) = source_name_problem(&src.name) {
+                let quoted = format!("\"{}\"", src.name);
+                let p = Problem::error(path, format!("source name `{}`: {why}", src.name));
+                return Err(Error::Located(match text.find(&quoted) {
+                    Some(at) => p.at(&text, at..at + quoted.len()),
+                    None => p,
+                }));
+            }
+        }
+        Ok(config)
     }
 }
 
@@ -81,6 +94,23 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("the configuration always serializes")
     }
+}
+
+/// Names the local catalog and community workers use.
+pub const RESERVED_SOURCE_NAMES: &[&str] = &["local", "community"];
+
+/// Why `name` cannot name a source, if it cannot: it must be an id (lowercase letters,
+/// digits, `-`; so never a path), and not a reserved name.
+pub fn source_name_problem(name: &str) -> Option<String> {
+    if !crate::manifest::is_valid_id(name) {
+        return Some(
+            "expected lowercase letters, digits and `-` (it names a directory in the cache)".into(),
+        );
+    }
+    if RESERVED_SOURCE_NAMES.contains(&name) {
+        return Some("is reserved (`local` is the local catalog, `community/ID` names community workers); pick another source name".into());
+    }
+    None
 }
 
 /// How to get a tool that is missing, for the error message.

@@ -17,10 +17,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Names the user may not take: `local` is the local root, and `community/ID` names a
-/// community worker.
-const RESERVED: &[&str] = &["local", "community"];
-
 pub fn config_path(dirs: &Dirs) -> PathBuf {
     dirs.config.join("config.toml")
 }
@@ -45,17 +41,10 @@ fn check_ref(r: &str) -> Result<()> {
 }
 
 fn check_name(name: &str) -> Result<()> {
-    if !crate::manifest::is_valid_id(name) {
-        return Err(Error::Usage(format!(
-            "invalid source name `{name}`: expected lowercase letters, digits and `-`"
-        )));
+    match crate::config::source_name_problem(name) {
+        Some(why) => Err(Error::Usage(format!("invalid source name `{name}`: {why}"))),
+        None => Ok(()),
     }
-    if RESERVED.contains(&name) {
-        return Err(Error::Usage(format!(
-            "`{name}` is reserved (`local` is the local catalog, `community/ID` names community workers); pick another source name"
-        )));
-    }
-    Ok(())
 }
 
 /// `index` when the URL names a `.json` file, else `git`.

@@ -11,11 +11,19 @@ use std::path::{Component, Path, PathBuf};
 /// Default ceiling on the bytes an archive may expand to (`RBEE_WORKERS_UNPACK_LIMIT`).
 pub const DEFAULT_LIMIT: u64 = 4 << 30;
 
-pub fn limit_from_env() -> u64 {
-    std::env::var("RBEE_WORKERS_UNPACK_LIMIT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_LIMIT)
+/// `RBEE_WORKERS_UNPACK_LIMIT` (bytes), else the default; a value that is not a positive
+/// number is an error (for the commands that unpack), never silently the default.
+pub fn limit_from_env() -> std::result::Result<u64, String> {
+    match std::env::var("RBEE_WORKERS_UNPACK_LIMIT") {
+        Err(_) => Ok(DEFAULT_LIMIT),
+        Ok(v) if v.is_empty() => Ok(DEFAULT_LIMIT),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "RBEE_WORKERS_UNPACK_LIMIT is `{v}`; expected a positive number of bytes (default {DEFAULT_LIMIT})"
+            )),
+        },
+    }
 }
 
 fn refuse(archive: &Path, why: String) -> Error {

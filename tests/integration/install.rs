@@ -2436,3 +2436,92 @@ fn system_packages_are_asked_of_pacman_where_it_can_answer_and_nodeps_skips() {
         "{check}"
     );
 }
+
+#[test]
+fn a_file_no_install_owns_is_never_clobbered_unless_overwrite() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    let mine = bed.s.write(
+        "prefix/bin/hello-worker-cpu",
+        "#!/bin/sh\necho my own script\n",
+    );
+    let out = bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("exists in filesystem") && err.contains("--overwrite"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(&mine).unwrap(),
+        "#!/bin/sh\necho my own script\n"
+    );
+    assert!(!bed.db_path().exists() || bed.db().installed.is_empty());
+    // --overwrite replaces it, and from then on the install owns it.
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "--prefix",
+        p,
+        "--overwrite",
+        "--noconfirm",
+    ]);
+    assert_success(&out);
+    assert_ne!(fs::read(&mine).unwrap(), b"#!/bin/sh\necho my own script\n");
+    let out = bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]);
+    assert_success(&out);
+}
+
+#[test]
+fn a_directory_at_the_destination_is_refused_before_anything_is_journalled() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    fs::create_dir_all(prefix.join("bin/hello-worker-cpu")).unwrap();
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "--prefix",
+        prefix.to_str().unwrap(),
+        "--overwrite",
+        "--noconfirm",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    // Nothing is left in a journal: every later command works.
+    assert_success(&bed.run(&["verify"]));
+    assert_success(&bed.run(&["list", "--installed"]));
+}
+
+#[test]
+fn two_installs_never_own_one_path() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]));
+    // A record of another install that claims the same file (as two workers whose variants
+    // resolve to one installed name would).
+    let mut db: serde_json::Value = serde_json::from_slice(&bed.db_bytes()).unwrap();
+    let mut other = db["installed"]["hello-worker-cpu"].clone();
+    other["id"] = "twin-cpu".into();
+    db["installed"]["twin-cpu"] = other;
+    db["installed"]
+        .as_object_mut()
+        .unwrap()
+        .remove("hello-worker-cpu");
+    fs::write(bed.db_path(), db.to_string()).unwrap();
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "--prefix",
+        p,
+        "--overwrite",
+        "--noconfirm",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is owned by twin-cpu"),
+        "{}",
+        stderr(&out)
+    );
+}

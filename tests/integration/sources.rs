@@ -2103,3 +2103,54 @@ fn a_release_tarball_without_the_workers_directory_says_so_rather_than_blaming_c
     assert!(err.contains("bin/nosub"), "{err}");
     assert!(!prefix.exists());
 }
+
+#[test]
+fn a_hand_edited_source_name_that_is_a_path_is_refused_where_it_is_written() {
+    let s = Sandbox::new();
+    s.worker("here").write();
+    let victim = s.mkdir("victim");
+    s.write("victim/keep.txt", "precious");
+    s.write_config(
+        "[[sources]]\nname = \"../../../victim\"\nkind = \"git\"\nurl = \"file:///nowhere\"\n",
+    );
+    let text = std::fs::read_to_string(s.config_file()).unwrap();
+    for args in [
+        &["sync"][..],
+        &["source", "remove", "../../../victim"],
+        &["list"],
+    ] {
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("source name `../../../victim`"), "{err}");
+        let (line, col) = crate::support::locate(&text, "\"../../../victim\"");
+        assert!(
+            err.contains(&format!("config.toml:{line}:{col}")),
+            "located: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(victim.join("keep.txt")).unwrap(),
+        "precious"
+    );
+}
+
+#[test]
+fn a_bad_unpack_limit_is_an_error_before_anything_is_downloaded() {
+    let h = hostile(&[("RBEE_WORKERS_UNPACK_LIMIT", "lots")], |_, b| {
+        file(b, "evilrepo-0.1.0/zeros", &[0u8; 16]);
+    });
+    assert_exit(&h.out, 1);
+    let err = stderr(&h.out);
+    assert!(
+        err.contains("RBEE_WORKERS_UNPACK_LIMIT is `lots`"),
+        "says what is wrong: {err}"
+    );
+    assert!(
+        h.server.requests_for(&h.url_path).is_empty(),
+        "nothing was downloaded"
+    );
+    // Commands that unpack nothing do not care.
+    let out = run_env(&h.u, &[("RBEE_WORKERS_UNPACK_LIMIT", "lots")], &["list"]);
+    assert_exit(&out, 0);
+}
