@@ -480,6 +480,11 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
                         help: "remove or move that file, or remove the install that owns it".into(),
                     });
                 }
+                // A killed install may have left a staged copy here; it is nobody's now
+                // (this process holds the database lock).
+                if let Some(dir) = to.parent() {
+                    db::sweep_staging(dir);
+                }
                 let (staged, sha) = stage(from, to)?;
                 smoke(s.runner.as_mut(), &w.test, &staged, to)?;
                 commit(s, plan, vec![(to.clone(), sha)], Some(staged))?;

@@ -127,6 +127,7 @@ pub fn lock(data: &Path) -> Result<Locked> {
         db: read(data)?,
     };
     locked.recover()?;
+    locked.sweep();
     Ok(locked)
 }
 
@@ -139,6 +140,23 @@ impl Locked {
         apply(&self.db.journal)?;
         self.db.journal.clear();
         self.write()
+    }
+
+    /// Removes staged copies (`.NAME.rbee-*`) that a killed install left beside installed
+    /// binaries. Installs hold this lock from planning to commit and the journal is replayed
+    /// just before, so whatever staging file is found now belongs to nobody.
+    fn sweep(&self) {
+        let mut dirs: Vec<&Path> = self
+            .db
+            .installed
+            .values()
+            .flat_map(|r| r.files.iter().filter_map(|f| f.path.parent()))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            sweep_staging(dir);
+        }
     }
 
     fn write(&self) -> Result<()> {
@@ -156,6 +174,23 @@ impl Locked {
         apply(&self.db.journal)?;
         self.db.journal.clear();
         self.write()
+    }
+}
+
+/// Removes the staged copies (`.NAME.rbee-*`) in `dir`; a staged copy is never a directory.
+pub fn sweep_staging(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.')
+            && name.contains(".rbee-")
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 

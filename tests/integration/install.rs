@@ -2525,3 +2525,34 @@ fn two_installs_never_own_one_path() {
         stderr(&out)
     );
 }
+
+#[test]
+fn staged_copies_a_killed_install_left_are_swept_by_the_next_lock_holder() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]));
+    let left = bed.s.write(
+        "prefix/bin/.hello-worker-cpu.rbee-Xk3j9a",
+        "a full copy of a binary",
+    );
+    let mine = bed.s.write("prefix/bin/.my-dotfile", "keep");
+    assert_success(&bed.run(&["verify"]));
+    assert!(!left.exists(), "the staged copy is swept");
+    assert_eq!(fs::read_to_string(&mine).unwrap(), "keep");
+    // The first install into a directory sweeps it too.
+    let fresh = bed.path("fresh");
+    let orphan = bed.s.write(
+        "fresh/bin/.hello-worker-cpu.rbee-Qq1",
+        "left by a killed install",
+    );
+    let out = bed.run(&[
+        "install",
+        "hello-worker-cpu",
+        "--prefix",
+        fresh.to_str().unwrap(),
+        "--noconfirm",
+    ]);
+    assert_success(&out);
+    assert!(!orphan.exists());
+}
