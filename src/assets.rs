@@ -69,6 +69,9 @@ cuda, rocm, metal or none: overrides GPU detection when choosing a variant.
 \fBRBEE_WORKERS_UNPACK_LIMIT\fR
 The most bytes a downloaded source tarball may expand to (default 4 GiB).
 .TP
+\fBRBEE_WORKERS_HTTP_TIMEOUT\fR
+Seconds any one network operation (connect, each read) may stall before a download fails (default 60).
+.TP
 \fBXDG_CONFIG_HOME\fR, \fBXDG_CACHE_HOME\fR, \fBXDG_DATA_HOME\fR
 Where configuration, cache and data live (defaults per platform).
 .TP

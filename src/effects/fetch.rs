@@ -161,19 +161,16 @@ async fn download_async(url: &str, out: &std::fs::File) -> Result<String> {
     };
     let client = reqwest::Client::builder()
         .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(10))
+        .connect_timeout(io_timeout().min(std::time::Duration::from_secs(10)))
+        .read_timeout(io_timeout())
         .build()
         .map_err(|e| fail(e.to_string()))?;
-    let mut resp = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| fail(e.to_string()))?;
+    let mut resp = client.get(url).send().await.map_err(|e| fail(why(&e)))?;
     if !resp.status().is_success() {
         return Err(fail(format!("the server answered {}", resp.status())));
     }
     let mut w = HashingWriter::new(out);
-    while let Some(chunk) = resp.chunk().await.map_err(|e| fail(e.to_string()))? {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| fail(why(&e)))? {
         w.write_all(&chunk).map_err(|e| fail(e.to_string()))?;
     }
     let (mut f, sha) = w.finish();
@@ -181,11 +178,58 @@ async fn download_async(url: &str, out: &std::fs::File) -> Result<String> {
     Ok(sha)
 }
 
+/// How long any single network operation — connecting, sending, each read of a body — may
+/// take before a download gives up: a stalled server cannot hold a command forever, while a
+/// slow but moving download goes on. `RBEE_WORKERS_HTTP_TIMEOUT` (seconds), default 60.
+pub fn io_timeout() -> std::time::Duration {
+    static T: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+    *T.get_or_init(|| {
+        let secs = std::env::var("RBEE_WORKERS_HTTP_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(60);
+        std::time::Duration::from_secs(secs)
+    })
+}
+
+/// A request error as a person can act on it: a timeout says so and how long it waited;
+/// anything else shows its whole chain of causes (reqwest's top line alone says only
+/// "error sending request").
+fn why(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return timed_out();
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+fn io_why(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("timed out") {
+        return timed_out();
+    }
+    e.to_string()
+}
+
+fn timed_out() -> String {
+    format!(
+        "timed out: the server sent nothing for {} s (RBEE_WORKERS_HTTP_TIMEOUT)",
+        io_timeout().as_secs()
+    )
+}
+
 fn client() -> Result<reqwest::blocking::Client> {
     reqwest::blocking::Client::builder()
         .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(None)
+        .connect_timeout(io_timeout().min(std::time::Duration::from_secs(10)))
+        // In the blocking client this bounds each operation (each read), not the whole body.
+        .timeout(io_timeout())
         .build()
         .map_err(|e| Error::Download {
             verb: "start an HTTP client for",
@@ -205,7 +249,7 @@ fn download(url: &str, out: &std::fs::File, quiet: bool) -> Result<String> {
             "check the URL and your connection, or pin [source].sha256 and use --offline".into(),
         ),
     };
-    let mut resp = client()?.get(url).send().map_err(|e| fail(e.to_string()))?;
+    let mut resp = client()?.get(url).send().map_err(|e| fail(why(&e)))?;
     if !resp.status().is_success() {
         return Err(fail(format!("the server answered {}", resp.status())));
     }
@@ -214,7 +258,7 @@ fn download(url: &str, out: &std::fs::File, quiet: bool) -> Result<String> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         crate::exec::check_interrupted()?;
-        let n = resp.read(&mut buf).map_err(|e| fail(e.to_string()))?;
+        let n = resp.read(&mut buf).map_err(|e| fail(io_why(&e)))?;
         if n == 0 {
             break;
         }
@@ -284,7 +328,7 @@ pub fn get_revalidated(
     if !quiet {
         crate::report::note(&format!("fetching {url}"));
     }
-    let resp = req.send().map_err(|e| fail(e.to_string()))?;
+    let resp = req.send().map_err(|e| fail(why(&e)))?;
     if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(None);
     }
@@ -296,6 +340,6 @@ pub fn get_revalidated(
         .get(reqwest::header::ETAG)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = resp.bytes().map_err(|e| fail(e.to_string()))?;
+    let body = resp.bytes().map_err(|e| fail(why(&e)))?;
     Ok(Some((body.to_vec(), new_etag)))
 }

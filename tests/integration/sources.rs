@@ -2154,3 +2154,47 @@ fn a_bad_unpack_limit_is_an_error_before_anything_is_downloaded() {
     let out = run_env(&h.u, &[("RBEE_WORKERS_UNPACK_LIMIT", "lots")], &["list"]);
     assert_exit(&out, 0);
 }
+
+/// A server that accepts connections and never answers (or answers the headers and then
+/// stalls the body): what a hung mirror looks like.
+fn stalled_server(send_headers: bool) -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        // Two connections are plenty for one command; then keep them open a while and go.
+        for conn in listener.incoming().take(2).flatten() {
+            if send_headers {
+                use std::io::{Read, Write};
+                let mut c = conn;
+                let mut buf = [0u8; 4096];
+                let _ = c.read(&mut buf);
+                let _ = c.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n{\"schema\": 1, ",
+                );
+                held.push(c);
+            } else {
+                held.push(conn);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(20));
+    });
+    (format!("http://{addr}/index.json"), handle)
+}
+
+#[test]
+fn a_stalled_index_server_cannot_hold_sync() {
+    for send_headers in [false, true] {
+        let s = Sandbox::new();
+        let (url, _server) = stalled_server(send_headers);
+        ok(&s, &["source", "add", "hung", &url]);
+        let out = run_env(&s, &[("RBEE_WORKERS_HTTP_TIMEOUT", "1")], &["sync"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("hung"), "names the source: {err}");
+        assert!(
+            err.to_lowercase().contains("timed out") || err.contains("timeout"),
+            "says it timed out (headers sent: {send_headers}): {err}"
+        );
+    }
+}
