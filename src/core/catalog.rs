@@ -419,6 +419,18 @@ pub fn github_repo(url: &str) -> Option<String> {
         .then(|| format!("https://github.com/{owner}/{repo}"))
 }
 
+/// The name a variant installs as: its binary, suffixed `-{feature}` unless it already ends
+/// with it, so variants install side by side (DESIGN section 1). Always derived, never taken
+/// from an index.
+pub fn installed_name(binary: &str, feature: &str) -> String {
+    let suffix = format!("-{feature}");
+    if binary.ends_with(&suffix) {
+        binary.to_string()
+    } else {
+        format!("{binary}{suffix}")
+    }
+}
+
 /// Known backends narrow the worker's platforms and add packages (DESIGN section 1).
 fn backend_platforms(feature: &str, worker: &Platforms) -> Platforms {
     let known = crate::kinds::GpuBackend::of_feature(feature);
@@ -489,12 +501,7 @@ fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<V
             m.id
         ));
     }
-    let suffix = format!("-{feature}");
-    let installed_name = if binary.ends_with(&suffix) {
-        binary.clone()
-    } else {
-        format!("{binary}{suffix}")
-    };
+    let installed_name = installed_name(&binary, feature);
     Ok(Variant {
         id: format!("{}-{feature}", m.id),
         feature: feature.to_string(),

@@ -289,6 +289,35 @@ pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
                 v.id
             )));
         }
+        // An index is written by somebody else: its values meet the rules a manifest's do
+        // (one line, no control characters — nothing that can drive a terminal), and the
+        // installed name is the one the binary and feature give, never one it chooses.
+        let derived = crate::catalog::installed_name(&v.binary, &v.feature);
+        if v.installed_name != derived {
+            return Err(bad(format!(
+                "variant `{}` says it installs as `{}`, but binary `{}` with feature `{}` installs as `{derived}`",
+                v.id, v.installed_name, v.binary, v.feature
+            )));
+        }
+        let texts = [
+            ("name", Some(v.name.as_str())),
+            ("description", Some(v.description.as_str())),
+            ("license", v.license.as_deref()),
+            ("homepage", v.homepage.as_deref()),
+        ];
+        for (what, value) in texts
+            .into_iter()
+            .filter_map(|(w, val)| Some((w, val?)))
+            .chain(v.tags.iter().map(|t| ("tags", t.as_str())))
+        {
+            if let Some(why) = crate::tomlread::one_line_problem(value) {
+                return Err(bad(format!(
+                    "variant `{}` has a {what} `{}` that must be {why}",
+                    v.id,
+                    value.escape_debug()
+                )));
+            }
+        }
         let u = &v.upstream;
         let problem = u
             .git

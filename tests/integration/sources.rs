@@ -2198,3 +2198,67 @@ fn a_stalled_index_server_cannot_hold_sync() {
         );
     }
 }
+
+/// Exports a one-worker catalog and returns the index path.
+fn exported_index(p: &Sandbox) -> PathBuf {
+    p.worker("iw").write();
+    let site = p.path("site");
+    assert_success(&p.run(&["export", site.to_str().unwrap()]));
+    site.join("index.json")
+}
+
+fn edit_index(index: &Path, edit: impl Fn(&mut serde_json::Value)) {
+    let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(index).unwrap()).unwrap();
+    for w in doc["workers"].as_array_mut().unwrap() {
+        edit(w);
+    }
+    fs::write(index, serde_json::to_vec(&doc).unwrap()).unwrap();
+}
+
+#[test]
+fn an_index_value_with_terminal_escapes_is_refused_and_the_cache_is_kept() {
+    let p = Sandbox::new();
+    let index = exported_index(&p);
+    let u = Sandbox::new();
+    ok(
+        &u,
+        &["source", "add", "i", index.to_str().unwrap(), "--trusted"],
+    );
+    ok(&u, &["sync"]);
+    // The mirror turns hostile: clear the screen, set the window title.
+    edit_index(&index, |w| {
+        w["description"] = "fast \u{1b}[2J\u{1b}]0;pwned\u{7} worker".into()
+    });
+    let out = run(&u, &["sync"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("description") && err.contains("control character"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "the refusal itself prints no raw escape: {err:?}"
+    );
+    // The cached copy is kept, with its harmless description.
+    let doc = list(&u);
+    let v = doc.variant("iw-cpu");
+    assert_eq!(v.description, "iw description");
+}
+
+#[test]
+fn an_index_cannot_choose_the_name_a_binary_installs_as() {
+    let p = Sandbox::new();
+    let index = exported_index(&p);
+    edit_index(&index, |w| w["installed_name"] = "ls".into());
+    let u = Sandbox::new();
+    ok(
+        &u,
+        &["source", "add", "i", index.to_str().unwrap(), "--trusted"],
+    );
+    let out = run(&u, &["sync"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("says it installs as `ls`"), "{err}");
+    assert!(list(&u).workers.is_empty());
+}
