@@ -62,9 +62,8 @@ fn cached_sha256(path: &Path) -> std::io::Result<String> {
 /// Returns the cached copy of `url`, downloading it first unless `offline`.
 pub fn fetch(url: &str, cache: &Path, offline: bool, quiet: bool) -> Result<Fetched> {
     let path = cache_path(cache, url);
-    if path.is_file() {
-        let sha256 = cached_sha256(&path).map_err(|e| Error::io("read", &path, e))?;
-        return Ok(Fetched { path, sha256 });
+    if let Some(hit) = cached(&path)? {
+        return Ok(hit);
     }
     if offline {
         return Err(Error::Offline {
@@ -72,11 +71,33 @@ pub fn fetch(url: &str, cache: &Path, offline: bool, quiet: bool) -> Result<Fetc
             help: "run once without --offline, or pin [source].sha256 in worker.toml".into(),
         });
     }
+    let tmp = staging(&path)?;
+    let sha256 = remembering_failures(url, || download(url, tmp.as_file(), quiet))?;
+    keep(tmp, path, sha256)
+}
+
+/// The cached copy at `path`, if there is one.
+fn cached(path: &Path) -> Result<Option<Fetched>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let sha256 = cached_sha256(path).map_err(|e| Error::io("read", path, e))?;
+    Ok(Some(Fetched {
+        path: path.to_path_buf(),
+        sha256,
+    }))
+}
+
+/// A temp file beside the cache entry `path`, so a finished download is renamed into place
+/// and a failed one leaves nothing.
+fn staging(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().expect("cache paths have a parent");
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    let tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
-    let sha256 = remembering_failures(url, || download(url, tmp.as_file(), quiet))?;
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))
+}
+
+/// Renames a finished download into the cache.
+fn keep(tmp: tempfile::NamedTempFile, path: PathBuf, sha256: String) -> Result<Fetched> {
     tmp.persist(&path)
         .map_err(|e| Error::io("write", &path, e.error))?;
     Ok(Fetched { path, sha256 })
@@ -130,23 +151,16 @@ fn remembering_failures(url: &str, f: impl FnOnce() -> Result<String>) -> Result
 /// memory of recent failures, with reqwest's async client instead of a blocking one.
 pub async fn fetch_async(url: &str, cache: &Path) -> Result<Fetched> {
     let path = cache_path(cache, url);
-    if path.is_file() {
-        let sha256 = cached_sha256(&path).map_err(|e| Error::io("read", &path, e))?;
-        return Ok(Fetched { path, sha256 });
+    if let Some(hit) = cached(&path)? {
+        return Ok(hit);
     }
     if let Some(e) = recent_failure(url) {
         return Err(e);
     }
-    let dir = path.parent().expect("cache paths have a parent");
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    let tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
+    let tmp = staging(&path)?;
     let result = download_async(url, tmp.as_file()).await;
     remember(url, &result);
-    let sha256 = result?;
-    tmp.persist(&path)
-        .map_err(|e| Error::io("write", &path, e.error))?;
-    Ok(Fetched { path, sha256 })
+    keep(tmp, path, result?)
 }
 
 async fn download_async(url: &str, out: &std::fs::File) -> Result<String> {

@@ -193,7 +193,7 @@ fn a_tree_that_changes_after_planning_is_refused_and_nothing_is_written() {
     let plan = plan_for(&mut s, &wd.catalog, "hello-cpu", &o, false);
     std::fs::write(
         wd.root.join("catalog/bin/hello/src/main.rs"),
-        "fn main() { println!(\"changed after review\") }\n",
+        "fn main() { std::process::exit(7) } // changed after review\n",
     )
     .unwrap();
     let (w, _, _) = install::pick(&wd.catalog, "hello-cpu", wd.cx.host().unwrap()).unwrap();
