@@ -1987,6 +1987,29 @@ fn many_small_files_past_the_limit_are_refused_too() {
 }
 
 #[test]
+fn empty_files_count_against_the_entry_limit() {
+    // 2,000 empty files cost no bytes at all; the entry limit catches them.
+    let h = hostile(&[("RBEE_WORKERS_UNPACK_ENTRIES", "1000")], |_, b| {
+        for i in 0..2000 {
+            file(b, &format!("evilrepo-0.1.0/e{i}"), b"");
+        }
+    });
+    h.assert_refused("more than 1000 entries", &[]);
+}
+
+#[test]
+fn a_bad_entry_limit_is_an_error_before_anything_is_downloaded() {
+    let h = hostile(&[("RBEE_WORKERS_UNPACK_ENTRIES", "-5")], |_, _| {});
+    assert_exit(&h.out, 1);
+    assert!(
+        stderr(&h.out).contains("RBEE_WORKERS_UNPACK_ENTRIES is `-5`"),
+        "{}",
+        stderr(&h.out)
+    );
+    assert!(h.server.requests_for(&h.url_path).is_empty());
+}
+
+#[test]
 fn a_checksum_mismatch_is_refused_naming_both_sums_and_nothing_is_unpacked() {
     let stage = Sandbox::new();
     let top = stage.path("mismrepo-0.1.0");
