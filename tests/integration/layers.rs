@@ -41,6 +41,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "commands",
         &[
             "commands",
+            "canary",
             "check",
             "export",
             "install",
