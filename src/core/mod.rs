@@ -12,4 +12,5 @@ pub mod detect;
 pub mod manifest;
 pub mod problem;
 pub mod render;
+pub mod sandbox;
 pub mod tomlread;

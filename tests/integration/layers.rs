@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "manifest",
             "problem",
             "render",
+            "sandbox",
             "tomlread",
         ],
     ),
@@ -42,6 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "commands",
             "canary",
+            "changed",
             "check",
             "export",
             "install",
@@ -52,6 +54,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "review",
             "serve",
             "source",
+            "test",
         ],
     ),
     ("top", &["app", "assets", "cli", "request"]),
