@@ -14,6 +14,9 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Seconds each step of a variant's test may take when `[test] timeout` is unset.
+pub const DEFAULT_TIMEOUT: u64 = 600;
+
 #[derive(Debug, Clone, Default)]
 pub struct TestOptions {
     pub ids: Vec<String>,
@@ -211,7 +214,16 @@ fn one(
         return Ok(failed(result, e));
     }
     add_test_step(&mut plan, w, &cx.config.tools.cargo);
-    match install::execute(&mut s, w, &plan) {
+    // `[test] timeout` (default 600 s) bounds each step: the build, the tests, the smoke.
+    let timeout = w.test.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    for step in &mut plan.steps {
+        if let Step::Run { command, .. } = step {
+            command.timeout_s = Some(timeout);
+        }
+    }
+    let mut w = w.clone();
+    w.test.timeout = Some(timeout);
+    match install::execute(&mut s, &w, &plan) {
         Ok(_) => {
             result.status = Status::Passed;
             result.log = last_log(&throwaway, &plan);
@@ -224,11 +236,17 @@ fn one(
 
 fn failed(mut r: TestResult, e: Error) -> TestResult {
     r.status = Status::Failed;
+    r.reason = Some(e.to_string());
     if let Error::CommandFailed(c) = &e {
         r.log = Some(c.log.clone());
         r.tail = c.tail.clone();
+        // The first line, and what caused it when that is known (a timeout).
+        let first = e.to_string().lines().next().unwrap_or_default().to_string();
+        r.reason = Some(match &c.hint {
+            Some(h) => format!("{first}; {h}"),
+            None => first,
+        });
     }
-    r.reason = Some(e.to_string());
     r
 }
 

@@ -15,6 +15,9 @@ pub struct CommandSpec {
     pub cwd: Option<PathBuf>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Seconds the command may run before it is killed with every process it started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<u64>,
 }
 
 impl CommandSpec {
@@ -24,6 +27,7 @@ impl CommandSpec {
             args: Vec::new(),
             cwd: None,
             env: BTreeMap::new(),
+            timeout_s: None,
         }
     }
 

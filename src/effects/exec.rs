@@ -128,6 +128,18 @@ fn command(spec: &CommandSpec) -> Command {
     cmd
 }
 
+/// Kills `child` and, when it leads a process group of its own (a step with a timeout),
+/// every process in it.
+fn kill_tree(child: &mut std::process::Child, spec: &CommandSpec) {
+    #[cfg(unix)]
+    if spec.timeout_s.is_some() {
+        let pid = rustix::process::Pid::from_child(child);
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Whether `tool` (a name looked up on PATH, or a path) exists as a program.
 pub fn tool_exists(tool: &str) -> bool {
     if tool.contains('/') {
@@ -165,7 +177,15 @@ impl Runner for SystemRunner {
             crate::report::say(&format!("==> {label}: {}", spec.display()));
         }
 
-        let mut child = command(spec)
+        let mut cmd = command(spec);
+        // A step with a timeout gets a process group of its own, so that the timeout ends
+        // it and every process it started (a hung test, its children).
+        #[cfg(unix)]
+        if spec.timeout_s.is_some() {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -194,12 +214,33 @@ impl Runner for SystemRunner {
             }));
         }
         let start = Instant::now();
+        let deadline = spec.timeout_s.map(Duration::from_secs);
         let status = loop {
             if interrupted() {
-                let _ = child.kill();
-                let _ = child.wait();
+                kill_tree(&mut child, spec);
                 bar.finish_and_clear();
                 return Err(Error::Interrupted);
+            }
+            if deadline.is_some_and(|d| start.elapsed() > d) {
+                kill_tree(&mut child, spec);
+                for r in readers {
+                    let _ = r.join();
+                }
+                bar.finish_and_clear();
+                let secs = spec.timeout_s.unwrap_or_default();
+                writeln!(log.lock().expect("log"), "(stopped after {secs}s)").ok();
+                return Err(Error::CommandFailed(Box::new(
+                    crate::error::CommandFailure {
+                        label: label.to_string(),
+                        command: spec.display(),
+                        status: None,
+                        tail: tail(&log_path, 25),
+                        log: log_path,
+                        hint: Some(format!(
+                            "it ran past its timeout of {secs}s ([test] timeout in worker.toml) and was stopped, with every process it started"
+                        )),
+                    },
+                )));
             }
             match child.try_wait() {
                 Ok(Some(status)) => break status,

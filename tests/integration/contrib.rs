@@ -349,3 +349,42 @@ fn an_unverified_install_plan_says_whether_it_is_sandboxed() {
     );
     assert!(stderr(&out).contains("--no-sandbox"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_test_that_hangs_is_stopped_by_the_timeout_with_its_children() {
+    if !tools::require("cargo", "test builds workers") {
+        return;
+    }
+    let s = Sandbox::new();
+    let marker = s.path("still-running");
+    let dir = hello(&s, "bin/hang", "hang", "\n[test]\ntimeout = 20\n");
+    let main = dir.join("src/main.rs");
+    let mut text = fs::read_to_string(&main).unwrap();
+    // The test starts a child that would outlive it, then hangs.
+    text.push_str(&format!(
+        "\n#[test]\nfn hangs() {{\n    std::process::Command::new(\"sh\").args([\"-c\", \"sleep 60; touch {}\"]).spawn().unwrap();\n    std::thread::sleep(std::time::Duration::from_secs(3600));\n}}\n",
+        marker.display()
+    ));
+    fs::write(&main, text).unwrap();
+    // Built first, so the 20 s bound the test step only.
+    let out = run(&s, &["build", "hang-cpu", "--backend", "cargo"]);
+    assert_success(&out);
+    let started = std::time::Instant::now();
+    let out = run(&s, &["test", "hang-cpu", "--no-sandbox", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let r = &doc["results"][0];
+    assert_eq!(r["status"], "failed", "{doc}");
+    assert!(
+        r["reason"].as_str().unwrap().contains("timeout of 20s"),
+        "{doc}"
+    );
+    assert!(started.elapsed().as_secs() < 55, "the timeout ended it");
+    // The sleeping child was killed with the step: no process names the marker any more.
+    let needle = marker.to_string_lossy().into_owned();
+    let alive = fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        fs::read(e.path().join("cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle))
+    });
+    assert!(!alive, "a child of the hung test is still running");
+}
