@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "problem",
             "render",
             "tomlread",
+            "tree",
         ],
     ),
     ("report", &["report", "wire"]),
