@@ -101,6 +101,11 @@ impl Tree {
                 root.unwrap_or_default()
             )));
         }
+        // The type first (a socket cannot even be opened), then again on what was opened.
+        let kind = fs::metadata(&resolved).map_err(|e| refused(e.to_string()))?;
+        if let Some(kind) = not_regular(&kind.file_type()) {
+            return Err(refused(format!("it is {kind}; expected a regular file")));
+        }
         let file = open_no_wait(&resolved).map_err(|e| refused(e.to_string()))?;
         let meta = file.metadata().map_err(|e| refused(e.to_string()))?;
         if let Some(kind) = not_regular(&meta.file_type()) {

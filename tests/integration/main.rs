@@ -14,3 +14,4 @@ mod serve;
 mod sources;
 mod support;
 mod tools;
+mod trees;
