@@ -6,6 +6,7 @@
 mod build;
 mod cargo;
 mod catalog;
+mod db;
 mod detect;
 mod manifest;
 mod plans;
