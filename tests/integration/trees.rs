@@ -3,7 +3,9 @@
 //! problem naming it; invalid UTF-8 is located; manifests are held to caps on array lengths,
 //! string sizes and problems, and every git URL meets the one check (issue 12).
 
-use crate::support::{locate, parse_catalog, q, stderr, stdout, CargoValue, CatalogDoc, Sandbox};
+use crate::support::{
+    locate, parse_catalog, q, stderr, stdout, CargoValue, CatalogDoc, Sandbox, Written,
+};
 use crate::tools;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -126,17 +128,27 @@ fn problem_at<'d>(doc: &'d CatalogDoc, path: &Path, says: &str) -> &'d crate::su
 /// A good worker beside a bad one whose worker.toml `break_it` spoils: the good one is
 /// listed, the bad one is one problem naming its worker.toml, and `list` finishes.
 fn check_broken(says: &str, break_it: impl FnOnce(&Sandbox, &Path)) {
+    check_broken_file(|w| &w.worker_toml, says, break_it);
+}
+
+/// [`check_broken`] for the file `pick` names (worker.toml or Cargo.toml).
+fn check_broken_file(
+    pick: fn(&Written) -> &PathBuf,
+    says: &str,
+    break_it: impl FnOnce(&Sandbox, &Path),
+) {
     let s = Sandbox::new();
     let good = s.worker("good").write();
     let bad = s.worker("bad").write();
-    break_it(&s, &bad.worker_toml);
+    let file = pick(&bad);
+    break_it(&s, file);
     let doc = list(&s);
     assert_eq!(doc.ids(), good.variant_ids(), "{:#?}", doc.problems);
-    problem_at(&doc, &bad.worker_toml, says);
+    problem_at(&doc, file, says);
     let out = bounded(&s, &["list"]);
     assert!(out.status.success());
     assert!(
-        stderr(&out).contains(&bad.worker_toml.display().to_string()),
+        stderr(&out).contains(&file.display().to_string()),
         "{}",
         stderr(&out)
     );
@@ -236,13 +248,14 @@ fn a_community_directory_that_cannot_be_read_is_a_problem() {
 
 #[test]
 fn a_fifo_at_bin_x_cargo_toml_cannot_hang_list() {
-    let s = Sandbox::new();
-    let good = s.worker("good").write();
-    let bad = s.worker("bad").no_cargo_toml().write();
-    mkfifo(&bad.cargo_toml);
-    let doc = list(&s);
-    assert_eq!(doc.ids(), good.variant_ids());
-    problem_at(&doc, &bad.cargo_toml, "a FIFO");
+    check_broken_file(
+        |w| &w.cargo_toml,
+        "a FIFO",
+        |_, c| {
+            fs::remove_file(c).unwrap();
+            mkfifo(c);
+        },
+    );
 }
 
 #[test]
@@ -259,30 +272,24 @@ fn a_fifo_as_the_workspace_root_manifest_cannot_hang_list() {
 
 #[test]
 fn cargo_toml_linked_to_dev_zero_cannot_exhaust_memory() {
-    let s = Sandbox::new();
-    let good = s.worker("good").write();
-    let bad = s.worker("bad").write();
-    replace_with_link(&bad.cargo_toml, "/dev/zero");
-    let doc = list(&s);
-    assert_eq!(doc.ids(), good.variant_ids());
-    problem_at(&doc, &bad.cargo_toml, "outside the source tree");
+    check_broken_file(
+        |w| &w.cargo_toml,
+        "outside the source tree",
+        |_, c| replace_with_link(c, "/dev/zero"),
+    );
 }
 
 #[test]
 fn a_manifest_larger_than_one_mib_is_refused() {
-    let s = Sandbox::new();
-    let good = s.worker("good").write();
-    let bad = s.worker("bad").write();
-    // Valid TOML all the way: only its size is wrong.
-    let padding = format!("# {}\n", "x".repeat(1 << 20));
-    let text = fs::read_to_string(&bad.cargo_toml).unwrap() + &padding;
-    fs::write(&bad.cargo_toml, text).unwrap();
-    let doc = list(&s);
-    assert_eq!(doc.ids(), good.variant_ids());
-    problem_at(
-        &doc,
-        &bad.cargo_toml,
+    check_broken_file(
+        |w| &w.cargo_toml,
         "larger than the limit of 1048576 bytes",
+        |_, c| {
+            // Valid TOML all the way: only its size is wrong.
+            let padding = format!("# {}\n", "x".repeat(1 << 20));
+            let text = fs::read_to_string(c).unwrap() + &padding;
+            fs::write(c, text).unwrap();
+        },
     );
 }
 
