@@ -506,6 +506,17 @@ impl Case {
         )
     }
 
+    /// The value in the path of a download URL, where the manifest takes it as one (written
+    /// as it is fetched), else an ordinary URL.
+    fn tarball(&self) -> String {
+        let url = format!("https://example.com/dl/{}", self.value);
+        if rbee_workers::manifest::download_url_problem(&url).is_none() {
+            url
+        } else {
+            "https://example.com/dl/w.tar.gz".into()
+        }
+    }
+
     /// The value where the manifest takes it as a branch or tag name, else an ordinary one.
     fn git_ref(&self, fallback: &str) -> String {
         allowed(
@@ -568,7 +579,7 @@ fn write_catalog(root: &Path, case: &Case) -> PathBuf {
         "platforms": { "linux": ["x86_64"], "macos": ["aarch64"] },
         "depends": { "arch": [dep, "gcc-libs"], "brew": [dep] },
         "variants": { "cpu": { "makedepends": { "arch": [dep] } } },
-        "source": { "branch": case.git_ref("main"), "tag": case.git_ref("v1"), "tarball": v, "sha256": PIN },
+        "source": { "branch": case.git_ref("main"), "tag": case.git_ref("v1"), "tarball": case.tarball(), "sha256": PIN },
     });
     if case.layout == Layout::Worker {
         manifest["worker"]["license"] = json!(v);
