@@ -67,6 +67,9 @@ _rbee__workers() {
             rbee__workers,sync)
                 cmd="rbee__workers__subcmd__sync"
                 ;;
+            rbee__workers,test)
+                cmd="rbee__workers__subcmd__test"
+                ;;
             rbee__workers,upgrade)
                 cmd="rbee__workers__subcmd__upgrade"
                 ;;
@@ -124,6 +127,9 @@ _rbee__workers() {
             rbee__workers__subcmd__help,sync)
                 cmd="rbee__workers__subcmd__help__subcmd__sync"
                 ;;
+            rbee__workers__subcmd__help,test)
+                cmd="rbee__workers__subcmd__help__subcmd__test"
+                ;;
             rbee__workers__subcmd__help,upgrade)
                 cmd="rbee__workers__subcmd__help__subcmd__upgrade"
                 ;;
@@ -170,7 +176,7 @@ _rbee__workers() {
 
     case "${cmd}" in
         rbee__workers)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check completions generate-assets serve export pkgbuild formula help"
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check test completions generate-assets serve export pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,7 +198,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__build)
-            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --out --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --out --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,12 +232,16 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__check)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --changed --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --changed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -370,7 +380,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help)
-            opts="list search info detect build install upgrade remove verify source sync check completions generate-assets serve export pkgbuild formula help"
+            opts="list search info detect build install upgrade remove verify source sync check test completions generate-assets serve export pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -663,6 +673,20 @@ _rbee__workers() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rbee__subcmd__workers__subcmd__help__subcmd__upgrade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -714,7 +738,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__install)
-            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --prefix --needed --overwrite --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --prefix --needed --overwrite --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1069,8 +1093,38 @@ _rbee__workers() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rbee__subcmd__workers__subcmd__test)
+            opts="-q -v -h -V --changed --junit --no-sandbox --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --changed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rbee__subcmd__workers__subcmd__upgrade)
-            opts="-q -v -h -V --dry-run --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dry-run --no-sandbox --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

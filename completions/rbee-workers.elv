@@ -43,6 +43,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand source 'Manage remote sources of workers (git repositories, exported catalogs)'
             cand sync 'Refresh every remote source (clone/fetch git sources, revalidate index sources)'
             cand check 'The deployment gate: validate and render every worker × variant × flavour'
+            cand test 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped'
             cand completions 'Print a shell completion script'
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
@@ -122,6 +123,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --color 'When to colour the output'
             cand --dry-run 'Print the plan (every step and command) and run nothing'
             cand --nodeps 'Do not check the system packages the variant depends on (as makepkg --nodeps)'
+            cand --no-sandbox 'Build an unverified worker outside the bubblewrap sandbox, with your full rights'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
@@ -142,6 +144,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --color 'When to colour the output'
             cand --dry-run 'Print the plan (every step and command) and run nothing'
             cand --nodeps 'Do not check the system packages the variant depends on (as makepkg --nodeps)'
+            cand --no-sandbox 'Build an unverified worker outside the bubblewrap sandbox, with your full rights'
             cand --needed 'Skip what is installed at the same version already (as pacman --needed)'
             cand --overwrite 'Replace a file at the destination that no install owns (as pacman --overwrite)'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
@@ -160,6 +163,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --dry-run 'Print the plan and run nothing'
+            cand --no-sandbox 'Build unverified workers outside the bubblewrap sandbox'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
@@ -300,8 +304,27 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --version 'Print version'
         }
         &'rbee-workers;check'= {
+            cand --changed 'Only the workers changed since REV (their directory, workspace Cargo.toml or Cargo.lock), found with git'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;test'= {
+            cand --changed 'Only the workers changed since REV, found with git'
+            cand --junit 'Also write the results as JUnit XML to FILE'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --no-sandbox 'Run the cargo steps outside the bubblewrap sandbox'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
@@ -425,6 +448,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand source 'Manage remote sources of workers (git repositories, exported catalogs)'
             cand sync 'Refresh every remote source (clone/fetch git sources, revalidate index sources)'
             cand check 'The deployment gate: validate and render every worker × variant × flavour'
+            cand test 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped'
             cand completions 'Print a shell completion script'
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
@@ -465,6 +489,8 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;help;sync'= {
         }
         &'rbee-workers;help;check'= {
+        }
+        &'rbee-workers;help;test'= {
         }
         &'rbee-workers;help;completions'= {
         }

@@ -36,7 +36,8 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
             crate::serve::serve(cx, &addr)?;
             Answer::nothing()
         }
-        Request::Check => check::run(cx)?,
+        Request::Check { changed } => check::run(cx, changed.as_deref())?,
+        Request::Test(opts) => commands::test::run(cx, &opts)?,
         Request::Completions { shell } => {
             report::out_bytes(&crate::assets::completion(shell))?;
             Answer::nothing()

@@ -108,6 +108,9 @@ pub enum Command {
         /// Print the plan and run nothing
         #[arg(long)]
         dry_run: bool,
+        /// Build unverified workers outside the bubblewrap sandbox
+        #[arg(long)]
+        no_sandbox: bool,
     },
     /// Remove installed variants (exactly the files that were recorded)
     Remove {
@@ -125,7 +128,28 @@ pub enum Command {
     /// Refresh every remote source (clone/fetch git sources, revalidate index sources)
     Sync,
     /// The deployment gate: validate and render every worker × variant × flavour
-    Check,
+    Check {
+        /// Only the workers changed since REV (their directory, workspace Cargo.toml or
+        /// Cargo.lock), found with git
+        #[arg(long, value_name = "REV")]
+        changed: Option<String>,
+    },
+    /// Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on
+    /// a submitted worker); variants this host cannot build are skipped
+    Test {
+        /// Variant or worker ids (default: every variant)
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
+        /// Only the workers changed since REV, found with git
+        #[arg(long, value_name = "REV")]
+        changed: Option<String>,
+        /// Also write the results as JUnit XML to FILE
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Run the cargo steps outside the bubblewrap sandbox
+        #[arg(long)]
+        no_sandbox: bool,
+    },
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -224,6 +248,9 @@ pub struct BuildArgs {
     /// Do not check the system packages the variant depends on (as makepkg --nodeps)
     #[arg(long)]
     nodeps: bool,
+    /// Build an unverified worker outside the bubblewrap sandbox, with your full rights
+    #[arg(long)]
+    no_sandbox: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -272,6 +299,8 @@ impl BuildArgs {
             needed: false,
             nodeps: self.nodeps,
             overwrite: false,
+            no_sandbox: self.no_sandbox,
+            sandbox: false,
         })
     }
 }
@@ -343,10 +372,15 @@ impl Cli {
                     ..how.options()?
                 },
             },
-            Command::Upgrade { ids, dry_run } => Request::Upgrade {
+            Command::Upgrade {
+                ids,
+                dry_run,
+                no_sandbox,
+            } => Request::Upgrade {
                 ids,
                 opts: Options {
                     dry_run,
+                    no_sandbox,
                     ..Options::default()
                 },
             },
@@ -372,7 +406,18 @@ impl Cli {
             Command::Source(SourceCommand::List) => Request::SourceList,
             Command::Sync => Request::Sync,
             Command::Export { dir } => Request::Export { dir },
-            Command::Check => Request::Check,
+            Command::Check { changed } => Request::Check { changed },
+            Command::Test {
+                ids,
+                changed,
+                junit,
+                no_sandbox,
+            } => Request::Test(crate::commands::test::TestOptions {
+                ids,
+                changed,
+                junit,
+                no_sandbox,
+            }),
             Command::Serve { addr } => Request::Serve { addr },
             Command::Completions { shell } => Request::Completions { shell },
             Command::GenerateAssets { dir } => Request::GenerateAssets { dir },

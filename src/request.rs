@@ -43,7 +43,10 @@ pub enum Request {
     Export {
         dir: PathBuf,
     },
-    Check,
+    Check {
+        changed: Option<String>,
+    },
+    Test(crate::commands::test::TestOptions),
     Serve {
         addr: String,
     },

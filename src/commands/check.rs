@@ -24,8 +24,17 @@ struct Script {
 }
 
 /// `check`: the gate over every source; exit 4 when an error remains.
-pub fn run(cx: &crate::context::Context) -> Result<crate::report::Answer> {
-    let catalog = super::load_quiet(cx)?;
+pub fn run(cx: &crate::context::Context, changed: Option<&str>) -> Result<crate::report::Answer> {
+    let mut catalog = super::load_quiet(cx)?;
+    if let Some(rev) = changed {
+        let picked = super::changed::workers(cx, &catalog, rev)?;
+        catalog.workers.retain(|w| picked.ids.contains(&w.id));
+        catalog.problems.retain(|p| picked.keeps_problem(&p.path));
+        if catalog.workers.is_empty() && catalog.problems.is_empty() {
+            return Ok(crate::report::Answer::nothing()
+                .note(format!("no worker changed since {rev}: nothing to check")));
+        }
+    }
     let mut runner = super::system_runner(cx);
     let doc = check(&cx.dirs, &catalog, &mut runner)?;
     if !crate::report::mode().json {

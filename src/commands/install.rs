@@ -38,6 +38,10 @@ pub struct Options {
     pub nodeps: bool,
     /// Replace a file at the destination that no install owns (pacman's `--overwrite`).
     pub overwrite: bool,
+    /// Build unsandboxed even what would be sandboxed (`--no-sandbox`).
+    pub no_sandbox: bool,
+    /// Sandbox the cargo steps whether the worker is verified or not (`test`).
+    pub sandbox: bool,
 }
 
 pub use super::Session;
@@ -246,8 +250,72 @@ pub fn make_plan(
             }
         }
     }
+    if plan.backend.name == Backend::Cargo && (opts.sandbox || !w.verified()) && !opts.no_sandbox {
+        sandbox_plan(s, &mut plan, &settings, opts.dry_run);
+    }
     fill_writes(s, w, v, &mut plan, opts.dry_run)?;
     Ok(plan)
+}
+
+/// Puts the cargo steps of an untrusted build in the sandbox, or says in the pre-flight why
+/// it cannot: no bwrap is a warning (the plan shows the build is not sandboxed), a bwrap
+/// that cannot start is an error (never a silent unsandboxed build).
+fn sandbox_plan(s: &mut Session, plan: &mut Plan, settings: &build::Settings, dry_run: bool) {
+    let bwrap = settings.tools.bwrap.clone();
+    if !crate::exec::tool_exists(&bwrap) {
+        plan.preflight.push(crate::build::Check {
+            check: "sandbox".into(),
+            ok: false,
+            message: format!(
+                "not sandboxed: `{bwrap}` (bubblewrap) is not here, so the build runs with your full rights; install bubblewrap, or pass --no-sandbox to accept that"
+            ),
+            blocking: false,
+        });
+        return;
+    }
+    if !dry_run {
+        let probe = CommandSpec::new(&bwrap).args([
+            "--ro-bind",
+            "/",
+            "/",
+            "--unshare-net",
+            "--die-with-parent",
+            "true",
+        ]);
+        let started = s.runner.attempt(&probe, Duration::from_secs(20));
+        if let Some(why) = match started {
+            Ok(a) if a.success => None,
+            Ok(a) => Some(a.output.trim().to_string()),
+            Err(e) => Some(e.to_string()),
+        } {
+            plan.preflight.push(crate::build::Check {
+                check: "sandbox".into(),
+                ok: false,
+                message: format!(
+                    "the build sandbox cannot start ({bwrap}: {why}); pass --no-sandbox to build unsandboxed"
+                ),
+                blocking: true,
+            });
+            return;
+        }
+    }
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    let mut toolchain = std::collections::BTreeMap::new();
+    for (var, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+        let dir = std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(default)));
+        if let Some(d) = dir {
+            toolchain.insert(var.to_string(), d);
+        }
+    }
+    let sb = crate::sandbox::Sandbox {
+        bwrap,
+        home,
+        toolchain,
+    };
+    crate::sandbox::apply(plan, &settings.tools.cargo, &sb);
 }
 
 #[derive(Debug, Serialize)]
@@ -442,13 +510,23 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
         crate::exec::check_interrupted()?;
         let label = format!("[{}/{total}] {}", i + 1, plan.id);
         match step {
-            Step::Run { command, .. } => s.runner.run(command, &label).map_err(|e| {
-                if plan.backend.name == Backend::Makepkg {
-                    pacman_hint(e)
-                } else {
-                    e
+            Step::Run {
+                command, sandboxed, ..
+            } => {
+                if *sandboxed {
+                    // The sandbox binds the target dir, which must exist to be bound.
+                    if let Some(t) = command.env.get("CARGO_TARGET_DIR") {
+                        std::fs::create_dir_all(t).map_err(|e| Error::io("create", t, e))?;
+                    }
                 }
-            })?,
+                s.runner.run(command, &label).map_err(|e| {
+                    if plan.backend.name == Backend::Makepkg {
+                        pacman_hint(e)
+                    } else {
+                        e
+                    }
+                })?
+            }
             Step::Write { files, tarball, .. } => {
                 // Exactly the bytes the plan (and the review) carried.
                 if let Some(t) = tarball {

@@ -2,6 +2,7 @@
 //! effects, and hands what it found to `report` — the only place that writes.
 
 pub mod canary;
+pub mod changed;
 pub mod check;
 pub mod export;
 pub mod install;
@@ -12,6 +13,7 @@ pub mod query;
 pub mod review;
 pub mod serve;
 pub mod source;
+pub mod test;
 
 use crate::catalog::{self, Catalog, Source, SourceKind};
 use crate::context::Context;

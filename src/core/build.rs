@@ -104,6 +104,8 @@ pub enum Step {
     Run {
         description: String,
         command: CommandSpec,
+        /// Whether the command runs inside the build sandbox (bubblewrap).
+        sandboxed: bool,
     },
     /// Write generated files (PKGBUILD and .SRCINFO, or a formula) and, for the local
     /// flavour, pack the source tarball. The plan carries the exact bytes (`files`, filled in
@@ -134,7 +136,12 @@ impl Step {
             Step::Run {
                 description,
                 command,
-            } => format!("{description}: {}", command.display()),
+                sandboxed,
+            } => format!(
+                "{description}{}: {}",
+                if *sandboxed { " (sandboxed)" } else { "" },
+                command.display()
+            ),
             Step::Write {
                 path,
                 what,
@@ -268,6 +275,7 @@ pub fn cargo_plan(w: &Worker, v: &Variant, s: &Settings) -> Plan {
     let mut steps = vec![Step::Run {
         description: format!("build {}", v.id),
         command: cargo_build_command(w, v, s),
+        sandboxed: false,
     }];
     if s.install {
         steps.push(Step::Install {
@@ -305,6 +313,7 @@ pub fn cargo_release_plan(w: &Worker, v: &Variant, s: &Settings, url: &str, top_
         Step::Run {
             description: format!("build {}", v.id),
             command: cargo_build_in(w, v, s, &crate_dir.join("Cargo.toml"), &crate_dir, true),
+            sandboxed: false,
         },
     ];
     if s.install {
@@ -360,6 +369,7 @@ pub fn makepkg_plan(
         Step::Run {
             description: format!("makepkg {}", v.id),
             command: cmd,
+            sandboxed: false,
         },
     ];
     if s.install {
@@ -400,6 +410,7 @@ pub fn brew_plan(
         steps.push(Step::Run {
             description: format!("create the local tap {TAP}"),
             command: CommandSpec::new(&s.tools.brew).args(["tap-new", "--no-git", TAP]),
+            sandboxed: false,
         });
     }
     steps.push(Step::Write {
@@ -411,6 +422,7 @@ pub fn brew_plan(
     steps.push(Step::Run {
         description: format!("brew {}", v.id),
         command: cmd,
+        sandboxed: false,
     });
     if s.install {
         steps.push(Step::Record {

@@ -15,6 +15,8 @@ pub struct Tools {
     pub pacman: String,
     pub brew: String,
     pub sudo: String,
+    /// bubblewrap, the build sandbox of untrusted workers.
+    pub bwrap: String,
 }
 
 impl Default for Tools {
@@ -26,6 +28,7 @@ impl Default for Tools {
             pacman: "pacman".into(),
             brew: "brew".into(),
             sudo: "sudo".into(),
+            bwrap: "bwrap".into(),
         }
     }
 }
@@ -124,6 +127,7 @@ pub fn install_hint(tool: &str) -> &'static str {
         "makepkg" | "pacman" => "makepkg and pacman come with Arch Linux's `pacman` package; elsewhere use `--backend cargo`",
         "brew" => "install Homebrew (https://brew.sh); elsewhere use `--backend cargo`",
         "sudo" => "install sudo, or run the package manager yourself",
+        "bwrap" => "install bubblewrap (pacman -S bubblewrap, apt install bubblewrap), or pass --no-sandbox",
         _ => "install it, or point config.toml [tools] at it",
     }
 }

@@ -12,5 +12,6 @@ pub mod detect;
 pub mod manifest;
 pub mod problem;
 pub mod render;
+pub mod sandbox;
 pub mod tomlread;
 pub mod tree;

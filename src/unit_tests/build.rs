@@ -22,6 +22,7 @@ fn settings(install: bool) -> Settings {
             pacman: "/t/pacman".into(),
             brew: "/t/brew".into(),
             sudo: "/t/sudo".into(),
+            bwrap: "/t/bwrap".into(),
         },
         cache: PathBuf::from("/cache"),
         prefix: PathBuf::from("/prefix"),
@@ -495,4 +496,63 @@ fn auto_backend_picks_makepkg_exactly_on_a_non_root_arch_host_with_makepkg() {
         assert_eq!(backend, expected, "{f:?}");
         assert!(why.starts_with("auto: "), "{why}");
     }
+}
+
+#[test]
+fn the_sandbox_fetches_outside_then_builds_offline_with_only_the_tree_and_target_writable() {
+    let (_dir, c) = catalog();
+    let w = worker(&c, "llm");
+    let mut p = cargo_plan(w, variant(w, "llm-cpu"), &settings(true));
+    let build = command(&p.steps[0]).clone();
+    let sb = crate::sandbox::Sandbox {
+        bwrap: "/t/bwrap".into(),
+        home: Some(PathBuf::from("/home/u")),
+        toolchain: [("CARGO_HOME".to_string(), PathBuf::from("/home/u/.cargo"))].into(),
+    };
+    assert!(crate::sandbox::apply(&mut p, "/t/cargo", &sb));
+    let (fetch, inside) = (command(&p.steps[0]), command(&p.steps[1]));
+    assert!(matches!(
+        p.steps[0],
+        Step::Run {
+            sandboxed: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        p.steps[1],
+        Step::Run {
+            sandboxed: true,
+            ..
+        }
+    ));
+    assert_eq!(fetch.program, "/t/cargo");
+    assert_eq!(fetch.args[0], "fetch");
+    assert_eq!(fetch.cwd, build.cwd);
+    assert_eq!(inside.program, "/t/bwrap");
+    let a = &inside.args;
+    let pair = |flag: &str, path: &str| {
+        a.windows(3)
+            .any(|w| w[0] == flag && w[1] == path && w[2] == path)
+    };
+    let target = &build.env["CARGO_TARGET_DIR"];
+    let tree = build.cwd.as_ref().unwrap().to_string_lossy().into_owned();
+    assert!(pair("--bind", target) && pair("--bind", &tree), "{a:?}");
+    assert!(pair("--ro-bind-try", "/home/u/.cargo"), "{a:?}");
+    assert_eq!(
+        a.iter().filter(|x| *x == "--bind").count(),
+        2,
+        "only two writable dirs: {a:?}"
+    );
+    assert!(
+        a.windows(2).any(|w| w == ["--tmpfs", "/home/u"]),
+        "home hidden: {a:?}"
+    );
+    assert!(a.contains(&"--unshare-net".to_string()));
+    let dashdash = a.iter().position(|x| x == "--").unwrap();
+    assert_eq!(
+        &a[dashdash + 1..dashdash + 4],
+        ["/t/cargo", "build", "--offline"]
+    );
+    // The install step is untouched.
+    assert!(matches!(p.steps[2], Step::Install { .. }));
 }

@@ -1176,7 +1176,8 @@ fn an_unverified_worker_is_reviewed_and_needs_noconfirm_without_a_terminal() {
     let prefix = bed.path("prefix");
     let p = prefix.to_str().unwrap();
 
-    let out = bed.run(&["install", "x-cpu", "--prefix", p]);
+    // The sandboxed plan is tested in contrib.rs; this one is about the review.
+    let out = bed.run(&["install", "x-cpu", "--prefix", p, "--no-sandbox"]);
     assert_fails(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("unverified"), "{err}");
@@ -1203,7 +1204,14 @@ fn an_unverified_worker_is_reviewed_and_needs_noconfirm_without_a_terminal() {
     assert!(!bed.cache().join("logs").exists(), "something was run");
     assert!(!bed.db_path().exists());
 
-    let out = bed.run(&["install", "x-cpu", "--prefix", p, "--noconfirm"]);
+    let out = bed.run(&[
+        "install",
+        "x-cpu",
+        "--prefix",
+        p,
+        "--noconfirm",
+        "--no-sandbox",
+    ]);
     assert_success(&out);
     let err = stderr(&out);
     assert!(err.contains("unverified"), "{err}");

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "manifest",
             "problem",
             "render",
+            "sandbox",
             "tomlread",
             "tree",
         ],
@@ -43,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "commands",
             "canary",
+            "changed",
             "check",
             "export",
             "install",
@@ -53,6 +55,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "review",
             "serve",
             "source",
+            "test",
         ],
     ),
     ("top", &["app", "assets", "cli", "request"]),
