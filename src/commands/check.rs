@@ -318,7 +318,9 @@ fn stale_lock(w: &Worker) -> Option<Problem> {
         .lockfile
         .as_ref()
         .filter(|_| w.source.kind != SourceKind::Index)?;
-    let text = std::fs::read_to_string(lock).ok()?;
+    let text = crate::tree::Tree::new(&w.source.root)
+        .read_text(lock, "Cargo.lock", crate::tree::LOCK_LIMIT)
+        .ok()?;
     let doc: toml::Table = toml::from_str(&text).ok()?;
     let versions: Vec<&str> = doc
         .get("package")?

@@ -3,6 +3,7 @@
 
 use crate::problem::Problem;
 use crate::tomlread::{get, Doc, Value};
+use crate::tree::{Tree, Unreadable, MANIFEST_LIMIT};
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,9 @@ pub struct CrateInfo {
     pub version: semver::Version,
     pub license: Option<String>,
     pub repository: Option<String>,
+    /// Where `repository` was written (the crate's manifest or its workspace root), to
+    /// locate a problem with it.
+    pub repository_at: Option<Written>,
     pub homepage: Option<String>,
     pub description: Option<String>,
     pub features: BTreeSet<String>,
@@ -33,6 +37,24 @@ pub struct CrateInfo {
     pub workspace_root: Option<PathBuf>,
     /// `Cargo.lock` of the build root, if there is one.
     pub lockfile: Option<PathBuf>,
+}
+
+/// Where a value was written: the file, and its line and column when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl Written {
+    /// An error about the value, located where it was written.
+    pub fn problem(&self, message: impl Into<String>) -> Problem {
+        let mut p = Problem::error(&self.file, message);
+        p.line = self.line;
+        p.column = self.column;
+        p
+    }
 }
 
 impl CrateInfo {
@@ -69,20 +91,32 @@ struct Inherited {
 
 /// Memoises the workspace lookups discovery does for every worker, so a catalog of thousands
 /// of members under one root reads that root once.
+/// Every file is read through the source's [`Tree`], and the upward search for a workspace
+/// root stops at the tree's root.
 #[derive(Default)]
 pub struct CargoCache {
     workspaces: HashMap<PathBuf, Option<Arc<Workspace>>>,
+    tree: Tree,
 }
 
 impl CargoCache {
+    /// A cache for the crates of one source tree.
+    pub fn in_tree(tree: Tree) -> Self {
+        CargoCache {
+            workspaces: HashMap::new(),
+            tree,
+        }
+    }
+
     fn workspace_at(&mut self, dir: &Path) -> Result<Option<Arc<Workspace>>, Problem> {
         if let Some(w) = self.workspaces.get(dir) {
             return Ok(w.clone());
         }
         let path = dir.join("Cargo.toml");
-        let w = match fs::read_to_string(&path) {
+        let w = match self.tree.read_text(&path, "Cargo.toml", MANIFEST_LIMIT) {
             Ok(text) => read_workspace(&path, &text)?.map(Arc::new),
-            Err(_) => None,
+            Err(Unreadable::Missing) => None,
+            Err(Unreadable::Refused(p)) => return Err(p),
         };
         self.workspaces.insert(dir.to_path_buf(), w.clone());
         Ok(w)
@@ -98,6 +132,9 @@ impl CargoCache {
             return Ok(own);
         }
         for dir in crate_dir.ancestors().skip(1) {
+            if !self.tree.holds(dir) {
+                break;
+            }
             if let Some(w) = self.workspace_at(dir)? {
                 return Ok(Some(w));
             }
@@ -197,12 +234,19 @@ fn normalize(p: &Path) -> PathBuf {
 /// Reads the crate at `manifest_path`. Errors are located in the file that holds the mistake
 /// (the crate's own `Cargo.toml`, or the workspace root's for an inherited version).
 pub fn read_crate(manifest_path: &Path, cache: &mut CargoCache) -> Result<CrateInfo, Vec<Problem>> {
-    let text = fs::read_to_string(manifest_path).map_err(|e| {
-        vec![Problem::error(
-            manifest_path,
-            format!("cannot read Cargo.toml: {e}"),
-        )]
-    })?;
+    let text = match cache
+        .tree
+        .read_text(manifest_path, "Cargo.toml", MANIFEST_LIMIT)
+    {
+        Ok(text) => text,
+        Err(Unreadable::Refused(p)) => return Err(vec![p]),
+        Err(Unreadable::Missing) => {
+            return Err(vec![Problem::error(
+                manifest_path,
+                "cannot read Cargo.toml: it does not exist",
+            )])
+        }
+    };
     let crate_dir = manifest_path.parent().expect("a file has a parent");
     let mut doc = Doc::new(manifest_path, &text);
     let Some(root) = doc.parse() else {
@@ -236,7 +280,16 @@ pub fn read_crate(manifest_path: &Path, cache: &mut CargoCache) -> Result<CrateI
     let mut field = |key: &str| inherited(&mut doc, pkg, key, workspace.as_deref());
     let version = field("version");
     let license = field("license").map(|i| i.value);
-    let repository = field("repository").map(|i| i.value);
+    let repository = field("repository");
+    let repository_at = repository.as_ref().map(|f| Written {
+        file: f
+            .file
+            .clone()
+            .unwrap_or_else(|| manifest_path.to_path_buf()),
+        line: f.line,
+        column: f.column,
+    });
+    let repository = repository.map(|i| i.value);
     let homepage = field("homepage").map(|i| i.value);
     let description = field("description").map(|i| i.value);
 
@@ -289,13 +342,14 @@ pub fn read_crate(manifest_path: &Path, cache: &mut CargoCache) -> Result<CrateI
         version: version.expect("checked above"),
         license,
         repository,
+        repository_at,
         homepage,
         description,
         features,
         feature_deps,
         bins,
         workspace_root,
-        lockfile: lock.is_file().then_some(lock),
+        lockfile: cache.tree.is_regular(&lock).then_some(lock),
     })
 }
 
@@ -558,8 +612,11 @@ fn read_bins<'a>(
                 }
             }
         }
+        let mut named: std::collections::HashSet<String> =
+            bins.iter().map(|b| b.name.clone()).collect();
+        let explicit: std::collections::HashSet<PathBuf> = explicit_paths.into_iter().collect();
         for (name, path) in auto {
-            if !bins.iter().any(|b| b.name == name) && !explicit_paths.contains(&path) {
+            if !explicit.contains(&path) && named.insert(name.clone()) {
                 bins.push(BinTarget {
                     name,
                     required_features: Vec::new(),

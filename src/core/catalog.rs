@@ -5,6 +5,7 @@
 use crate::cargo::{read_crate, CargoCache, CrateInfo};
 use crate::manifest::{self, Arch, Os, Packages, Platforms, WorkerManifest};
 use crate::problem::Problem;
+use crate::tree::{Tree, Unreadable, MANIFEST_LIMIT};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -141,28 +142,65 @@ pub fn resolve_root(flag: Option<&Path>, env: Option<&Path>, cwd: &Path) -> Opti
 /// each group sorted, with whether it is a community worker. Verified workers come first,
 /// so an unverified community worker can never shadow one with the same id.
 pub fn worker_dirs(root: &Path) -> Vec<(PathBuf, bool)> {
+    scan(root).0
+}
+
+/// [`worker_dirs`], and a problem for each place that may hold a worker but cannot be looked
+/// into. A worker.toml that is there in any form (a dangling or looping link, a directory, a
+/// FIFO) is a worker directory: reading it then says what is wrong, so none vanishes.
+fn scan(root: &Path) -> (Vec<(PathBuf, bool)>, Vec<Problem>) {
     let bin = root.join("bin");
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     for (dir, community) in [(bin.clone(), false), (bin.join("community"), true)] {
-        let Ok(rd) = fs::read_dir(&dir) else { continue };
-        let mut group: Vec<(PathBuf, bool)> = rd
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.join("worker.toml").is_file())
-            .map(|p| (p, community))
-            .collect();
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => continue,
+            Err(_) if !dir.is_dir() => continue,
+            Err(e) => {
+                problems.push(Problem::error(
+                    &dir,
+                    format!("cannot look for workers here: {e}; expected a readable directory"),
+                ));
+                continue;
+            }
+        };
+        let mut group: Vec<(PathBuf, bool)> = Vec::new();
+        for p in rd.flatten().map(|e| e.path()) {
+            if !p.is_dir() {
+                continue;
+            }
+            let manifest = p.join("worker.toml");
+            match fs::symlink_metadata(&manifest) {
+                Ok(_) => group.push((p, community)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => problems.push(Problem::error(
+                    &manifest,
+                    format!(
+                        "cannot tell whether {} holds a worker: {e}; expected a readable directory",
+                        p.display()
+                    ),
+                )),
+            }
+        }
         group.sort();
         out.extend(group);
     }
-    out
+    (out, problems)
 }
 
 /// Discovers every worker of `source`, appending to `catalog`.
 pub fn discover(source: Arc<Source>, catalog: &mut Catalog) {
-    let mut cache = CargoCache::default();
+    let tree = Tree::new(&source.root);
+    let mut cache = CargoCache::in_tree(tree.clone());
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    for (dir, community) in worker_dirs(&source.root) {
-        match load_worker(&dir, community, &source, &mut cache) {
+    let (dirs, problems) = scan(&source.root);
+    catalog.problems.extend(problems);
+    catalog
+        .problems
+        .extend(gitmodules_problems(&source.root, &tree));
+    for (dir, community) in dirs {
+        match load_worker(&dir, community, &source, &tree, &mut cache) {
             Ok((worker, warnings)) => {
                 catalog.problems.extend(warnings);
                 if let Some(first) = seen.get(&worker.id) {
@@ -174,7 +212,7 @@ pub fn discover(source: Arc<Source>, catalog: &mut Catalog) {
                             first.display()
                         ),
                     );
-                    catalog.problems.push(at_worker_id(p));
+                    catalog.problems.push(at_worker_id(p, &tree));
                     continue;
                 }
                 seen.insert(worker.id.clone(), worker.manifest_path.clone());
@@ -186,9 +224,69 @@ pub fn discover(source: Arc<Source>, catalog: &mut Catalog) {
     check_variant_collisions(catalog);
 }
 
+/// Every submodule URL in the source's `.gitmodules` that git must not be given, located.
+/// The clone never fetches submodules, but a build of the tree may, so its URLs meet the one
+/// git-URL check.
+fn gitmodules_problems(root: &Path, tree: &Tree) -> Vec<Problem> {
+    let path = root.join(".gitmodules");
+    let text = match tree.read_text(&path, ".gitmodules", MANIFEST_LIMIT) {
+        Ok(text) => text,
+        Err(Unreadable::Missing) => return Vec::new(),
+        Err(Unreadable::Refused(p)) => return vec![p],
+    };
+    let mut problems = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if !key.trim().eq_ignore_ascii_case("url") {
+            continue;
+        }
+        let value_at = start + key.len() + 1 + (value.len() - value.trim_start().len());
+        let url = gitconfig_value(value);
+        // A relative URL is resolved against the superproject's, which passed the check.
+        let relative = url.starts_with("./") || url.starts_with("../");
+        if let Some(why) = manifest::git_url_problem(&url).filter(|_| !relative) {
+            problems.push(
+                Problem::error(
+                    &path,
+                    format!("refusing submodule URL `{}`: {why}", url.escape_debug()),
+                )
+                .at(&text, value_at..value_at),
+            );
+        }
+    }
+    problems
+}
+
+/// A git-config value: quoted (with `\"` and `\\` escapes), or up to a comment.
+fn gitconfig_value(raw: &str) -> String {
+    let raw = raw.trim();
+    if let Some(quoted) = raw.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = quoted.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => out.extend(chars.next()),
+                c => out.push(c),
+            }
+        }
+        return out;
+    }
+    let end = raw
+        .char_indices()
+        .find(|&(i, c)| (c == '#' || c == ';') && raw[..i].ends_with([' ', '\t']))
+        .map_or(raw.len(), |(i, _)| i);
+    raw[..end].trim_end().to_string()
+}
+
 /// Points a problem about a worker's id at `[worker] id` in its manifest.
-fn at_worker_id(p: Problem) -> Problem {
-    let Ok(text) = fs::read_to_string(&p.path) else {
+fn at_worker_id(p: Problem, tree: &Tree) -> Problem {
+    let Ok(text) = tree.read_text(&p.path, "worker.toml", MANIFEST_LIMIT) else {
         return p;
     };
     let span = toml::de::DeTable::parse(&text).ok().and_then(|root| {
@@ -246,18 +344,24 @@ fn load_worker(
     dir: &Path,
     community: bool,
     source: &Arc<Source>,
+    tree: &Tree,
     cache: &mut CargoCache,
 ) -> Result<(Worker, Vec<Problem>), Vec<Problem>> {
     let manifest_path = dir.join("worker.toml");
-    let text = fs::read_to_string(&manifest_path).map_err(|e| {
-        vec![Problem::error(
-            &manifest_path,
-            format!("cannot read worker.toml: {e}"),
-        )]
-    })?;
+    let text = match tree.read_text(&manifest_path, "worker.toml", MANIFEST_LIMIT) {
+        Ok(text) => text,
+        Err(Unreadable::Refused(p)) => return Err(vec![p]),
+        Err(Unreadable::Missing) => {
+            return Err(vec![Problem::error(
+                &manifest_path,
+                "cannot read worker.toml: it is gone",
+            )])
+        }
+    };
     let (m, mut problems) = manifest::parse(&manifest_path, &text);
     let cargo_path = dir.join("Cargo.toml");
-    let krate = if cargo_path.is_file() {
+    // Anything there, even a dangling link, is read (and refused with the reason).
+    let krate = if fs::symlink_metadata(&cargo_path).is_ok() {
         read_crate(&cargo_path, cache)
             .map_err(|p| problems.extend(p))
             .ok()
@@ -346,6 +450,27 @@ fn build_worker(
                 variants.push(v);
             }
             Err(msg) => problems.push(Problem::error(&manifest_path, msg).at(text, f.span())),
+        }
+    }
+    // Cargo's `repository` becomes the git URL makepkg and brew clone unless [source].git
+    // names one: it meets the same check.
+    if m.source.git.is_none() {
+        let repository = krate
+            .repository
+            .as_deref()
+            .zip(krate.repository_at.as_ref());
+        if let Some((url, at)) = repository {
+            if let Some(why) = manifest::git_url_problem(url) {
+                problems.push(
+                    at.problem(format!(
+                        "refusing Cargo's `repository` = `{url}` as the worker's git URL: {why}"
+                    ))
+                    .with_help(format!(
+                        "set [source].git in {} to the repository's git URL",
+                        manifest_path.display()
+                    )),
+                );
+            }
         }
     }
     let rel = dir.strip_prefix(&source.root).unwrap_or(dir);
@@ -461,14 +586,15 @@ fn backend_packages(feature: &str) -> (Vec<&'static str>, Vec<&'static str>) {
     }
 }
 
+/// `base` then `extra`, each package once, in first-seen order (in linear time: a manifest
+/// may list many).
 fn merge(base: &[String], extra: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in base.iter().chain(extra) {
-        if !out.contains(p) {
-            out.push(p.clone());
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    base.iter()
+        .chain(extra)
+        .filter(|p| seen.insert(p.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<Variant, String> {

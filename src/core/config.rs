@@ -64,10 +64,13 @@ pub struct Config {
 impl Config {
     /// Reads `path`; a missing file is the default configuration.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = match std::fs::read_to_string(path) {
+        // Through the one reader: a FIFO or /dev/zero in its place cannot hang or fill memory
+        // (it may be a link into a dotfiles repository, so it is bounded by no tree).
+        let tree = crate::tree::Tree::unbounded();
+        let text = match tree.read_text(path, "config.toml", crate::tree::MANIFEST_LIMIT) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => return Err(Error::io("read", path, e)),
+            Err(crate::tree::Unreadable::Missing) => return Ok(Config::default()),
+            Err(crate::tree::Unreadable::Refused(p)) => return Err(Error::Located(p)),
         };
         let config: Config = toml::from_str(&text).map_err(|e| {
             let p = Problem::error(path, e.message().trim_end().to_string());

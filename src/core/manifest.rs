@@ -230,20 +230,56 @@ pub fn is_brew_dependency(p: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "@._+-/".contains(c))
 }
 
-/// Why git must not be given `url`, if it must not: it could become an option, or a
-/// remote-helper transport (`ext::`, `fd::`, …) that runs commands.
+/// Why git must not be given `url`, if it must not. The one check for every URL that reaches
+/// git (`[source].git`, Cargo's `repository` used as one, `.gitmodules`, `source add`, an
+/// index's upstream): it allows `https`, `http`, `ssh` (also `git+ssh`, `ssh+git`), `git` and
+/// `file` URLs, scp-like `[user@]host:path` and absolute paths, and refuses anything that
+/// could be taken for an option, every remote-helper form (`ext::…`, `fd::…`,
+/// `transport::…`, and `x://…`, which runs `git-remote-x`), and whitespace or control
+/// characters.
 pub fn git_url_problem(url: &str) -> Option<&'static str> {
+    const SCHEMES: &[&str] = &["https", "http", "ssh", "git+ssh", "ssh+git", "git", "file"];
     if url.is_empty() || url.starts_with('-') {
         return Some("it could be taken for an option");
     }
-    let lower = url.to_ascii_lowercase();
-    if lower.starts_with("ext::") || (lower.contains("::") && !lower.contains("://")) {
-        return Some("git's `ext::` and other remote-helper transports run commands");
+    // git's own rule for a remote helper: a run of URL-scheme characters, then `::`.
+    let scheme_len = url
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        .unwrap_or(url.len());
+    let (scheme, rest) = url.split_at(scheme_len);
+    if rest.starts_with("::") {
+        return Some("git's remote-helper transports (`ext::`, `fd::`, any `transport::`) run commands; expected an https, http, ssh, git or file URL");
     }
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Some("it holds whitespace or control characters");
     }
-    None
+    if let Some(after) = rest.strip_prefix("://") {
+        if !SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) {
+            return Some("git hands that scheme to a remote-helper program; expected an https, http, ssh, git or file URL");
+        }
+        let host = after.split('/').next().unwrap_or_default();
+        let host = host.rsplit('@').next().unwrap_or_default();
+        if after.starts_with('-') || host.starts_with('-') {
+            return Some("its host could be taken for an option");
+        }
+        return None;
+    }
+    if url.starts_with('/') {
+        return None;
+    }
+    // scp-like `[user@]host:path`: no `/` before the first `:`.
+    if let Some((authority, path)) = url.split_once(':') {
+        let host = authority.rsplit('@').next().unwrap_or_default();
+        let host_ok = !host.is_empty()
+            && !host.starts_with('-')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._[]".contains(c));
+        if !authority.contains('/') && host_ok && !path.is_empty() {
+            return None;
+        }
+    }
+    Some("expected an https, http, ssh, git or file URL, an scp-like `user@host:path`, or an absolute path")
 }
 
 /// Why `url` is not usable as a download URL, if it isn't: http or https, no user or
@@ -357,6 +393,8 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
     }
 
     let mut features: Vec<Spanned<String>> = Vec::new();
+    // The names in `features`, so checks against them stay linear.
+    let mut feature_set = std::collections::HashSet::new();
     let mut default_feature = None;
     if let Some((b, b_span)) = build {
         doc.check_keys(b, "[build]", BUILD_KEYS);
@@ -377,7 +415,7 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
                                 f.get_ref()
                             ),
                         );
-                    } else if features.iter().any(|g| g.get_ref() == f.get_ref()) {
+                    } else if !feature_set.insert(f.get_ref().clone()) {
                         doc.error(
                             f.span(),
                             format!("feature `{}` is listed twice", f.get_ref()),
@@ -391,7 +429,7 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
         default_feature = required(doc, b, &b_span, "default_feature", "[build]")
             .and_then(|v| doc.line(v, "`default_feature`"));
         if let Some(d) = &default_feature {
-            if !features.is_empty() && !features.iter().any(|f| f.get_ref() == d.get_ref()) {
+            if !features.is_empty() && !feature_set.contains(d.get_ref()) {
                 let list = quoted_list(features.iter().map(|f| f.get_ref().as_str()));
                 doc.error(
                     d.span(),
@@ -431,7 +469,7 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
             for (k, x) in t.iter() {
                 let feature = k.get_ref().to_string();
                 let what = format!("[variants.{feature}]");
-                if !features.is_empty() && !features.iter().any(|f| *f.get_ref() == feature) {
+                if !features.is_empty() && !feature_set.contains(&feature) {
                     let list = quoted_list(features.iter().map(|f| f.get_ref().as_str()));
                     let p = doc.error(
                         k.span(),

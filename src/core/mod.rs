@@ -14,3 +14,4 @@ pub mod problem;
 pub mod render;
 pub mod sandbox;
 pub mod tomlread;
+pub mod tree;

@@ -9,11 +9,24 @@ use toml::Spanned;
 
 pub type Value<'i> = Spanned<DeValue<'i>>;
 
+/// The most entries an array or a table of a manifest may hold.
+pub const MAX_ENTRIES: usize = 1000;
+
+/// The most bytes a string value of a manifest may hold.
+pub const MAX_STRING: usize = 4096;
+
+/// The problems reported for one file; past this, one more says the rest are not shown.
+const MAX_PROBLEMS: usize = 100;
+
 /// One TOML file being read, and every problem found in it so far.
 pub struct Doc<'a> {
     pub path: &'a Path,
     pub text: &'a str,
     pub problems: Vec<Problem>,
+    /// Where each line starts, found once, so locating a problem costs a binary search.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
+    /// What `error` hands back once the problems are capped.
+    discarded: Problem,
 }
 
 impl<'a> Doc<'a> {
@@ -22,7 +35,27 @@ impl<'a> Doc<'a> {
             path,
             text,
             problems: Vec::new(),
+            line_starts: std::cell::OnceCell::new(),
+            discarded: Problem::error(path, ""),
         }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`, as
+    /// [`crate::problem::line_col`] finds them, in time linear in the line's length only.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = self.text;
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = starts.partition_point(|&s| s <= offset);
+        let column = text[starts[line - 1]..offset].chars().count() + 1;
+        (line, column)
     }
 
     /// Parses the file; a syntax error becomes a located problem.
@@ -39,9 +72,36 @@ impl<'a> Doc<'a> {
     }
 
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Problem {
-        let p = Problem::error(self.path, message).at(self.text, span);
+        if self.problems.len() >= MAX_PROBLEMS {
+            if self.problems.len() == MAX_PROBLEMS {
+                self.problems.push(Problem::error(
+                    self.path,
+                    format!(
+                        "more than {MAX_PROBLEMS} problems in this file; the rest are not shown"
+                    ),
+                ));
+            }
+            self.discarded = Problem::error(self.path, message);
+            return &mut self.discarded;
+        }
+        let (line, column) = self.line_col(span.start);
+        let mut p = Problem::error(self.path, message);
+        p.line = Some(line);
+        p.column = Some(column);
         self.problems.push(p);
         self.problems.last_mut().expect("just pushed")
+    }
+
+    /// A located problem when an array or a table holds more than [`MAX_ENTRIES`].
+    fn too_many(&mut self, v: &Value<'a>, len: usize, what: &str) -> bool {
+        if len <= MAX_ENTRIES {
+            return false;
+        }
+        self.error(
+            v.span(),
+            format!("{what} has {len} entries, more than the limit of {MAX_ENTRIES}"),
+        );
+        true
     }
 
     pub fn has_errors(&self) -> bool {
@@ -70,6 +130,7 @@ impl<'a> Doc<'a> {
 
     pub fn table<'t>(&mut self, v: &'t Value<'a>, what: &str) -> Option<&'t DeTable<'a>> {
         match v.get_ref() {
+            DeValue::Table(t) if self.too_many(v, t.len(), what) => None,
             DeValue::Table(t) => Some(t),
             other => {
                 self.error(
@@ -83,6 +144,16 @@ impl<'a> Doc<'a> {
 
     pub fn string(&mut self, v: &Value<'a>, what: &str) -> Option<Spanned<String>> {
         match v.get_ref() {
+            DeValue::String(s) if s.len() > MAX_STRING => {
+                self.error(
+                    v.span(),
+                    format!(
+                        "{what} is {} bytes long, more than the limit of {MAX_STRING}",
+                        s.len()
+                    ),
+                );
+                None
+            }
             DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
             other => {
                 self.error(
@@ -117,6 +188,9 @@ impl<'a> Doc<'a> {
             );
             return None;
         };
+        if self.too_many(v, items.len(), what) {
+            return None;
+        }
         let mut out = Vec::new();
         let mut ok = true;
         for item in items.iter() {

@@ -66,7 +66,10 @@ pub fn add(
 ) -> Result<SourceConfig> {
     let kind = kind.unwrap_or_else(|| kind_of(url));
     check_name(name)?;
-    check_url(url)?;
+    // An index is fetched or read, never handed to git; a git URL must pass git's check.
+    if kind == RemoteKind::Git {
+        check_url(url)?;
+    }
     if let Some(r) = &git_ref {
         check_ref(r)?;
     }
@@ -184,6 +187,11 @@ fn sync_git(
     s: &SourceConfig,
     offline: bool,
 ) -> Result<SyncStatus> {
+    // A hand-edited config.toml meets the check `source add` makes.
+    check_url(&s.url)?;
+    if let Some(r) = &s.git_ref {
+        check_ref(r)?;
+    }
     let tools_git = config.tools.git.as_str();
     let repo = repo_dir(dirs, &s.name);
     let usable = clone_ok(runner, tools_git, &repo, &s.url);
@@ -360,7 +368,38 @@ pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
             }
         }
     }
+    check_index_ids(&doc.workers).map_err(bad)?;
     Ok(doc)
+}
+
+/// Each variant id once, and none equal to a worker id: an index that names one thing twice
+/// is refused, not merged into whichever entry came first. The variants of one worker agree
+/// on its version.
+fn check_index_ids(variants: &[VariantDoc]) -> std::result::Result<(), String> {
+    let mut ids = std::collections::HashSet::new();
+    let mut versions: std::collections::HashMap<&str, &str> = Default::default();
+    for v in variants {
+        if !ids.insert(v.id.as_str()) {
+            return Err(format!(
+                "variant id `{}` appears more than once; expected each id once",
+                v.id
+            ));
+        }
+        let version = *versions.entry(&v.worker).or_insert(&v.version);
+        if version != v.version {
+            return Err(format!(
+                "worker `{}` has variants of versions `{version}` and `{}`; expected one version per worker",
+                v.worker, v.version
+            ));
+        }
+    }
+    match variants.iter().find(|v| ids.contains(v.worker.as_str())) {
+        Some(v) => Err(format!(
+            "worker id `{}` is also the id of a variant; expected each id to name one thing",
+            v.worker
+        )),
+        None => Ok(()),
+    }
 }
 
 fn index_path(dirs: &Dirs, name: &str) -> PathBuf {
@@ -554,6 +593,7 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                 version: version.clone(),
                 license: first.license.clone(),
                 repository: first.upstream.git.clone(),
+                repository_at: None,
                 homepage: first.homepage.clone(),
                 description: Some(first.description.clone()),
                 features: docs.iter().map(|d| d.feature.clone()).collect(),

@@ -459,6 +459,49 @@ fn source_values_that_reach_git_are_refused() {
 }
 
 #[test]
+fn the_one_git_url_check_allows_what_git_fetches_plainly_and_nothing_else() {
+    for url in [
+        "https://github.com/a/b.git",
+        "HTTP://example.org/a",
+        "ssh://git@host/a.git",
+        "git+ssh://host/a",
+        "ssh+git://host/a",
+        "git://host/a.git",
+        "file:///srv/a.git",
+        "git@github.com:a/b.git",
+        "host.example:a/b",
+        "[::1]:a/b",
+        "/srv/a.git",
+    ] {
+        assert_eq!(manifest::git_url_problem(url), None, "{url}");
+    }
+    for url in [
+        "",
+        "-oProxyCommand=x",
+        "--upload-pack=x",
+        "ext::sh -c x",
+        "EXT::sh",
+        "fd::3",
+        "fd::3,4",
+        "transport::https://host/a",
+        "git-remote-x::y",
+        "::x",
+        "foo+bar://host/a",
+        "git+https://host/a",
+        "ssh://-oProxyCommand=x/a",
+        "ssh://user@-oProxyCommand=x/a",
+        "-host:path",
+        "relative/path",
+        "dir/with:colon",
+        "host:",
+        "https://host/a b",
+        "https://host/a\n",
+    ] {
+        assert!(manifest::git_url_problem(url).is_some(), "{url:?} passed");
+    }
+}
+
+#[test]
 fn every_problem_is_reported_not_just_the_first() {
     let text = BASE
         .replace("\"llm-worker\"", "\"Bad Id\"")

@@ -498,12 +498,15 @@ impl Case {
             format!("{}/repo", self.value)
         };
         // git must never be handed a URL that could become an option or a remote-helper
-        // transport: the manifest refuses those (tested in the sources tests).
-        allowed(
-            url,
-            rbee_workers::manifest::git_url_problem,
-            "https://example.com/x/repo.git",
-        )
+        // transport: the manifest refuses those (tested in the sources tests). A value the
+        // check refuses as a whole URL still reaches the files in the path of an https one.
+        let in_path = format!("https://example.com/x/{url}");
+        let fallback = if rbee_workers::manifest::git_url_problem(&in_path).is_none() {
+            in_path
+        } else {
+            "https://example.com/x/repo.git".to_string()
+        };
+        allowed(url, rbee_workers::manifest::git_url_problem, &fallback)
     }
 
     /// The value in the path of a download URL, where the manifest takes it as one (written

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "render",
             "sandbox",
             "tomlread",
+            "tree",
         ],
     ),
     ("report", &["report", "wire"]),

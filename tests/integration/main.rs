@@ -15,3 +15,4 @@ mod serve;
 mod sources;
 mod support;
 mod tools;
+mod trees;

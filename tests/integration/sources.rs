@@ -2362,3 +2362,236 @@ fn control_characters_in_values_are_inert_in_human_output() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reading a source's tree: nothing outside it, nothing but what it may hold
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn index_variants_whose_ids_collide_are_refused_and_the_cached_copy_kept() {
+    let p = Sandbox::new();
+    let index = exported_index(&p);
+    let good = fs::read(&index).unwrap();
+    let u = Sandbox::new();
+    ok(
+        &u,
+        &["source", "add", "i", index.to_str().unwrap(), "--trusted"],
+    );
+    ok(&u, &["sync"]);
+    let cached = source_cache(&u, "i").join("index.json");
+    let listed = list(&u);
+    assert_eq!(listed.ids(), ["iw-cpu", "iw-cuda"]);
+    let doc: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    let with = |f: &dyn Fn(&mut Vec<serde_json::Value>)| {
+        let mut d = doc.clone();
+        f(d["workers"].as_array_mut().unwrap());
+        serde_json::to_vec(&d).unwrap()
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "the same variant twice, differing",
+            with(&|w| {
+                let mut twin = w[0].clone();
+                twin["description"] = "the other one".into();
+                w.push(twin);
+            }),
+            "variant id `iw-cpu` appears more than once",
+        ),
+        (
+            "a worker whose id is another's variant id",
+            with(&|w| {
+                let mut other = w[0].clone();
+                other["worker"] = "iw-cpu".into();
+                other["id"] = "iw-cpu-x".into();
+                other["feature"] = "x".into();
+                other["installed_name"] = "iw-x".into();
+                w.push(other);
+            }),
+            "worker id `iw-cpu` is also the id of a variant",
+        ),
+        (
+            "one worker at two versions",
+            with(&|w| w[1]["version"] = "9.9.9".into()),
+            "expected one version per worker",
+        ),
+    ];
+    for (what, body, says) in cases {
+        fs::write(&index, &body).unwrap();
+        let (out, sync) = sync_json(&u, &[]);
+        assert_exit(&out, 1);
+        let e = sync.entry("i");
+        assert_eq!(e.status, "cached", "{what}: {e:?}");
+        assert!(
+            e.message.as_deref().is_some_and(|m| m.contains(says)),
+            "{what}: {e:?}"
+        );
+        assert_eq!(fs::read(&cached).unwrap(), good, "{what}: cache untouched");
+        assert_eq!(list(&u), listed, "{what}: the catalog is the previous one");
+    }
+}
+
+/// A git source whose tree links out of the clone: `Cargo.toml -> /dev/zero` (which read
+/// until memory ran out), a Cargo.toml and a worker.toml linked to files outside it (whose
+/// values were printed), and a workspace root above the clone that must not be consulted.
+#[test]
+fn a_git_source_cannot_read_outside_its_clone() {
+    let origin = Origin::new();
+    origin.worker("fine", "0.1.0");
+    origin.worker("zero", "0.1.0");
+    origin.worker("outcargo", "0.1.0");
+    origin.worker("outtoml", "0.1.0");
+    let secret = origin.s.write(
+        "secret/Cargo.toml",
+        "[package]\nname = \"SECRET-NAME\"\nversion = \"6.6.6\"\n\n[features]\ncpu = []\ncuda = []\n",
+    );
+    let secret_toml = origin.s.write(
+        "secret/worker.toml",
+        "[worker]\nid = \"secret-id\"\nname = \"SECRET\"\ndescription = \"SECRET\"\n\n[build]\nfeatures = [\"cpu\"]\ndefault_feature = \"cpu\"\n\n[platforms]\nlinux = [\"x86_64\"]\n",
+    );
+    let link = |rel: &str, to: &Path| {
+        let at = origin.dir().join(rel);
+        fs::remove_file(&at).unwrap();
+        std::os::unix::fs::symlink(to, &at).unwrap();
+    };
+    link("bin/zero/Cargo.toml", Path::new("/dev/zero"));
+    link("bin/outcargo/Cargo.toml", &secret);
+    link("bin/outtoml/worker.toml", &secret_toml);
+    origin.commit("links out");
+
+    let u = Sandbox::new();
+    ok(&u, &["source", "add", "g", &origin.url()]);
+    ok(&u, &["sync"]);
+    // A workspace root in the cache above the clone: not part of the source.
+    fs::write(
+        cache(&u).join("Cargo.toml"),
+        "[workspace]\nmembers = [\"sources/g/repo/bin/*\"]\n\n[workspace.package]\nversion = \"6.6.6\"\n",
+    )
+    .unwrap();
+
+    let doc = list(&u);
+    assert_eq!(doc.ids(), ["fine-cpu", "fine-cuda"], "{:#?}", doc.problems);
+    assert_eq!(doc.variant("fine-cpu").version, "0.1.0");
+    let repo = source_cache(&u, "g").join("repo");
+    for (rel, target) in [
+        ("bin/zero/Cargo.toml", PathBuf::from("/dev/zero")),
+        ("bin/outcargo/Cargo.toml", secret.clone()),
+        ("bin/outtoml/worker.toml", secret_toml.clone()),
+    ] {
+        let path = repo.join(rel);
+        let p = doc
+            .problems
+            .iter()
+            .find(|p| p.path == path)
+            .unwrap_or_else(|| panic!("no problem names {rel}: {:#?}", doc.problems));
+        assert_eq!(p.severity, "error");
+        assert!(
+            p.message.contains("outside the source tree")
+                && p.message.contains(&target.display().to_string()),
+            "{rel}: {}",
+            p.message
+        );
+    }
+    let out = run(&u, &["list"]);
+    assert_success(&out);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        !all.contains("SECRET") && !all.contains("secret-id") && !all.contains("6.6.6"),
+        "a value from outside the clone was printed:\n{all}"
+    );
+}
+
+#[test]
+fn gitmodules_urls_that_git_must_not_be_given_are_located_problems() {
+    let origin = Origin::new();
+    origin.worker("gw", "0.1.0");
+    let text = "[submodule \"ok\"]\n\tpath = a\n\turl = https://example.invalid/a.git\n\
+                [submodule \"rel\"]\n\tpath = r\n\turl = ../sibling.git\n\
+                [submodule \"scp\"]\n\tpath = s\n\turl = git@example.invalid:x/s.git\n\
+                [submodule \"helper\"]\n\tpath = b\n\turl = \"fd::3\"\n\
+                [submodule \"opt\"]\n\tpath = c\n\tURL = --upload-pack=touch CANARY\n";
+    fs::write(origin.dir().join(".gitmodules"), text).unwrap();
+    origin.commit("submodules");
+    let u = Sandbox::new();
+    ok(&u, &["source", "add", "g", &origin.url()]);
+    ok(&u, &["sync"]);
+    let doc = list(&u);
+    let path = source_cache(&u, "g").join("repo/.gitmodules");
+    let mut found: Vec<(usize, usize, bool)> = doc
+        .problems_in(&path)
+        .iter()
+        .map(|p| {
+            (
+                p.line.unwrap(),
+                p.column.unwrap(),
+                p.message.contains("refusing submodule URL"),
+            )
+        })
+        .collect();
+    found.sort();
+    let at = |needle: &str| crate::support::locate(text, needle);
+    let (l1, c1) = at("\"fd::3\"");
+    let (l2, c2) = at("--upload-pack");
+    assert_eq!(
+        found,
+        [(l1, c1, true), (l2, c2, true)],
+        "{:#?}",
+        doc.problems
+    );
+    assert!(
+        doc.ids().contains(&"gw-cpu".to_string()),
+        "the workers stay"
+    );
+    assert!(canaries(&u).is_empty());
+}
+
+#[test]
+fn source_add_takes_only_urls_the_one_git_check_allows() {
+    let u = Sandbox::new();
+    let pristine = fs::read(config_file(&u)).unwrap();
+    for url in [
+        "transport::https://example.invalid/x.git",
+        "fd::3",
+        "Ext::sh -c true",
+        "git-remote-x::y",
+        "foo+bar://example.invalid/x",
+        "ssh://-oProxyCommand=touch%20CANARY/x",
+        "ssh://user@-oProxyCommand=x/y",
+        "relative/dir",
+        "-uhost:path",
+    ] {
+        let out = run(&u, &["source", "add", "--", "evil", url]);
+        assert_exit(&out, 2);
+        assert!(
+            stderr(&out).contains("refusing source URL"),
+            "{url}: {}",
+            stderr(&out)
+        );
+        assert_eq!(fs::read(config_file(&u)).unwrap(), pristine, "{url}");
+    }
+    for (i, url) in [
+        "https://example.invalid/x.git",
+        "http://example.invalid/x.git",
+        "ssh://git@example.invalid/x.git",
+        "git://example.invalid/x.git",
+        "file:///srv/x.git",
+        "git@example.invalid:x/y.git",
+        "/srv/x.git",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ok(&u, &["source", "add", &format!("ok-{i}"), url]);
+    }
+    // A hand-edited config meets the same check at sync.
+    u.write_config("[[sources]]\nname = \"t\"\nkind = \"git\"\nurl = \"transport::file:///x\"\n");
+    let (out, doc) = sync_json(&u, &[]);
+    assert_exit(&out, 1);
+    let e = doc.entry("t");
+    assert_eq!(e.status, "failed");
+    assert!(
+        e.message
+            .as_deref()
+            .is_some_and(|m| m.contains("remote-helper")),
+        "{e:?}"
+    );
+}
