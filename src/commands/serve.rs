@@ -533,27 +533,12 @@ pub struct Limits {
     pub jobs: usize,
 }
 
-/// A positive whole number from the environment variable `name`, else `default`; anything
-/// else is an error naming the variable.
-fn positive_env(name: &str, default: u64, unit: &str) -> Result<u64> {
-    match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(v) if v.is_empty() => Ok(default),
-        Ok(v) => match v.trim().parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(Error::Usage(format!(
-                "{name} is `{v}`; expected a positive number of {unit} (default {default})"
-            ))),
-        },
-    }
-}
-
 impl Limits {
     /// `RBEE_WORKERS_SERVE_TIMEOUT` (seconds, default 10) and `RBEE_WORKERS_SERVE_JOBS`
     /// (default 32).
     pub fn from_env() -> Result<Limits> {
-        let secs = positive_env("RBEE_WORKERS_SERVE_TIMEOUT", 10, "seconds")?;
-        let jobs = positive_env("RBEE_WORKERS_SERVE_JOBS", 32, "jobs")?;
+        let secs = crate::fetch::positive_env("RBEE_WORKERS_SERVE_TIMEOUT", 10, "seconds")?;
+        let jobs = crate::fetch::positive_env("RBEE_WORKERS_SERVE_JOBS", 32, "jobs")?;
         Ok(Limits {
             timeout: std::time::Duration::from_secs(secs),
             jobs: usize::try_from(jobs).unwrap_or(usize::MAX).min(4096),

@@ -246,13 +246,23 @@ pub const INDEX_LIMIT: u64 = 64 << 20;
 /// `RBEE_WORKERS_DOWNLOAD_LIMIT` (bytes), else the default; a value that is not a positive
 /// number is an error before anything is downloaded, never silently the default.
 pub fn download_limit() -> Result<u64> {
-    match std::env::var("RBEE_WORKERS_DOWNLOAD_LIMIT") {
-        Err(_) => Ok(DEFAULT_DOWNLOAD_LIMIT),
-        Ok(v) if v.is_empty() => Ok(DEFAULT_DOWNLOAD_LIMIT),
+    positive_env(
+        "RBEE_WORKERS_DOWNLOAD_LIMIT",
+        DEFAULT_DOWNLOAD_LIMIT,
+        "bytes",
+    )
+}
+
+/// A positive whole number from the environment variable `name`, else `default` (unset or
+/// empty); anything else is an error naming the variable and what it expects.
+pub fn positive_env(name: &str, default: u64, unit: &str) -> Result<u64> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) if v.is_empty() => Ok(default),
         Ok(v) => match v.trim().parse::<u64>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(Error::Usage(format!(
-                "RBEE_WORKERS_DOWNLOAD_LIMIT is `{v}`; expected a positive number of bytes (default {DEFAULT_DOWNLOAD_LIMIT})"
+                "{name} is `{v}`; expected a positive number of {unit} (default {default})"
             ))),
         },
     }

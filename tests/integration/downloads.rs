@@ -17,14 +17,7 @@ use std::time::{Duration, Instant};
 /// it) is `{base}/big.tar.gz`.
 fn worker_downloading_from(base: &str) -> Sandbox {
     let s = Sandbox::new();
-    s.worker("big")
-        .features(&["cpu"])
-        .platforms(&[("linux", &["x86_64"])])
-        .extra(&format!(
-            "[source]\ngit = \"https://github.com/example/big\"\ntarball = {}\n",
-            q(&format!("{base}/big.tar.gz"))
-        ))
-        .write();
+    s.worker_downloading("big", &format!("{base}/big.tar.gz"));
     s
 }
 

@@ -1074,14 +1074,7 @@ fn in_flight_request_finishes(sig: &str) {
     const BODY: &[u8] = b"a slow release tarball\n";
     let (base, hits) = slow_tarball_server(Duration::from_millis(1200), BODY);
     let s = Sandbox::new();
-    s.worker("slow")
-        .features(&["cpu"])
-        .platforms(&[("linux", &["x86_64"])])
-        .extra(&format!(
-            "[source]\ngit = \"https://github.com/example/slow\"\ntarball = {}\n",
-            q(&format!("{base}/slow-{{version}}.tar.gz"))
-        ))
-        .write();
+    worker_with_tarball_at(&s, &base);
     let mut srv = Serve::start(&s);
     let url = srv.url("/workers/slow-cpu/PKGBUILD");
     let started = Instant::now();
@@ -1779,14 +1772,7 @@ fn load_with_a_version_bump_half_way() {
 /// A worker `slow` whose unpinned release tarball is `{base}/slow-{version}.tar.gz`, so a
 /// release render downloads it.
 fn worker_with_tarball_at(s: &Sandbox, base: &str) {
-    s.worker("slow")
-        .features(&["cpu"])
-        .platforms(&[("linux", &["x86_64"])])
-        .extra(&format!(
-            "[source]\ngit = \"https://github.com/example/slow\"\ntarball = {}\n",
-            q(&format!("{base}/slow-{{version}}.tar.gz"))
-        ))
-        .write();
+    s.worker_downloading("slow", &format!("{base}/slow-{{version}}.tar.gz"));
 }
 
 /// Whether the server closes `conn` (EOF or reset) before the read timeout of a minute.
@@ -1979,5 +1965,31 @@ fn a_stalled_upstream_cannot_take_health_or_shutdown() {
             Some(200),
             "a stalled render cannot succeed"
         );
+    }
+}
+
+#[test]
+fn a_bad_serve_bound_is_an_error_before_listening() {
+    let s = Sandbox::new();
+    catalog(&s);
+    for (var, bad) in [
+        ("RBEE_WORKERS_SERVE_TIMEOUT", "soon"),
+        ("RBEE_WORKERS_SERVE_JOBS", "0"),
+    ] {
+        let out = std_cmd(&s)
+            .arg("--root")
+            .arg(s.root())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env(var, bad)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run serve");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}={bad}: {err}");
+        assert!(
+            err.contains(var) && err.contains(&format!("`{bad}`")),
+            "{err}"
+        );
+        assert!(!err.contains(READY), "it never listened: {err}");
     }
 }
