@@ -289,10 +289,10 @@ impl Cap {
     pub fn exceeded(&self, published: Option<u64>) -> String {
         match published {
             Some(size) => format!(
-                "the server says it is {size} bytes, more than {} of {} bytes",
+                "the server says it is {size} bytes, more than {} ({} bytes)",
                 self.name, self.bytes
             ),
-            None => format!("it is larger than {} of {} bytes", self.name, self.bytes),
+            None => format!("it is larger than {} ({} bytes)", self.name, self.bytes),
         }
     }
 }

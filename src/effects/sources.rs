@@ -357,10 +357,19 @@ fn index_path(dirs: &Dirs, name: &str) -> PathBuf {
     source_dir(dirs, name).join("index.json")
 }
 
-/// A local index file, refused past `cap` (a FIFO or `/dev/zero` cannot hold `sync`'s
-/// memory either: at most `cap` + 1 bytes are ever read).
+/// A local index file, refused past `cap`; only a regular file is opened (a FIFO would
+/// block `sync` forever, `/dev/zero` never end), and at most `cap` + 1 bytes are read.
 fn read_capped(path: &Path, cap: Cap) -> Result<Vec<u8>> {
     use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Download {
+            verb: "read",
+            url: path.display().to_string(),
+            reason: "it is not a regular file (a directory, device or FIFO)".into(),
+            help: Some("an index source names a JSON file".into()),
+        });
+    }
     let f = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
     let mut bytes = Vec::new();
     f.take(cap.bytes + 1)

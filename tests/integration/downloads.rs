@@ -286,3 +286,32 @@ fn an_index_over_64_mib_is_refused_and_the_cached_copy_kept() {
         );
     }
 }
+
+#[test]
+fn a_local_index_that_is_a_fifo_a_device_or_too_big_is_refused_at_once() {
+    let s = Sandbox::new();
+    let dir = s.path("indexes");
+    fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.json")).unwrap();
+    let st = Command::new("mkfifo")
+        .arg(dir.join("fifo.json"))
+        .status()
+        .expect("run mkfifo");
+    assert!(st.success());
+    let big = fs::File::create(dir.join("big.json")).unwrap();
+    big.set_len(65 << 20).unwrap();
+    for (name, says) in [
+        ("zero", "not a regular file"),
+        ("fifo", "not a regular file"),
+        ("big", "64 MiB"),
+    ] {
+        let url = format!("file://{}", dir.join(format!("{name}.json")).display());
+        let add = s.run(&["source", "add", name, &url]);
+        assert_eq!(add.status.code(), Some(0), "{}", stderr(&add));
+        let out = finish(cmd(&s, &[], &["sync"]), name);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+        assert_eq!(s.run(&["source", "remove", name]).status.code(), Some(0));
+    }
+}
