@@ -539,6 +539,8 @@ impl Limits {
     pub fn from_env() -> Result<Limits> {
         let secs = crate::fetch::positive_env("RBEE_WORKERS_SERVE_TIMEOUT", 10, "seconds")?;
         let jobs = crate::fetch::positive_env("RBEE_WORKERS_SERVE_JOBS", 32, "jobs")?;
+        // Its downloads' bound, checked now rather than on the first render.
+        crate::fetch::io_timeout()?;
         Ok(Limits {
             timeout: std::time::Duration::from_secs(secs),
             jobs: usize::try_from(jobs).unwrap_or(usize::MAX).min(4096),

@@ -320,7 +320,7 @@ enum Got {
 }
 
 /// One GET of `url` streamed into `out`: at most `cap` bytes (refused before reading when the
-/// published length is larger), each network operation bounded by `io_timeout`, and the
+/// published length is larger), each network operation bounded by `io_timeout` (a bad value an error), and the
 /// whole stopped by SIGINT/SIGTERM (`Error::Interrupted`) even while a read is stalled,
 /// unless `stop` says otherwise. A progress bar on a terminal unless `quiet`.
 async fn get(
@@ -334,10 +334,11 @@ async fn get(
 ) -> Result<Got> {
     let stop = stop.requested();
     tokio::pin!(stop);
+    let timeout = io_timeout()?;
     let client = reqwest::Client::builder()
         .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(io_timeout().min(std::time::Duration::from_secs(10)))
-        .read_timeout(io_timeout())
+        .connect_timeout(timeout.min(std::time::Duration::from_secs(10)))
+        .read_timeout(timeout)
         .build()
         .map_err(|e| fail(e.to_string()))?;
     let mut req = client.get(url);
@@ -345,7 +346,7 @@ async fn get(
         req = req.header(reqwest::header::IF_NONE_MATCH, tag.trim());
     }
     let mut resp = tokio::select! {
-        r = req.send() => r.map_err(|e| fail(why(&e)))?,
+        r = req.send() => r.map_err(|e| fail(why(&e, timeout)))?,
         () = &mut stop => return Err(Error::Interrupted),
     };
     if resp.status() == reqwest::StatusCode::NOT_MODIFIED && if_none_match.is_some() {
@@ -366,7 +367,7 @@ async fn get(
     let mut got: u64 = 0;
     loop {
         let chunk = tokio::select! {
-            c = resp.chunk() => c.map_err(|e| fail(why(&e)))?,
+            c = resp.chunk() => c.map_err(|e| fail(why(&e, timeout)))?,
             () = &mut stop => {
                 bar.finish_and_clear();
                 return Err(Error::Interrupted);
@@ -407,31 +408,24 @@ pub fn get_revalidated(
 
 /// How long any single network operation — connecting, sending, each read of a body — may
 /// take before a download gives up: a stalled server cannot hold a command forever, while a
-/// slow but moving download goes on. `RBEE_WORKERS_HTTP_TIMEOUT` (seconds), default 60.
-pub fn io_timeout() -> std::time::Duration {
-    static T: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
-    *T.get_or_init(|| {
-        let secs = std::env::var("RBEE_WORKERS_HTTP_TIMEOUT")
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(60);
-        std::time::Duration::from_secs(secs)
-    })
+/// slow but moving download goes on. `RBEE_WORKERS_HTTP_TIMEOUT` (seconds), default 60; a
+/// value that is not a positive number is an error before anything is fetched.
+pub fn io_timeout() -> Result<std::time::Duration> {
+    positive_env("RBEE_WORKERS_HTTP_TIMEOUT", 60, "seconds").map(std::time::Duration::from_secs)
 }
 
 /// A request error as a person can act on it: a timeout says so and how long it waited;
 /// anything else shows its whole chain of causes (reqwest's top line alone says only
 /// "error sending request").
-fn why(e: &reqwest::Error) -> String {
+fn why(e: &reqwest::Error, timeout: std::time::Duration) -> String {
     if e.is_timeout() {
-        return timed_out();
+        return timed_out(timeout);
     }
     let mut text = e.to_string();
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
         if c.to_string().contains("timed out") {
-            return timed_out();
+            return timed_out(timeout);
         }
         text.push_str(": ");
         text.push_str(&c.to_string());
@@ -440,10 +434,10 @@ fn why(e: &reqwest::Error) -> String {
     text
 }
 
-fn timed_out() -> String {
+fn timed_out(timeout: std::time::Duration) -> String {
     format!(
         "timed out: the server sent nothing for {} s (RBEE_WORKERS_HTTP_TIMEOUT)",
-        io_timeout().as_secs()
+        timeout.as_secs()
     )
 }
 

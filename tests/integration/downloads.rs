@@ -131,23 +131,22 @@ fn a_tarball_larger_than_the_download_limit_is_refused_and_nothing_is_kept() {
 }
 
 #[test]
-fn a_bad_download_limit_is_an_error_before_anything_is_downloaded() {
+fn a_bad_download_limit_or_http_timeout_is_an_error_before_anything_is_downloaded() {
     let (base, hits) = scripted(|_, stream| announce(stream, 3, b"abc"));
     let s = worker_downloading_from(&base);
-    for bad in ["lots", "0", "-5"] {
-        let out = finish(
-            cmd(
-                &s,
-                &[("RBEE_WORKERS_DOWNLOAD_LIMIT", bad)],
-                &["pkgbuild", "big-cpu"],
-            ),
-            bad,
-        );
+    for (var, bad) in [
+        ("RBEE_WORKERS_DOWNLOAD_LIMIT", "lots"),
+        ("RBEE_WORKERS_DOWNLOAD_LIMIT", "0"),
+        ("RBEE_WORKERS_DOWNLOAD_LIMIT", "-5"),
+        ("RBEE_WORKERS_HTTP_TIMEOUT", "soon"),
+        ("RBEE_WORKERS_HTTP_TIMEOUT", "0"),
+    ] {
+        let out = finish(cmd(&s, &[(var, bad)], &["pkgbuild", "big-cpu"]), bad);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{var}={bad}: {err}");
         assert!(
-            err.contains("RBEE_WORKERS_DOWNLOAD_LIMIT") && err.contains(&format!("`{bad}`")),
-            "{bad}: {err}"
+            err.contains(var) && err.contains(&format!("`{bad}`")),
+            "{var}={bad}: {err}"
         );
     }
     assert_eq!(hits.try_iter().count(), 0, "nothing was fetched");

@@ -1975,6 +1975,7 @@ fn a_bad_serve_bound_is_an_error_before_listening() {
     for (var, bad) in [
         ("RBEE_WORKERS_SERVE_TIMEOUT", "soon"),
         ("RBEE_WORKERS_SERVE_JOBS", "0"),
+        ("RBEE_WORKERS_HTTP_TIMEOUT", "-1"),
     ] {
         let out = std_cmd(&s)
             .arg("--root")
