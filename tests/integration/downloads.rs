@@ -89,29 +89,25 @@ fn a_tarball_larger_than_the_download_limit_is_refused_and_nothing_is_kept() {
     let s = worker_downloading_from(&base);
     let limit = [("RBEE_WORKERS_DOWNLOAD_LIMIT", "1000")];
 
-    let out = finish(cmd(&s, &limit, &["pkgbuild", "big-cpu"]), "announced 5 GB");
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("5000000000") && err.contains("RBEE_WORKERS_DOWNLOAD_LIMIT"),
-        "names the published size and the limit: {err}"
-    );
-    assert_eq!(cached_files(&s), Vec::<String>::new(), "nothing kept");
-
+    // Refused with exit 1, naming `says` and the limit, and nothing left in the cache.
+    let refused = |what: &str, says: &str| {
+        let out = finish(cmd(&s, &limit, &["pkgbuild", "big-cpu"]), what);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        assert!(
+            err.contains(says) && err.contains("RBEE_WORKERS_DOWNLOAD_LIMIT"),
+            "{what}: names {says} and the limit: {err}"
+        );
+        assert_eq!(
+            cached_files(&s),
+            Vec::<String>::new(),
+            "{what}: nothing kept"
+        );
+    };
+    refused("announced 5 GB", "5000000000");
     // A failed download is remembered only within one process: the next command retries.
     mode.store(1, Ordering::SeqCst);
-    let out = finish(cmd(&s, &limit, &["pkgbuild", "big-cpu"]), "unannounced");
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("larger than") && err.contains("RBEE_WORKERS_DOWNLOAD_LIMIT"),
-        "says it passed the limit: {err}"
-    );
-    assert_eq!(
-        cached_files(&s),
-        Vec::<String>::new(),
-        "the partial copy is gone"
-    );
+    refused("unannounced", "larger than");
 
     // Under a limit it fits, the same download is kept and summed.
     mode.store(2, Ordering::SeqCst);
