@@ -1923,24 +1923,40 @@ fn a_stalled_upstream_cannot_take_health_or_shutdown() {
         ],
         None,
     );
-    // Four requests hold the four slots on the stalled download.
+    // 44 at once: four take the four slots and stall on the download; every other one is
+    // told to come back, at once.
     let url = srv.url("/workers/slow-cpu/PKGBUILD");
-    let held: Vec<_> = (0..4)
+    let (tx, answers) = mpsc::channel();
+    let requests: Vec<_> = (0..44)
         .map(|_| {
-            let url = url.clone();
-            thread::spawn(move || client().get(&url).send().map(|r| r.status().as_u16()))
+            let (url, tx) = (url.clone(), tx.clone());
+            thread::spawn(move || {
+                let r = client().get(&url).send().map(|r| {
+                    let retry = r
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok()?.parse::<u32>().ok());
+                    (r.status().as_u16(), retry)
+                });
+                let _ = tx.send(r.as_ref().ok().copied());
+                r.ok()
+            })
         })
         .collect();
+    for i in 0..40 {
+        let answer = answers
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("only {i} of 40 requests past the cap were answered"));
+        assert!(
+            matches!(answer, Some((503, Some(n))) if n > 0),
+            "503 with Retry-After: {answer:?}"
+        );
+    }
     upstream_hits
         .recv_timeout(Duration::from_secs(30))
         .expect("the server asks the upstream");
-    // Every request past them is told to come back, at once — renders of other workers too.
+    // Renders of other workers wait for a slot too.
     let c = client();
-    for _ in 0..40 {
-        let r = get(&c, &url);
-        r.assert_error(503, "past the cap");
-        assert!(r.header("retry-after").parse::<u32>().is_ok_and(|n| n > 0));
-    }
     let r = get(&c, &srv.url("/workers/beta-cpu/PKGBUILD"));
     r.assert_error(503, "another worker past the cap");
     // The rest of the API, /health first, answers as ever.
@@ -1959,13 +1975,15 @@ fn a_stalled_upstream_cannot_take_health_or_shutdown() {
     srv.signal("TERM");
     let (status, log) = srv.wait();
     assert_eq!(status.code(), Some(0), "{status:?}; stderr:\n{log}");
-    for h in held {
-        assert_ne!(
-            h.join().unwrap().ok(),
-            Some(200),
-            "a stalled render cannot succeed"
-        );
-    }
+    let statuses: Vec<_> = requests
+        .into_iter()
+        .filter_map(|h| h.join().unwrap())
+        .map(|(status, _)| status)
+        .collect();
+    assert_eq!(
+        statuses, [503; 40],
+        "the four stalled renders never answered"
+    );
 }
 
 #[test]
