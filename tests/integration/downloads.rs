@@ -310,3 +310,34 @@ fn a_local_index_that_is_a_fifo_a_device_or_too_big_is_refused_at_once() {
         assert_eq!(s.run(&["source", "remove", name]).status.code(), Some(0));
     }
 }
+
+#[test]
+fn ctrl_c_during_an_export_download_stops_the_export() {
+    let (base, hits) = scripted(|_, stream| {
+        announce(stream, 1_000_000, &[b'x'; 1000]);
+        stall(stream);
+    });
+    let s = worker_downloading_from(&base);
+    let site = s.path("site");
+    let out = interrupted(
+        cmd(
+            &s,
+            &[],
+            &[
+                "--root",
+                s.root().to_str().unwrap(),
+                "export",
+                site.to_str().unwrap(),
+            ],
+        ),
+        &hits,
+        "export",
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(!site.exists(), "no export without its checksums");
+    assert_eq!(
+        cached_files(&s),
+        Vec::<String>::new(),
+        "the temp file is gone"
+    );
+}
