@@ -182,14 +182,19 @@ fn interrupted(mut cmd: Command, hits: &std::sync::mpsc::Receiver<String>, what:
     child.wait_with_output().expect("wait")
 }
 
-#[test]
-fn ctrl_c_stops_a_stalled_download_with_exit_130_and_no_temp_file() {
-    // Headers and the first bytes of a large body, then nothing.
+/// A worker whose tarball server sends the headers and the first bytes of a large body,
+/// then nothing; and the server's request reports.
+fn stalling_tarball() -> (Sandbox, std::sync::mpsc::Receiver<String>) {
     let (base, hits) = scripted(|_, stream| {
         announce(stream, 1_000_000, &[b'x'; 1000]);
         stall(stream);
     });
-    let s = worker_downloading_from(&base);
+    (worker_downloading_from(&base), hits)
+}
+
+#[test]
+fn ctrl_c_stops_a_stalled_download_with_exit_130_and_no_temp_file() {
+    let (s, hits) = stalling_tarball();
     let out = interrupted(cmd(&s, &[], &["pkgbuild", "big-cpu"]), &hits, "pkgbuild");
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert_eq!(
@@ -313,11 +318,7 @@ fn a_local_index_that_is_a_fifo_a_device_or_too_big_is_refused_at_once() {
 
 #[test]
 fn ctrl_c_during_an_export_download_stops_the_export() {
-    let (base, hits) = scripted(|_, stream| {
-        announce(stream, 1_000_000, &[b'x'; 1000]);
-        stall(stream);
-    });
-    let s = worker_downloading_from(&base);
+    let (s, hits) = stalling_tarball();
     let site = s.path("site");
     let out = interrupted(
         cmd(
