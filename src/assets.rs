@@ -75,6 +75,15 @@ The most entries (files, directories, links) a downloaded source tarball may hol
 \fBRBEE_WORKERS_HTTP_TIMEOUT\fR
 Seconds any one network operation (connect, each read) may stall before a download fails (default 60).
 .TP
+\fBRBEE_WORKERS_DOWNLOAD_LIMIT\fR
+The most bytes a download may have (default 2 GiB); a larger published size is refused before reading. An index source may have at most 64 MiB.
+.TP
+\fBRBEE_WORKERS_SERVE_TIMEOUT\fR
+serve: seconds a client may take to send a request's headers or sit idle between requests, and that requests in flight get at shutdown (default 10).
+.TP
+\fBRBEE_WORKERS_SERVE_JOBS\fR
+serve: renders and downloads at once; past it a request is answered 503 with Retry\-After (default 32).
+.TP
 \fBXDG_CONFIG_HOME\fR, \fBXDG_CACHE_HOME\fR, \fBXDG_DATA_HOME\fR
 Where configuration, cache and data live (defaults per platform).
 .TP

@@ -75,6 +75,8 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
             };
             match written {
                 Ok(n) => summary.files += n,
+                // Ctrl-C during a download: stop, rather than export without it.
+                Err(Error::Interrupted) => return Err(Error::Interrupted),
                 Err(e) => summary.skipped.push(Problem::warning(
                     &w.manifest_path,
                     format!("{} {} not exported: {e}", v.id, artifact.describe()),
@@ -103,6 +105,8 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
         also_in: Vec::new(),
         recommendation: None,
     };
+    // A checksum lost to Ctrl-C is not an unpublished one.
+    crate::exec::check_interrupted()?;
     atomic::write(&out.join("index.json"), &json_bytes(&index))?;
     summary.files += 1;
     Ok(summary)

@@ -3,6 +3,12 @@
 //! sizes and mtimes) with the one the cached catalog was built from, and re-discovers only
 //! when it changed — so a version bump shows on the next request and a burst of requests
 //! parses nothing.
+//!
+//! Bounded: a client must send its request's headers, and an idle connection its next
+//! request, within `RBEE_WORKERS_SERVE_TIMEOUT` seconds; at most `RBEE_WORKERS_SERVE_JOBS`
+//! renders and downloads run at once, and a request past that is answered 503 with
+//! `Retry-After` at once rather than queued; `/health` never waits on upstream work; and a
+//! shutdown ends within the same timeout however stalled an upstream is.
 
 use crate::artifacts;
 use crate::catalog::{Catalog, Target};
@@ -36,6 +42,8 @@ struct Snapshot {
 
 pub struct Server {
     cx: Context,
+    /// Permits for upstream work (downloads, renders): `RBEE_WORKERS_SERVE_JOBS`.
+    upstream: Arc<tokio::sync::Semaphore>,
     snapshot: Mutex<Option<Snapshot>>,
     /// Held while discovering, so a burst of requests after a change discovers once.
     discovering: Mutex<()>,
@@ -91,9 +99,10 @@ fn fingerprint(catalog: Option<&Catalog>, root: Option<&Path>, dirs: &Dirs) -> u
 }
 
 impl Server {
-    pub fn new(cx: Context) -> Self {
+    pub fn new(cx: Context, jobs: usize) -> Self {
         Server {
             cx,
+            upstream: Arc::new(tokio::sync::Semaphore::new(jobs)),
             snapshot: Mutex::new(None),
             discovering: Mutex::new(()),
         }
@@ -359,6 +368,11 @@ async fn artifact(
     if let Err(e) = artifacts::has(w, v, wanted) {
         return error(&req, status_of(&e), e.to_string());
     }
+    // Upstream work from here on: a permit, or 503 now (a queue would only hold the client
+    // and its socket while a stalled upstream holds everyone ahead of it).
+    let Ok(permit) = s.upstream.clone().try_acquire_owned() else {
+        return busy(&req);
+    };
     // A release render needs the tarball's sha256; an unpinned one is downloaded here, with
     // the async client on the server's runtime, so the render below finds it in the cache.
     // 502 when that download fails.
@@ -370,6 +384,8 @@ async fn artifact(
         }
     }
     let result = blocking(move || -> Result<(&'static str, String)> {
+        // Held until the render is done, even when the client has gone.
+        let _permit = permit;
         let Some(Target::Variant(w, v)) = c.lookup(&id) else {
             unreachable!("looked up above")
         };
@@ -400,6 +416,23 @@ async fn artifact(
         Ok((ct, text)) => respond(&req, StatusCode::OK, ct, text.into_bytes()),
         Err(e) => error(&req, status_of(&e), e.to_string()),
     }
+}
+
+/// How long a client told 503 should wait before asking again, in seconds.
+const RETRY_AFTER_SECS: &str = "2";
+
+/// 503: every upstream permit is taken.
+fn busy(req: &HeaderMap) -> Response {
+    let mut r = error(
+        req,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy: every render and download slot is taken (RBEE_WORKERS_SERVE_JOBS); retry shortly",
+    );
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(RETRY_AFTER_SECS),
+    );
+    r
 }
 
 async fn pkgbuild(
@@ -490,9 +523,35 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-/// Serves until SIGINT or SIGTERM; requests in flight finish.
+/// The bounds `serve` keeps (the module note says what they hold).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// For a request's headers, for an idle connection's next request, and for the requests
+    /// in flight at shutdown.
+    pub timeout: std::time::Duration,
+    /// Renders and downloads at once.
+    pub jobs: usize,
+}
+
+impl Limits {
+    /// `RBEE_WORKERS_SERVE_TIMEOUT` (seconds, default 10) and `RBEE_WORKERS_SERVE_JOBS`
+    /// (default 32).
+    pub fn from_env() -> Result<Limits> {
+        let secs = crate::fetch::positive_env("RBEE_WORKERS_SERVE_TIMEOUT", 10, "seconds")?;
+        let jobs = crate::fetch::positive_env("RBEE_WORKERS_SERVE_JOBS", 32, "jobs")?;
+        // Its downloads' bound, checked now rather than on the first render.
+        crate::fetch::io_timeout()?;
+        Ok(Limits {
+            timeout: std::time::Duration::from_secs(secs),
+            jobs: usize::try_from(jobs).unwrap_or(usize::MAX).min(4096),
+        })
+    }
+}
+
+/// Serves until SIGINT or SIGTERM; requests in flight get `limits.timeout` to finish.
 pub fn serve(cx: &Context, addr: &str) -> Result<()> {
-    let server = Arc::new(Server::new(cx.clone()));
+    let limits = Limits::from_env()?;
+    let server = Arc::new(Server::new(cx.clone(), limits.jobs));
     // Discover once up front, so a broken root fails now rather than on the first request.
     server.catalog()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -502,7 +561,7 @@ pub fn serve(cx: &Context, addr: &str) -> Result<()> {
             message: format!("cannot start the runtime: {e}"),
             help: None,
         })?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Error::Server {
@@ -515,12 +574,57 @@ pub fn serve(cx: &Context, addr: &str) -> Result<()> {
         })?;
         let shutdown = shutdown_signal();
         report::say(&format!("serving the catalog on http://{local}"));
-        axum::serve(listener, router(server))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|e| Error::Server {
-                message: format!("server error: {e}"),
-                help: None,
-            })
-    })
+        accept_until(listener, router(server), limits, shutdown).await;
+        Ok(())
+    });
+    // A render still running on the blocking pool gets no longer than the requests did.
+    rt.shutdown_timeout(limits.timeout);
+    served
+}
+
+/// The accept loop: each connection served by hyper with a header-read timeout (which also
+/// closes a keep-alive connection idle that long), watched for a graceful shutdown that is
+/// given `limits.timeout` before the connections left are dropped.
+async fn accept_until(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                // Out of file descriptors (or a connection reset before it was accepted):
+                // wait a moment for the timeouts to free some, rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(tcp), service));
+        tokio::spawn(async move {
+            // A client that hangs up or is cut off by a timeout is no error of ours.
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(limits.timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        report::say(&format!(
+            "shutting down: requests still in flight after {} s are dropped",
+            limits.timeout.as_secs()
+        ));
+    }
 }

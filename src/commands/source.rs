@@ -123,6 +123,8 @@ pub fn sync(cx: &Context) -> Result<Answer> {
             r.workers
         ));
     });
+    // Interrupted: exit 130 (what was synced before stays synced).
+    crate::exec::check_interrupted()?;
     let workers: usize = results.iter().map(|r| r.workers).sum();
     let failed: Vec<String> = results
         .iter()

@@ -55,8 +55,8 @@ fn interrupt() -> &'static Arc<Interrupt> {
         let handler = i.clone();
         let _ = ctrlc::set_handler(move || {
             handler.flag.store(true, Ordering::SeqCst);
-            // A stored permit: a waiter that starts after the signal still wakes.
-            handler.notify.notify_one();
+            // Every waiter: serve's shutdown and each download in flight.
+            handler.notify.notify_waiters();
         });
         i
     })
@@ -69,12 +69,18 @@ pub fn interrupted() -> bool {
 }
 
 /// Resolves when the process is asked to stop (for `serve`, which finishes requests in
-/// flight). The handler is installed by the call, before the future is awaited.
+/// flight, and for a download, which stops even in the middle of a stalled read). The
+/// handler is installed by the call, before the future is awaited; any number of futures
+/// may wait at once.
 pub fn stop_requested() -> impl std::future::Future<Output = ()> {
     let i = interrupt().clone();
     async move {
+        let notified = i.notify.notified();
+        tokio::pin!(notified);
+        // Registered before the flag is read: a signal between the two still wakes us.
+        notified.as_mut().enable();
         if !i.flag.load(Ordering::SeqCst) {
-            i.notify.notified().await;
+            notified.await;
         }
     }
 }

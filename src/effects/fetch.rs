@@ -1,9 +1,12 @@
-//! Downloads: streamed to a temp file in the cache while hashed, then renamed into place, so
-//! the cache never holds a partial file. Cached by URL.
+//! Downloads: streamed to a temp file in the cache while hashed and counted, then renamed
+//! into place, so the cache never holds a partial file. Cached by URL. Every GET is bounded:
+//! each network operation by a timeout, the body by a size cap (refused early when the
+//! server publishes a larger size), the whole by Ctrl-C (even in the middle of a stalled
+//! read); and one URL is downloaded once at a time however many ask for it (single flight).
 
 use crate::checksum::{sha256_bytes, sha256_file, HashingWriter};
 use crate::error::{Error, Result};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A file in the download cache and its sha256.
@@ -71,9 +74,104 @@ pub fn fetch(url: &str, cache: &Path, offline: bool, quiet: bool) -> Result<Fetc
             help: "run once without --offline, or pin [source].sha256 in worker.toml".into(),
         });
     }
+    block_on(fetch_shared(url, cache, quiet, Stop::OnSignal))?
+}
+
+/// `fetch` for an async caller (`serve`, on its own runtime): the same cache, the same
+/// single flight and memory of recent failures. A signal does not stop it: `serve` lets the
+/// requests in flight finish, within its own bound.
+pub async fn fetch_async(url: &str, cache: &Path) -> Result<Fetched> {
+    fetch_shared(url, cache, true, Stop::Never).await
+}
+
+/// Whether SIGINT/SIGTERM stops a GET (a command's), or the caller bounds it (`serve`'s).
+#[derive(Clone, Copy)]
+enum Stop {
+    OnSignal,
+    Never,
+}
+
+impl Stop {
+    async fn requested(self) {
+        match self {
+            Stop::OnSignal => crate::exec::stop_requested().await,
+            Stop::Never => std::future::pending().await,
+        }
+    }
+}
+
+/// The cached copy, else one download shared by everyone who asks for `url` meanwhile: the
+/// first caller downloads, the others wait for it and find its result in the cache (or its
+/// failure remembered).
+async fn fetch_shared(url: &str, cache: &Path, quiet: bool, stop: Stop) -> Result<Fetched> {
+    let path = cache_path(cache, url);
+    if let Some(hit) = cached(&path)? {
+        return Ok(hit);
+    }
+    let flight = in_flight(url);
+    let _ours = tokio::select! {
+        guard = flight.lock() => guard,
+        () = stop.requested() => return Err(Error::Interrupted),
+    };
+    if let Some(hit) = cached(&path)? {
+        return Ok(hit);
+    }
+    if let Some(e) = recent_failure(url) {
+        return Err(e);
+    }
+    let cap = Cap {
+        bytes: download_limit()?,
+        name: "the download limit (RBEE_WORKERS_DOWNLOAD_LIMIT)",
+    };
     let tmp = staging(&path)?;
-    let sha256 = remembering_failures(url, || download(url, tmp.as_file(), quiet))?;
+    let fail = failure(url, "download", DOWNLOAD_HELP);
+    let mut w = HashingWriter::new(tmp.as_file());
+    let result = get(url, None, cap, &mut w, quiet, stop, &fail)
+        .await
+        .map(|_| {
+            let (_, sha) = w.finish();
+            sha
+        });
+    remember(url, &result);
+    let sha256 = result?;
+    tmp.as_file().flush().map_err(|e| fail(e.to_string()))?;
     keep(tmp, path, sha256)
+}
+
+/// The lock one URL's download is made under. Entries go when their last holder does.
+fn in_flight(url: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::sync::{Arc, Mutex, OnceLock, Weak};
+    type Flights = Mutex<std::collections::HashMap<String, Weak<tokio::sync::Mutex<()>>>>;
+    static FLIGHTS: OnceLock<Flights> = OnceLock::new();
+    let mut map = FLIGHTS
+        .get_or_init(Default::default)
+        .lock()
+        .expect("the in-flight map");
+    if let Some(f) = map.get(url).and_then(Weak::upgrade) {
+        return f;
+    }
+    map.retain(|_, w| w.strong_count() > 0);
+    let f = Arc::new(tokio::sync::Mutex::new(()));
+    map.insert(url.to_string(), Arc::downgrade(&f));
+    f
+}
+
+/// Runs a download for a blocking caller: on the runtime of the thread when it has one
+/// (`serve`'s blocking pool), else on a small runtime of its own.
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> Result<T> {
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        return Ok(rt.block_on(f));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Download {
+            verb: "start a runtime for",
+            url: "downloads".into(),
+            reason: e.to_string(),
+            help: None,
+        })?;
+    Ok(rt.block_on(f))
 }
 
 /// The cached copy at `path`, if there is one.
@@ -89,7 +187,7 @@ fn cached(path: &Path) -> Result<Option<Fetched>> {
 }
 
 /// A temp file beside the cache entry `path`, so a finished download is renamed into place
-/// and a failed one leaves nothing.
+/// and a failed or interrupted one leaves nothing.
 fn staging(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().expect("cache paths have a parent");
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
@@ -138,85 +236,197 @@ fn remember(url: &str, result: &Result<String>) {
     }
 }
 
-fn remembering_failures(url: &str, f: impl FnOnce() -> Result<String>) -> Result<String> {
-    if let Some(e) = recent_failure(url) {
-        return Err(e);
-    }
-    let result = f();
-    remember(url, &result);
-    result
+/// The most bytes a download may have when `RBEE_WORKERS_DOWNLOAD_LIMIT` is not set.
+pub const DEFAULT_DOWNLOAD_LIMIT: u64 = 2 << 30;
+
+/// The most bytes an index source may have: an index is a JSON catalog, and one this large
+/// is not one.
+pub const INDEX_LIMIT: u64 = 64 << 20;
+
+/// `RBEE_WORKERS_DOWNLOAD_LIMIT` (bytes), else the default; a value that is not a positive
+/// number is an error before anything is downloaded, never silently the default.
+pub fn download_limit() -> Result<u64> {
+    positive_env(
+        "RBEE_WORKERS_DOWNLOAD_LIMIT",
+        DEFAULT_DOWNLOAD_LIMIT,
+        "bytes",
+    )
 }
 
-/// `fetch` for an async caller (`serve`, on its own runtime): the same cache, the same
-/// memory of recent failures, with reqwest's async client instead of a blocking one.
-pub async fn fetch_async(url: &str, cache: &Path) -> Result<Fetched> {
-    let path = cache_path(cache, url);
-    if let Some(hit) = cached(&path)? {
-        return Ok(hit);
+/// A positive whole number from the environment variable `name`, else `default` (unset or
+/// empty); anything else is an error naming the variable and what it expects.
+pub fn positive_env(name: &str, default: u64, unit: &str) -> Result<u64> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) if v.is_empty() => Ok(default),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(Error::Usage(format!(
+                "{name} is `{v}`; expected a positive number of {unit} (default {default})"
+            ))),
+        },
     }
-    if let Some(e) = recent_failure(url) {
-        return Err(e);
-    }
-    let tmp = staging(&path)?;
-    let result = download_async(url, tmp.as_file()).await;
-    remember(url, &result);
-    keep(tmp, path, result?)
 }
 
-async fn download_async(url: &str, out: &std::fs::File) -> Result<String> {
-    let fail = |e: String| Error::Download {
-        verb: "download",
-        url: url.to_string(),
-        reason: e,
-        help: Some(
-            "check the URL and the server's connection, or pin [source].sha256 in worker.toml"
-                .into(),
-        ),
-    };
+/// A bound on a body: its bytes and how to name it in an error.
+#[derive(Clone, Copy)]
+pub struct Cap {
+    pub bytes: u64,
+    pub name: &'static str,
+}
+
+impl Cap {
+    /// The bound on an index source.
+    pub fn index() -> Cap {
+        Cap {
+            bytes: INDEX_LIMIT,
+            name: "the 64 MiB limit on an index",
+        }
+    }
+
+    /// The reason a body is refused: `published` is the size the server announced (refused
+    /// before reading), else the body grew past the cap while it was read.
+    pub fn exceeded(&self, published: Option<u64>) -> String {
+        match published {
+            Some(size) => format!(
+                "the server says it is {size} bytes, more than {} ({} bytes)",
+                self.name, self.bytes
+            ),
+            None => format!("it is larger than {} ({} bytes)", self.name, self.bytes),
+        }
+    }
+}
+
+const DOWNLOAD_HELP: &str =
+    "check the URL and your connection, or pin [source].sha256 and use --offline";
+
+fn failure(url: &str, verb: &'static str, help: &str) -> impl Fn(String) -> Error + Sync {
+    let (url, help) = (url.to_string(), help.to_string());
+    move |reason| Error::Download {
+        verb,
+        url: url.clone(),
+        reason,
+        help: (!help.is_empty()).then(|| help.clone()),
+    }
+}
+
+/// What a GET gave, its body having gone to the writer.
+enum Got {
+    /// 304: the copy named by `If-None-Match` is current.
+    NotModified,
+    Body {
+        etag: Option<String>,
+    },
+}
+
+/// One GET of `url` streamed into `out`: at most `cap` bytes (refused before reading when the
+/// published length is larger), each network operation bounded by `io_timeout` (a bad value an error), and the
+/// whole stopped by SIGINT/SIGTERM (`Error::Interrupted`) even while a read is stalled,
+/// unless `stop` says otherwise. A progress bar on a terminal unless `quiet`.
+async fn get(
+    url: &str,
+    if_none_match: Option<&str>,
+    cap: Cap,
+    out: &mut (dyn Write + Send),
+    quiet: bool,
+    stop: Stop,
+    fail: &(dyn Fn(String) -> Error + Sync),
+) -> Result<Got> {
+    let stop = stop.requested();
+    tokio::pin!(stop);
+    let timeout = io_timeout()?;
     let client = reqwest::Client::builder()
         .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(io_timeout().min(std::time::Duration::from_secs(10)))
-        .read_timeout(io_timeout())
+        .connect_timeout(timeout.min(std::time::Duration::from_secs(10)))
+        .read_timeout(timeout)
         .build()
         .map_err(|e| fail(e.to_string()))?;
-    let mut resp = client.get(url).send().await.map_err(|e| fail(why(&e)))?;
+    let mut req = client.get(url);
+    if let Some(tag) = if_none_match {
+        req = req.header(reqwest::header::IF_NONE_MATCH, tag.trim());
+    }
+    let mut resp = tokio::select! {
+        r = req.send() => r.map_err(|e| fail(why(&e, timeout)))?,
+        () = &mut stop => return Err(Error::Interrupted),
+    };
+    if resp.status() == reqwest::StatusCode::NOT_MODIFIED && if_none_match.is_some() {
+        return Ok(Got::NotModified);
+    }
     if !resp.status().is_success() {
         return Err(fail(format!("the server answered {}", resp.status())));
     }
-    let mut w = HashingWriter::new(out);
-    while let Some(chunk) = resp.chunk().await.map_err(|e| fail(why(&e)))? {
-        w.write_all(&chunk).map_err(|e| fail(e.to_string()))?;
+    if let Some(len) = resp.content_length().filter(|n| *n > cap.bytes) {
+        return Err(fail(cap.exceeded(Some(len))));
     }
-    let (mut f, sha) = w.finish();
-    f.flush().map_err(|e| fail(e.to_string()))?;
-    Ok(sha)
+    let etag = resp
+        .headers()
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bar = crate::report::download_bar(url, resp.content_length(), quiet);
+    let mut got: u64 = 0;
+    loop {
+        let chunk = tokio::select! {
+            c = resp.chunk() => c.map_err(|e| fail(why(&e, timeout)))?,
+            () = &mut stop => {
+                bar.finish_and_clear();
+                return Err(Error::Interrupted);
+            }
+        };
+        let Some(chunk) = chunk else { break };
+        got += chunk.len() as u64;
+        if got > cap.bytes {
+            bar.finish_and_clear();
+            return Err(fail(cap.exceeded(None)));
+        }
+        out.write_all(&chunk).map_err(|e| fail(e.to_string()))?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    out.flush().map_err(|e| fail(e.to_string()))?;
+    Ok(Got::Body { etag })
+}
+
+/// GET with `If-None-Match`: `None` when the server answers 304 (the cached copy is
+/// current), else the body (at most `cap`) and its `ETag`.
+pub fn get_revalidated(
+    url: &str,
+    etag: Option<&str>,
+    cap: Cap,
+    quiet: bool,
+) -> Result<Option<(Vec<u8>, Option<String>)>> {
+    if !quiet {
+        crate::report::note(&format!("fetching {url}"));
+    }
+    let fail = failure(url, "fetch", "");
+    let mut body = Vec::new();
+    match block_on(get(url, etag, cap, &mut body, true, Stop::OnSignal, &fail))?? {
+        Got::NotModified => Ok(None),
+        Got::Body { etag } => Ok(Some((body, etag))),
+    }
 }
 
 /// How long any single network operation — connecting, sending, each read of a body — may
 /// take before a download gives up: a stalled server cannot hold a command forever, while a
-/// slow but moving download goes on. `RBEE_WORKERS_HTTP_TIMEOUT` (seconds), default 60.
-pub fn io_timeout() -> std::time::Duration {
-    static T: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
-    *T.get_or_init(|| {
-        let secs = std::env::var("RBEE_WORKERS_HTTP_TIMEOUT")
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(60);
-        std::time::Duration::from_secs(secs)
-    })
+/// slow but moving download goes on. `RBEE_WORKERS_HTTP_TIMEOUT` (seconds), default 60; a
+/// value that is not a positive number is an error before anything is fetched.
+pub fn io_timeout() -> Result<std::time::Duration> {
+    positive_env("RBEE_WORKERS_HTTP_TIMEOUT", 60, "seconds").map(std::time::Duration::from_secs)
 }
 
 /// A request error as a person can act on it: a timeout says so and how long it waited;
 /// anything else shows its whole chain of causes (reqwest's top line alone says only
 /// "error sending request").
-fn why(e: &reqwest::Error) -> String {
+fn why(e: &reqwest::Error, timeout: std::time::Duration) -> String {
     if e.is_timeout() {
-        return timed_out();
+        return timed_out(timeout);
     }
     let mut text = e.to_string();
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
+        if c.to_string().contains("timed out") {
+            return timed_out(timeout);
+        }
         text.push_str(": ");
         text.push_str(&c.to_string());
         cause = c.source();
@@ -224,66 +434,11 @@ fn why(e: &reqwest::Error) -> String {
     text
 }
 
-fn io_why(e: &std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("timed out") {
-        return timed_out();
-    }
-    e.to_string()
-}
-
-fn timed_out() -> String {
+fn timed_out(timeout: std::time::Duration) -> String {
     format!(
         "timed out: the server sent nothing for {} s (RBEE_WORKERS_HTTP_TIMEOUT)",
-        io_timeout().as_secs()
+        timeout.as_secs()
     )
-}
-
-fn client() -> Result<reqwest::blocking::Client> {
-    reqwest::blocking::Client::builder()
-        .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(io_timeout().min(std::time::Duration::from_secs(10)))
-        // In the blocking client this bounds each operation (each read), not the whole body.
-        .timeout(io_timeout())
-        .build()
-        .map_err(|e| Error::Download {
-            verb: "start an HTTP client for",
-            url: "downloads".into(),
-            reason: e.to_string(),
-            help: None,
-        })
-}
-
-/// Streams `url` into `out`, hashing as it goes; a progress bar on a terminal.
-fn download(url: &str, out: &std::fs::File, quiet: bool) -> Result<String> {
-    let fail = |e: String| Error::Download {
-        verb: "download",
-        url: url.to_string(),
-        reason: e,
-        help: Some(
-            "check the URL and your connection, or pin [source].sha256 and use --offline".into(),
-        ),
-    };
-    let mut resp = client()?.get(url).send().map_err(|e| fail(why(&e)))?;
-    if !resp.status().is_success() {
-        return Err(fail(format!("the server answered {}", resp.status())));
-    }
-    let bar = crate::report::download_bar(url, resp.content_length(), quiet);
-    let mut w = HashingWriter::new(out);
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        crate::exec::check_interrupted()?;
-        let n = resp.read(&mut buf).map_err(|e| fail(io_why(&e)))?;
-        if n == 0 {
-            break;
-        }
-        w.write_all(&buf[..n]).map_err(|e| fail(e.to_string()))?;
-        bar.inc(n as u64);
-    }
-    bar.finish_and_clear();
-    let (f, sha) = w.finish();
-    let mut f = f;
-    f.flush().map_err(|e| fail(e.to_string()))?;
-    Ok(sha)
 }
 
 /// The sha256 of a release tarball: the pinned sum when there is one (checked against the
@@ -320,40 +475,4 @@ pub fn mismatch(url: &str, expected: &str, actual: &str) -> Error {
         expected: expected.to_string(),
         actual: actual.to_string(),
     }
-}
-
-/// GET with `If-None-Match`: `None` when the server answers 304 (the cached copy is
-/// current), else the body and its `ETag`.
-pub fn get_revalidated(
-    url: &str,
-    etag: Option<&str>,
-    quiet: bool,
-) -> Result<Option<(Vec<u8>, Option<String>)>> {
-    let fail = |e: String| Error::Download {
-        verb: "fetch",
-        url: url.to_string(),
-        reason: e,
-        help: None,
-    };
-    let mut req = client()?.get(url);
-    if let Some(e) = etag {
-        req = req.header(reqwest::header::IF_NONE_MATCH, e.trim());
-    }
-    if !quiet {
-        crate::report::note(&format!("fetching {url}"));
-    }
-    let resp = req.send().map_err(|e| fail(why(&e)))?;
-    if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
-        return Ok(None);
-    }
-    if !resp.status().is_success() {
-        return Err(fail(format!("the server answered {}", resp.status())));
-    }
-    let new_etag = resp
-        .headers()
-        .get(reqwest::header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = resp.bytes().map_err(|e| fail(why(&e)))?;
-    Ok(Some((body.to_vec(), new_etag)))
 }

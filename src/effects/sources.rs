@@ -9,6 +9,7 @@ use crate::config::{Config, RemoteKind, SourceConfig};
 use crate::dirs::Dirs;
 use crate::error::{Error, Result};
 use crate::exec::{CommandSpec, Runner};
+use crate::fetch::Cap;
 use crate::kinds::SyncStatus;
 use crate::problem::Problem;
 use crate::wire::VariantDoc;
@@ -406,6 +407,35 @@ fn index_path(dirs: &Dirs, name: &str) -> PathBuf {
     source_dir(dirs, name).join("index.json")
 }
 
+/// A local index file, refused past `cap`; only a regular file is opened (a FIFO would
+/// block `sync` forever, `/dev/zero` never end), and at most `cap` + 1 bytes are read.
+fn read_capped(path: &Path, cap: Cap) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Download {
+            verb: "read",
+            url: path.display().to_string(),
+            reason: "it is not a regular file (a directory, device or FIFO)".into(),
+            help: Some("an index source names a JSON file".into()),
+        });
+    }
+    let f = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let mut bytes = Vec::new();
+    f.take(cap.bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read", path, e))?;
+    if bytes.len() as u64 > cap.bytes {
+        return Err(Error::Download {
+            verb: "read",
+            url: path.display().to_string(),
+            reason: cap.exceeded(None),
+            help: None,
+        });
+    }
+    Ok(bytes)
+}
+
 fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Result<SyncStatus> {
     let cached = index_path(dirs, &s.name);
     if offline {
@@ -426,16 +456,13 @@ fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Resu
         // Revalidate only a cached copy that is still intact; a damaged one is fetched whole.
         let intact = std::fs::read(&cached).is_ok_and(|b| validate_index(&b, &s.url).is_ok());
         let etag = std::fs::read_to_string(&etag_path).ok().filter(|_| intact);
-        match crate::fetch::get_revalidated(&s.url, etag.as_deref(), quiet)? {
+        match crate::fetch::get_revalidated(&s.url, etag.as_deref(), Cap::index(), quiet)? {
             None => return Ok(SyncStatus::Unchanged),
             Some(got) => got,
         }
     } else {
         let path = s.url.strip_prefix("file://").unwrap_or(&s.url);
-        (
-            std::fs::read(path).map_err(|e| Error::io("read", path, e))?,
-            None,
-        )
+        (read_capped(Path::new(path), Cap::index())?, None)
     };
     validate_index(&bytes, &s.url)?;
     let unchanged = std::fs::read(&cached).is_ok_and(|old| old == bytes);
@@ -464,6 +491,10 @@ pub fn sync(
 ) -> Vec<SyncResult> {
     let mut out = Vec::new();
     for s in &config.sources {
+        // Ctrl-C stops the run (the command exits 130); the sources left keep their copies.
+        if crate::exec::check_interrupted().is_err() {
+            break;
+        }
         let result = match s.kind {
             RemoteKind::Git => sync_git(runner, config, dirs, s, offline),
             RemoteKind::Index => sync_index(dirs, s, offline, crate::report::mode().verbosity < 0),

@@ -220,3 +220,77 @@ impl TagServer {
         self.log().into_iter().filter(|r| r.path == path).collect()
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A scripted server (bounds tests: stalls, huge or unannounced sizes)
+// ---------------------------------------------------------------------------------------------
+
+/// A server that reads each request's head, reports its path on the returned channel, and
+/// hands the connection to `answer` (on a thread per connection, so one stalled answer holds
+/// no other). Returns the base URL.
+pub fn scripted(
+    answer: impl Fn(&str, &mut std::net::TcpStream) + Send + Sync + 'static,
+) -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let answer = Arc::new(answer);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (tx, answer) = (tx.clone(), answer.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).map_or(true, |n| n == 0) || line == "\r\n" {
+                        break;
+                    }
+                }
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .to_string();
+                let _ = tx.send(path.clone());
+                answer(&path, &mut stream);
+            });
+        }
+    });
+    (base, rx)
+}
+
+/// Answers 200 with `Content-Length: announced` and then `body` (which may be shorter).
+pub fn announce(stream: &mut std::net::TcpStream, announced: u64, body: &[u8]) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {announced}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+    let _ = stream.flush();
+}
+
+/// Answers 200 with no length (the body ends when the connection closes): `chunks` writes of
+/// `chunk`, stopping early when the client hangs up.
+pub fn unannounced(stream: &mut std::net::TcpStream, chunk: &[u8], chunks: usize) {
+    let head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    for _ in 0..chunks {
+        if stream.write_all(chunk).is_err() {
+            return;
+        }
+    }
+}
+
+/// Holds a connection without a word more, as a hung mirror does.
+pub fn stall(stream: &mut std::net::TcpStream) {
+    let _ = stream.flush();
+    std::thread::sleep(std::time::Duration::from_secs(40));
+}

@@ -139,12 +139,38 @@ impl Serve {
 
     /// `root: None` serves without a local root (sources only).
     fn start_at(s: &Sandbox, root: Option<&Path>) -> Serve {
+        Serve::launch(s, root, &[], None)
+    }
+
+    /// With extra environment, and optionally under `ulimit -n FDS`.
+    fn start_with(s: &Sandbox, env: &[(&str, &str)], fds: Option<u32>) -> Serve {
+        Serve::launch(s, Some(s.root()), env, fds)
+    }
+
+    fn launch(s: &Sandbox, root: Option<&Path>, env: &[(&str, &str)], fds: Option<u32>) -> Serve {
         let mut cmd = std_cmd(s);
         if let Some(r) = root {
             cmd.arg("--root").arg(r);
         }
-        cmd.args(["serve", "--addr", "127.0.0.1:0"])
-            .stdin(Stdio::null())
+        cmd.args(["serve", "--addr", "127.0.0.1:0"]);
+        cmd.envs(env.iter().copied());
+        if let Some(n) = fds {
+            // The same command, exec'd by a shell that lowered the descriptor limit first.
+            let mut sh = Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                .arg(cmd.get_program())
+                .args(cmd.get_args())
+                .current_dir(cmd.get_current_dir().expect("std_cmd sets a directory"));
+            for (k, v) in cmd.get_envs() {
+                match v {
+                    Some(v) => sh.env(k, v),
+                    None => sh.env_remove(k),
+                };
+            }
+            cmd = sh;
+        }
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn rbee-workers serve");
@@ -1048,14 +1074,7 @@ fn in_flight_request_finishes(sig: &str) {
     const BODY: &[u8] = b"a slow release tarball\n";
     let (base, hits) = slow_tarball_server(Duration::from_millis(1200), BODY);
     let s = Sandbox::new();
-    s.worker("slow")
-        .features(&["cpu"])
-        .platforms(&[("linux", &["x86_64"])])
-        .extra(&format!(
-            "[source]\ngit = \"https://github.com/example/slow\"\ntarball = {}\n",
-            q(&format!("{base}/slow-{{version}}.tar.gz"))
-        ))
-        .write();
+    worker_with_tarball_at(&s, &base);
     let mut srv = Serve::start(&s);
     let url = srv.url("/workers/slow-cpu/PKGBUILD");
     let started = Instant::now();
@@ -1744,4 +1763,252 @@ fn load_with_a_version_bump_half_way() {
         );
     }
     srv.stop("TERM");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounds (issue 12): clients and upstreams that stall
+// ---------------------------------------------------------------------------------------------
+
+/// A worker `slow` whose unpinned release tarball is `{base}/slow-{version}.tar.gz`, so a
+/// release render downloads it.
+fn worker_with_tarball_at(s: &Sandbox, base: &str) {
+    s.worker_downloading("slow", &format!("{base}/slow-{{version}}.tar.gz"));
+}
+
+/// Whether the server closes `conn` (EOF or reset) before the read timeout of a minute.
+fn closed_by_server(conn: &mut std::net::TcpStream) -> bool {
+    use std::io::Read;
+    conn.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) => {
+                return !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                )
+            }
+        }
+    }
+}
+
+#[test]
+fn idle_and_byte_by_byte_clients_are_cut_off() {
+    let s = Sandbox::new();
+    catalog(&s);
+    let srv = Serve::start_with(&s, &[("RBEE_WORKERS_SERVE_TIMEOUT", "1")], None);
+    let addr = srv.base.trim_start_matches("http://").to_string();
+
+    // Connected, silent.
+    let mut idle = std::net::TcpStream::connect(&addr).unwrap();
+    // A request's head one byte at a time, never finished.
+    let mut dribble = std::net::TcpStream::connect(&addr).unwrap();
+    let mut writer = dribble.try_clone().unwrap();
+    let dribbler = thread::spawn(move || {
+        for b in b"GET /health HTTP/1.1\r\nHost: x\r\n"
+            .iter()
+            .chain(b"X-Pad: y\r\n".repeat(1000).iter())
+        {
+            if writer.write_all(&[*b]).is_err() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    });
+    // Kept alive after an answer, then silent.
+    let mut kept = std::net::TcpStream::connect(&addr).unwrap();
+    kept.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+
+    assert!(closed_by_server(&mut idle), "an idle connection is closed");
+    assert!(
+        closed_by_server(&mut dribble),
+        "a byte-by-byte client is cut off"
+    );
+    assert!(
+        closed_by_server(&mut kept),
+        "an idle keep-alive connection is closed"
+    );
+    dribbler.join().unwrap();
+    // And the server still answers everyone else.
+    assert_eq!(get(&client(), &srv.url("/health")).status, 200);
+    srv.stop("TERM");
+}
+
+#[test]
+fn three_hundred_idle_sockets_do_not_lock_everyone_out() {
+    let s = Sandbox::new();
+    catalog(&s);
+    let srv = Serve::start_with(&s, &[("RBEE_WORKERS_SERVE_TIMEOUT", "1")], Some(256));
+    let addr: std::net::SocketAddr = srv.base.trim_start_matches("http://").parse().unwrap();
+    // More idle sockets than the server has descriptors (those past its backlog may not
+    // even connect; that is the kernel's business).
+    let idle: Vec<_> = (0..300)
+        .filter_map(|_| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok())
+        .collect();
+    assert!(
+        idle.len() > 256,
+        "only {} idle sockets connected",
+        idle.len()
+    );
+    // /health answers (possibly after the idle ones are cut off); each try bounded.
+    let c = Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let answered = (0..12).any(|_| {
+        c.get(srv.url("/health"))
+            .send()
+            .is_ok_and(|r| r.status().as_u16() == 200)
+    });
+    assert!(answered, "/health never answered; stderr:\n{}", srv.log());
+    drop(idle);
+    srv.stop("TERM");
+}
+
+#[test]
+fn twenty_concurrent_renders_download_the_tarball_once() {
+    const BODY: &[u8] = b"a release tarball shared by twenty requests\n";
+    // Slow enough that the twenty requests overlap the download.
+    let (base, hits) = slow_tarball_server(Duration::from_millis(600), BODY);
+    let s = Sandbox::new();
+    worker_with_tarball_at(&s, &base);
+    let srv = Serve::start(&s);
+    let url = srv.url("/workers/slow-cpu/PKGBUILD");
+    let go = Arc::new(std::sync::Barrier::new(20));
+    let requests: Vec<_> = (0..20)
+        .map(|_| {
+            let (url, go) = (url.clone(), go.clone());
+            thread::spawn(move || {
+                let c = client();
+                go.wait();
+                get(&c, &url)
+            })
+        })
+        .collect();
+    let sha = rbee_workers::checksum::sha256_bytes(BODY);
+    for r in requests {
+        let r = r.join().unwrap();
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains(&format!("sha256sums=({sha})")),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(
+        hits.try_iter().count(),
+        1,
+        "one download for twenty renders"
+    );
+    srv.stop("TERM");
+}
+
+#[test]
+fn a_stalled_upstream_cannot_take_health_or_shutdown() {
+    // Accepts every connection and never answers.
+    let (base, upstream_hits) = crate::httpd::scripted(|_, stream| crate::httpd::stall(stream));
+    let s = Sandbox::new();
+    catalog(&s);
+    worker_with_tarball_at(&s, &base);
+    let mut srv = Serve::start_with(
+        &s,
+        &[
+            ("RBEE_WORKERS_SERVE_JOBS", "4"),
+            ("RBEE_WORKERS_SERVE_TIMEOUT", "2"),
+            ("RBEE_WORKERS_HTTP_TIMEOUT", "600"),
+        ],
+        None,
+    );
+    // 44 at once: four take the four slots and stall on the download; every other one is
+    // told to come back, at once.
+    let url = srv.url("/workers/slow-cpu/PKGBUILD");
+    let (tx, answers) = mpsc::channel();
+    let requests: Vec<_> = (0..44)
+        .map(|_| {
+            let (url, tx) = (url.clone(), tx.clone());
+            thread::spawn(move || {
+                let r = client().get(&url).send().map(|r| {
+                    let retry = r
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok()?.parse::<u32>().ok());
+                    (r.status().as_u16(), retry)
+                });
+                let _ = tx.send(r.as_ref().ok().copied());
+                r.ok()
+            })
+        })
+        .collect();
+    for i in 0..40 {
+        let answer = answers
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("only {i} of 40 requests past the cap were answered"));
+        assert!(
+            matches!(answer, Some((503, Some(n))) if n > 0),
+            "503 with Retry-After: {answer:?}"
+        );
+    }
+    upstream_hits
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server asks the upstream");
+    // Renders of other workers wait for a slot too.
+    let c = client();
+    let r = get(&c, &srv.url("/workers/beta-cpu/PKGBUILD"));
+    r.assert_error(503, "another worker past the cap");
+    // The rest of the API, /health first, answers as ever.
+    for _ in 0..20 {
+        let r = get(&c, &srv.url("/health"));
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    assert_eq!(get(&c, &srv.url("/workers")).status, 200);
+    assert_eq!(
+        upstream_hits.try_iter().count(),
+        0,
+        "one upstream download, shared"
+    );
+
+    // SIGTERM ends the server although its four requests never finish.
+    srv.signal("TERM");
+    let (status, log) = srv.wait();
+    assert_eq!(status.code(), Some(0), "{status:?}; stderr:\n{log}");
+    let statuses: Vec<_> = requests
+        .into_iter()
+        .filter_map(|h| h.join().unwrap())
+        .map(|(status, _)| status)
+        .collect();
+    assert_eq!(
+        statuses, [503; 40],
+        "the four stalled renders never answered"
+    );
+}
+
+#[test]
+fn a_bad_serve_bound_is_an_error_before_listening() {
+    let s = Sandbox::new();
+    catalog(&s);
+    for (var, bad) in [
+        ("RBEE_WORKERS_SERVE_TIMEOUT", "soon"),
+        ("RBEE_WORKERS_SERVE_JOBS", "0"),
+        ("RBEE_WORKERS_HTTP_TIMEOUT", "-1"),
+    ] {
+        let out = std_cmd(&s)
+            .arg("--root")
+            .arg(s.root())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env(var, bad)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run serve");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}={bad}: {err}");
+        assert!(
+            err.contains(var) && err.contains(&format!("`{bad}`")),
+            "{err}"
+        );
+        assert!(!err.contains(READY), "it never listened: {err}");
+    }
 }

@@ -442,6 +442,19 @@ impl Sandbox {
         WorkerBuilder::new(self, id)
     }
 
+    /// A cpu worker `id` for Linux x86_64 whose release tarball is `tarball` (`{version}`
+    /// allowed) with no pinned sha256, so a release render downloads it to sum it.
+    pub fn worker_downloading(&self, id: &str, tarball: &str) {
+        self.worker(id)
+            .features(&["cpu"])
+            .platforms(&[("linux", &["x86_64"])])
+            .extra(&format!(
+                "[source]\ngit = \"https://github.com/example/{id}\"\ntarball = {}\n",
+                q(tarball)
+            ))
+            .write();
+    }
+
     /// The binary with a hermetic environment (XDG dirs, HOME and the pinned tools of
     /// config.toml all inside the sandbox), cwd = the sandbox, and no `--root`.
     pub fn cmd(&self) -> Command {
