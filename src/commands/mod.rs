@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod export;
+pub mod graph;
 pub mod install;
 pub mod installed;
 pub mod package;
@@ -123,6 +124,7 @@ pub fn load_catalog(cx: &Context) -> Result<Loaded> {
             ));
         }
     }
+    catalog.link();
     Ok(Loaded { catalog, notes })
 }
 
@@ -209,6 +211,7 @@ pub fn installed_catalog(cx: &Context, db: &db::Database) -> Result<Catalog> {
             catalog.workers.extend(other.workers);
         }
     }
+    catalog.link();
     Ok(catalog)
 }
 

@@ -6,6 +6,7 @@
 mod build;
 mod cargo;
 mod catalog;
+mod deps;
 mod detect;
 mod manifest;
 mod plans;

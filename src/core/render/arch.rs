@@ -173,6 +173,20 @@ fn check_function_values(p: &Pkgbuild) -> Result<(), Error> {
     Ok(())
 }
 
+/// The system packages, then each worker dependency in pacman's syntax: any variant of the
+/// dependency satisfies it, since every variant provides its worker id.
+fn depends(v: &Variant) -> Vec<String> {
+    let mut out = v.depends.arch.clone();
+    for r in &v.requires {
+        for d in crate::deps::pacman_depends(&r.id, &r.req) {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
 pub fn model(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuild, Error> {
     let p = model_unchecked(w, v, archive)?;
     check_function_values(&p)?;
@@ -200,7 +214,9 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
             makedepends.push(p.clone());
         }
     }
-    let mut provides = vec![w.id.clone()];
+    // Versioned, because only a versioned provision satisfies a versioned dependency
+    // (`base-worker>=0.2.0` of a dependent, PKGBUILD(5)).
+    let mut provides = vec![format!("{}={pkgver}", w.id)];
     let mut conflicts = Vec::new();
     if flavor == Flavor::Git {
         provides.push(v.id.clone());
@@ -278,7 +294,7 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
             .license
             .clone()
             .unwrap_or_else(|| "LicenseRef-unknown".into())],
-        depends: v.depends.arch.clone(),
+        depends: depends(v),
         makedepends,
         provides,
         conflicts,
