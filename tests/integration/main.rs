@@ -4,6 +4,7 @@ mod assets;
 mod cargo_metadata;
 mod catalog;
 mod context;
+mod deps;
 mod escaping;
 mod gate;
 mod httpd;

@@ -1,0 +1,340 @@
+//! Dependencies between workers (DESIGN section 8) through the real CLI: catalogs of tiny
+//! real workers (copies of `hello-worker`, renamed) that require each other, built by real
+//! `cargo`, installed into temp prefixes; `check` on bad graphs; the rendered `depends`
+//! against the real `makepkg`.
+
+use crate::install::Bed;
+use crate::support::{assert_success, stderr, stdout};
+use crate::tools;
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A worker `name` at `version` (a renamed hello-worker) requiring `workers`.
+fn worker(bed: &Bed, name: &str, version: &str, workers: &[&str]) -> PathBuf {
+    let dir = bed.hello(&format!("bin/{name}"), name);
+    set_version(&dir, version);
+    if !workers.is_empty() {
+        let list: Vec<String> = workers.iter().map(|w| format!("{w:?}")).collect();
+        let toml = dir.join("worker.toml");
+        let mut text = fs::read_to_string(&toml).unwrap();
+        text.push_str(&format!("\n[depends]\nworkers = [{}]\n", list.join(", ")));
+        fs::write(&toml, text).unwrap();
+    }
+    dir
+}
+
+fn set_version(dir: &std::path::Path, version: &str) {
+    let cargo = dir.join("Cargo.toml");
+    let text = fs::read_to_string(&cargo).unwrap();
+    let old = text
+        .lines()
+        .find(|l| l.starts_with("version = "))
+        .unwrap()
+        .to_string();
+    fs::write(
+        &cargo,
+        text.replace(&old, &format!("version = \"{version}\"")),
+    )
+    .unwrap();
+}
+
+/// base ← mid ← app, and app also requires base directly (a diamond).
+fn three_levels() -> Bed {
+    let bed = Bed::copy();
+    worker(&bed, "base", "0.2.0", &[]);
+    worker(&bed, "mid", "1.0.0", &["base >= 0.2"]);
+    worker(&bed, "app", "0.1.0", &["mid ^1", "base ^0.2"]);
+    bed
+}
+
+fn db(bed: &Bed) -> serde_json::Value {
+    serde_json::from_slice(&bed.db_bytes()).expect("installed.json")
+}
+
+/// The installed ids (none when there is no database yet).
+fn installed_ids(bed: &Bed) -> Vec<String> {
+    if bed.db_bytes().is_empty() {
+        return Vec::new();
+    }
+    let db = db(bed);
+    db["installed"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_three_level_graph_installs_in_order_and_removal_keeps_the_database_and_disk_consistent() {
+    let bed = three_levels();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+
+    // The dry run lists every step of the graph, dependencies first.
+    let out = bed.run(&["install", "app", "--prefix", p, "--dry-run", "--json"]);
+    assert_success(&out);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plans = doc["plans"].as_array().unwrap();
+    let ids: Vec<&str> = plans.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["base-cpu", "mid-cpu", "app-cpu"]);
+    let reasons: Vec<&str> = plans
+        .iter()
+        .map(|p| p["install_reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["dependency", "dependency", "explicit"]);
+    assert_eq!(
+        plans[0]["required_by"],
+        serde_json::json!(["mid-cpu", "app-cpu"])
+    );
+    assert!(plans
+        .iter()
+        .all(|p| p["steps"].as_array().unwrap().len() == 2));
+    assert!(!prefix.exists(), "a dry run installs nothing");
+
+    let out = bed.run(&["install", "app", "--prefix", p, "--noconfirm"]);
+    assert_success(&out);
+    let text = stdout(&out);
+    let at = |id: &str| {
+        text.find(&format!("installed {id} "))
+            .unwrap_or_else(|| panic!("{id} in:\n{text}"))
+    };
+    assert!(
+        at("base-cpu") < at("mid-cpu") && at("mid-cpu") < at("app-cpu"),
+        "{text}"
+    );
+    for (bin, version) in [
+        ("base-cpu", "0.2.0"),
+        ("mid-cpu", "1.0.0"),
+        ("app-cpu", "0.1.0"),
+    ] {
+        let run = Command::new(prefix.join("bin").join(bin))
+            .arg("--version")
+            .output()
+            .unwrap();
+        let name = bin.trim_end_matches("-cpu");
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout).trim(),
+            format!("{name} {version} (cpu)")
+        );
+    }
+    let d = db(&bed);
+    assert_eq!(d["installed"]["app-cpu"]["reason"], "explicit");
+    assert_eq!(d["installed"]["mid-cpu"]["reason"], "dependency");
+    assert_eq!(d["installed"]["base-cpu"]["reason"], "dependency");
+    assert_eq!(
+        d["installed"]["app-cpu"]["requires"],
+        serde_json::json!(["mid ^1", "base ^0.2"])
+    );
+    let list = bed.run(&["list", "--installed"]);
+    assert_success(&list);
+    let list = stdout(&list);
+    assert!(
+        list.contains("base-cpu [dependency]") && list.contains("mid-cpu [dependency]"),
+        "{list}"
+    );
+    assert!(!list.contains("app-cpu [dependency]"), "{list}");
+    let info = bed.run(&["info", "base-cpu"]);
+    assert!(
+        stdout(&info).contains("Required By     : app-cpu  mid-cpu"),
+        "{}",
+        stdout(&info)
+    );
+
+    // A second install keeps what is installed at a matching version.
+    let again = bed.run(&["install", "app", "--prefix", p, "--noconfirm", "--dry-run"]);
+    assert_success(&again);
+    assert!(stdout(&again).contains("==> app-cpu"), "{}", stdout(&again));
+    assert!(
+        !stdout(&again).contains("==> base-cpu"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(
+        stderr(&again).contains("keeping base-cpu 0.2.0"),
+        "{}",
+        stderr(&again)
+    );
+
+    // upgrade never moves base outside app's `base ^0.2`.
+    set_version(&bed.path("bin/base"), "0.3.0");
+    let up = bed.run(&["upgrade", "--noconfirm"]);
+    assert_success(&up);
+    assert!(
+        stderr(&up).contains("holding back base-cpu 0.2.0 -> 0.3.0: app-cpu requires `base ^0.2`"),
+        "{}",
+        stderr(&up)
+    );
+    assert_eq!(db(&bed)["installed"]["base-cpu"]["version"], "0.2.0");
+    set_version(&bed.path("bin/base"), "0.2.0");
+
+    // Removing what a dependent needs is refused, and nothing changes.
+    let before = bed.db_bytes();
+    let out = bed.run(&["remove", "base-cpu", "--noconfirm"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(
+            "not removing base-cpu: required by app-cpu (`base ^0.2`), mid-cpu (`base >= 0.2`)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(bed.db_bytes(), before);
+    assert!(prefix.join("bin/base-cpu").is_file());
+
+    // --cascade takes the dependents along; base stays, now needed by nothing.
+    let out = bed.run(&["remove", "mid-cpu", "--cascade", "--noconfirm"]);
+    assert_success(&out);
+    assert_eq!(installed_ids(&bed), ["base-cpu"]);
+    assert!(!prefix.join("bin/mid-cpu").exists() && !prefix.join("bin/app-cpu").exists());
+    assert!(prefix.join("bin/base-cpu").is_file());
+
+    // --orphans removes the dependency install nothing needs any more.
+    let out = bed.run(&["remove", "--orphans", "--noconfirm"]);
+    assert_success(&out);
+    assert!(installed_ids(&bed).is_empty(), "{:?}", installed_ids(&bed));
+    assert!(!prefix.join("bin/base-cpu").exists());
+}
+
+#[test]
+fn an_unsatisfiable_requirement_or_a_failed_dependency_build_installs_nothing() {
+    let bed = Bed::copy();
+    worker(&bed, "base", "1.4.0", &[]);
+    worker(&bed, "mid", "1.0.0", &["base >= 2"]);
+    worker(&bed, "app", "0.1.0", &["mid"]);
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    let out = bed.run(&["install", "app", "--prefix", p, "--noconfirm"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("app → mid → base >= 2, but the catalog has base 1.4.0"),
+        "{err}"
+    );
+    assert!(err.contains("bin/mid/worker.toml:"), "{err}");
+    assert!(!prefix.exists());
+
+    // The requirement met, but base does not compile: neither mid nor app is built.
+    fs::write(
+        bed.path("bin/mid/worker.toml"),
+        fs::read_to_string(bed.path("bin/mid/worker.toml"))
+            .unwrap()
+            .replace("base >= 2", "base"),
+    )
+    .unwrap();
+    fs::write(
+        bed.path("bin/base/src/main.rs"),
+        "fn main() { this does not compile }\n",
+    )
+    .unwrap();
+    let out = bed.run(&["install", "app", "--prefix", p, "--noconfirm"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("base-cpu failed"), "{}", stderr(&out));
+    assert!(installed_ids(&bed).is_empty());
+    assert!(!prefix.join("bin/mid-cpu").exists() && !prefix.join("bin/app-cpu").exists());
+}
+
+#[test]
+fn check_reports_a_cycle_and_an_unsatisfiable_requirement_at_their_locations() {
+    let bed = Bed::copy();
+    worker(&bed, "a", "0.1.0", &["b"]);
+    worker(&bed, "b", "0.1.0", &["a >= 0.1"]);
+    worker(&bed, "c", "0.1.0", &["hello-worker >= 2"]);
+    worker(&bed, "d", "0.1.0", &["hello-worker-cpu"]);
+    let out = bed.run(&["check", "--json"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems: Vec<String> = doc["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .map(|p| {
+            format!(
+                "{}:{}:{}: {}",
+                p["path"].as_str().unwrap(),
+                p["line"],
+                p["column"],
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
+    assert!(
+        has("bin/b/worker.toml:17:12: dependency cycle: a → b → a"),
+        "{problems:#?}"
+    );
+    assert!(has("bin/c/worker.toml:17:12: c → hello-worker >= 2, but the catalog has hello-worker 0.1.0"), "{problems:#?}");
+    assert!(has("bin/d/worker.toml:17:12: d → hello-worker-cpu: `hello-worker-cpu` is a variant of `hello-worker`"), "{problems:#?}");
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+}
+
+#[test]
+fn the_rendered_depends_pass_makepkg_and_every_document_carries_them() {
+    let bed = Bed::copy();
+    worker(&bed, "base", "0.2.0", &[]);
+    worker(&bed, "app", "0.1.0", &["base >= 0.2", "hello-worker ^0.1"]);
+
+    let out = bed.run(&["pkgbuild", "app-cpu", "--flavor", "local", "--srcinfo"]);
+    assert_success(&out);
+    let srcinfo = stdout(&out);
+    for line in [
+        "\tdepends = base>=0.2.0",
+        "\tdepends = hello-worker>=0.1.0",
+        "\tdepends = hello-worker<0.2.0",
+        "\tprovides = app=0.1.0",
+    ] {
+        assert!(srcinfo.lines().any(|l| l == line), "{line} in:\n{srcinfo}");
+    }
+    let formula = bed.run(&["formula", "app-cpu", "--flavor", "head"]);
+    assert_success(&formula);
+    assert!(
+        stdout(&formula).contains("depends_on \"base-cpu\""),
+        "{}",
+        stdout(&formula)
+    );
+
+    let info = bed.run(&["info", "app-cpu", "--json"]);
+    assert_success(&info);
+    let doc: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(
+        doc["workers"][0]["depends"]["workers"],
+        serde_json::json!(["base >= 0.2", "hello-worker ^0.1"])
+    );
+
+    let export = bed.path("export");
+    assert_success(&bed.run(&["export", export.to_str().unwrap()]));
+    let index: serde_json::Value =
+        serde_json::from_slice(&fs::read(export.join("index.json")).unwrap()).unwrap();
+    let app = index["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["id"] == "app-cpu")
+        .unwrap();
+    assert_eq!(
+        app["depends"]["workers"],
+        serde_json::json!(["base >= 0.2", "hello-worker ^0.1"])
+    );
+
+    if !tools::require(
+        "makepkg",
+        "compare the .SRCINFO of a PKGBUILD with worker dependencies",
+    ) {
+        return;
+    }
+    let work = tools::shared_tempdir();
+    let dir = work.path().join("app-cpu");
+    assert_success(&bed.run(&[
+        "-q",
+        "pkgbuild",
+        "app-cpu",
+        "--flavor",
+        "local",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        tools::printsrcinfo(&dir),
+        fs::read_to_string(dir.join(".SRCINFO")).unwrap()
+    );
+}
