@@ -680,6 +680,12 @@ fn plans_answer(plans: &[Plan]) -> Answer {
         if let Some(r) = &p.reason {
             text.push_str(&format!("    picked because: {r}\n"));
         }
+        if !p.required_by.is_empty() {
+            text.push_str(&format!(
+                "    a dependency of: {}\n",
+                p.required_by.join(", ")
+            ));
+        }
         text.push_str(&format!("    backend: {}\n", p.backend.reason));
         for c in &p.preflight {
             let mark = match (c.ok, c.blocking) {
@@ -839,6 +845,17 @@ fn warn_if_not_on_path(s: &Session, files: &[PathBuf]) {
     }
 }
 
+/// Every plan passes its pre-flight, and every unverified one is reviewed, before any runs.
+fn approve(s: &mut Session, work: &[(&Worker, &Variant, Plan)]) -> Result<()> {
+    for (_, _, plan) in work {
+        gate(plan)?;
+    }
+    for (w, _, plan) in work {
+        crate::review::review(s, w, plan)?;
+    }
+    Ok(())
+}
+
 fn run_plans(
     s: &mut Session,
     work: Vec<(&Worker, &Variant, Plan)>,
@@ -850,13 +867,7 @@ fn run_plans(
         let plans: Vec<Plan> = work.into_iter().map(|(_, _, p)| p).collect();
         return Ok(plans_answer(&plans));
     }
-    // Every plan passes its pre-flight, and every unverified one is reviewed, before any runs.
-    for (_, _, plan) in &work {
-        gate(plan)?;
-    }
-    for (w, _, plan) in &work {
-        crate::review::review(s, w, plan)?;
-    }
+    approve(s, &work)?;
     let mut results = Vec::new();
     for (w, _, plan) in &work {
         let files = execute(s, w, plan)?;
@@ -892,12 +903,7 @@ pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) 
         let plans: Vec<Plan> = work.into_iter().map(|(_, _, p)| p).collect();
         return Ok(plans_answer(&plans));
     }
-    for (_, _, plan) in &work {
-        gate(plan)?;
-    }
-    for (w, _, plan) in &work {
-        crate::review::review(s, w, plan)?;
-    }
+    approve(s, &work)?;
     let mut outcomes = Vec::new();
     for (w, v, plan) in &work {
         outcomes.push(build_one(s, w, v, plan, opts)?);

@@ -107,7 +107,7 @@ pub struct Variant {
     pub installed_name: String,
     /// Worker dependencies (the worker's and this variant's), parsed, with where each was
     /// written; `depends.workers` holds them as written.
-    pub requires: Vec<crate::deps::Requirement>,
+    pub requires: Vec<crate::manifest::Requirement>,
 }
 
 impl Variant {
@@ -490,7 +490,7 @@ fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<V
         brew: merge(&m.depends.brew, &o.depends.brew.clone().unwrap_or_default()),
         workers: Vec::new(),
     };
-    let requires: Vec<crate::deps::Requirement> = m
+    let requires: Vec<crate::manifest::Requirement> = m
         .worker_deps
         .iter()
         .chain(&o.worker_deps)

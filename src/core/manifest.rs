@@ -1,7 +1,6 @@
 //! `worker.toml`: parsed and validated into a `WorkerManifest`, every mistake reported with
 //! its `path:line:col` and what was expected (DESIGN section 1).
 
-use crate::deps::Requirement;
 use crate::problem::Problem;
 use crate::tomlread::{get, key_span, to_json, Doc};
 use serde::{Deserialize, Serialize};
@@ -185,6 +184,67 @@ const DEPENDS_KEYS: &[&str] = &["arch", "brew", "workers"];
 const VARIANT_KEYS: &[&str] = &["depends", "makedepends", "platforms", "binary"];
 const SOURCE_KEYS: &[&str] = &["git", "branch", "tag", "tarball", "sha256", "subdir"];
 const TEST_KEYS: &[&str] = &["cargo_args", "smoke", "expect", "timeout"];
+
+// Worker dependencies (DESIGN section 8); the resolver is `deps`.
+
+/// One `workers = [...]` entry: a worker id and a semver requirement (`*` when none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// As written, for JSON and messages.
+    pub text: String,
+    pub id: String,
+    pub req: semver::VersionReq,
+    /// Where it was written (a manifest, or the index it was read from).
+    pub path: std::path::PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The dependency's default variant (its Homebrew formula, Homebrew having no
+    /// provides), once the whole catalog is known (`Catalog::link`).
+    pub default_variant: Option<String>,
+}
+
+impl Requirement {
+    /// An error located at this requirement.
+    pub fn problem(&self, message: impl Into<String>) -> Problem {
+        Problem {
+            line: self.line,
+            column: self.column,
+            ..Problem::error(&self.path, message)
+        }
+    }
+
+    /// Whether `version` meets it.
+    pub fn matches(&self, version: &semver::Version) -> bool {
+        self.req.matches(version)
+    }
+}
+
+/// Splits `"id >= 0.2"` (or `"id"`, `"id ^1"`) into the worker id and the requirement; the
+/// error says what was expected.
+pub fn parse_requirement(text: &str) -> Result<(String, semver::VersionReq), String> {
+    let t = text.trim();
+    let end = t
+        .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+        .unwrap_or(t.len());
+    let (id, rest) = t.split_at(end);
+    let rest = rest.trim();
+    if id.is_empty()
+        || !is_valid_id(id)
+        || rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    {
+        return Err(format!(
+            "invalid worker dependency `{text}`: expected a worker id (lowercase letters, digits and `-`) and an optional semver requirement, such as `base-worker >= 0.2` or `base-worker ^1`"
+        ));
+    }
+    if rest.is_empty() {
+        return Ok((id.to_string(), semver::VersionReq::STAR));
+    }
+    semver::VersionReq::parse(rest).map(|r| (id.to_string(), r)).map_err(|e| {
+        format!(
+            "invalid version requirement `{rest}` in worker dependency `{text}`: {e}; expected a semver requirement such as `>= 0.2`, `^1` or `~1.4`"
+        )
+    })
+}
 
 /// `^[a-z0-9][a-z0-9-]{0,62}$`
 pub fn is_valid_id(id: &str) -> bool {
@@ -749,7 +809,7 @@ fn read_worker_deps<'a>(
     };
     let mut out: Vec<Requirement> = Vec::new();
     for item in list {
-        let (id, req) = match crate::deps::parse_requirement(item.get_ref()) {
+        let (id, req) = match crate::manifest::parse_requirement(item.get_ref()) {
             Ok(parsed) => parsed,
             Err(message) => {
                 doc.error(item.span(), message);

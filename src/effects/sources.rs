@@ -295,7 +295,7 @@ pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
         // Worker dependencies reach PKGBUILDs and the resolver: each must parse as a
         // manifest's would, and only `depends` has them.
         for text in &v.depends.workers {
-            if let Err(why) = crate::deps::parse_requirement(text) {
+            if let Err(why) = crate::manifest::parse_requirement(text) {
                 return Err(bad(format!("variant `{}`: {}", v.id, why.escape_debug())));
             }
         }
@@ -606,8 +606,8 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                             .workers
                             .iter()
                             .filter_map(|text| {
-                                let (id, req) = crate::deps::parse_requirement(text).ok()?;
-                                Some(crate::deps::Requirement {
+                                let (id, req) = crate::manifest::parse_requirement(text).ok()?;
+                                Some(crate::manifest::Requirement {
                                     text: text.clone(),
                                     id,
                                     req,

@@ -338,3 +338,28 @@ fn the_rendered_depends_pass_makepkg_and_every_document_carries_them() {
         fs::read_to_string(dir.join(".SRCINFO")).unwrap()
     );
 }
+
+#[test]
+fn a_dependency_from_an_unverified_source_is_reviewed_before_anything_runs() {
+    let bed = Bed::copy();
+    bed.hello("bin/community/base", "base");
+    worker(&bed, "app", "0.1.0", &["base"]);
+    let prefix = bed.path("prefix");
+    let out = bed.run(&["install", "app", "--prefix", prefix.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("base-cpu comes from an unverified source")
+            && err.contains("as a dependency of app-cpu; this is what will run:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("base-cpu is unverified and must be reviewed"),
+        "{err}"
+    );
+    assert!(!prefix.exists(), "nothing ran");
+    assert!(
+        !bed.path(".xdg/cache/rbee-workers/target").exists(),
+        "nothing was built"
+    );
+}
