@@ -4,7 +4,7 @@
 //! against the real `makepkg`.
 
 use crate::install::Bed;
-use crate::support::{assert_success, stderr, stdout};
+use crate::support::{assert_success, stderr, stdout, Sandbox};
 use crate::tools;
 use std::fs;
 use std::path::PathBuf;
@@ -362,4 +362,136 @@ fn a_dependency_from_an_unverified_source_is_reviewed_before_anything_runs() {
         !bed.path(".xdg/cache/rbee-workers/target").exists(),
         "nothing was built"
     );
+}
+
+#[test]
+fn worker_dependencies_travel_through_an_exported_index_and_a_bad_one_is_refused() {
+    let bed = Bed::copy();
+    worker(&bed, "base", "0.2.0", &[]);
+    worker(&bed, "app", "0.1.0", &["base >= 0.2"]);
+    let site = bed.path("site");
+    assert_success(&bed.run(&["export", site.to_str().unwrap()]));
+    let index = site.join("index.json");
+
+    let u = Sandbox::new();
+    let add = |name: &str, path: &std::path::Path| {
+        let out = u.run(&["source", "add", name, path.to_str().unwrap(), "--trusted"]);
+        assert_success(&out);
+    };
+    add("mirror", &index);
+    assert_success(&u.run(&["sync"]));
+    let info = u.run(&["info", "mirror/app-cpu", "--json"]);
+    assert_success(&info);
+    let doc: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(
+        doc["workers"][0]["depends"]["workers"],
+        serde_json::json!(["base >= 0.2"])
+    );
+    // The resolver reads them back: the plan builds base from the index first.
+    let prefix = u.path("prefix");
+    let plan = u.run(&[
+        "install",
+        "app",
+        "--dry-run",
+        "--json",
+        "--prefix",
+        prefix.to_str().unwrap(),
+    ]);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&plan.stdout).unwrap_or_else(|_| panic!("{}", stderr(&plan)));
+    let ids: Vec<&str> = doc["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["base-cpu", "app-cpu"]);
+
+    // An index is untrusted input: a requirement that does not parse refuses the index.
+    let text = fs::read_to_string(&index)
+        .unwrap()
+        .replace("\"base >= 0.2\"", "\"base >= one\"");
+    let bad = u.path("bad/index.json");
+    fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    fs::write(&bad, text).unwrap();
+    add("bad", &bad);
+    let out = u.run(&["sync"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("invalid version requirement `>= one`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The `pkgbuild ID --flavor local --srcinfo` of `id`: its `key = value` lines.
+fn srcinfo(bed: &Bed, id: &str) -> Vec<(String, String)> {
+    let out = bed.run(&["pkgbuild", id, "--flavor", "local", "--srcinfo"]);
+    assert_success(&out);
+    stdout(&out)
+        .lines()
+        .filter_map(|l| l.trim().split_once(" = "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn pacman_finds_a_rendered_worker_dependency_satisfied_by_the_rendered_provides() {
+    if !tools::require("pacman", "check rendered depends against rendered provides") {
+        return;
+    }
+    let bed = Bed::copy();
+    worker(&bed, "base", "0.2.0", &[]);
+    worker(&bed, "app", "0.1.0", &["base ^0.2"]);
+    let base = srcinfo(&bed, "base-cpu");
+    let field = |k: &str| -> Vec<&str> {
+        base.iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    // base-cpu as pacman's local database would hold it once installed.
+    let dbpath = tempfile::tempdir().unwrap();
+    let entry = dbpath.path().join(format!(
+        "local/base-cpu-{}-{}",
+        field("pkgver")[0],
+        field("pkgrel")[0]
+    ));
+    fs::create_dir_all(&entry).unwrap();
+    fs::write(dbpath.path().join("local/ALPM_DB_VERSION"), "9\n").unwrap();
+    let desc = format!(
+        "%NAME%\n{}\n\n%VERSION%\n{}-{}\n\n%PROVIDES%\n{}\n\n",
+        field("pkgname")[0],
+        field("pkgver")[0],
+        field("pkgrel")[0],
+        field("provides").join("\n")
+    );
+    fs::write(entry.join("desc"), desc).unwrap();
+    let depends: Vec<String> = srcinfo(&bed, "app-cpu")
+        .into_iter()
+        .filter(|(k, _)| k == "depends")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(depends, ["base>=0.2.0", "base<0.3.0"]);
+    // `pacman -T` prints what is missing and exits 127; nothing is.
+    let t = Command::new("pacman")
+        .arg("--dbpath")
+        .arg(dbpath.path())
+        .arg("-T")
+        .args(&depends)
+        .output()
+        .unwrap();
+    assert!(
+        t.status.success(),
+        "pacman -T says missing: {}",
+        String::from_utf8_lossy(&t.stdout)
+    );
+    // And a requirement the installed version does not meet is missing.
+    let t = Command::new("pacman")
+        .arg("--dbpath")
+        .arg(dbpath.path())
+        .args(["-T", "base>=0.3.0"])
+        .output()
+        .unwrap();
+    assert_eq!(t.status.code(), Some(127));
 }
