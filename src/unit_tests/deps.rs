@@ -365,3 +365,95 @@ proptest! {
         );
     }
 }
+
+/// An installed database of `(id, version, reason, requires)` records, as JSON would hold it.
+fn installed_db(records: &[(&str, &str, &str, &[&str])]) -> crate::db::Database {
+    let installed: serde_json::Map<String, serde_json::Value> = records
+        .iter()
+        .map(|(id, version, reason, requires)| {
+            let (worker, feature) = id.rsplit_once('-').expect("a variant id");
+            let rec = serde_json::json!({
+                "id": id, "worker": worker, "feature": feature, "version": version,
+                "backend": "cargo", "flavor": "local", "source": "local", "files": [],
+                "installed_at": 0, "reason": reason, "requires": requires,
+            });
+            (id.to_string(), rec)
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({"schema": 1, "installed": installed}))
+        .expect("a database")
+}
+
+fn ids(set: &std::collections::BTreeSet<String>) -> Vec<&str> {
+    set.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn removal_is_blocked_only_while_nothing_else_installed_meets_the_requirement() {
+    use crate::graph::{broken_by, cascade, orphans};
+    let db = installed_db(&[
+        ("app-cpu", "1.0.0", "explicit", &["mid ^1"]),
+        ("mid-cpu", "1.2.0", "dependency", &["base >= 0.2"]),
+        ("base-cpu", "0.2.0", "dependency", &[]),
+        ("base-cuda", "0.3.0", "explicit", &[]),
+        ("loose-cpu", "1.0.0", "dependency", &[]),
+    ]);
+    let gone = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect();
+    // Another variant of base meets `base >= 0.2`: removing base-cpu breaks nothing.
+    assert!(broken_by(&db, &gone(&["base-cpu"])).is_empty());
+    let both = broken_by(&db, &gone(&["base-cpu", "base-cuda"]));
+    assert_eq!(both.len(), 1);
+    assert_eq!(
+        (both[0].0.id.as_str(), both[0].1.as_str()),
+        ("mid-cpu", "base >= 0.2")
+    );
+    // Cascade follows the chain up; orphans follow it down to dependency installs only.
+    let mut set = gone(&["base-cpu", "base-cuda"]);
+    cascade(&db, &mut set);
+    assert_eq!(ids(&set), ["app-cpu", "base-cpu", "base-cuda", "mid-cpu"]);
+    let mut set = gone(&["app-cpu"]);
+    orphans(&db, &mut set);
+    assert_eq!(ids(&set), ["app-cpu", "base-cpu", "loose-cpu", "mid-cpu"]);
+}
+
+#[test]
+fn upgrade_holds_back_what_would_leave_a_requirement_unmet() {
+    use crate::graph::{hold_back, Candidate};
+    let db = installed_db(&[
+        ("app-cpu", "1.0.0", "explicit", &["base ^0.2"]),
+        ("base-cpu", "0.2.0", "dependency", &[]),
+        ("tool-cpu", "1.0.0", "explicit", &[]),
+    ]);
+    let c = |id: &str, v: &str, requires: &[&str]| Candidate {
+        id: id.into(),
+        version: v.parse().unwrap(),
+        requires: requires.iter().map(|r| r.to_string()).collect(),
+    };
+    let held = hold_back(
+        &db,
+        &[c("base-cpu", "0.3.0", &[]), c("tool-cpu", "1.1.0", &[])],
+    );
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0].0, "base-cpu");
+    assert!(
+        held[0].1.contains("app-cpu requires `base ^0.2`"),
+        "{held:?}"
+    );
+    // When app moves too, to a version that accepts the new base, nothing is held back.
+    let both = [
+        c("base-cpu", "0.3.0", &[]),
+        c("app-cpu", "1.1.0", &["base ^0.3"]),
+    ];
+    assert!(hold_back(&db, &both).is_empty());
+    // A dependent whose new version needs what nothing provides is held back, and then its
+    // old requirement holds the dependency back in turn.
+    let chain = [
+        c("base-cpu", "0.3.0", &[]),
+        c("app-cpu", "1.1.0", &["base ^0.4"]),
+    ];
+    let held: Vec<String> = hold_back(&db, &chain)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(held, ["app-cpu", "base-cpu"]);
+}
