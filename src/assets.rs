@@ -69,6 +69,9 @@ cuda, rocm, metal or none: overrides GPU detection when choosing a variant.
 \fBRBEE_WORKERS_UNPACK_LIMIT\fR
 The most bytes a downloaded source tarball may expand to (default 4 GiB).
 .TP
+\fBRBEE_WORKERS_UNPACK_ENTRIES\fR
+The most entries (files, directories, links) a downloaded source tarball may hold (default 250000).
+.TP
 \fBRBEE_WORKERS_HTTP_TIMEOUT\fR
 Seconds any one network operation (connect, each read) may stall before a download fails (default 60).
 .TP

@@ -38,9 +38,9 @@ pub struct Context {
     pub root: Option<PathBuf>,
     /// `--root` or `$RBEE_WORKERS_ROOT` as given, for `refresh`.
     root_arg: Option<PathBuf>,
-    /// The most bytes an archive may expand to (`RBEE_WORKERS_UNPACK_LIMIT`); a bad value is
+    /// What an archive may expand to (`RBEE_WORKERS_UNPACK_LIMIT`, `_ENTRIES`); a bad value is
     /// an error for the commands that unpack.
-    pub unpack_limit: std::result::Result<u64, String>,
+    pub unpack_limit: std::result::Result<crate::unpack::Limit, String>,
     /// Whether this process runs as root (makepkg refuses to).
     pub as_root: bool,
     /// `$PATH`, for finding toolkits and warning when an install's bin is not on it.
@@ -87,7 +87,7 @@ impl Context {
             cwd: PathBuf::from("/"),
             root: None,
             root_arg: None,
-            unpack_limit: Ok(crate::unpack::DEFAULT_LIMIT),
+            unpack_limit: Ok(crate::unpack::Limit::default()),
             as_root: detect::running_as_root(),
             path: search_path(),
             host: OnceLock::new(),

@@ -44,7 +44,7 @@ pub fn mode() -> Mode {
 /// A status line on stderr (`removed …`, `==> build …`), unless `--quiet`.
 pub fn say(line: &str) {
     if mode().verbosity >= 0 {
-        let _ = writeln!(anstream::stderr().lock(), "{line}");
+        let _ = writeln!(anstream::stderr().lock(), "{}", inert(line));
     }
 }
 
@@ -52,7 +52,7 @@ pub fn say(line: &str) {
 pub fn note(line: &str) {
     let m = mode();
     if m.verbosity >= 0 && !m.json {
-        let _ = writeln!(anstream::stderr().lock(), "{line}");
+        let _ = writeln!(anstream::stderr().lock(), "{}", inert(line));
     }
 }
 
@@ -68,14 +68,14 @@ pub fn warn(message: &str) {
 /// A line shown only with `--verbose` (a build's own output, streamed).
 pub fn verbose(line: &str) {
     if mode().verbosity > 0 {
-        let _ = writeln!(anstream::stderr().lock(), "{line}");
+        let _ = writeln!(anstream::stderr().lock(), "{}", inert(line));
     }
 }
 
 /// A block of text shown before a question (the review of an unverified worker), always:
 /// what the user is asked to approve must be visible.
 pub fn show(text: &str) {
-    let _ = write!(anstream::stderr().lock(), "{text}");
+    let _ = write!(anstream::stderr().lock(), "{}", inert(text));
 }
 
 /// Whether stderr is a terminal a person watches (progress bars, prompts).
@@ -94,7 +94,7 @@ pub fn spinner(label: &str) -> indicatif::ProgressBar {
         indicatif::ProgressStyle::with_template("{spinner} {prefix} [{elapsed}] {wide_msg}")
             .expect("valid template"),
     );
-    bar.set_prefix(label.to_string());
+    bar.set_prefix(inert(label).into_owned());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
 }
@@ -120,7 +120,7 @@ pub fn download_bar(url: &str, len: Option<u64>, quiet: bool) -> indicatif::Prog
         .expect("valid template")
         .progress_chars("=> "),
     );
-    bar.set_message(format!("downloading {url}"));
+    bar.set_message(format!("downloading {}", inert(url)));
     bar
 }
 
@@ -131,7 +131,7 @@ pub fn confirm(prompt: &str, no_terminal: Error) -> crate::error::Result<bool> {
         return Err(no_terminal);
     }
     dialoguer::Confirm::new()
-        .with_prompt(prompt)
+        .with_prompt(inert(prompt))
         .default(false)
         .interact()
         .map_err(|e| Error::Prompt(e.to_string()))
@@ -194,9 +194,60 @@ pub fn answer(a: Answer) -> crate::error::Result<()> {
     }
 }
 
-/// Writes text to stdout.
+/// Writes text for a person to stdout, every control character but our colours inert.
 pub fn out(text: &str) -> crate::error::Result<()> {
-    print(text).map_err(|e| Error::io("write", "stdout", e))
+    print(&inert(text)).map_err(|e| Error::io("write", "stdout", e))
+}
+
+/// Writes a file's text (a PKGBUILD, a formula) to stdout: byte for byte into a pipe or a
+/// file, with control characters made inert on a terminal.
+pub fn artifact(text: &str) -> crate::error::Result<()> {
+    let shown = if std::io::stdout().is_terminal() {
+        inert(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    print(&shown).map_err(|e| Error::io("write", "stdout", e))
+}
+
+/// `text` with every control character shown as an escape (`\u{1b}`), so a value from a
+/// manifest, an index or a server can neither clear the screen, set the title, move the
+/// cursor nor hide what follows (`\r`). Kept as they are: newlines, tabs, and colour (SGR)
+/// sequences, `ESC [ digits;… m`, which is all this program writes; a colour in a value can
+/// only recolour text, never hide or rewrite it.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.contains(is_bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' {
+            if let Some(len) = sgr_len(rest) {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        if is_bad(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The length of the SGR sequence `ESC [ [0-9;:]* m` that `s` starts with.
+fn sgr_len(s: &str) -> Option<usize> {
+    let body = s.strip_prefix("\u{1b}[")?;
+    let params = body
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b';' || *b == b':')
+        .count();
+    (body.as_bytes().get(params) == Some(&b'm')).then_some(2 + params + 1)
 }
 
 /// Writes one JSON document to stdout.
@@ -251,12 +302,12 @@ fn diagnostic(
     location: Option<&str>,
     help: Option<&str>,
 ) {
-    let _ = writeln!(err, "{}: {message}", paint(style, label));
+    let _ = writeln!(err, "{}: {}", paint(style, label), inert(message));
     if let Some(loc) = location {
-        let _ = writeln!(err, "  {} {loc}", paint(BLUE, "-->"));
+        let _ = writeln!(err, "  {} {}", paint(BLUE, "-->"), inert(loc));
     }
     if let Some(h) = help {
-        let _ = writeln!(err, "   {} help: {h}", paint(BLUE, "="));
+        let _ = writeln!(err, "   {} help: {}", paint(BLUE, "="), inert(h));
     }
 }
 

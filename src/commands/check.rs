@@ -113,6 +113,14 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
             "no workers found: is --root (or the working directory) the catalog? it needs bin/*/worker.toml",
         ));
     }
+    if super::canary::overridden(&[dirs.templates()]) {
+        problems.extend(super::canary::check(
+            catalog,
+            &engine,
+            scratch.path(),
+            runner,
+        ));
+    }
     let mut skipped = Vec::new();
     judge_scripts(runner, &scripts, &mut problems, &mut skipped)?;
     judge_formulas(runner, &formulas, &mut problems, &mut skipped)?;

@@ -1,6 +1,7 @@
 //! One module per verb: each takes `&Context`, does its work through the core and the
 //! effects, and hands what it found to `report` — the only place that writes.
 
+pub mod canary;
 pub mod check;
 pub mod export;
 pub mod graph;

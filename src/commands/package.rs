@@ -174,7 +174,7 @@ pub fn pkgbuild_cmd(
                 report::say("note: the local flavour needs its source tarball beside the PKGBUILD; use --out DIR to write both");
             }
             let text = if srcinfo_only { srcinfo } else { pkgbuild };
-            report::out(&text)?;
+            report::artifact(&text)?;
             Ok(Answer::nothing())
         }
     }
@@ -215,7 +215,7 @@ pub fn formula_cmd(
             atomic::write(&path, text.as_bytes())?;
             report::say(&format!("wrote {}", path.display()));
         }
-        None => report::out(&text)?,
+        None => report::artifact(&text)?,
     }
     Ok(Answer::nothing())
 }

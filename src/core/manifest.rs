@@ -316,6 +316,35 @@ pub fn git_url_problem(url: &str) -> Option<&'static str> {
     None
 }
 
+/// Why `url` is not usable as a download URL, if it isn't: http or https, no user or
+/// password (`https://github.com@evil.example/` names evil.example), and written exactly as
+/// it will be fetched, so what a review shows is what is downloaded.
+pub fn download_url_problem(url: &str) -> Option<String> {
+    let parsed = match url::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => return Some(format!("it is not a URL ({e})")),
+    };
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Some(format!(
+            "expected an http or https URL, found scheme `{}`",
+            parsed.scheme()
+        ));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Some(format!(
+            "it carries a user name, so its host is `{}`, not what it seems",
+            parsed.host_str().unwrap_or_default()
+        ));
+    }
+    if parsed.as_str() != url {
+        return Some(format!(
+            "it is fetched as `{}`; write it that way",
+            parsed.as_str()
+        ));
+    }
+    None
+}
+
 /// Why `r` is not usable as a branch or tag name, if it isn't.
 pub fn ref_problem(r: &str) -> Option<&'static str> {
     if r.is_empty()
@@ -526,6 +555,17 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
             source.tag = checked("tag", ref_problem);
             source.subdir = checked("subdir", subdir_problem);
             source.tarball = optional_line(doc, t, "tarball");
+            if let (Some(url), Some(v)) = (&source.tarball, get(t, "tarball")) {
+                // Checked with its placeholders filled in, as it will be fetched.
+                let filled = url.replace("{version}", "0.1.0").replace("{tag}", "v0.1.0");
+                if let Some(why) = download_url_problem(&filled) {
+                    doc.error(
+                        v.span(),
+                        format!("refusing `source.tarball` = `{url}`: {why}"),
+                    );
+                    source.tarball = None;
+                }
+            }
             if let Some(v) = get(t, "sha256") {
                 if let Some(s) = doc.line(v, "`source.sha256`") {
                     if is_sha256_hex(s.get_ref()) {

@@ -64,6 +64,11 @@ pub struct Database {
     pub installed: BTreeMap<String, Record>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub journal: Vec<Op>,
+    /// The records the journalled change replaced (`null`: there was none), so a change
+    /// whose files cannot be moved into place is rolled back instead of jamming every later
+    /// command.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub undo: BTreeMap<String, Option<Record>>,
     /// Fields a newer version wrote, kept on rewrite.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -118,31 +123,101 @@ pub struct Locked {
     data: PathBuf,
     _lock: File,
     pub db: Database,
+    /// The records as last written, to know what a commit changes.
+    before: BTreeMap<String, Record>,
 }
 
 /// Takes the lock (waiting for other rbee-workers processes) and replays any unfinished
-/// journal.
+/// journal. A replay that cannot apply is rolled back and reported once (a warning), so no
+/// later command is held up by it.
 pub fn lock(data: &Path) -> Result<Locked> {
     let file = atomic::lock_file(&data.join("installed.lock"))?;
+    let db = read(data)?;
     let mut locked = Locked {
         data: data.to_path_buf(),
         _lock: file,
-        db: read(data)?,
+        before: db.installed.clone(),
+        db,
     };
-    locked.recover()?;
+    if let Err(e) = locked.recover() {
+        crate::report::warn(&format!(
+            "the interrupted change could not be finished and was rolled back: {e}"
+        ));
+    }
     locked.sweep();
     Ok(locked)
 }
 
+/// What a reader that must see a settled database gets: the database under the lock (an
+/// interrupted change replayed first), or, when the data dir cannot be written (a read-only
+/// mount, another user's dir), the file as it is, with the journal left for a writer.
+pub fn settled(data: &Path) -> Result<Database> {
+    match lock(data) {
+        Ok(l) => Ok(l.db),
+        Err(Error::Io { source, .. }) if unwritable(&source) => {
+            let db = read(data)?;
+            if !db.journal.is_empty() {
+                crate::report::warn(&format!(
+                    "{} holds an interrupted change that this read-only data dir cannot finish; what follows is the database as recorded",
+                    db_path(data).display()
+                ));
+            }
+            Ok(db)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn unwritable(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    matches!(e.kind(), PermissionDenied | ReadOnlyFilesystem)
+}
+
 impl Locked {
-    /// Finishes the file operations of the last committed change, then clears the journal.
+    /// Finishes the file operations of the last committed change, then clears the journal;
+    /// when they cannot all apply, restores the records the change replaced.
     fn recover(&mut self) -> Result<()> {
         if self.db.journal.is_empty() {
             return Ok(());
         }
-        apply(&self.db.journal)?;
+        let ops = std::mem::take(&mut self.db.journal);
+        let outcome = self.finish(&ops);
+        self.before = self.db.installed.clone();
+        outcome
+    }
+
+    /// Applies `ops` of the change already written. A rename that fails (nothing of the
+    /// change is in place yet) rolls the records back and removes the staged file; a file
+    /// that cannot be deleted afterwards is left and reported, as pacman does. Either way the
+    /// journal is cleared.
+    fn finish(&mut self, ops: &[Op]) -> Result<()> {
+        let undo = std::mem::take(&mut self.db.undo);
+        let failed = apply(ops);
+        if let Err(e) = &failed {
+            if e.rolls_back {
+                for (id, old) in undo {
+                    match old {
+                        Some(r) => self.db.installed.insert(id, r),
+                        None => self.db.installed.remove(&id),
+                    };
+                }
+                for op in ops {
+                    if let Op::Rename { from, .. } = op {
+                        let _ = std::fs::remove_file(from);
+                    }
+                }
+            }
+        }
         self.db.journal.clear();
-        self.write()
+        self.write()?;
+        match failed {
+            Ok(()) => Ok(()),
+            Err(e) if e.rolls_back => Err(e.error),
+            Err(e) => {
+                crate::report::warn(&e.error.to_string());
+                Ok(())
+            }
+        }
     }
 
     /// Removes staged copies (`.NAME.rbee-*`) that a killed install left beside installed
@@ -170,13 +245,26 @@ impl Locked {
 
     /// Commits `self.db` together with `ops`: the database (with the journal) is written
     /// first, then the operations run, then the journal is cleared.
+    /// A rename that cannot apply rolls the change back (the error says why); see `finish`.
     pub fn commit(&mut self, ops: Vec<Op>) -> Result<()> {
         self.db.schema = SCHEMA;
-        self.db.journal = ops;
+        let mut undo = BTreeMap::new();
+        for (id, r) in &self.db.installed {
+            if self.before.get(id) != Some(r) {
+                undo.insert(id.clone(), self.before.get(id).cloned());
+            }
+        }
+        for (id, r) in &self.before {
+            if !self.db.installed.contains_key(id) {
+                undo.insert(id.clone(), Some(r.clone()));
+            }
+        }
+        self.db.undo = undo;
+        self.db.journal = ops.clone();
         self.write()?;
-        apply(&self.db.journal)?;
-        self.db.journal.clear();
-        self.write()
+        let outcome = self.finish(&ops);
+        self.before = self.db.installed.clone();
+        outcome
     }
 }
 
@@ -197,23 +285,40 @@ pub fn sweep_staging(dir: &Path) {
     }
 }
 
-/// Replays operations; each is idempotent, so a replay after a crash is safe.
-fn apply(ops: &[Op]) -> Result<()> {
+struct Failed {
+    error: Error,
+    /// Whether nothing of the change took effect yet (a rename failed), so its records can
+    /// be restored.
+    rolls_back: bool,
+}
+
+/// Replays operations; each is idempotent, so a replay after a crash is safe. Renames come
+/// before deletes in every change; every delete is tried, the first failure is returned.
+fn apply(ops: &[Op]) -> std::result::Result<(), Failed> {
+    let mut first = None;
     for op in ops {
         match op {
             Op::Rename { from, to } => {
                 if from.exists() {
-                    std::fs::rename(from, to).map_err(|e| Error::io("install", to, e))?;
+                    std::fs::rename(from, to).map_err(|e| Failed {
+                        error: Error::io("install", to, e),
+                        rolls_back: true,
+                    })?;
                 }
             }
             Op::Delete { path } => match std::fs::remove_file(path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("remove", path, e)),
+                Err(e) => {
+                    first.get_or_insert(Failed {
+                        error: Error::io("remove", path, e),
+                        rolls_back: false,
+                    });
+                }
             },
         }
     }
-    Ok(())
+    first.map_or(Ok(()), Err)
 }
 
 pub fn now() -> u64 {

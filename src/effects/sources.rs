@@ -356,6 +356,17 @@ pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
                 v.id, u.package
             )));
         }
+        if let Some(why) = u
+            .tarball
+            .as_deref()
+            .and_then(crate::manifest::download_url_problem)
+        {
+            return Err(bad(format!(
+                "variant `{}` has a tarball `{}` that cannot be used: {why}",
+                v.id,
+                u.tarball.as_deref().unwrap_or_default().escape_debug()
+            )));
+        }
         if let Some(sha) = &v.upstream.sha256 {
             if !crate::manifest::is_sha256_hex(sha) {
                 return Err(bad(format!("variant `{}` has a malformed sha256", v.id)));

@@ -11,16 +11,45 @@ use std::path::{Component, Path, PathBuf};
 /// Default ceiling on the bytes an archive may expand to (`RBEE_WORKERS_UNPACK_LIMIT`).
 pub const DEFAULT_LIMIT: u64 = 4 << 30;
 
-/// `RBEE_WORKERS_UNPACK_LIMIT` (bytes), else the default; a value that is not a positive
-/// number is an error (for the commands that unpack), never silently the default.
-pub fn limit_from_env() -> std::result::Result<u64, String> {
-    match std::env::var("RBEE_WORKERS_UNPACK_LIMIT") {
-        Err(_) => Ok(DEFAULT_LIMIT),
-        Ok(v) if v.is_empty() => Ok(DEFAULT_LIMIT),
+/// Default ceiling on the entries an archive may hold (`RBEE_WORKERS_UNPACK_ENTRIES`): a
+/// million empty files cost no bytes but exhaust inodes. The Linux kernel's source tree has
+/// under 100,000.
+pub const DEFAULT_ENTRIES: u64 = 250_000;
+
+/// What an archive may expand to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub bytes: u64,
+    pub entries: u64,
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Limit {
+            bytes: DEFAULT_LIMIT,
+            entries: DEFAULT_ENTRIES,
+        }
+    }
+}
+
+/// `RBEE_WORKERS_UNPACK_LIMIT` (bytes) and `RBEE_WORKERS_UNPACK_ENTRIES`, else the defaults;
+/// a value that is not a positive number is an error (for the commands that unpack), never
+/// silently the default.
+pub fn limit_from_env() -> std::result::Result<Limit, String> {
+    Ok(Limit {
+        bytes: positive("RBEE_WORKERS_UNPACK_LIMIT", "bytes", DEFAULT_LIMIT)?,
+        entries: positive("RBEE_WORKERS_UNPACK_ENTRIES", "entries", DEFAULT_ENTRIES)?,
+    })
+}
+
+fn positive(var: &str, unit: &str, default: u64) -> std::result::Result<u64, String> {
+    match std::env::var(var) {
+        Err(_) => Ok(default),
+        Ok(v) if v.is_empty() => Ok(default),
         Ok(v) => match v.trim().parse::<u64>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(format!(
-                "RBEE_WORKERS_UNPACK_LIMIT is `{v}`; expected a positive number of bytes (default {DEFAULT_LIMIT})"
+                "{var} is `{v}`; expected a positive number of {unit} (default {default})"
             )),
         },
     }
@@ -73,7 +102,7 @@ fn symlink_inside(link: &Path, target: &Path) -> Option<PathBuf> {
 /// Unpacks the `.tar.gz` at `archive` into `dest`, which must not exist yet: everything goes
 /// into a fresh sibling directory that is renamed to `dest` only when the whole archive was
 /// accepted. On refusal the partial directory is removed.
-pub fn unpack(archive: &Path, dest: &Path, limit: u64) -> Result<()> {
+pub fn unpack(archive: &Path, dest: &Path, limit: Limit) -> Result<()> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
     let tmp = tempfile::Builder::new()
@@ -89,13 +118,23 @@ pub fn unpack(archive: &Path, dest: &Path, limit: u64) -> Result<()> {
     })
 }
 
-fn unpack_into(archive: &Path, root: &Path, limit: u64) -> Result<()> {
+fn unpack_into(archive: &Path, root: &Path, limit: Limit) -> Result<()> {
     let io = |e: io::Error| refuse(archive, format!("it is not a readable .tar.gz ({e})"));
     let file = File::open(archive).map_err(|e| Error::io("open", archive, e))?;
     let mut tar = tar::Archive::new(GzDecoder::new(file));
-    let mut total: u64 = 0;
+    let (mut total, mut count): (u64, u64) = (0, 0);
     for entry in tar.entries().map_err(io)? {
         let mut entry = entry.map_err(io)?;
+        count += 1;
+        if count > limit.entries {
+            return Err(refuse(
+                archive,
+                format!(
+                    "it holds more than {} entries (RBEE_WORKERS_UNPACK_ENTRIES)",
+                    limit.entries
+                ),
+            ));
+        }
         let raw = entry.path().map_err(io)?.into_owned();
         let rel = safe_relative(&raw).ok_or_else(|| {
             refuse(
@@ -138,12 +177,18 @@ fn unpack_into(archive: &Path, root: &Path, limit: u64) -> Result<()> {
                             ),
                         )
                     })?;
-                let remaining = limit.saturating_sub(total);
+                let remaining = limit.bytes.saturating_sub(total);
                 let copied =
                     io::copy(&mut (&mut entry).take(remaining + 1), &mut out).map_err(io)?;
                 total += copied;
-                if total > limit {
-                    return Err(refuse(archive, format!("it expands past the limit of {limit} bytes (RBEE_WORKERS_UNPACK_LIMIT)")));
+                if total > limit.bytes {
+                    return Err(refuse(
+                        archive,
+                        format!(
+                            "it expands past the limit of {} bytes (RBEE_WORKERS_UNPACK_LIMIT)",
+                            limit.bytes
+                        ),
+                    ));
                 }
                 #[cfg(unix)]
                 {

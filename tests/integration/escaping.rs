@@ -382,6 +382,68 @@ proptest! {
     }
 }
 
+/// What `report::inert` may leave in text for a terminal: newlines, tabs and SGR (colour)
+/// sequences; every other control character is gone.
+fn terminal_safe(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' {
+            let body = rest.strip_prefix("\u{1b}[").ok_or("a bare ESC")?;
+            let n = body
+                .bytes()
+                .take_while(|b| b.is_ascii_digit() || *b == b';' || *b == b':')
+                .count();
+            if body.as_bytes().get(n) != Some(&b'm') {
+                return Err(format!("an ESC that starts no SGR sequence in {text:?}"));
+            }
+            rest = &body[n + 1..];
+            continue;
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            return Err(format!("control {c:?} left in {text:?}"));
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(512) })]
+
+    /// Any text, hostile or not, reaches the terminal with nothing that can drive it, and
+    /// text without control characters is left exactly as it is.
+    #[test]
+    fn terminal_text_is_inert(values in prop::collection::vec(any_text(), 1..8)) {
+        let text = values.concat();
+        let shown = rbee_workers::report::inert(&text);
+        let verdict = terminal_safe(&shown);
+        prop_assert!(verdict.is_ok(), "{:?}", verdict);
+        if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            prop_assert_eq!(shown.as_ref(), text.as_str());
+        }
+        // Every character that was not a control survives, in order.
+        let kept = |t: &str| t.chars().filter(|c| !c.is_control()).collect::<String>();
+        let (before, after) = (kept(&text), kept(&shown));
+        let mut rest = after.chars();
+        let subsequence = before.chars().all(|c| rest.any(|d| d == c));
+        prop_assert!(subsequence, "{:?} lost from {:?}", before, after);
+    }
+}
+
+#[test]
+fn terminal_text_keeps_colours_and_escapes_everything_else() {
+    use rbee_workers::report::inert;
+    assert_eq!(
+        inert("\u{1b}[1;31mred\u{1b}[0m"),
+        "\u{1b}[1;31mred\u{1b}[0m"
+    );
+    assert_eq!(inert("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+    assert_eq!(inert("\u{1b}]0;title\u{7}"), "\\u{1b}]0;title\\u{7}");
+    assert_eq!(inert("real\rfake"), "real\\u{d}fake");
+    assert_eq!(inert("csi\u{9b}31m"), "csi\\u{9b}31m");
+    assert_eq!(inert("tab\tand\nnewline"), "tab\tand\nnewline");
+}
+
 #[test]
 fn quoting_round_trips_the_fixed_hostile_values() {
     let mut values: Vec<String> = FIXED.iter().map(|s| s.to_string()).collect();
@@ -442,6 +504,17 @@ impl Case {
             rbee_workers::manifest::git_url_problem,
             "https://example.com/x/repo.git",
         )
+    }
+
+    /// The value in the path of a download URL, where the manifest takes it as one (written
+    /// as it is fetched), else an ordinary URL.
+    fn tarball(&self) -> String {
+        let url = format!("https://example.com/dl/{}", self.value);
+        if rbee_workers::manifest::download_url_problem(&url).is_none() {
+            url
+        } else {
+            "https://example.com/dl/w.tar.gz".into()
+        }
     }
 
     /// The value where the manifest takes it as a branch or tag name, else an ordinary one.
@@ -506,7 +579,7 @@ fn write_catalog(root: &Path, case: &Case) -> PathBuf {
         "platforms": { "linux": ["x86_64"], "macos": ["aarch64"] },
         "depends": { "arch": [dep, "gcc-libs"], "brew": [dep] },
         "variants": { "cpu": { "makedepends": { "arch": [dep] } } },
-        "source": { "branch": case.git_ref("main"), "tag": case.git_ref("v1"), "tarball": v, "sha256": PIN },
+        "source": { "branch": case.git_ref("main"), "tag": case.git_ref("v1"), "tarball": case.tarball(), "sha256": PIN },
     });
     if case.layout == Layout::Worker {
         manifest["worker"]["license"] = json!(v);

@@ -818,3 +818,54 @@ fn binaries_a_build_does_not_produce_and_stale_locks_fail_the_gate() {
     );
     assert_eq!(lock.severity, "error");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Canaries through override templates
+// ---------------------------------------------------------------------------------------------
+
+/// An override that passes the lint (no value in an expanding context) but hands a value to
+/// `eval` or `bash -c` through a variable: only running it shows that the value runs.
+#[test]
+fn check_sources_override_renders_with_canaries() {
+    if !tools::require("bash", "check runs override renders in bash") {
+        return;
+    }
+    let s = Sandbox::new();
+    let w = clean_worker(&s, "cw", "bin/cw");
+    let templates = s.path(".xdg/config/rbee-workers/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let template = |body: &str| {
+        std::fs::write(
+            templates.join("arch-local.PKGBUILD.j2"),
+            format!(
+                "pkgname={{{{ pkgname }}}}\npkgver={{{{ pkgver }}}}\npkgrel=1\narch=(x86_64)\n_d={{{{ pkgdesc }}}}\n{body}\n"
+            ),
+        )
+        .unwrap();
+    };
+    for body in [
+        "build() {\n  eval \"echo $_d\"\n}",
+        "package() {\n  bash -c \"echo $_d\"\n}",
+    ] {
+        template(body);
+        let out = check(&s, s.root(), true, None);
+        let doc = parse_check(&out);
+        let p = find(
+            &doc,
+            &w.worker_toml,
+            &["runs the value of `description`", "local PKGBUILD"],
+        );
+        assert_eq!(p.severity, "error", "{body}: {p:?}");
+        assert_eq!(code(&out), Some(4), "{}", describe(&out));
+        // Nothing fired anywhere but in check's scratch dir.
+        assert!(!s.root().join("rbee-canary-description-dollar").exists());
+    }
+    // Printed as a word and used quoted, the same value is inert.
+    template("package() {\n  printf '%s\\n' \"$_d\" >/dev/null\n}");
+    let doc = parse_check(&check(&s, s.root(), true, None));
+    assert!(
+        !doc.problems.iter().any(|p| p.message.contains("canary")),
+        "{:#?}",
+        doc.problems
+    );
+}

@@ -2556,3 +2556,128 @@ fn staged_copies_a_killed_install_left_are_swept_by_the_next_lock_holder() {
     assert_success(&out);
     assert!(!orphan.exists());
 }
+
+/// The state a crash leaves between writing a change and moving its file into place, made
+/// unreplayable: the destination became a directory meanwhile.
+fn jam_the_journal(bed: &Bed, prefix: &Path, with_undo: bool) -> (PathBuf, serde_json::Value) {
+    let dest = prefix.join("bin/hello-worker-cpu");
+    let staged = bed.s.write(
+        "prefix/bin/.hello-worker-cpu.rbee-jam1",
+        "#!/bin/sh\necho new\n",
+    );
+    let mut db: serde_json::Value = serde_json::from_slice(&bed.db_bytes()).unwrap();
+    let old = db["installed"]["hello-worker-cpu"].clone();
+    let mut new = old.clone();
+    new["version"] = "9.9.9".into();
+    new["files"][0]["sha256"] = sha256_hex(&staged).unwrap().into();
+    db["installed"]["hello-worker-cpu"] = new;
+    db["journal"] = serde_json::json!([{"op": "rename", "from": staged, "to": dest}]);
+    if with_undo {
+        db["undo"] = serde_json::json!({ "hello-worker-cpu": old });
+    }
+    fs::write(bed.db_path(), db.to_string()).unwrap();
+    fs::remove_file(&dest).unwrap();
+    fs::create_dir(&dest).unwrap();
+    (staged, old)
+}
+
+#[test]
+fn a_replay_that_cannot_apply_is_rolled_back_and_reported_once() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]));
+    let (staged, old) = jam_the_journal(&bed, &prefix, true);
+    let out = bed.run(&["verify"]);
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("rolled back").count(),
+        1,
+        "reported once:\n{err}"
+    );
+    // The record is the one before the change; the journal and the staged file are gone.
+    let db = bed.db();
+    assert!(db.journal.is_empty(), "{db:#?}");
+    assert_eq!(db.rec("hello-worker-cpu").version, old["version"]);
+    assert!(
+        !staged.exists(),
+        "the staged copy of the rolled-back change is removed"
+    );
+    // verify then reports the directory where the binary was, and nothing is jammed.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let again = bed.run(&["verify"]);
+    assert!(
+        !stderr(&again).contains("rolled back"),
+        "{}",
+        stderr(&again)
+    );
+    assert_success(&bed.run(&["list", "--installed"]));
+    fs::remove_dir(prefix.join("bin/hello-worker-cpu")).unwrap();
+    assert_success(&bed.run(&["remove", "hello-worker-cpu", "--noconfirm"]));
+    assert!(bed.db().installed.is_empty());
+}
+
+#[test]
+fn a_jammed_journal_from_before_undo_records_is_cleared_and_reported() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]));
+    let (staged, _) = jam_the_journal(&bed, &prefix, false);
+    let out = bed.run(&["list", "--installed"]);
+    assert_success(&out);
+    let out = bed.run(&["remove", "hello-worker-cpu", "--noconfirm"]);
+    assert!(stderr(&out).contains("rolled back"), "{}", stderr(&out));
+    assert!(bed.db().journal.is_empty());
+    assert!(!staged.exists());
+    // The next command is not held up by it.
+    let out = bed.run(&["verify"]);
+    assert!(!stderr(&out).contains("rolled back"), "{}", stderr(&out));
+    assert_success(&out);
+}
+
+#[test]
+fn verify_works_on_a_read_only_data_dir() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]));
+    // The lock file is gone and the dir cannot be written: taking the lock must fail, as on a
+    // read-only mount. Root writes anywhere, so the commands run as an unprivileged user then.
+    let data = bed.db_path().parent().unwrap().to_path_buf();
+    let _ = fs::remove_file(data.join("installed.lock"));
+    let base = bed.std_cmd();
+    let mut line = String::from("env -i");
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            line.push_str(&format!(
+                " {}={}",
+                k.to_string_lossy(),
+                tools::sh(Path::new(v))
+            ));
+        }
+    }
+    line.push_str(&format!(" {}", tools::sh(Path::new(base.get_program()))));
+    for a in base.get_args() {
+        line.push_str(&format!(" {}", tools::sh(Path::new(a))));
+    }
+    let cmd = |args: &str| format!("{line} {args}");
+    tools::chmod_all(bed.s.root());
+    let mut perms = fs::metadata(&data).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
+    fs::set_permissions(&data, perms).unwrap();
+    let out = tools::unprivileged(&cmd("verify"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 files checked"));
+    let out = tools::unprivileged(&cmd("list --installed"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!data.join("installed.lock").exists());
+}

@@ -42,6 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "commands",
         &[
             "commands",
+            "canary",
             "check",
             "export",
             "graph",

@@ -727,3 +727,61 @@ fn a_user_template_that_quotes_values_itself_is_refused() {
         "pkgname=hello-worker-cpu-git\npkgdesc='A tiny worker that says hello'\n"
     );
 }
+
+#[test]
+fn an_include_reads_only_inside_the_template_dirs() {
+    let s = Sandbox::new();
+    let mine = tempfile::tempdir().unwrap();
+    let secret = s.write("outside/secret", "pkgdesc=the-secret-value\n");
+    std::os::unix::fs::symlink(&secret, mine.path().join("link.j2")).unwrap();
+    for name in [
+        secret.to_str().unwrap().to_string(),
+        "../outside/secret".to_string(),
+        "link.j2".to_string(),
+    ] {
+        fs::write(
+            mine.path().join("arch-git.PKGBUILD.j2"),
+            format!("pkgname={{{{ pkgname }}}}\n{{% include \"{name}\" %}}\n"),
+        )
+        .unwrap();
+        let out = on_examples(
+            &s,
+            &[
+                "pkgbuild",
+                "hello-worker-cpu",
+                "--flavor",
+                "git",
+                "--templates",
+                mine.path().to_str().unwrap(),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stdout(&out));
+        assert!(!stdout(&out).contains("the-secret-value"), "{name}");
+        assert!(!stderr(&out).contains("the-secret-value"), "{name}");
+    }
+}
+
+#[test]
+fn a_user_template_that_puts_a_value_in_a_heredoc_is_refused() {
+    let s = Sandbox::new();
+    let mine = tempfile::tempdir().unwrap();
+    fs::write(
+        mine.path().join("arch-git.PKGBUILD.j2"),
+        "pkgname={{ pkgname }}\npackage() {\n  cat >notes <<EOF\n{{ pkgdesc }}\nEOF\n}\n",
+    )
+    .unwrap();
+    let out = on_examples(
+        &s,
+        &[
+            "pkgbuild",
+            "hello-worker-cpu",
+            "--flavor",
+            "git",
+            "--templates",
+            mine.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("line 4") && err.contains("heredoc"), "{err}");
+}

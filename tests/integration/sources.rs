@@ -1987,6 +1987,29 @@ fn many_small_files_past_the_limit_are_refused_too() {
 }
 
 #[test]
+fn empty_files_count_against_the_entry_limit() {
+    // 2,000 empty files cost no bytes at all; the entry limit catches them.
+    let h = hostile(&[("RBEE_WORKERS_UNPACK_ENTRIES", "1000")], |_, b| {
+        for i in 0..2000 {
+            file(b, &format!("evilrepo-0.1.0/e{i}"), b"");
+        }
+    });
+    h.assert_refused("more than 1000 entries", &[]);
+}
+
+#[test]
+fn a_bad_entry_limit_is_an_error_before_anything_is_downloaded() {
+    let h = hostile(&[("RBEE_WORKERS_UNPACK_ENTRIES", "-5")], |_, _| {});
+    assert_exit(&h.out, 1);
+    assert!(
+        stderr(&h.out).contains("RBEE_WORKERS_UNPACK_ENTRIES is `-5`"),
+        "{}",
+        stderr(&h.out)
+    );
+    assert!(h.server.requests_for(&h.url_path).is_empty());
+}
+
+#[test]
 fn a_checksum_mismatch_is_refused_naming_both_sums_and_nothing_is_unpacked() {
     let stage = Sandbox::new();
     let top = stage.path("mismrepo-0.1.0");
@@ -2261,4 +2284,81 @@ fn an_index_cannot_choose_the_name_a_binary_installs_as() {
     let err = stderr(&out);
     assert!(err.contains("says it installs as `ls`"), "{err}");
     assert!(list(&u).workers.is_empty());
+}
+
+#[test]
+fn an_index_tarball_url_that_hides_its_host_is_refused() {
+    for (url, why) in [
+        (
+            "https://github.com@evil.example/rbee/x.tar.gz",
+            "its host is `evil.example`",
+        ),
+        // Fetched as `…/b/x.tar.gz`: the review would show another path than the download.
+        ("https://github.com/a/../b/x.tar.gz", "write it that way"),
+        ("file:///etc/passwd", "scheme `file`"),
+    ] {
+        let p = Sandbox::new();
+        let index = exported_index(&p);
+        edit_index(&index, |w| w["upstream"]["tarball"] = url.into());
+        let u = Sandbox::new();
+        ok(
+            &u,
+            &["source", "add", "i", index.to_str().unwrap(), "--trusted"],
+        );
+        let out = run(&u, &["sync"]);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains("tarball") && err.contains(why), "{url}: {err}");
+        assert!(list(&u).workers.is_empty());
+    }
+}
+
+#[test]
+fn a_manifest_tarball_url_that_hides_its_host_is_refused_at_its_line() {
+    let s = Sandbox::new();
+    let w = s
+        .worker("tw")
+        .extra("[source]\ntarball = \"https://github.com@evil.example/{tag}.tar.gz\"\n")
+        .write();
+    let doc = s.list();
+    assert!(doc.workers.is_empty());
+    let problems = doc.problems_in(&w.worker_toml);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("evil.example") && p.line == Some(w.at("tarball").0)),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn control_characters_in_values_are_inert_in_human_output() {
+    let s = Sandbox::new();
+    // Manifest values refuse control characters (and unknown keys are shown escaped), but a
+    // directory name is whatever a git tree holds: it reaches every diagnostic's location.
+    s.worker("ok").write();
+    s.write(
+        "bin/c\u{1b}]0;pwned\u{7}\u{1b}[2J/worker.toml",
+        "[worker]\n",
+    );
+    for args in [
+        &["list"][..],
+        &["info", "ok-cpu"],
+        &["search", "ok"],
+        &["check"],
+    ] {
+        let out = s.run(args);
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{args:?} printed a raw control character: {text:?}"
+        );
+        assert!(
+            stderr(&out).contains("c\\u{1b}]0;pwned\\u{7}\\u{1b}[2J"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
 }

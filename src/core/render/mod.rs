@@ -77,8 +77,38 @@ impl Engine {
                 .map_err(|_| TplError::new(ErrorKind::WriteFailure, "write failed"))
         });
         env.set_loader(move |name| {
+            // A template names another by a plain relative name (`{% include "x.j2" %}`),
+            // resolved only inside the template dirs: never an absolute path, `..`, or a
+            // link that leads out.
+            let plain = !name.is_empty()
+                && std::path::Path::new(name)
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !plain {
+                return Err(TplError::new(
+                    ErrorKind::TemplateNotFound,
+                    format!("`{name}` is not a template name: includes name a file in the template directories, without `/` at the start or `..`"),
+                ));
+            }
             for dir in &override_dirs {
                 let path = dir.join(name);
+                if !path.exists() {
+                    continue;
+                }
+                let inside = match (path.canonicalize(), dir.canonicalize()) {
+                    (Ok(p), Ok(d)) => p.starts_with(&d) && p.is_file(),
+                    _ => false,
+                };
+                if !inside {
+                    return Err(TplError::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "{} is not a regular file inside {}",
+                            path.display(),
+                            dir.display()
+                        ),
+                    ));
+                }
                 match std::fs::read_to_string(&path) {
                     Ok(text) => {
                         if !name.ends_with(".rb.j2") {
@@ -130,46 +160,184 @@ fn template_error(e: TplError) -> crate::error::Error {
     crate::error::Error::Template { message }
 }
 
-/// Refuses a bash template that prints a value inside quotes it wrote itself: the engine
-/// quotes every value already, and `"{{ x }}"` would put that quoting inside double quotes,
-/// where `$(…)` runs again.
+/// Refuses a bash template that prints a value where bash would expand it again. The engine
+/// quotes every value as one bash word, which is only inert where a word is read once:
+/// inside quotes of the template's own (`"{{ x }}"`: `$(…)` runs again), a heredoc body,
+/// an arithmetic expression (`$(( ))`, `(( ))`, `$[ ]`) or an array subscript, `[[ … ]]`
+/// (whose `-eq` evaluates its operands), a parameter expansion `${…}`, backquotes, right
+/// after a `$` (which turns `'…'` into `$'…'`), or an `eval`, each of which evaluates its
+/// text as code. `check` also sources every override render with canaries.
 pub fn lint_bash_template(text: &str) -> Result<(), String> {
-    #[derive(PartialEq)]
+    #[derive(PartialEq, Clone, Copy)]
     enum Q {
         None,
         Single,
         Double,
     }
+    let c: Vec<char> = text.chars().collect();
+    let at = |i: usize| c.get(i).copied().unwrap_or('\0');
+    let starts = |i: usize, s: &str| s.chars().enumerate().all(|(k, ch)| at(i + k) == ch);
     let mut q = Q::None;
-    let (mut line, mut at_word_start) = (1, true);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '{' && matches!(chars.peek(), Some('{')) && q != Q::None {
-            return Err(format!(
-                "line {line}: `{{{{ … }}}}` inside {} quotes; values are quoted by the engine, write them bare (e.g. `pkgdesc={{{{ pkgdesc }}}}`)",
-                if q == Q::Single { "single" } else { "double" }
-            ));
+    let (mut arith, mut subscript, mut brace) = (0usize, 0usize, 0usize);
+    let (mut test, mut backquote, mut eval) = (false, false, false);
+    let mut heredocs: Vec<(String, bool)> = Vec::new();
+    let (mut line, mut at_word_start) = (1usize, true);
+    let mut i = 0;
+    while i < c.len() {
+        let ch = c[i];
+        if ch == '{' && matches!(at(i + 1), '%' | '#') {
+            // A template tag or comment: template syntax, not bash.
+            let close = if at(i + 1) == '%' { "%}" } else { "#}" };
+            while i < c.len() && !starts(i, close) {
+                line += usize::from(c[i] == '\n');
+                i += 1;
+            }
+            i += 2;
+            continue;
         }
-        match (&q, c) {
-            (_, '\n') => line += 1,
-            (Q::None, '#') if at_word_start => {
-                // A comment: skip to the end of the line.
-                for d in chars.by_ref() {
-                    if d == '\n' {
-                        line += 1;
-                        break;
+        if ch == '{' && at(i + 1) == '{' {
+            let context = match q {
+                Q::Single => Some("single quotes"),
+                Q::Double => Some("double quotes"),
+                Q::None if arith > 0 => Some("an arithmetic expression"),
+                Q::None if subscript > 0 => Some("an array subscript"),
+                Q::None if brace > 0 => Some("a parameter expansion `${…}`"),
+                Q::None if test => Some("`[[ … ]]`"),
+                Q::None if backquote => Some("backquotes"),
+                Q::None if eval => Some("an `eval`"),
+                Q::None if i > 0 && c[i - 1] == '$' => Some("`$…` (it would read `$'…'`)"),
+                Q::None => None,
+            };
+            if let Some(context) = context {
+                return Err(format!(
+                    "line {line}: `{{{{ … }}}}` inside {context}, where bash expands it again; values are quoted by the engine, print them as plain words (e.g. `pkgdesc={{{{ pkgdesc }}}}`)"
+                ));
+            }
+            while i < c.len() && !starts(i, "}}") {
+                line += usize::from(c[i] == '\n');
+                i += 1;
+            }
+            i += 2;
+            at_word_start = false;
+            continue;
+        }
+        let mut step = 1;
+        match q {
+            Q::Single => {
+                if ch == '\'' {
+                    q = Q::None;
+                }
+            }
+            Q::Double => match ch {
+                '"' => q = Q::None,
+                '\\' => step = 2,
+                _ => {}
+            },
+            Q::None => match ch {
+                '#' if at_word_start => {
+                    while i + 1 < c.len() && c[i + 1] != '\n' {
+                        i += 1;
                     }
                 }
-                at_word_start = true;
-                continue;
-            }
-            (Q::None, '\'') => q = Q::Single,
-            (Q::None, '"') => q = Q::Double,
-            (Q::None | Q::Double, '\\') if chars.next() == Some('\n') => line += 1,
-            (Q::Single, '\'') | (Q::Double, '"') => q = Q::None,
-            _ => {}
+                '\'' => q = Q::Single,
+                '"' => q = Q::Double,
+                '\\' => step = 2,
+                '`' => backquote = !backquote,
+                '$' if at(i + 1) == '(' && at(i + 2) == '(' => {
+                    arith += 1;
+                    step = 3;
+                }
+                '(' if at(i + 1) == '(' && at_word_start => {
+                    arith += 1;
+                    step = 2;
+                }
+                ')' if arith > 0 && at(i + 1) == ')' => {
+                    arith -= 1;
+                    step = 2;
+                }
+                '$' if at(i + 1) == '[' => {
+                    subscript += 1;
+                    step = 2;
+                }
+                '$' if at(i + 1) == '{' && at(i + 2) != '{' => {
+                    brace += 1;
+                    step = 2;
+                }
+                '}' if brace > 0 => brace -= 1,
+                '[' if at(i + 1) == '[' && at_word_start => {
+                    test = true;
+                    step = 2;
+                }
+                ']' if test && subscript == 0 && at(i + 1) == ']' => {
+                    test = false;
+                    step = 2;
+                }
+                '[' if i > 0 && (c[i - 1].is_ascii_alphanumeric() || c[i - 1] == '_') => {
+                    subscript += 1;
+                }
+                ']' if subscript > 0 => subscript -= 1,
+                '<' if at(i + 1) == '<' && at(i + 2) != '<' => {
+                    let mut j = i + 2;
+                    let strip = at(j) == '-';
+                    j += usize::from(strip);
+                    while at(j) == ' ' {
+                        j += 1;
+                    }
+                    let quote = at(j);
+                    j += usize::from(matches!(quote, '\'' | '"'));
+                    let begin = j;
+                    while at(j).is_ascii_alphanumeric() || at(j) == '_' {
+                        j += 1;
+                    }
+                    let word: String = c[begin..j].iter().collect();
+                    j += usize::from(matches!(quote, '\'' | '"') && at(j) == quote);
+                    if !word.is_empty() {
+                        heredocs.push((word, strip));
+                    }
+                    step = j - i;
+                }
+                'e' if at_word_start
+                    && starts(i, "eval")
+                    && (at(i + 4).is_whitespace() || at(i + 4) == '\0') =>
+                {
+                    eval = true;
+                }
+                _ => {}
+            },
         }
-        at_word_start = c.is_whitespace() || matches!(c, ';' | '(' | '|' | '&');
+        if ch == '\n' {
+            line += 1;
+            if q == Q::None {
+                eval = false;
+                // Heredoc bodies start on the next line and run to their delimiter.
+                for (word, strip) in std::mem::take(&mut heredocs) {
+                    loop {
+                        let end = (i + 1..c.len()).find(|&k| c[k] == '\n').unwrap_or(c.len());
+                        let body: String = c[i + 1..end].iter().collect();
+                        i = end;
+                        let shown = if strip {
+                            body.trim_start_matches('\t')
+                        } else {
+                            &body
+                        };
+                        if shown == word || end >= c.len() {
+                            line += 1;
+                            break;
+                        }
+                        if body.contains("{{") {
+                            return Err(format!(
+                                "line {line}: `{{{{ … }}}}` inside a heredoc body (`<<{word}`), where bash expands it again; set a variable from the value first, outside the heredoc"
+                            ));
+                        }
+                        line += 1;
+                    }
+                }
+            }
+        } else if step == 2 && matches!(ch, '\\') && at(i + 1) == '\n' {
+            line += 1;
+        }
+        at_word_start = ch.is_whitespace() || matches!(ch, ';' | '(' | '|' | '&' | '{' | '}');
+        i += step;
     }
     Ok(())
 }
@@ -214,6 +382,41 @@ mod tests {
         for (name, text) in BUILTIN.iter().filter(|(n, _)| !n.ends_with(".rb.j2")) {
             assert_eq!(lint_bash_template(text), Ok(()), "{name}");
         }
+    }
+
+    #[test]
+    fn values_where_bash_expands_them_again_are_refused() {
+        for (text, context) in [
+            ("cat <<EOF\n{{ pkgdesc }}\nEOF\n", "heredoc"),
+            ("cat <<-'END'\n\t{{ x }}\n\tEND\n", "heredoc"),
+            ("n=$(( {{ x }} + 1 ))\n", "arithmetic"),
+            ("(( n = {{ x }} ))\n", "arithmetic"),
+            ("arr[{{ x }}]=1\n", "subscript"),
+            ("echo ${arr[{{ x }}]}\n", "subscript"),
+            ("echo ${x:-{{ y }}}\n", "parameter expansion"),
+            ("[[ {{ x }} -eq 1 ]]\n", "[[ … ]]"),
+            ("echo `echo {{ x }}`\n", "backquotes"),
+            ("eval {{ x }}\n", "eval"),
+            ("echo ${{ x }}\n", "`$…`"),
+        ] {
+            let err = lint_bash_template(text).expect_err(text);
+            assert!(err.contains(context), "{text:?}: {err}");
+        }
+        // After a heredoc ends, and outside those contexts, a value is a plain word again.
+        assert!(lint_bash_template("cat <<EOF\nplain\nEOF\npkgdesc={{ pkgdesc }}\n").is_ok());
+        assert!(lint_bash_template("[[ -n $x ]] && echo {{ x }}\n").is_ok());
+        assert!(lint_bash_template("n=$(( 1 + 1 )); echo {{ x }} \"$(date)\"\n").is_ok());
+        assert!(lint_bash_template("echo $(printf %s {{ x }})\n").is_ok());
+        assert!(
+            lint_bash_template("{% include \"arch-common.PKGBUILD.j2\" %}\nx={{ x }}\n").is_ok()
+        );
+        assert_eq!(
+            lint_bash_template("a=1\ncat <<EOF\nok\n{{ x }}\nEOF\n")
+                .unwrap_err()
+                .split(':')
+                .next(),
+            Some("line 4")
+        );
     }
 
     #[test]
