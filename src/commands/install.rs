@@ -1184,6 +1184,17 @@ fn plan_graph<'c>(
                     node.required_by.join(", ")
                 ));
                 plan.install_reason = Some(crate::kinds::Reason::Dependency);
+                // pacman records it as a dependency too (`pacman -Qdt` finds it), as paru
+                // installs what it built for another package.
+                if install && plan.backend.name == Backend::Makepkg {
+                    for step in &mut plan.steps {
+                        if let Step::Run { command, .. } = step {
+                            if command.program == s.cx.config.tools.makepkg {
+                                command.args.push("--asdeps".into());
+                            }
+                        }
+                    }
+                }
             }
         }
         plan.required_by = node.required_by;
