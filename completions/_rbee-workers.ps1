@@ -191,6 +191,8 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be removed and remove nothing')
+            [CompletionResult]::new('--cascade', '--cascade', [CompletionResultType]::ParameterName, 'Also remove every installed worker that requires what is removed (as pacman -Rc)')
+            [CompletionResult]::new('--orphans', '--orphans', [CompletionResultType]::ParameterName, 'Also remove dependency installs that nothing installed requires any more')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
             [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')

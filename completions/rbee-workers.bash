@@ -836,7 +836,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__remove)
-            opts="-q -v -h -V --dry-run --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dry-run --cascade --orphans --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

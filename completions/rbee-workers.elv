@@ -180,6 +180,8 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --dry-run 'Print what would be removed and remove nothing'
+            cand --cascade 'Also remove every installed worker that requires what is removed (as pacman -Rc)'
+            cand --orphans 'Also remove dependency installs that nothing installed requires any more'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'

@@ -166,6 +166,8 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l col
 always\t''
 never\t''"
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l dry-run -d 'Print what would be removed and remove nothing'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l cascade -d 'Also remove every installed worker that requires what is removed (as pacman -Rc)'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l orphans -d 'Also remove dependency installs that nothing installed requires any more'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l offline -d 'Use only what is cached; never touch the network'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'

@@ -20,7 +20,7 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
         Request::Build { id, opts } => install::build(cx, &commands::load(cx)?, &id, &opts)?,
         Request::Install { ids, opts } => install::install(cx, &commands::load(cx)?, &ids, &opts)?,
         Request::Upgrade { ids, opts } => install::upgrade(cx, &ids, &opts)?,
-        Request::Remove { ids, dry_run } => installed::remove(cx, &ids, dry_run)?,
+        Request::Remove { ids, opts } => installed::remove(cx, &ids, &opts)?,
         Request::Verify => installed::verify(cx)?,
         Request::SourceAdd {
             name,

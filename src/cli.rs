@@ -114,11 +114,17 @@ pub enum Command {
     },
     /// Remove installed variants (exactly the files that were recorded)
     Remove {
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required_unless_present = "orphans", value_name = "ID")]
         ids: Vec<String>,
         /// Print what would be removed and remove nothing
         #[arg(long)]
         dry_run: bool,
+        /// Also remove every installed worker that requires what is removed (as pacman -Rc)
+        #[arg(long)]
+        cascade: bool,
+        /// Also remove dependency installs that nothing installed requires any more
+        #[arg(long)]
+        orphans: bool,
     },
     /// Re-hash every installed file and report any that changed or vanished
     Verify,
@@ -384,7 +390,19 @@ impl Cli {
                     ..Options::default()
                 },
             },
-            Command::Remove { ids, dry_run } => Request::Remove { ids, dry_run },
+            Command::Remove {
+                ids,
+                dry_run,
+                cascade,
+                orphans,
+            } => Request::Remove {
+                ids,
+                opts: crate::installed::RemoveOptions {
+                    dry_run,
+                    cascade,
+                    orphans,
+                },
+            },
             Command::Verify => Request::Verify,
             Command::Source(SourceCommand::Add {
                 name,

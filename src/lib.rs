@@ -32,9 +32,9 @@ pub use crate::core::{cargo, catalog, checksum, manifest, render};
 pub use crate::effects::{dirs, fetch, pack};
 
 // Short paths for the rest of the crate.
-pub(crate) use crate::commands::{install, installed, preflight, review, serve};
+pub(crate) use crate::commands::{graph, install, installed, preflight, review, serve};
 pub(crate) use crate::core::{
-    artifacts, build, command, config, detect, problem, sandbox, tomlread, tree,
+    artifacts, build, command, config, deps, detect, problem, sandbox, tomlread, tree,
 };
 pub(crate) use crate::effects::{atomic, db, exec, sources, unpack};
 

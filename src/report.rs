@@ -521,6 +521,7 @@ pub fn variant_info(w: &Worker, v: &Variant) -> String {
         &list_or_none(&v.makedepends.arch),
     );
     field(&mut out, "Depends (brew)", &list_or_none(&v.depends.brew));
+    field(&mut out, "Depends On", &list_or_none(&v.depends.workers));
     out
 }
 

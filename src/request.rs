@@ -25,7 +25,7 @@ pub enum Request {
     },
     Remove {
         ids: Vec<String>,
-        dry_run: bool,
+        opts: crate::installed::RemoveOptions,
     },
     Verify,
     SourceAdd {

@@ -53,6 +53,9 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
     let scratch = tempfile::tempdir()
         .map_err(|e| crate::error::Error::io("create", std::env::temp_dir(), e))?;
     let mut problems = catalog.problems.clone();
+    // Every worker dependency exists, is met by the catalog's version, and no worker
+    // depends on itself (DESIGN section 8), located at the requirement.
+    problems.extend(crate::deps::check(catalog));
     let mut checked = Checked::default();
     let mut scripts = Vec::new();
     let mut formulas = Vec::new();

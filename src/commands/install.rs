@@ -727,10 +727,8 @@ fn commit(
             git_commit: plan.git_commit.clone(),
             installed_at: db::now(),
             origin: Some(plan.origin.clone()),
-            // An upgrade or reinstall keeps why it was installed.
-            reason: previous
-                .as_ref()
-                .map_or_else(Default::default, |r| r.reason),
+            reason: record_reason(plan, previous.as_ref()),
+            requires: plan.requires.clone(),
             extra: previous.map(|r| r.extra).unwrap_or_default(),
         },
     );
@@ -759,6 +757,12 @@ fn plans_answer(plans: &[Plan]) -> Answer {
         ));
         if let Some(r) = &p.reason {
             text.push_str(&format!("    picked because: {r}\n"));
+        }
+        if !p.required_by.is_empty() {
+            text.push_str(&format!(
+                "    a dependency of: {}\n",
+                p.required_by.join(", ")
+            ));
         }
         text.push_str(&format!("    backend: {}\n", p.backend.reason));
         for c in &p.preflight {
@@ -835,12 +839,12 @@ pub fn install_with(
     } else {
         s.db()?.db.clone()
     };
-    let mut work: Vec<(&Worker, &Variant, Plan)> = Vec::new();
+    let mut roots: Vec<(&Worker, &Variant, Option<String>)> = Vec::new();
     let mut skipped = Vec::new();
     for id in ids {
         let (w, v, reason) = pick(catalog, id, s.cx.host()?)?;
         // `install X X` (or a worker and its variant) is one install, as in pacman.
-        if work.iter().any(|(_, done, _)| done.id == v.id) || skipped.contains(&v.id) {
+        if roots.iter().any(|(_, done, _)| done.id == v.id) || skipped.contains(&v.id) {
             continue;
         }
         if let Some(old) = db.installed.get(&v.id) {
@@ -862,13 +866,9 @@ pub fn install_with(
         if let Some(r) = &reason {
             s.say(&format!("==> {id}: installing {} ({r})", v.id));
         }
-        let mut plan = make_plan(s, w, v, opts, true)?;
-        if reason.is_none() {
-            plan.preflight.extend(gpu_check(s, v));
-        }
-        plan.reason = reason;
-        work.push((w, v, plan));
+        roots.push((w, v, reason));
     }
+    let work = plan_graph(s, catalog, roots, opts, &db, true)?;
     if work.is_empty() && !skipped.is_empty() {
         return Ok(outcomes_answer(&[], "installed").note(" there is nothing to do"));
     }
@@ -923,6 +923,17 @@ fn warn_if_not_on_path(s: &Session, files: &[PathBuf]) {
     }
 }
 
+/// Every plan passes its pre-flight, and every unverified one is reviewed, before any runs.
+fn approve(s: &mut Session, work: &[(&Worker, &Variant, Plan)]) -> Result<()> {
+    for (_, _, plan) in work {
+        gate(plan)?;
+    }
+    for (w, _, plan) in work {
+        crate::review::review(s, w, plan)?;
+    }
+    Ok(())
+}
+
 fn run_plans(
     s: &mut Session,
     work: Vec<(&Worker, &Variant, Plan)>,
@@ -934,13 +945,7 @@ fn run_plans(
         let plans: Vec<Plan> = work.into_iter().map(|(_, _, p)| p).collect();
         return Ok(plans_answer(&plans));
     }
-    // Every plan passes its pre-flight, and every unverified one is reviewed, before any runs.
-    for (_, _, plan) in &work {
-        gate(plan)?;
-    }
-    for (w, _, plan) in &work {
-        crate::review::review(s, w, plan)?;
-    }
+    approve(s, &work)?;
     let mut results = Vec::new();
     for (w, _, plan) in &work {
         let files = execute(s, w, plan)?;
@@ -968,17 +973,31 @@ pub fn build(cx: &Context, catalog: &Catalog, id: &str, opts: &Options) -> Resul
 /// `build` through a given session.
 pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) -> Result<Answer> {
     let (w, v, reason) = pick(catalog, id, s.cx.host()?)?;
-    let mut plan = make_plan(s, w, v, opts, false)?;
-    if reason.is_none() {
-        plan.preflight.extend(gpu_check(s, v));
-    }
-    plan.reason = reason;
+    let db = db::read(&s.cx.dirs.data)?;
+    // The whole graph is built, dependencies first (a dependency installed at a matching
+    // version is kept).
+    let work = plan_graph(s, catalog, vec![(w, v, reason)], opts, &db, false)?;
     if opts.dry_run {
-        return Ok(plans_answer(&[plan]));
+        let plans: Vec<Plan> = work.into_iter().map(|(_, _, p)| p).collect();
+        return Ok(plans_answer(&plans));
     }
-    gate(&plan)?;
-    crate::review::review(s, w, &plan)?;
-    execute(s, w, &plan)?;
+    approve(s, &work)?;
+    let mut outcomes = Vec::new();
+    for (w, v, plan) in &work {
+        outcomes.push(build_one(s, w, v, plan, opts)?);
+    }
+    Ok(outcomes_answer(&outcomes, "built"))
+}
+
+/// Runs one build plan and copies what it made into `--out`.
+fn build_one(
+    s: &mut Session,
+    w: &Worker,
+    v: &Variant,
+    plan: &Plan,
+    opts: &Options,
+) -> Result<Outcome> {
+    execute(s, w, plan)?;
     let products = match plan.backend.name {
         Backend::Cargo => vec![build::target_dir(&s.cx.dirs.cache, &w.id)
             .join("release")
@@ -1013,7 +1032,7 @@ pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) 
             None => out.push(p),
         }
     }
-    let outcome = Outcome {
+    Ok(Outcome {
         id: plan.id.clone(),
         version: plan.version.clone(),
         backend: plan.backend.name,
@@ -1021,8 +1040,7 @@ pub fn build_with(s: &mut Session, catalog: &Catalog, id: &str, opts: &Options) 
         reason: plan.reason.clone(),
         files: out,
         previous_version: None,
-    };
-    Ok(outcomes_answer(&[outcome], "built"))
+    })
 }
 
 /// The packages makepkg wrote for `pkgname` `pkgver` in `dir`.
@@ -1117,7 +1135,7 @@ pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<A
         reloaded = super::installed_catalog(s.cx, &db)?;
         &reloaded
     };
-    let mut work = Vec::new();
+    let mut pending: Vec<(&Record, &Worker, &Variant, String)> = Vec::new();
     for rec in wanted {
         let Some((w, v)) = super::find_installed(s.cx, catalog, rec) else {
             report::warn(&format!(
@@ -1130,20 +1148,41 @@ pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<A
             Ok(old) => w.version > old,
             Err(_) => true,
         };
-        if let Some((old, new)) = moved.get(&rec.id) {
-            s.say(&format!(
+        let line = if let Some((old, new)) = moved.get(&rec.id) {
+            format!(
                 "{} {} ({}) -> {} ({})",
                 rec.id,
                 rec.version,
                 short(old),
                 w.version,
                 short(new)
-            ));
+            )
         } else if newer {
-            s.say(&format!("{} {} -> {}", rec.id, rec.version, w.version));
+            format!("{} {} -> {}", rec.id, rec.version, w.version)
         } else {
             continue;
+        };
+        pending.push((rec, w, v, line));
+    }
+    // A dependency never moves outside a requirement its installed dependents state.
+    let candidates: Vec<super::graph::Candidate> = pending
+        .iter()
+        .map(|(rec, w, v, _)| super::graph::Candidate {
+            id: rec.id.clone(),
+            version: w.version.clone(),
+            requires: v.depends.workers.clone(),
+        })
+        .collect();
+    let held = super::graph::hold_back(&db, &candidates);
+    for (_, why) in &held {
+        report::warn(why);
+    }
+    let mut work = Vec::new();
+    for (rec, w, v, line) in pending {
+        if held.iter().any(|(id, _)| *id == rec.id) {
+            continue;
         }
+        s.say(&line);
         let backend = rec.backend;
         let mut o = opts.clone();
         o.backend = opts.backend.or(Some(backend));
@@ -1172,4 +1211,72 @@ pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<A
 
 fn short(commit: &str) -> &str {
     &commit[..commit.len().min(7)]
+}
+
+/// Why an install is recorded: named by the user, it is explicit; pulled in as a
+/// dependency, it keeps an earlier explicit install's reason; an upgrade keeps its reason.
+fn record_reason(plan: &Plan, previous: Option<&Record>) -> crate::kinds::Reason {
+    use crate::kinds::Reason;
+    match (plan.install_reason, previous) {
+        (Some(Reason::Explicit), _) => Reason::Explicit,
+        (Some(Reason::Dependency), None) => Reason::Dependency,
+        (_, Some(old)) => old.reason,
+        (None, None) => Reason::Explicit,
+    }
+}
+
+/// Plans the whole dependency graph under `roots` (DESIGN section 8): dependencies first,
+/// each planned as it will run; a dependency installed at a matching version is kept.
+fn plan_graph<'c>(
+    s: &mut Session,
+    catalog: &'c Catalog,
+    roots: Vec<(&'c Worker, &'c Variant, Option<String>)>,
+    opts: &Options,
+    db: &db::Database,
+    install: bool,
+) -> Result<Vec<(&'c Worker, &'c Variant, Plan)>> {
+    let pairs: Vec<(&Worker, &Variant)> = roots.iter().map(|(w, v, _)| (*w, *v)).collect();
+    let graph = super::graph::resolve(s.cx, catalog, &pairs, db)?;
+    for k in &graph.kept {
+        s.say(&format!(
+            "==> keeping {} {}: it satisfies `{}` of {}",
+            k.id, k.version, k.requirement, k.required_by
+        ));
+    }
+    let mut work = Vec::new();
+    for node in graph.order {
+        let (w, v) = (node.worker, node.variant);
+        let mut plan = make_plan(s, w, v, opts, install)?;
+        match roots.iter().find(|(_, r, _)| r.id == v.id) {
+            Some((_, _, reason)) => {
+                if reason.is_none() {
+                    plan.preflight.extend(gpu_check(s, v));
+                }
+                plan.reason = reason.clone();
+                plan.install_reason = Some(crate::kinds::Reason::Explicit);
+            }
+            None => {
+                s.say(&format!(
+                    "==> {}: a dependency of {}",
+                    v.id,
+                    node.required_by.join(", ")
+                ));
+                plan.install_reason = Some(crate::kinds::Reason::Dependency);
+                // pacman records it as a dependency too (`pacman -Qdt` finds it), as paru
+                // installs what it built for another package.
+                if install && plan.backend.name == Backend::Makepkg {
+                    for step in &mut plan.steps {
+                        if let Step::Run { command, .. } = step {
+                            if command.program == s.cx.config.tools.makepkg {
+                                command.args.push("--asdeps".into());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        plan.required_by = node.required_by;
+        work.push((w, v, plan));
+    }
+    Ok(work)
 }

@@ -34,14 +34,25 @@ pub fn matching<'d>(db: &'d db::Database, id: &str) -> Result<Vec<&'d Record>> {
     Ok(matches)
 }
 
+/// `remove` flags.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RemoveOptions {
+    pub dry_run: bool,
+    /// Also remove the installs that require what is removed.
+    pub cascade: bool,
+    /// Also remove dependency installs nothing requires any more.
+    pub orphans: bool,
+}
+
 /// `remove ID…`: deletes exactly the files the database recorded (or asks the package
 /// manager that installed them), after confirmation.
-pub fn remove(cx: &Context, ids: &[String], dry_run: bool) -> Result<Answer> {
-    remove_with(&mut Session::new(cx), ids, dry_run)
+pub fn remove(cx: &Context, ids: &[String], opts: &RemoveOptions) -> Result<Answer> {
+    remove_with(&mut Session::new(cx), ids, opts)
 }
 
 /// `remove` through a given session.
-pub fn remove_with(s: &mut Session, ids: &[String], dry_run: bool) -> Result<Answer> {
+pub fn remove_with(s: &mut Session, ids: &[String], opts: &RemoveOptions) -> Result<Answer> {
+    let dry_run = opts.dry_run;
     // Locked from choosing what to remove (and asking) to the last commit, so what is
     // removed is what was shown; a dry run only reads.
     let db = if dry_run {
@@ -49,9 +60,12 @@ pub fn remove_with(s: &mut Session, ids: &[String], dry_run: bool) -> Result<Ans
     } else {
         s.db()?.db.clone()
     };
-    let mut targets: Vec<Record> = Vec::new();
-    for id in ids {
-        targets.extend(matching(&db, id)?.into_iter().cloned());
+    let targets = remove_targets(&db, ids, opts)?;
+    if targets.is_empty() {
+        return Ok(Answer::new(
+            &serde_json::json!({"schema": crate::wire::SCHEMA, "dry_run": dry_run, "remove": []}),
+            "there is nothing to do\n",
+        ));
     }
     let commands: Vec<(String, Option<CommandSpec>)> = targets
         .iter()
@@ -217,4 +231,74 @@ pub fn verify(cx: &Context) -> Result<Answer> {
         Some(e) => answer.then(e),
         None => answer,
     })
+}
+
+/// What `remove` removes, dependents before what they require: the named installs, their
+/// dependents with `--cascade`, then with `--orphans` the dependency installs nothing
+/// needs any more. Refused while an install outside that set would lose a requirement
+/// (pacman's "breaks dependency … required by …").
+fn remove_targets(db: &db::Database, ids: &[String], opts: &RemoveOptions) -> Result<Vec<Record>> {
+    use crate::graph;
+    let mut gone = std::collections::BTreeSet::new();
+    for id in ids {
+        gone.extend(matching(db, id)?.into_iter().map(|r| r.id.clone()));
+    }
+    if opts.cascade {
+        graph::cascade(db, &mut gone);
+    }
+    let broken = graph::broken_by(db, &gone);
+    if let Some((dependent, _)) = broken.first() {
+        let mut by: Vec<String> = broken
+            .iter()
+            .map(|(r, req)| format!("{} (`{req}`)", r.id))
+            .collect();
+        by.dedup();
+        let needed: Vec<&str> = gone
+            .iter()
+            .map(String::as_str)
+            .filter(|g| {
+                let w = &db.installed[*g].worker;
+                broken.iter().any(|(_, req)| {
+                    crate::deps::parse_requirement(req).is_ok_and(|(id, _)| id == *w)
+                })
+            })
+            .collect();
+        return Err(Error::Refused {
+            message: format!(
+                "not removing {}: required by {}",
+                needed.join(", "),
+                by.join(", ")
+            ),
+            help: format!(
+                "remove {} too (or pass --cascade to remove every dependent)",
+                dependent.id
+            ),
+        });
+    }
+    if opts.orphans {
+        graph::orphans(db, &mut gone);
+    }
+    // Dependents first: each removal leaves the rest consistent.
+    let mut order: Vec<Record> = Vec::new();
+    let mut left = gone.clone();
+    while !left.is_empty() {
+        let next =
+            left.iter()
+                .find(|id| {
+                    // Nothing else still to remove requires it.
+                    let w = &db.installed[*id].worker;
+                    !left.iter().any(|o| {
+                        o != *id
+                            && db.installed[o].requires.iter().any(|t| {
+                                crate::deps::parse_requirement(t).is_ok_and(|(d, _)| d == *w)
+                            })
+                    })
+                })
+                .or_else(|| left.iter().next())
+                .cloned()
+                .expect("not empty");
+        left.remove(&next);
+        order.push(db.installed[&next].clone());
+    }
+    Ok(order)
 }

@@ -5,6 +5,7 @@ pub mod canary;
 pub mod changed;
 pub mod check;
 pub mod export;
+pub mod graph;
 pub mod install;
 pub mod installed;
 pub mod package;
@@ -126,6 +127,7 @@ pub fn load_catalog(cx: &Context) -> Result<Loaded> {
             ));
         }
     }
+    catalog.link();
     Ok(Loaded { catalog, notes })
 }
 
@@ -212,6 +214,7 @@ pub fn installed_catalog(cx: &Context, db: &db::Database) -> Result<Catalog> {
             catalog.workers.extend(other.workers);
         }
     }
+    catalog.link();
     Ok(catalog)
 }
 

@@ -213,6 +213,22 @@ pub fn info(cx: &Context, id: &str) -> Result<Answer> {
                 None => "no".into(),
             };
             text.push_str(&format!("Installed       : {installed}\n"));
+            // As `pacman -Qi`: the installs that require this worker.
+            let required_by: Vec<&str> = db
+                .installed
+                .values()
+                .filter(|r| {
+                    r.requires
+                        .iter()
+                        .any(|t| crate::deps::parse_requirement(t).is_ok_and(|(id, _)| id == w.id))
+                })
+                .map(|r| r.id.as_str())
+                .collect();
+            let required_by = match required_by.is_empty() {
+                true => "None".to_string(),
+                false => required_by.join("  "),
+            };
+            text.push_str(&format!("Required By     : {required_by}\n"));
             let mut doc = catalog_doc(catalog, vec![variant]);
             doc.also_in = others.clone();
             Ok(Answer::new(&doc, note(text)))

@@ -16,8 +16,13 @@ pub fn text(w: &Worker, plan: &Plan) -> String {
     } else {
         w.dir.display().to_string()
     };
+    // A dependency is reviewed like anything else, saying what pulled it in.
+    let pulled = match plan.required_by.as_slice() {
+        [] => String::new(),
+        by => format!(", as a dependency of {}", by.join(", ")),
+    };
     let mut text = format!(
-        "{} comes from an unverified source ({from}); this is what will run:\n",
+        "{} comes from an unverified source ({from}){pulled}; this is what will run:\n",
         plan.id
     );
     for (i, step) in plan.steps.iter().enumerate() {

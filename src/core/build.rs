@@ -210,6 +210,17 @@ pub struct Plan {
     /// `--overwrite`: an install step may replace a file no install owns.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub overwrite: bool,
+    /// `dependency` when it is built only because other variants of the graph need it
+    /// (`required_by`), `explicit` when the user named it; the installed database records
+    /// it (DESIGN section 8). None (an upgrade): as it was installed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub install_reason: Option<crate::kinds::Reason>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_by: Vec<String>,
+    /// Its worker dependencies as written, recorded with the install so `remove` and
+    /// `upgrade` know what it needs even when its origin is gone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
     pub steps: Vec<Step>,
 }
 
@@ -462,6 +473,9 @@ fn plan(w: &Worker, v: &Variant, backend: Backend, flavor: BuildFlavor, steps: V
         reason: None,
         preflight: Vec::new(),
         overwrite: false,
+        install_reason: None,
+        required_by: Vec::new(),
+        requires: v.depends.workers.clone(),
         steps,
     }
 }

@@ -106,6 +106,9 @@ pub struct Variant {
     pub makedepends: Packages,
     pub binary: String,
     pub installed_name: String,
+    /// Worker dependencies (the worker's and this variant's), parsed, with where each was
+    /// written; `depends.workers` holds them as written.
+    pub requires: Vec<crate::manifest::Requirement>,
 }
 
 impl Variant {
@@ -611,6 +614,17 @@ fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<V
             &o.depends.arch.clone().unwrap_or_else(|| owned(dep_arch)),
         ),
         brew: merge(&m.depends.brew, &o.depends.brew.clone().unwrap_or_default()),
+        workers: Vec::new(),
+    };
+    let requires: Vec<crate::manifest::Requirement> = m
+        .worker_deps
+        .iter()
+        .chain(&o.worker_deps)
+        .cloned()
+        .collect();
+    let depends = Packages {
+        workers: requires.iter().map(|r| r.text.clone()).collect(),
+        ..depends
     };
     let makedepends = Packages {
         arch: o
@@ -619,6 +633,7 @@ fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<V
             .clone()
             .unwrap_or_else(|| owned(makedep_arch)),
         brew: o.makedepends.brew.clone().unwrap_or_default(),
+        workers: Vec::new(),
     };
     let binary = resolve_binary(m, krate, feature, o.binary.as_deref())?;
     if !manifest::is_valid_binary(&binary) {
@@ -636,6 +651,7 @@ fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<V
         makedepends,
         binary,
         installed_name,
+        requires,
     })
 }
 
@@ -682,6 +698,21 @@ fn resolve_binary(
 }
 
 impl Catalog {
+    /// Points each worker dependency at the default variant of the worker it names (the
+    /// visible one: the first source holding the id), once every source is loaded.
+    pub fn link(&mut self) {
+        let defaults: HashMap<String, String> = self
+            .visible()
+            .into_iter()
+            .map(|w| (w.id.clone(), format!("{}-{}", w.id, w.default_feature)))
+            .collect();
+        for v in self.workers.iter_mut().flat_map(|w| w.variants.iter_mut()) {
+            for r in &mut v.requires {
+                r.default_variant = defaults.get(&r.id).cloned();
+            }
+        }
+    }
+
     /// Workers in search order, without those whose id an earlier source already holds: the
     /// first source wins a worker whole, as pacman's first repository wins a package.
     pub fn visible(&self) -> Vec<&Worker> {

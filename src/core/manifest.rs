@@ -85,6 +85,10 @@ pub type Platforms = BTreeMap<Os, Vec<Arch>>;
 pub struct Packages {
     pub arch: Vec<String>,
     pub brew: Vec<String>,
+    /// Worker dependencies as written (`"base-worker >= 1.0"`, DESIGN section 8); only in
+    /// `depends`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workers: Vec<String>,
 }
 
 /// `[variants.X]`: additions and narrowing for one feature. `None` means "not set here".
@@ -95,6 +99,8 @@ pub struct VariantOverride {
     pub makedepends: PartialPackages,
     pub platforms: Option<Platforms>,
     pub binary: Option<String>,
+    /// `depends = { workers = [...] }`, added to the worker's.
+    pub worker_deps: Vec<Requirement>,
 }
 
 /// Packages where each system may be left unset (so a backend's default applies).
@@ -146,6 +152,8 @@ pub struct WorkerManifest {
     pub capabilities: BTreeMap<String, serde_json::Value>,
     pub platforms: Platforms,
     pub depends: Packages,
+    /// `[depends] workers`, with where each was written.
+    pub worker_deps: Vec<Requirement>,
     pub variants: BTreeMap<String, VariantOverride>,
     pub source: SourceSpec,
     pub test: TestSpec,
@@ -172,9 +180,71 @@ const WORKER_KEYS: &[&str] = &[
 ];
 const BUILD_KEYS: &[&str] = &["features", "default_feature"];
 const PACKAGE_SYSTEMS: &[&str] = &["arch", "brew"];
+const DEPENDS_KEYS: &[&str] = &["arch", "brew", "workers"];
 const VARIANT_KEYS: &[&str] = &["depends", "makedepends", "platforms", "binary"];
 const SOURCE_KEYS: &[&str] = &["git", "branch", "tag", "tarball", "sha256", "subdir"];
 const TEST_KEYS: &[&str] = &["cargo_args", "smoke", "expect", "timeout"];
+
+// Worker dependencies (DESIGN section 8); the resolver is `deps`.
+
+/// One `workers = [...]` entry: a worker id and a semver requirement (`*` when none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// As written, for JSON and messages.
+    pub text: String,
+    pub id: String,
+    pub req: semver::VersionReq,
+    /// Where it was written (a manifest, or the index it was read from).
+    pub path: std::path::PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The dependency's default variant (its Homebrew formula, Homebrew having no
+    /// provides), once the whole catalog is known (`Catalog::link`).
+    pub default_variant: Option<String>,
+}
+
+impl Requirement {
+    /// An error located at this requirement.
+    pub fn problem(&self, message: impl Into<String>) -> Problem {
+        Problem {
+            line: self.line,
+            column: self.column,
+            ..Problem::error(&self.path, message)
+        }
+    }
+
+    /// Whether `version` meets it.
+    pub fn matches(&self, version: &semver::Version) -> bool {
+        self.req.matches(version)
+    }
+}
+
+/// Splits `"id >= 0.2"` (or `"id"`, `"id ^1"`) into the worker id and the requirement; the
+/// error says what was expected.
+pub fn parse_requirement(text: &str) -> Result<(String, semver::VersionReq), String> {
+    let t = text.trim();
+    let end = t
+        .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+        .unwrap_or(t.len());
+    let (id, rest) = t.split_at(end);
+    let rest = rest.trim();
+    if id.is_empty()
+        || !is_valid_id(id)
+        || rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    {
+        return Err(format!(
+            "invalid worker dependency `{text}`: expected a worker id (lowercase letters, digits and `-`) and an optional semver requirement, such as `base-worker >= 0.2` or `base-worker ^1`"
+        ));
+    }
+    if rest.is_empty() {
+        return Ok((id.to_string(), semver::VersionReq::STAR));
+    }
+    semver::VersionReq::parse(rest).map(|r| (id.to_string(), r)).map_err(|e| {
+        format!(
+            "invalid version requirement `{rest}` in worker dependency `{text}`: {e}; expected a semver requirement such as `>= 0.2`, `^1` or `~1.4`"
+        )
+    })
+}
 
 /// `^[a-z0-9][a-z0-9-]{0,62}$`
 pub fn is_valid_id(id: &str) -> bool {
@@ -456,11 +526,18 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
         }
     };
 
+    let own_id = id.as_ref().map(|i| i.get_ref().clone());
+    let own_variants: Vec<String> = own_id
+        .iter()
+        .flat_map(|i| features.iter().map(move |f| format!("{i}-{}", f.get_ref())))
+        .collect();
     let mut depends = Packages::default();
+    let mut worker_deps = Vec::new();
     if let Some(v) = get(root, "depends") {
-        let p = read_packages(doc, v, "[depends]");
+        let p = read_packages(doc, v, "[depends]", DEPENDS_KEYS);
         depends.arch = p.arch.unwrap_or_default();
         depends.brew = p.brew.unwrap_or_default();
+        worker_deps = read_worker_deps(doc, v, "[depends]", own_id.as_deref(), &own_variants);
     }
 
     let mut variants = BTreeMap::new();
@@ -482,7 +559,7 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
                     .map(|s| format!("did you mean `{s}`?"));
                     continue;
                 }
-                if let Some(o) = read_variant(doc, x, &what) {
+                if let Some(o) = read_variant(doc, x, &what, own_id.as_deref(), &own_variants) {
                     variants.insert(
                         feature,
                         VariantOverride {
@@ -610,6 +687,7 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
         capabilities,
         platforms,
         depends,
+        worker_deps,
         variants,
         source,
         test,
@@ -725,12 +803,13 @@ fn read_packages<'a>(
     doc: &mut Doc<'a>,
     v: &crate::tomlread::Value<'a>,
     what: &str,
+    keys: &[&str],
 ) -> PartialPackages {
     let mut out = PartialPackages::default();
     let Some(t) = doc.table(v, what) else {
         return out;
     };
-    doc.check_keys(t, what, PACKAGE_SYSTEMS);
+    doc.check_keys(t, what, keys);
     let read = |doc: &mut Doc<'a>, key: &str| {
         let list = get(t, key).and_then(|x| doc.string_list(x, &format!("`{key}` in {what}")))?;
         let valid = if key == "arch" {
@@ -767,19 +846,85 @@ fn read_variant<'a>(
     doc: &mut Doc<'a>,
     v: &crate::tomlread::Value<'a>,
     what: &str,
+    own_id: Option<&str>,
+    own_variants: &[String],
 ) -> Option<VariantOverride> {
     let t = doc.table(v, what)?;
     doc.check_keys(t, what, VARIANT_KEYS);
     let mut o = VariantOverride::default();
     if let Some(x) = get(t, "depends") {
-        o.depends = read_packages(doc, x, &format!("`depends` in {what}"));
+        let what = format!("`depends` in {what}");
+        o.depends = read_packages(doc, x, &what, DEPENDS_KEYS);
+        o.worker_deps = read_worker_deps(doc, x, &what, own_id, own_variants);
     }
     if let Some(x) = get(t, "makedepends") {
-        o.makedepends = read_packages(doc, x, &format!("`makedepends` in {what}"));
+        o.makedepends = read_packages(doc, x, &format!("`makedepends` in {what}"), PACKAGE_SYSTEMS);
     }
     if let Some(x) = get(t, "platforms") {
         o.platforms = read_platforms(doc, x, &format!("`platforms` in {what}"));
     }
     o.binary = optional_line(doc, t, "binary");
     Some(o)
+}
+
+/// `workers = ["id >= req", …]` of a `depends` table: each a worker id with an optional semver
+/// requirement, never this worker itself, each worker once.
+fn read_worker_deps<'a>(
+    doc: &mut Doc<'a>,
+    v: &crate::tomlread::Value<'a>,
+    what: &str,
+    own_id: Option<&str>,
+    own_variants: &[String],
+) -> Vec<Requirement> {
+    // A `depends` that is not a table was reported by `read_packages`.
+    let toml::de::DeValue::Table(t) = v.get_ref() else {
+        return Vec::new();
+    };
+    let Some(list) =
+        get(t, "workers").and_then(|x| doc.string_list(x, &format!("`workers` in {what}")))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<Requirement> = Vec::new();
+    for item in list {
+        let (id, req) = match crate::manifest::parse_requirement(item.get_ref()) {
+            Ok(parsed) => parsed,
+            Err(message) => {
+                doc.error(item.span(), message);
+                continue;
+            }
+        };
+        if let Some(own) = own_id.filter(|o| own_variants.contains(&id) && id.starts_with(*o)) {
+            doc.error(
+                item.span(),
+                format!("`{id}` in `workers` of {what} is a variant of this worker (`{own}`); a worker cannot depend on itself, and a dependency names a worker id, never a variant"),
+            );
+            continue;
+        }
+        if Some(id.as_str()) == own_id {
+            doc.error(
+                item.span(),
+                format!("worker `{id}` depends on itself in `workers` of {what}; expected the ids of other workers"),
+            );
+            continue;
+        }
+        if out.iter().any(|r| r.id == id) {
+            doc.error(
+                item.span(),
+                format!("worker `{id}` is listed twice in `workers` of {what}; expected each dependency once (one requirement such as `>= 1.2, < 2` says both bounds)"),
+            );
+            continue;
+        }
+        let (line, column) = crate::problem::line_col(doc.text, item.span().start);
+        out.push(Requirement {
+            text: item.get_ref().trim().to_string(),
+            id,
+            req,
+            path: doc.path.to_path_buf(),
+            line: Some(line),
+            column: Some(column),
+            default_variant: None,
+        });
+    }
+    out
 }

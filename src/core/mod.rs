@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod checksum;
 pub mod command;
 pub mod config;
+pub mod deps;
 pub mod detect;
 pub mod manifest;
 pub mod problem;

@@ -42,6 +42,9 @@ pub struct Record {
     /// Why it is installed (pacman's `--asdeps`).
     #[serde(default)]
     pub reason: crate::kinds::Reason,
+    /// Its worker dependencies as written when it was installed (DESIGN section 8).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
     /// Fields a newer version wrote, kept on rewrite.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,

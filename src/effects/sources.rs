@@ -301,6 +301,19 @@ pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
         // An index is written by somebody else: its values meet the rules a manifest's do
         // (one line, no control characters — nothing that can drive a terminal), and the
         // installed name is the one the binary and feature give, never one it chooses.
+        // Worker dependencies reach PKGBUILDs and the resolver: each must parse as a
+        // manifest's would, and only `depends` has them.
+        for text in &v.depends.workers {
+            if let Err(why) = crate::manifest::parse_requirement(text) {
+                return Err(bad(format!("variant `{}`: {}", v.id, why.escape_debug())));
+            }
+        }
+        if !v.makedepends.workers.is_empty() {
+            return Err(bad(format!(
+                "variant `{}` has worker dependencies in `makedepends`; they belong in `depends.workers`",
+                v.id
+            )));
+        }
         let derived = crate::catalog::installed_name(&v.binary, &v.feature);
         if v.installed_name != derived {
             return Err(bad(format!(
@@ -670,6 +683,23 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                         makedepends: d.makedepends.clone(),
                         binary: d.binary.clone(),
                         installed_name: d.installed_name.clone(),
+                        requires: d
+                            .depends
+                            .workers
+                            .iter()
+                            .filter_map(|text| {
+                                let (id, req) = crate::manifest::parse_requirement(text).ok()?;
+                                Some(crate::manifest::Requirement {
+                                    text: text.clone(),
+                                    id,
+                                    req,
+                                    path: path.to_path_buf(),
+                                    line: None,
+                                    column: None,
+                                    default_variant: None,
+                                })
+                            })
+                            .collect(),
                     })
                     .collect(),
                 test: Default::default(),

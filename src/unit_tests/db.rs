@@ -21,6 +21,7 @@ fn record(id: &str, version: &str, file: &Path) -> Record {
         installed_at: 0,
         origin: None,
         reason: Default::default(),
+        requires: Vec::new(),
         extra: Default::default(),
     }
 }

@@ -7,6 +7,7 @@ mod build;
 mod cargo;
 mod catalog;
 mod db;
+mod deps;
 mod detect;
 mod manifest;
 mod plans;

@@ -326,3 +326,56 @@ fn a_makepkg_failure_pacman_caused_points_at_the_cargo_backend() {
     let e = install::pacman_hint(failed("error[E0425]: cannot find value `x`"));
     assert!(!e.help().unwrap().contains("--backend cargo"));
 }
+
+#[test]
+fn makepkg_installs_a_dependency_it_built_first_and_as_a_dependency() {
+    let mut wd = world("linux");
+    write_worker(
+        &wd.root.join("catalog"),
+        "app",
+        &worker_toml(
+            "app",
+            &["cpu"],
+            "linux = [\"x86_64\"]",
+            "",
+            "[depends]\nworkers = [\"hello >= 1\"]\n[source]\ngit = \"https://github.com/example/app.git\"\n",
+        ),
+        &cargo_toml("app", &["cpu"], ""),
+    );
+    wd.catalog = discover_root(&wd.root.join("catalog"));
+    assert!(wd.catalog.problems.is_empty(), "{:?}", wd.catalog.problems);
+    // An Arch host: the configured pacman exists (the recorder answers its probe).
+    wd.cx.config.tools.pacman = "/bin/sh".into();
+    let rec = Recorder::default();
+    let mut s = Session::with_runner(&wd.cx, Box::new(rec.clone()));
+    let mut o = options(Backend::Makepkg, &wd.root.join("prefix"));
+    o.dry_run = true;
+    let answer = install::install_with(&mut s, &wd.catalog, &["app-cpu".into()], &o).unwrap();
+    let plans = answer.json["plans"].as_array().unwrap();
+    let makepkg = |i: usize| -> Vec<String> {
+        let run = plans[i]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "run")
+            .unwrap();
+        serde_json::from_value(run["command"]["args"].clone()).unwrap()
+    };
+    assert_eq!(plans[0]["id"], "hello-cpu");
+    assert_eq!(plans[1]["id"], "app-cpu");
+    assert!(
+        makepkg(0).contains(&"--asdeps".to_string()),
+        "{:?}",
+        makepkg(0)
+    );
+    assert!(
+        !makepkg(1).contains(&"--asdeps".to_string()),
+        "{:?}",
+        makepkg(1)
+    );
+    let pkgbuild = plans[1]["steps"][0]["files"][0]["contents"]
+        .as_str()
+        .unwrap();
+    assert!(pkgbuild.contains("depends=('hello>=1.0.0')"), "{pkgbuild}");
+    assert!(rec.ran.lock().unwrap().is_empty(), "nothing ran");
+}

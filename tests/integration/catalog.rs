@@ -19,6 +19,7 @@ fn packages(arch: &[&str], brew: &[&str]) -> PackagesDoc {
     PackagesDoc {
         arch: arch.iter().map(|s| s.to_string()).collect(),
         brew: brew.iter().map(|s| s.to_string()).collect(),
+        workers: Vec::new(),
     }
 }
 

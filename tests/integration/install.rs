@@ -30,9 +30,9 @@ fn examples() -> PathBuf {
 
 /// A sandbox whose catalog is either the bundled examples (read-only use) or copies of
 /// `hello-worker` inside the sandbox (tests that change the source).
-struct Bed {
-    s: Sandbox,
-    root: PathBuf,
+pub(crate) struct Bed {
+    pub(crate) s: Sandbox,
+    pub(crate) root: PathBuf,
 }
 
 impl Bed {
@@ -54,7 +54,7 @@ impl Bed {
     }
 
     /// A sandbox catalog holding a copy of hello-worker at `bin/hello-worker`.
-    fn copy() -> Self {
+    pub(crate) fn copy() -> Self {
         let s = Sandbox::new();
         s.on_path("nvcc", "echo 'nvcc: fake'");
         let root = s.root().to_path_buf();
@@ -65,7 +65,7 @@ impl Bed {
 
     /// Copies examples/bin/hello-worker to `rel`, renamed to `name` (worker id, package name
     /// and Cargo.lock entry), so its variants are `{name}-cpu` and `{name}-cuda`.
-    fn hello(&self, rel: &str, name: &str) -> PathBuf {
+    pub(crate) fn hello(&self, rel: &str, name: &str) -> PathBuf {
         let dest = self.s.path(rel);
         fs::create_dir_all(dest.parent().unwrap()).unwrap();
         let status = Command::new("cp")
@@ -100,7 +100,7 @@ impl Bed {
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().expect("run rbee-workers")
     }
 
@@ -129,7 +129,7 @@ impl Bed {
         std
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.s.path(rel)
     }
 
@@ -149,7 +149,7 @@ impl Bed {
         self.data().join("installed.json")
     }
 
-    fn db_bytes(&self) -> Vec<u8> {
+    pub(crate) fn db_bytes(&self) -> Vec<u8> {
         fs::read(self.db_path()).unwrap_or_default()
     }
 

@@ -5,6 +5,7 @@ mod cargo_metadata;
 mod catalog;
 mod context;
 mod contrib;
+mod deps;
 mod downloads;
 mod escaping;
 mod gate;

@@ -54,6 +54,9 @@ pub type PlatformsDoc = BTreeMap<String, Vec<String>>;
 pub struct PackagesDoc {
     pub arch: Vec<String>,
     pub brew: Vec<String>,
+    /// Worker dependencies as written (`depends` only; absent when there are none).
+    #[serde(default)]
+    pub workers: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

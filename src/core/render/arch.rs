@@ -173,6 +173,20 @@ fn check_function_values(p: &Pkgbuild) -> Result<(), Error> {
     Ok(())
 }
 
+/// The system packages, then each worker dependency in pacman's syntax: any variant of the
+/// dependency satisfies it, since every variant provides its worker id.
+fn depends(v: &Variant) -> Vec<String> {
+    let mut out = v.depends.arch.clone();
+    for r in &v.requires {
+        for d in pacman_depends(&r.id, &r.req) {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
 pub fn model(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuild, Error> {
     let p = model_unchecked(w, v, archive)?;
     check_function_values(&p)?;
@@ -200,7 +214,9 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
             makedepends.push(p.clone());
         }
     }
-    let mut provides = vec![w.id.clone()];
+    // Versioned, because only a versioned provision satisfies a versioned dependency
+    // (`base-worker>=0.2.0` of a dependent, PKGBUILD(5)).
+    let mut provides = vec![format!("{}={pkgver}", w.id)];
     let mut conflicts = Vec::new();
     if flavor == Flavor::Git {
         provides.push(v.id.clone());
@@ -278,7 +294,7 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
             .license
             .clone()
             .unwrap_or_else(|| "LicenseRef-unknown".into())],
-        depends: v.depends.arch.clone(),
+        depends: depends(v),
         makedepends,
         provides,
         conflicts,
@@ -354,4 +370,71 @@ pub fn srcinfo(p: &Pkgbuild) -> String {
     }
     out.push_str(&format!("\npkgname = {}\n", p.pkgname));
     out
+}
+
+/// The requirement in pacman's `depends` syntax: `id`, or one `id OP VERSION` entry per bound
+/// (`^1.2` is `id>=1.2.0` and `id<2.0.0`), versions written as the PKGBUILD's pkgver.
+pub fn pacman_depends(id: &str, req: &semver::VersionReq) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in &req.comparators {
+        for (op, v) in bounds(c) {
+            if op == ">=" && v == semver::Version::new(0, 0, 0) {
+                continue;
+            }
+            let entry = format!("{id}{op}{}", pkgver(&v));
+            if !out.contains(&entry) {
+                out.push(entry);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(id.to_string());
+    }
+    out
+}
+
+/// A comparator as plain bounds on full versions.
+fn bounds(c: &semver::Comparator) -> Vec<(&'static str, semver::Version)> {
+    let (major, minor, patch) = (c.major, c.minor, c.patch);
+    let full = |mi: u64, pa: u64| {
+        let mut v = semver::Version::new(major, mi, pa);
+        v.pre = c.pre.clone();
+        v
+    };
+    let lo = full(minor.unwrap_or(0), patch.unwrap_or(0));
+    // The first version past what the partial version names: `1.2` → 1.3.0, `1` → 2.0.0.
+    let past = || match (minor, patch) {
+        (Some(mi), Some(pa)) => semver::Version::new(major, mi, pa + 1),
+        (Some(mi), None) => semver::Version::new(major, mi + 1, 0),
+        _ => semver::Version::new(major + 1, 0, 0),
+    };
+    match c.op {
+        semver::Op::Exact | semver::Op::Wildcard if minor.is_some() && patch.is_some() => {
+            vec![("=", lo)]
+        }
+        semver::Op::Exact | semver::Op::Wildcard => vec![(">=", lo), ("<", past())],
+        semver::Op::Greater if patch.is_some() => vec![(">", lo)],
+        semver::Op::Greater => vec![(">=", past())],
+        semver::Op::GreaterEq => vec![(">=", lo)],
+        semver::Op::Less => vec![("<", lo)],
+        semver::Op::LessEq if patch.is_some() => vec![("<=", lo)],
+        semver::Op::LessEq => vec![("<", past())],
+        semver::Op::Tilde => {
+            let hi = match minor {
+                Some(mi) => semver::Version::new(major, mi + 1, 0),
+                None => semver::Version::new(major + 1, 0, 0),
+            };
+            vec![(">=", lo), ("<", hi)]
+        }
+        // Caret: the left-most non-zero part may not change.
+        _ => {
+            let hi = match (major, minor, patch) {
+                (0, Some(0), Some(pa)) => semver::Version::new(0, 0, pa + 1),
+                (0, Some(0), None) => semver::Version::new(0, 1, 0),
+                (0, Some(mi), _) => semver::Version::new(0, mi + 1, 0),
+                _ => semver::Version::new(major + 1, 0, 0),
+            };
+            vec![(">=", lo), ("<", hi)]
+        }
+    }
 }

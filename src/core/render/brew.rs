@@ -99,6 +99,19 @@ pub fn require_macos(v: &Variant) -> Result<&[Arch], Error> {
     }
 }
 
+/// The formulas, then each worker dependency's default variant formula (Homebrew has no
+/// provides, so a dependency names one formula).
+fn depends(v: &Variant) -> Vec<String> {
+    let mut out = v.depends.brew.clone();
+    for r in &v.requires {
+        let f = r.default_variant.clone().unwrap_or_else(|| r.id.clone());
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out
+}
+
 pub fn model(
     w: &Worker,
     v: &Variant,
@@ -149,7 +162,7 @@ pub fn model(
         license: w.license.clone(),
         head_url,
         branch: w.upstream.branch.clone(),
-        depends: v.depends.brew.clone(),
+        depends: depends(v),
         arm64_only: !mac.contains(&Arch::X86_64),
         macos_only: v.platforms.keys().all(|os| *os == Os::Macos),
         path: w.upstream.subdir.clone(),
