@@ -33,8 +33,8 @@ pub use crate::effects::{dirs, fetch, pack};
 
 // Short paths for the rest of the crate.
 pub(crate) use crate::commands::{install, installed, preflight, review, serve};
-pub(crate) use crate::core::{artifacts, build, command, config, detect, problem, tomlread};
-pub(crate) use crate::effects::{atomic, db, exec, sources, unpack};
+pub(crate) use crate::core::{artifacts, build, command, config, detect, problem, tomlread, vcs};
+pub(crate) use crate::effects::{atomic, checkout, db, exec, sources, unpack};
 
 #[cfg(test)]
 mod unit_tests;

@@ -123,6 +123,7 @@ pub fn load_catalog(cx: &Context) -> Result<Loaded> {
             ));
         }
     }
+    crate::checkout::fill(&mut catalog, &mut system_runner(cx), &cx.config.tools.git);
     Ok(Loaded { catalog, notes })
 }
 

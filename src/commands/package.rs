@@ -137,12 +137,6 @@ pub fn pkgbuild_cmd(
 ) -> Result<Answer> {
     let (w, v) = variant(catalog, id)?;
     let engine = engine(templates, &cx.dirs);
-    if w.krate.lockfile.is_none() {
-        report::warn(&format!(
-            "{} has no Cargo.lock; the PKGBUILD builds without --locked/--frozen (commit a Cargo.lock to make builds reproducible)",
-            w.krate.build_root().display()
-        ));
-    }
     let scratch;
     let tarball_dir = match out {
         Some(dir) => dir.to_path_buf(),
@@ -154,6 +148,12 @@ pub fn pkgbuild_cmd(
     };
     let (model, pkgbuild, srcinfo, tarball) =
         render_pkgbuild(cx, &engine, w, v, flavor, &tarball_dir)?;
+    if let Err(why) = arch::locked(w, flavor) {
+        report::warn(&format!(
+            "the PKGBUILD builds without --locked/--frozen: {why} ({})",
+            arch::LOCK_HELP
+        ));
+    }
     match out {
         Some(dir) => {
             atomic::write(&dir.join("PKGBUILD"), pkgbuild.as_bytes())?;

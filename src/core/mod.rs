@@ -13,3 +13,4 @@ pub mod manifest;
 pub mod problem;
 pub mod render;
 pub mod tomlread;
+pub mod vcs;

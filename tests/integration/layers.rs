@@ -27,13 +27,15 @@ const LAYERS: &[(&str, &[&str])] = &[
             "problem",
             "render",
             "tomlread",
+            "vcs",
         ],
     ),
     ("report", &["report", "wire"]),
     (
         "effects",
         &[
-            "effects", "atomic", "db", "dirs", "exec", "fetch", "pack", "sources", "unpack",
+            "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "sources",
+            "unpack",
         ],
     ),
     ("context", &["context"]),
