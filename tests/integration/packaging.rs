@@ -283,3 +283,209 @@ fn local_tarball_leaves_out_only_the_build_dir_and_vcs_files() {
         "{pkgbuild}"
     );
 }
+
+/// An upstream like the real rbee: a workspace whose worker path-depends on a crate inside a
+/// git submodule, with its Cargo.lock committed. Returns the superproject's path.
+fn submodule_upstream(work: &Path) -> std::path::PathBuf {
+    let candle = work.join("candle");
+    for (file, text) in [
+        (
+            "subdep/Cargo.toml",
+            "[package]\nname = \"subdep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "subdep/src/lib.rs",
+            "pub fn hello() -> &'static str {\n    \"hello from the submodule\"\n}\n",
+        ),
+    ] {
+        crate::support::write_file(&candle.join(file), text);
+    }
+    commit_all(&candle, "candle");
+    let rbee = work.join("rbee");
+    let url = format!("file://{}", rbee.display());
+    for (file, text) in [
+        (
+            "Cargo.toml".to_string(),
+            "[workspace]\nmembers = [\"bin/sm\"]\nresolver = \"2\"\n".to_string(),
+        ),
+        (
+            "bin/sm/Cargo.toml".into(),
+            "[package]\nname = \"sm\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\ncpu = []\n\n[dependencies]\nsubdep = { path = \"../../deps/candle/subdep\" }\n".into(),
+        ),
+        (
+            "bin/sm/src/main.rs".into(),
+            "fn main() {\n    println!(\"{}\", subdep::hello());\n}\n".into(),
+        ),
+        (
+            "bin/sm/worker.toml".into(),
+            format!("[worker]\nid = \"sm\"\nname = \"Sm\"\ndescription = \"Worker with a submodule\"\nlicense = \"MIT\"\nhomepage = \"https://example.invalid/sm\"\n\n[build]\nfeatures = [\"cpu\"]\ndefault_feature = \"cpu\"\n\n[platforms]\nlinux = [\"x86_64\"]\n\n[test]\nsmoke = [\"{{bin}}\"]\n\n[source]\ngit = \"{url}\"\n"),
+        ),
+    ] {
+        crate::support::write_file(&rbee.join(file), &text);
+    }
+    git(&rbee, &["init", "-q"]);
+    git(
+        &rbee,
+        &[
+            "submodule",
+            "add",
+            "-q",
+            &format!("file://{}", candle.display()),
+            "deps/candle",
+        ],
+    );
+    let lock = Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&rbee)
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    commit_all(&rbee, "rbee");
+    rbee
+}
+
+/// makepkg as the unprivileged user in `dir`; the package's files.
+fn makepkg(work: &Path, dir: &Path) -> Vec<String> {
+    tools::chmod_all(work);
+    // The repositories belong to this user; a global config of the test's own lets the
+    // test user's git read them (safe.directory counts only there).
+    let gitconfig = work.join("gitconfig");
+    fs::write(&gitconfig, "[safe]\n\tdirectory = *\n").unwrap();
+    let script = format!(
+        "{} CARGO_HOME={}/cargo-home PACMAN=true PKGEXT=.pkg.tar.gz GIT_CONFIG_GLOBAL={} GIT_CONFIG_NOSYSTEM=1; cd {} && makepkg --nodeps --noconfirm 2>&1",
+        tools::toolchain_env(),
+        tools::sh(work),
+        tools::sh(&gitconfig),
+        tools::sh(dir)
+    );
+    let build = tools::unprivileged(&script);
+    let log = String::from_utf8_lossy(&build.stdout);
+    assert!(
+        build.status.success(),
+        "makepkg in {}:\n{log}",
+        dir.display()
+    );
+    let pkg = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".pkg.tar.gz"))
+        .unwrap_or_else(|| panic!("no package:\n{log}"));
+    let x = dir.join("x");
+    fs::create_dir_all(&x).unwrap();
+    assert!(Command::new("bsdtar")
+        .arg("-xf")
+        .arg(&pkg)
+        .arg("-C")
+        .arg(&x)
+        .status()
+        .unwrap()
+        .success());
+    let run = Command::new(x.join("usr/bin/sm-cpu")).output().unwrap();
+    vec![String::from_utf8_lossy(&run.stdout).trim().to_string()]
+}
+
+#[test]
+fn makepkg_builds_release_and_git_packages_whose_path_dependency_is_in_a_submodule() {
+    if !tools::require_all(
+        &["git", "makepkg", "bsdtar", "fakeroot", "curl"],
+        "build a worker whose path dependency lives in a git submodule",
+    ) {
+        return;
+    }
+    let work = tools::shared_tempdir();
+    let rbee = submodule_upstream(work.path());
+    let commit = git(&rbee, &["rev-parse", "HEAD:deps/candle"]);
+    // A GitHub-like archive: only tracked files, the submodule an empty directory.
+    let archive = work.path().join("rbee-0.1.0.tar.gz");
+    git(
+        &rbee,
+        &[
+            "archive",
+            "--format=tar.gz",
+            "--prefix=rbee-0.1.0/",
+            "-o",
+            archive.to_str().unwrap(),
+            "HEAD",
+        ],
+    );
+    let server = crate::httpd::Server::start();
+    let url = server.serve("/rbee-0.1.0.tar.gz", &fs::read(&archive).unwrap());
+    let manifest = rbee.join("bin/sm/worker.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    fs::write(&manifest, format!("{text}tarball = \"{url}\"\n")).unwrap();
+
+    let s = Sandbox::new();
+    for flavor in ["git", "release"] {
+        let dir = work.path().join(format!("pkg-{flavor}"));
+        let out = s
+            .cmd()
+            .arg("--root")
+            .arg(&rbee)
+            .args(["pkgbuild", "sm-cpu", "--flavor", flavor, "--out"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let pkgbuild = fs::read_to_string(dir.join("PKGBUILD")).unwrap();
+        let pinned = format!(
+            "candle::git+file://{}#commit={}",
+            work.path().join("candle").display(),
+            commit.trim()
+        );
+        assert!(pkgbuild.contains(&pinned), "{pkgbuild}");
+        assert!(pkgbuild.contains("cargo fetch --locked"), "{pkgbuild}");
+        assert_eq!(
+            fs::read_to_string(dir.join(".SRCINFO")).unwrap(),
+            tools::printsrcinfo(&dir),
+            "{flavor}: .SRCINFO differs from makepkg's"
+        );
+        assert_eq!(
+            makepkg(work.path(), &dir),
+            ["hello from the submodule"],
+            "{flavor}"
+        );
+    }
+}
+
+#[test]
+fn check_errors_when_a_needed_submodule_cannot_be_pinned() {
+    if !tools::require_all(&["git", "cargo"], "make a repository with a submodule") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let rbee = submodule_upstream(work.path());
+    let s = Sandbox::new();
+    let check = |s: &Sandbox| -> serde_json::Value {
+        let out = s
+            .cmd()
+            .arg("--root")
+            .arg(&rbee)
+            .args(["--json", "check"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let doc = check(&s);
+    assert!(problems_with(&doc, "submodule").is_empty(), "{doc:#}");
+    // The gitlink stays, its .gitmodules entry goes: no URL to fetch it from.
+    fs::write(rbee.join(".gitmodules"), "").unwrap();
+    commit_all(&rbee, "drop .gitmodules");
+    let doc = check(&s);
+    let p = problems_with(&doc, "submodule `deps/candle`");
+    assert_eq!(p.len(), 1, "{doc:#}");
+    assert_eq!(p[0]["severity"], "error");
+    assert!(
+        p[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deps/candle/subdep"),
+        "{}",
+        p[0]
+    );
+    assert_eq!(doc["ok"], false);
+}
