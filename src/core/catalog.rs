@@ -399,7 +399,10 @@ fn upstream(m: &WorkerManifest, krate: &CrateInfo, rel: &Path) -> Upstream {
         .replace("{version}", &version);
     let tarball = match &m.source.tarball {
         Some(t) => Some(t.replace("{version}", &version).replace("{tag}", &tag)),
+        // `git@github.com:o/r.git` has a GitHub archive too.
         None => git
+            .as_deref()
+            .and_then(crate::vcs::web_url)
             .as_deref()
             .and_then(github_repo)
             .map(|repo| format!("{repo}/archive/refs/tags/{tag}.tar.gz")),

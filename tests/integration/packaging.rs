@@ -489,3 +489,183 @@ fn check_errors_when_a_needed_submodule_cannot_be_pinned() {
     );
     assert_eq!(doc["ok"], false);
 }
+
+#[test]
+fn the_branch_defaults_to_the_checkout_s_and_check_warns_about_one_that_is_not_there() {
+    if !tools::require("git", "read the default branch") {
+        return;
+    }
+    // Upstream's default branch is `development`; the catalog is a clone of it.
+    let up = tempfile::tempdir().unwrap();
+    git(up.path(), &["init", "-q", "-b", "development"]);
+    let s = Sandbox::new();
+    s.worker("br")
+        .features(&["cpu"])
+        .platforms(&[("linux", &["x86_64"]), ("macos", &["aarch64"])])
+        .homepage("https://example.invalid/br")
+        .extra("[source]\ngit = \"https://github.com/o/br.git\"\n\n[test]\nsmoke = [\"{bin}\", \"--help\"]\n")
+        .write();
+    crate::support::write_file(&s.path("bin/br/Cargo.lock"), "version = 3\n");
+    fs::rename(s.path("bin"), up.path().join("bin")).unwrap();
+    commit_all(up.path(), "upstream");
+    let clone = s.path("clone");
+    git(
+        s.root(),
+        &[
+            "clone",
+            "-q",
+            up.path().to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let run = |args: &[&str]| {
+        s.cmd()
+            .arg("--root")
+            .arg(&clone)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["pkgbuild", "br-cpu", "--flavor", "git"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("#branch=development"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["formula", "br-cpu", "--flavor", "head"]);
+    assert!(
+        stdout(&out).contains("branch: \"development\""),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["--json", "check"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(problems_with(&doc, "does not exist").is_empty(), "{doc:#}");
+
+    // A branch named in worker.toml that the checkout does not have: a located warning.
+    let manifest = clone.join("bin/br/worker.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let text = text.replace("[source]\n", "[source]\nbranch = \"main\"\n");
+    fs::write(&manifest, &text).unwrap();
+    let out = run(&["--json", "check"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = problems_with(&doc, "branch `main`");
+    assert_eq!(p.len(), 1, "{doc:#}");
+    assert_eq!(p[0]["severity"], "warning");
+    let (line, col) = crate::support::locate(&text, "\"main\"");
+    assert_eq!(
+        (p[0]["line"].as_u64(), p[0]["column"].as_u64()),
+        (Some(line as u64), Some(col as u64))
+    );
+    assert!(
+        p[0]["message"].as_str().unwrap().contains("`development`"),
+        "{}",
+        p[0]
+    );
+}
+
+#[test]
+fn formulas_follow_homebrew_s_rules_and_check_enforces_them() {
+    if !tools::require("ruby", "parse the formulas") {
+        return;
+    }
+    let s = Sandbox::new();
+    // Runs on macOS arm64 and Linux x86_64; no homepage but an ssh repository URL.
+    s.worker("hb")
+        .features(&["cpu"])
+        .platforms(&[("linux", &["x86_64"]), ("macos", &["aarch64"])])
+        .extra(&format!(
+            "[depends]\nbrew = [\"zstd\", \"abseil\"]\n\n[source]\ngit = \"git@github.com:o/hb.git\"\nsha256 = \"{PIN}\"\n\n[test]\nsmoke = [\"{{bin}}\", \"serve\", \"--help\"]\nexpect = \"Usage\"\n"
+        ))
+        .write();
+    let out = s.run(&["formula", "hb-cpu"]);
+    assert_success(&out);
+    let rb = stdout(&out);
+    let at = |needle: &str| rb.find(needle).unwrap_or_else(|| panic!("{needle}:\n{rb}"));
+    assert!(
+        rb.contains("  homepage \"https://github.com/o/hb\"\n"),
+        "{rb}"
+    );
+    // DependencyOrder: build dependencies first, then by name; arm64 only on macOS.
+    assert!(at("depends_on \"rust\" => :build") < at("depends_on \"abseil\""));
+    assert!(at("depends_on \"abseil\"") < at("depends_on \"zstd\""));
+    assert!(
+        rb.contains("  on_macos do\n    depends_on arch: :arm64\n  end\n"),
+        "{rb}"
+    );
+    assert!(!rb.contains("\n  depends_on arch:"), "{rb}");
+    assert!(rb.contains("\"--bin\", \"hb\""), "{rb}");
+    assert!(
+        rb.contains("assert_match \"Usage\", shell_output(Shellwords.join([bin/\"hb-cpu\", \"serve\", \"--help\"]))"),
+        "{rb}"
+    );
+    let file = s.write("hb.rb", &rb);
+    let ruby = Command::new("ruby").arg("-c").arg(&file).output().unwrap();
+    assert!(
+        ruby.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ruby.stderr)
+    );
+    let out = s.run(&["pkgbuild", "hb-cpu", "--srcinfo"]);
+    assert!(
+        stdout(&out).contains("\turl = https://github.com/o/hb\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    let doc = check_json(&s);
+    assert!(problems_with(&doc, "FormulaAudit").is_empty(), "{doc:#}");
+    // An override template that puts a dependency before rust, and drops `test do`.
+    let templates = s.path(".xdg/config/rbee-workers/templates");
+    let body = rbee_workers::render::BUILTIN
+        .iter()
+        .find(|(n, _)| *n == "brew-body.rb.j2")
+        .unwrap()
+        .1;
+    let broken = body
+        .replace("  depends_on \"rust\" => :build\n", "")
+        .replace(
+            "{% endfor %}\n{% if arm64_on_macos %}",
+            "{% endfor %}\n  depends_on \"rust\" => :build\n{% if arm64_on_macos %}",
+        )
+        .replace("  test do\n", "  def test_x\n");
+    crate::support::write_file(&templates.join("brew-body.rb.j2"), &broken);
+    let doc = check_json(&s);
+    let found = problems_with(&doc, "FormulaAudit");
+    assert!(
+        found.iter().any(|p| p["message"]
+            .as_str()
+            .unwrap()
+            .contains("`depends_on \"rust\"` should be put before")),
+        "{doc:#}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p["message"].as_str().unwrap().contains("no `test do`")),
+        "{doc:#}"
+    );
+    assert!(found.iter().all(|p| p["severity"] == "error"));
+    assert_eq!(doc["ok"], false);
+}
+
+#[test]
+fn check_errors_on_a_formula_without_a_homepage() {
+    let s = Sandbox::new();
+    let w = s
+        .worker("nohome")
+        .features(&["cpu"])
+        .platforms(&[("macos", &["aarch64"])])
+        .extra(&format!(
+            "[source]\ngit = \"file:///nowhere/nohome.git\"\ntarball = \"https://example.invalid/nohome.tar.gz\"\nsha256 = \"{PIN}\"\n"
+        ))
+        .write();
+    let doc = check_json(&s);
+    let p = problems_with(&doc, "has no homepage");
+    assert_eq!(p.len(), 1, "{doc:#}");
+    assert_eq!(p[0]["severity"], "error");
+    assert_eq!(p[0]["path"], w.worker_toml.to_str().unwrap());
+    assert_eq!(p[0]["line"], 1, "at [worker]");
+    assert_eq!(doc["ok"], false);
+}
