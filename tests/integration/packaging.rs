@@ -669,3 +669,95 @@ fn check_errors_on_a_formula_without_a_homepage() {
     assert_eq!(p[0]["line"], 1, "at [worker]");
     assert_eq!(doc["ok"], false);
 }
+
+#[test]
+fn a_bare_worker_id_renders_one_split_package_that_makepkg_builds() {
+    if !tools::require_all(
+        &["makepkg", "bsdtar", "fakeroot", "shellcheck"],
+        "build a split package with makepkg",
+    ) {
+        return;
+    }
+    let work = tools::shared_tempdir();
+    let s = Sandbox::new();
+    s.worker("sp")
+        .features(&["cpu", "fast"])
+        .platforms(&[("linux", &["x86_64"])])
+        .homepage("https://example.invalid/sp")
+        .extra("[source]\ngit = \"https://github.com/o/sp.git\"\n")
+        .write();
+    let lock = Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(s.path("bin/sp"))
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    for flavor in ["git", "local"] {
+        let dir = work.path().join(format!("split-{flavor}"));
+        let out = s.run(&[
+            "pkgbuild",
+            "sp",
+            "--flavor",
+            flavor,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert_success(&out);
+        let pkgbuild = fs::read_to_string(dir.join("PKGBUILD")).unwrap();
+        let base = if flavor == "git" { "sp-git" } else { "sp" };
+        assert!(
+            pkgbuild.contains(&format!("pkgbase={base}\n")),
+            "{pkgbuild}"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join(".SRCINFO")).unwrap(),
+            tools::printsrcinfo(&dir),
+            "{flavor}: .SRCINFO differs from makepkg's"
+        );
+        let sc = Command::new("shellcheck")
+            .args(["--shell=bash", "--exclude=SC2034,SC2154,SC2164"])
+            .arg(dir.join("PKGBUILD"))
+            .output()
+            .unwrap();
+        assert!(
+            sc.status.success(),
+            "{}",
+            String::from_utf8_lossy(&sc.stdout)
+        );
+    }
+    // The local split package, built for real: one package per variant.
+    let dir = work.path().join("split-local");
+    tools::chmod_all(work.path());
+    let script = format!(
+        "{} CARGO_HOME={}/cargo-home PACMAN=true PKGEXT=.pkg.tar.gz; cd {} && makepkg --nodeps --noconfirm 2>&1",
+        tools::toolchain_env(),
+        tools::sh(work.path()),
+        tools::sh(&dir)
+    );
+    let build = tools::unprivileged(&script);
+    let log = String::from_utf8_lossy(&build.stdout);
+    assert!(build.status.success(), "makepkg:\n{log}");
+    for (pkg, bin) in [("sp-cpu", "sp-cpu"), ("sp-fast", "sp-fast")] {
+        let file = dir.join(format!("{pkg}-0.1.0-1-x86_64.pkg.tar.gz"));
+        let listing: Vec<String> = tools::tar_listing(&file)
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        assert!(
+            listing.iter().any(|p| *p == format!("usr/bin/{bin}")),
+            "{pkg}: {listing:?}"
+        );
+        assert_eq!(
+            listing
+                .iter()
+                .filter(|p| p.starts_with("usr/bin/") && p.len() > 8)
+                .count(),
+            1,
+            "{pkg} holds only its own binary: {listing:?}"
+        );
+    }
+}

@@ -238,7 +238,32 @@ fn real_tools_accept_every_example_render() {
             }
         }
     }
-    assert!(judged >= 20, "judged {judged} renders");
+    // The split package of each worker (`pkgbuild WORKER`), every flavour.
+    for worker in ["hello-worker", "llm-worker", "sd-worker", "tts-worker"] {
+        for flavor in ["release", "git", "local"] {
+            let dir = work.path().join(format!("{worker}-{flavor}-split"));
+            let out = on_examples(
+                &s,
+                &[
+                    "-q",
+                    "pkgbuild",
+                    worker,
+                    "--flavor",
+                    flavor,
+                    "--out",
+                    dir.to_str().unwrap(),
+                ],
+            );
+            assert_success(&out);
+            assert_eq!(
+                fs::read_to_string(dir.join(".SRCINFO")).unwrap(),
+                tools::printsrcinfo(&dir),
+                "{worker}-{flavor}: the split .SRCINFO differs from makepkg's"
+            );
+            judged += 1;
+        }
+    }
+    assert!(judged >= 32, "judged {judged} renders");
 }
 
 /// The real thing: makepkg builds the hello worker's local PKGBUILD as an unprivileged

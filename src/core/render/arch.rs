@@ -81,7 +81,13 @@ impl Archive {
     /// The local flavour's archive of `v`: `{variant}-{pkgver}.tar.gz` unpacking into
     /// `{variant}-{pkgver}/`, the worker at its path inside its source root, with `sha256`.
     pub fn local(w: &Worker, v: &Variant, sha256: String) -> Archive {
-        let top_dir = format!("{}-{}", v.id, pkgver(&w.version));
+        Archive::local_named(w, &v.id, sha256)
+    }
+
+    /// The local archive named `{name}-{pkgver}` (a variant's id, or the worker's for a
+    /// split package).
+    pub fn local_named(w: &Worker, name: &str, sha256: String) -> Archive {
+        let top_dir = format!("{name}-{}", pkgver(&w.version));
         let subdir = w
             .dir
             .strip_prefix(w.krate.build_root())
@@ -447,5 +453,161 @@ pub fn srcinfo(p: &Pkgbuild) -> String {
         }
     }
     out.push_str(&format!("\npkgname = {}\n", p.pkgname));
+    out
+}
+
+/// One package of a split PKGBUILD: what differs per variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    pub pkgname: String,
+    pub feature: String,
+    pub binary: String,
+    pub installed_name: String,
+    /// Set only when the variant's arches differ from the split package's.
+    pub arch: Vec<String>,
+    pub depends: Vec<String>,
+    pub provides: Vec<String>,
+    pub conflicts: Vec<String>,
+}
+
+/// A split PKGBUILD for every Linux variant of a worker, as Arch's own `ollama` is packaged
+/// (DESIGN section 3): one source, one prepare(), a build() that builds each feature into
+/// its own target directory, a `package_X()` per variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Split {
+    pub pkgbase: String,
+    pub pkgnames: Vec<String>,
+    pub parts: Vec<Part>,
+    #[serde(flatten)]
+    pub base: Pkgbuild,
+}
+
+pub const SPLIT_TEMPLATE: &str = "arch-split.PKGBUILD.j2";
+
+/// The split package of `w`'s Linux variants, from the single-variant models (so both
+/// cannot drift); `archive` is the one source they share.
+pub fn split_model(w: &Worker, archive: &Archive) -> Result<Split, Error> {
+    let linux: Vec<&Variant> = w
+        .variants
+        .iter()
+        .filter(|v| !linux_arches(v).is_empty())
+        .collect();
+    if linux.is_empty() {
+        return Err(Error::NoArtifact {
+            message: format!(
+                "worker `{}` has no variant with a Linux platform, so it has no PKGBUILD",
+                w.id
+            ),
+            help: format!(
+                "it may run on macOS: `rbee-workers formula {}-FEATURE`",
+                w.id
+            ),
+        });
+    }
+    let models = linux
+        .iter()
+        .map(|v| model(w, v, archive))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut base = models[0].clone();
+    let mut arch: Vec<String> = Vec::new();
+    let mut makedepends: Vec<String> = Vec::new();
+    for m in &models {
+        for a in &m.arch {
+            if !arch.contains(a) {
+                arch.push(a.clone());
+            }
+        }
+        for d in &m.makedepends {
+            if !makedepends.contains(d) {
+                makedepends.push(d.clone());
+            }
+        }
+    }
+    // A fixed order, whatever order the variants came in.
+    arch.sort_by_key(|a| (a != "x86_64", a.clone()));
+    let parts = models
+        .iter()
+        .map(|m| Part {
+            pkgname: m.pkgname.clone(),
+            feature: m.feature.clone(),
+            binary: m.binary.clone(),
+            installed_name: m.installed_name.clone(),
+            arch: if m.arch.len() == arch.len() {
+                Vec::new()
+            } else {
+                m.arch.clone()
+            },
+            depends: m.depends.clone(),
+            provides: m.provides.clone(),
+            conflicts: m.conflicts.clone(),
+        })
+        .collect::<Vec<_>>();
+    let pkgbase = match base.flavor {
+        Flavor::Git => format!("{}-git", w.id),
+        _ => w.id.clone(),
+    };
+    base.pkgname = pkgbase.clone();
+    base.arch = arch;
+    base.makedepends = makedepends;
+    base.depends = Vec::new();
+    base.provides = Vec::new();
+    base.conflicts = Vec::new();
+    // One environment for every variant's build: /opt/cuda/bin on PATH when one needs it.
+    base.cuda = models.iter().any(|m| m.cuda);
+    if let Some(s) = base.source.first_mut() {
+        // The release tarball's local name is the package base's, not one variant's.
+        if let Some((_, url)) = s
+            .split_once("::")
+            .filter(|_| base.flavor == Flavor::Release)
+        {
+            *s = format!("{pkgbase}-{}.tar.gz::{url}", base.pkgver);
+        }
+    }
+    Ok(Split {
+        pkgbase,
+        pkgnames: parts.iter().map(|p| p.pkgname.clone()).collect(),
+        parts,
+        base,
+    })
+}
+
+/// `.SRCINFO` of a split PKGBUILD as `makepkg --printsrcinfo` writes it: the global section,
+/// then each package with what its `package_X()` sets.
+pub fn split_srcinfo(s: &Split) -> String {
+    let p = &s.base;
+    let mut out = format!("pkgbase = {}\n", s.pkgbase);
+    let one = |out: &mut String, key: &str, value: &str| {
+        out.push_str(&format!("\t{key} = {}\n", srcinfo_value(value)));
+    };
+    one(&mut out, "pkgdesc", &p.pkgdesc);
+    one(&mut out, "pkgver", &p.pkgver);
+    one(&mut out, "pkgrel", &p.pkgrel.to_string());
+    if let Some(url) = &p.url {
+        one(&mut out, "url", url);
+    }
+    for (key, values) in [
+        ("arch", &p.arch),
+        ("license", &p.license),
+        ("makedepends", &p.makedepends),
+        ("source", &p.source),
+        ("sha256sums", &p.sha256sums),
+    ] {
+        for v in values {
+            one(&mut out, key, v);
+        }
+    }
+    for part in &s.parts {
+        out.push_str(&format!("\npkgname = {}\n", part.pkgname));
+        for (key, values) in [
+            ("arch", &part.arch),
+            ("depends", &part.depends),
+            ("provides", &part.provides),
+            ("conflicts", &part.conflicts),
+        ] {
+            for v in values {
+                one(&mut out, key, v);
+            }
+        }
+    }
     out
 }
