@@ -189,10 +189,24 @@ fn check_pkgbuild(
     match rendered {
         Ok((model, text)) => {
             checked.renders += 2;
-            if flavor != arch::Flavor::Git && model.sha256sums.iter().any(|s| s == "SKIP") {
+            // SKIP only for git sources: the -git flavour's repository, and submodules
+            // pinned by `#commit=` (a commit hash pins them already).
+            let skips = model
+                .source
+                .iter()
+                .zip(&model.sha256sums)
+                .any(|(src, sum)| {
+                    sum == "SKIP"
+                        && (flavor != arch::Flavor::Git || src != &model.source[0])
+                        && !src.contains("#commit=")
+                });
+            if skips {
                 problems.push(Problem::error(
                     &w.manifest_path,
-                    format!("{} {what} uses SKIP: only the -git flavour may", v.id),
+                    format!(
+                        "{} {what} uses SKIP: only the -git flavour and pinned submodules may",
+                        v.id
+                    ),
                 ));
             }
             let file = format!("{}.{}.PKGBUILD", v.id, flavor.name());

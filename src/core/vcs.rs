@@ -51,7 +51,8 @@ pub struct Tree {
     pub unlocked_why: Option<String>,
     /// The repository's default branch (`origin/HEAD`), when it could be read.
     pub default_branch: Option<String>,
-    /// Whether the branch the -git flavour follows exists in the checkout (None: unknown).
+    /// Whether the branch worker.toml names exists in the checkout (None: not named, or
+    /// unknown).
     pub branch_exists: Option<bool>,
     /// Submodules holding path dependencies of the build, pinned.
     pub submodules: Vec<Submodule>,

@@ -134,20 +134,15 @@ pub fn tree(w: &Worker, repo: Option<&Repo>) -> Tree {
     let (submodules, unresolved) =
         vcs::needed_submodules(repo, &deps, w.upstream.git.as_deref(), &taken);
     let default_branch = repo.default_branch.clone();
-    let branch = if branch_from_manifest {
-        w.upstream.branch.clone()
-    } else {
-        default_branch
-            .clone()
-            .unwrap_or_else(|| w.upstream.branch.clone())
-    };
     Tree {
         checkout: true,
         branch_from_manifest,
         release_locked,
         unlocked_why,
         default_branch,
-        branch_exists: Some(repo.branches.contains(&branch)),
+        // Only a branch worker.toml names is judged: a default is origin/HEAD (there by
+        // definition) or a guess (`main`) a detached CI checkout cannot confirm.
+        branch_exists: branch_from_manifest.then(|| repo.branches.contains(&w.upstream.branch)),
         submodules,
         unresolved,
     }

@@ -334,9 +334,16 @@ fn submodule_upstream(work: &Path) -> std::path::PathBuf {
             "deps/candle",
         ],
     );
+    generate_lockfile(&rbee);
+    commit_all(&rbee, "rbee");
+    rbee
+}
+
+/// A real `Cargo.lock` for the workspace at `dir` (path dependencies only: no network).
+fn generate_lockfile(dir: &Path) {
     let lock = Command::new("cargo")
         .args(["generate-lockfile", "--offline"])
-        .current_dir(&rbee)
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(
@@ -344,12 +351,11 @@ fn submodule_upstream(work: &Path) -> std::path::PathBuf {
         "{}",
         String::from_utf8_lossy(&lock.stderr)
     );
-    commit_all(&rbee, "rbee");
-    rbee
 }
 
-/// makepkg as the unprivileged user in `dir`; the package's files.
-fn makepkg(work: &Path, dir: &Path) -> Vec<String> {
+/// Runs `makepkg --nodeps` as the unprivileged user in `dir` (everything under `work`) and
+/// returns its log; panics when it fails.
+fn run_makepkg(work: &Path, dir: &Path) -> String {
     tools::chmod_all(work);
     // The repositories belong to this user; a global config of the test's own lets the
     // test user's git read them (safe.directory counts only there).
@@ -363,12 +369,18 @@ fn makepkg(work: &Path, dir: &Path) -> Vec<String> {
         tools::sh(dir)
     );
     let build = tools::unprivileged(&script);
-    let log = String::from_utf8_lossy(&build.stdout);
+    let log = String::from_utf8_lossy(&build.stdout).into_owned();
     assert!(
         build.status.success(),
         "makepkg in {}:\n{log}",
         dir.display()
     );
+    log
+}
+
+/// makepkg as the unprivileged user in `dir`; what the packaged binary prints.
+fn makepkg(work: &Path, dir: &Path) -> Vec<String> {
+    let log = run_makepkg(work, dir);
     let pkg = fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -472,6 +484,9 @@ fn check_errors_when_a_needed_submodule_cannot_be_pinned() {
     };
     let doc = check(&s);
     assert!(problems_with(&doc, "submodule").is_empty(), "{doc:#}");
+    // The pinned submodule's SKIP is no defect: its commit pins it.
+    assert!(problems_with(&doc, "SKIP").is_empty(), "{doc:#}");
+    assert_eq!(doc["ok"], true, "{doc:#}");
     // The gitlink stays, its .gitmodules entry goes: no URL to fetch it from.
     fs::write(rbee.join(".gitmodules"), "").unwrap();
     commit_all(&rbee, "drop .gitmodules");
@@ -686,16 +701,7 @@ fn a_bare_worker_id_renders_one_split_package_that_makepkg_builds() {
         .homepage("https://example.invalid/sp")
         .extra("[source]\ngit = \"https://github.com/o/sp.git\"\n")
         .write();
-    let lock = Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(s.path("bin/sp"))
-        .output()
-        .unwrap();
-    assert!(
-        lock.status.success(),
-        "{}",
-        String::from_utf8_lossy(&lock.stderr)
-    );
+    generate_lockfile(&s.path("bin/sp"));
     for flavor in ["git", "local"] {
         let dir = work.path().join(format!("split-{flavor}"));
         let out = s.run(&[
@@ -731,16 +737,7 @@ fn a_bare_worker_id_renders_one_split_package_that_makepkg_builds() {
     }
     // The local split package, built for real: one package per variant.
     let dir = work.path().join("split-local");
-    tools::chmod_all(work.path());
-    let script = format!(
-        "{} CARGO_HOME={}/cargo-home PACMAN=true PKGEXT=.pkg.tar.gz; cd {} && makepkg --nodeps --noconfirm 2>&1",
-        tools::toolchain_env(),
-        tools::sh(work.path()),
-        tools::sh(&dir)
-    );
-    let build = tools::unprivileged(&script);
-    let log = String::from_utf8_lossy(&build.stdout);
-    assert!(build.status.success(), "makepkg:\n{log}");
+    run_makepkg(work.path(), &dir);
     for (pkg, bin) in [("sp-cpu", "sp-cpu"), ("sp-fast", "sp-fast")] {
         let file = dir.join(format!("{pkg}-0.1.0-1-x86_64.pkg.tar.gz"));
         let listing: Vec<String> = tools::tar_listing(&file)

@@ -531,7 +531,15 @@ fn variants_without_the_platform_get_a_clear_error() {
         "{}",
         stderr(&out)
     );
-    let out = on_examples(&s, &["pkgbuild", "llm-worker"]);
+    // A worker id is a split package for pkgbuild, but not a formula.
+    let out = on_examples(&s, &["pkgbuild", "llm-worker", "--flavor", "git"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("pkgbase=llm-worker-git\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = on_examples(&s, &["formula", "llm-worker"]);
     assert_eq!(out.status.code(), Some(2), "a worker id is not a variant");
     assert!(stderr(&out).contains("llm-worker-cuda"));
     let out = on_examples(&s, &["pkgbuild", "llm-worker-cdua"]);
