@@ -388,15 +388,7 @@ fn makepkg(work: &Path, dir: &Path) -> Vec<String> {
         .find(|p| p.to_string_lossy().ends_with(".pkg.tar.gz"))
         .unwrap_or_else(|| panic!("no package:\n{log}"));
     let x = dir.join("x");
-    fs::create_dir_all(&x).unwrap();
-    assert!(Command::new("bsdtar")
-        .arg("-xf")
-        .arg(&pkg)
-        .arg("-C")
-        .arg(&x)
-        .status()
-        .unwrap()
-        .success());
+    tools::extract(&pkg, &x);
     let run = Command::new(x.join("usr/bin/sm-cpu")).output().unwrap();
     vec![String::from_utf8_lossy(&run.stdout).trim().to_string()]
 }

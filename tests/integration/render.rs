@@ -341,15 +341,7 @@ fn makepkg_builds_the_local_hello_worker_package() {
     );
     // The packaged binary is the cpu build and runs.
     let x = work.path().join("x");
-    fs::create_dir_all(&x).unwrap();
-    assert!(Command::new("bsdtar")
-        .arg("-xf")
-        .arg(&pkg)
-        .arg("-C")
-        .arg(&x)
-        .status()
-        .unwrap()
-        .success());
+    tools::extract(&pkg, &x);
     let run = Command::new(x.join("usr/bin/hello-worker-cpu"))
         .arg("--version")
         .output()

@@ -227,3 +227,16 @@ pub fn tar_listing(tarball: &Path) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Unpacks the archive `from` into `into` (created) with bsdtar.
+pub fn extract(from: &Path, into: &Path) {
+    std::fs::create_dir_all(into).expect("create the directory");
+    let ok = Command::new("bsdtar")
+        .arg("-xf")
+        .arg(from)
+        .arg("-C")
+        .arg(into)
+        .status()
+        .expect("bsdtar");
+    assert!(ok.success(), "bsdtar -xf {}", from.display());
+}
