@@ -750,3 +750,63 @@ fn a_bare_worker_id_renders_one_split_package_that_makepkg_builds() {
         );
     }
 }
+
+#[test]
+fn the_release_formula_stages_each_pinned_submodule_as_a_resource() {
+    if !tools::require_all(&["git", "cargo", "ruby"], "a formula with a submodule") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let rbee = submodule_upstream(work.path());
+    let commit = git(&rbee, &["rev-parse", "HEAD:deps/candle"]);
+    let manifest = rbee.join("bin/sm/worker.toml");
+    let text = fs::read_to_string(&manifest).unwrap().replace(
+        "linux = [\"x86_64\"]\n",
+        "linux = [\"x86_64\"]\nmacos = [\"aarch64\"]\n",
+    );
+    fs::write(
+        &manifest,
+        format!("{text}tarball = \"https://example.invalid/sm.tar.gz\"\nsha256 = \"{PIN}\"\n"),
+    )
+    .unwrap();
+    let s = Sandbox::new();
+    let out = s
+        .cmd()
+        .arg("--root")
+        .arg(&rbee)
+        .args(["formula", "sm-cpu"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let rb = stdout(&out);
+    let candle = work.path().join("candle");
+    let resource = format!(
+        "  resource \"candle\" do\n    url \"file://{}\",\n        revision: \"{}\"\n  end\n",
+        candle.display(),
+        commit.trim()
+    );
+    assert!(rb.contains(&resource), "{rb}");
+    let stage = rb
+        .find("    resource(\"candle\").stage buildpath/\"deps/candle\"\n")
+        .unwrap_or_else(|| panic!("{rb}"));
+    assert!(
+        stage < rb.find("system \"cargo\"").unwrap(),
+        "staged before the build"
+    );
+    let file = s.write("sm.rb", &rb);
+    let ruby = Command::new("ruby").arg("-c").arg(&file).output().unwrap();
+    assert!(
+        ruby.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ruby.stderr)
+    );
+    let out = s
+        .cmd()
+        .arg("--root")
+        .arg(&rbee)
+        .args(["--json", "check"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(problems_with(&doc, "FormulaAudit").is_empty(), "{doc:#}");
+}
