@@ -48,7 +48,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
-            cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux'
+            cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package'
             cand formula 'Render a variant''s Homebrew formula'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -455,7 +455,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
-            cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux'
+            cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package'
             cand formula 'Render a variant''s Homebrew formula'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

@@ -178,9 +178,10 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
-    /// Render a variant's PKGBUILD (or .SRCINFO) for Arch Linux
+    /// Render a variant's PKGBUILD (or .SRCINFO) for Arch Linux, or a worker's split package
     Pkgbuild {
-        /// A variant id, e.g. llm-worker-cuda
+        /// A variant id (llm-worker-cuda), or a worker id (llm-worker) for one split package of
+        /// all its Linux variants
         id: String,
         /// release: the tagged tarball; git: a VCS package `ID-git`; local: this source tree
         #[arg(long, value_enum, default_value_t = PkgFlavor::Release)]

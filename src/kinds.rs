@@ -174,7 +174,8 @@ impl GpuBackend {
     /// CUDA has no macOS, ROCm is Linux x86_64, Metal is Apple Silicon.
     pub fn runs_on(self, os: Os, arch: Arch) -> bool {
         match self {
-            GpuBackend::Cuda => os != Os::Macos,
+            // Arch's `cuda` package is x86_64-only (DESIGN section 3).
+            GpuBackend::Cuda => os == Os::Windows || (os == Os::Linux && arch == Arch::X86_64),
             GpuBackend::Rocm => os == Os::Linux && arch == Arch::X86_64,
             GpuBackend::Metal => os == Os::Macos && arch == Arch::Aarch64,
         }

@@ -168,7 +168,9 @@ pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
             tarball: w.upstream.tarball.clone(),
             sha256: w.upstream.sha256.clone(),
             package: w.krate.package.clone(),
-            locked: w.krate.lockfile.is_some(),
+            // What a release build will see (DESIGN section 3), which is what an index
+            // source builds.
+            locked: crate::render::arch::locked(w, crate::kinds::ArchFlavor::Release).is_ok(),
         },
         installed: None,
         recommended: None,

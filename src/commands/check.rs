@@ -61,15 +61,8 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
     let mut formulas = Vec::new();
     for w in &catalog.workers {
         checked.workers += 1;
-        if w.source.kind != SourceKind::Index && w.krate.lockfile.is_none() {
-            problems.push(Problem::warning(
-                &w.manifest_path,
-                format!(
-                    "no Cargo.lock in {}: its PKGBUILDs build without --locked/--frozen",
-                    w.krate.build_root().display()
-                ),
-            ));
-        }
+        tree_problems(w, &mut problems);
+        unlocked_renders(w, &mut problems);
         if let Some(problem) = stale_lock(w) {
             problems.push(problem);
         }
@@ -216,11 +209,24 @@ fn check_pkgbuild(
     match rendered {
         Ok((model, text)) => {
             checked.renders += 2;
-            let _ = arch::srcinfo(&model);
-            if flavor != arch::Flavor::Git && model.sha256sums.iter().any(|s| s == "SKIP") {
+            // SKIP only for git sources: the -git flavour's repository, and submodules
+            // pinned by `#commit=` (a commit hash pins them already).
+            let skips = model
+                .source
+                .iter()
+                .zip(&model.sha256sums)
+                .any(|(src, sum)| {
+                    sum == "SKIP"
+                        && (flavor != arch::Flavor::Git || src != &model.source[0])
+                        && !src.contains("#commit=")
+                });
+            if skips {
                 problems.push(Problem::error(
                     &w.manifest_path,
-                    format!("{} {what} uses SKIP: only the -git flavour may", v.id),
+                    format!(
+                        "{} {what} uses SKIP: only the -git flavour and pinned submodules may",
+                        v.id
+                    ),
                 ));
             }
             let file = format!("{}.{}.PKGBUILD", v.id, flavor.name());
@@ -279,25 +285,21 @@ fn check_formula(
     match brew::model(w, v, flavor, sum)
         .and_then(|m| engine.render(flavor.template(), &m).map(|t| (m, t)))
     {
-        Ok((model, text)) => {
+        Ok((_, text)) => {
             checked.renders += 1;
-            if model.desc.chars().count() > 80 || model.desc.ends_with('.') || model.desc.is_empty()
-            {
+            for (line, finding) in brew::audit(&text) {
+                let at = if line == 0 {
+                    String::new()
+                } else {
+                    format!(" (formula line {line})")
+                };
                 problems.push(Problem::error(
                     &w.manifest_path,
                     format!(
-                        "{} {what}: desc `{}` breaks Homebrew's rules",
-                        v.id, model.desc
+                        "{} {what} breaks Homebrew's FormulaAudit rules: {finding}{at}",
+                        v.id
                     ),
                 ));
-            }
-            if let Some(s) = &model.sha256 {
-                if !crate::manifest::is_sha256_hex(s) {
-                    problems.push(Problem::error(
-                        &w.manifest_path,
-                        format!("{} {what}: sha256 `{s}` is not 64 hex digits", v.id),
-                    ));
-                }
             }
             let file = format!("{}.{}.rb", v.id, flavor.name());
             stage(
@@ -310,6 +312,120 @@ fn check_formula(
             );
         }
         Err(e) => problems.push(render_failed(w, v, &what, e)),
+    }
+}
+
+/// What the source tree gives rendering that can be wrong: a needed submodule that cannot
+/// be pinned, a branch that is not there, no smoke test of its own.
+fn tree_problems(w: &Worker, problems: &mut Vec<Problem>) {
+    if w.source.kind == SourceKind::Index {
+        return;
+    }
+    for why in &w.tree.unresolved {
+        problems.push(
+            Problem::error(
+                &w.manifest_path,
+                format!("{}: a path dependency lies in a submodule that cannot be pinned: {why}; release and -git builds cannot fetch it", w.id),
+            )
+            .with_help("add the submodule with `git submodule add URL PATH` and commit it (its .gitmodules entry and its commit)"),
+        );
+    }
+    if w.tree.branch_exists == Some(false) && w.upstream.git.is_some() {
+        let p = Problem::warning(
+            &w.manifest_path,
+            format!(
+                "branch `{}` that the -git and head flavours follow does not exist in the local checkout{}",
+                w.upstream.branch,
+                match &w.tree.default_branch {
+                    Some(d) => format!(" (its default branch is `{d}`)"),
+                    None => String::new(),
+                }
+            ),
+        )
+        .with_help("set [source].branch in worker.toml to a branch of the repository");
+        problems.push(at_key(p, "source", Some("branch")));
+    }
+    let formulas = w.variants.iter().any(|v| {
+        artifacts::offered(w, v, true)
+            .into_iter()
+            .any(|(a, ok)| matches!(a, Artifact::Formula(_)) && ok.is_ok())
+    });
+    if formulas && w.homepage.is_none() {
+        problems.push(at_key(
+            Problem::error(
+                &w.manifest_path,
+                format!("{} has no homepage: Homebrew's audit rejects its formulas (and its PKGBUILDs have no url=)", w.id),
+            )
+            .with_help("set [worker] homepage, or `homepage`/`repository` in Cargo.toml, or [source].git"),
+            "worker",
+            None,
+        ));
+    }
+    if formulas && w.test.smoke.is_none() {
+        problems.push(at_key(
+            Problem::warning(
+                &w.manifest_path,
+                format!("{} has no [test] smoke: its formulas' `test do` only runs `--help`, which proves little", w.id),
+            )
+            .with_help("add [test] smoke = [\"{bin}\", …] (and expect = \"…\") to worker.toml"),
+            "worker",
+            None,
+        ));
+    }
+}
+
+/// One warning per reason a worker's PKGBUILDs are rendered unlocked, naming every render
+/// it concerns (DESIGN section 3: check warns about every unlocked render, and says why).
+fn unlocked_renders(w: &Worker, problems: &mut Vec<Problem>) {
+    let mut by_why: Vec<(String, Vec<String>)> = Vec::new();
+    for flavor in arch::Flavor::ALL {
+        let Err(why) = arch::locked(w, flavor) else {
+            continue;
+        };
+        let renders = w
+            .variants
+            .iter()
+            .filter(|v| artifacts::has(w, v, Artifact::Pkgbuild(flavor)).is_ok());
+        let names: Vec<String> = renders
+            .map(|v| format!("{} {}", v.id, flavor.name()))
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        match by_why.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, all)) => all.extend(names),
+            None => by_why.push((why, names)),
+        }
+    }
+    for (why, renders) in by_why {
+        problems.push(
+            Problem::warning(
+                &w.manifest_path,
+                format!(
+                    "PKGBUILDs built without --locked/--frozen ({}): {why}",
+                    renders.join(", ")
+                ),
+            )
+            .with_help(arch::LOCK_HELP),
+        );
+    }
+}
+
+/// Points a problem at `[table] key` (or the `[table]` header) of its worker.toml.
+fn at_key(p: Problem, table: &str, key: Option<&str>) -> Problem {
+    let Ok(text) = std::fs::read_to_string(&p.path) else {
+        return p;
+    };
+    let span = toml::de::DeTable::parse(&text).ok().and_then(|root| {
+        let t = crate::tomlread::get(root.get_ref(), table)?;
+        match key {
+            Some(k) => crate::tomlread::get(t.get_ref().as_table()?, k).map(|v| v.span()),
+            None => Some(t.span()),
+        }
+    });
+    match span {
+        Some(span) => p.at(&text, span),
+        None => p,
     }
 }
 

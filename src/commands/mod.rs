@@ -127,6 +127,7 @@ pub fn load_catalog(cx: &Context) -> Result<Loaded> {
             ));
         }
     }
+    crate::checkout::fill(&mut catalog, &mut system_runner(cx), &cx.config.tools.git);
     catalog.link();
     Ok(Loaded { catalog, notes })
 }

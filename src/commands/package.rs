@@ -70,12 +70,22 @@ pub enum Pack {
 /// The local flavour's archive of `v` as it lands in `dir`: the tarball packed there, or only
 /// its sha256 computed; with the tarball's path.
 pub fn local_archive(w: &Worker, v: &Variant, dir: &Path, how: Pack) -> Result<(Archive, PathBuf)> {
+    local_archive_named(w, &v.id, dir, how)
+}
+
+/// [`local_archive`] named `{name}-{pkgver}` (the worker's id for a split package).
+fn local_archive_named(
+    w: &Worker,
+    name: &str,
+    dir: &Path,
+    how: Pack,
+) -> Result<(Archive, PathBuf)> {
     let Archive::Local {
         file_name,
         top_dir,
         subdir,
         ..
-    } = Archive::local(w, v, String::new())
+    } = Archive::local_named(w, name, String::new())
     else {
         unreachable!("Archive::local makes a local archive")
     };
@@ -108,22 +118,54 @@ pub fn render_pkgbuild(
 ) -> Result<(arch::Pkgbuild, String, String, Option<PathBuf>)> {
     // Fail on a variant without Linux before any download or packing.
     arch::require_linux(v)?;
-    let mut tarball = None;
-    let archive = match flavor {
-        arch::Flavor::Release => Archive::Release {
-            sha256: release_sha256(cx, w)?,
-        },
-        arch::Flavor::Git => Archive::Git,
-        arch::Flavor::Local => {
-            let (archive, dest) = local_archive(w, v, tarball_dir, Pack::Write)?;
-            tarball = Some(dest);
-            archive
-        }
-    };
+    let (archive, tarball) = archive_for(cx, w, &v.id, flavor, tarball_dir)?;
     let model = arch::model(w, v, &archive)?;
     let pkgbuild = engine.render(flavor.template(), &model)?;
     let srcinfo = arch::srcinfo(&model);
     Ok((model, pkgbuild, srcinfo, tarball))
+}
+
+/// The source archive of `w`'s `flavor` (named `name` for the local tarball), packed into
+/// `tarball_dir` for the local flavour.
+fn archive_for(
+    cx: &Context,
+    w: &Worker,
+    name: &str,
+    flavor: arch::Flavor,
+    tarball_dir: &Path,
+) -> Result<(Archive, Option<PathBuf>)> {
+    Ok(match flavor {
+        arch::Flavor::Release => (
+            Archive::Release {
+                sha256: release_sha256(cx, w)?,
+            },
+            None,
+        ),
+        arch::Flavor::Git => (Archive::Git, None),
+        arch::Flavor::Local => {
+            let (archive, dest) = local_archive_named(w, name, tarball_dir, Pack::Write)?;
+            (archive, Some(dest))
+        }
+    })
+}
+
+/// Renders the split PKGBUILD (and .SRCINFO) of all of `w`'s Linux variants.
+pub fn render_split(
+    cx: &Context,
+    engine: &Engine,
+    w: &Worker,
+    flavor: arch::Flavor,
+    tarball_dir: &Path,
+) -> Result<(String, String, String, Option<PathBuf>)> {
+    if !w.variants.iter().any(|v| arch::require_linux(v).is_ok()) {
+        // The model says why; fail before any download or packing.
+        arch::split_model(w, &Archive::Git)?;
+    }
+    let (archive, tarball) = archive_for(cx, w, &w.id, flavor, tarball_dir)?;
+    let model = arch::split_model(w, &archive)?;
+    let pkgbuild = engine.render(arch::SPLIT_TEMPLATE, &model)?;
+    let srcinfo = arch::split_srcinfo(&model);
+    Ok((model.pkgbase, pkgbuild, srcinfo, tarball))
 }
 
 pub fn pkgbuild_cmd(
@@ -135,14 +177,7 @@ pub fn pkgbuild_cmd(
     out: Option<&Path>,
     templates: Option<&Path>,
 ) -> Result<Answer> {
-    let (w, v) = variant(catalog, id)?;
     let engine = engine(templates, &cx.dirs);
-    if w.krate.lockfile.is_none() {
-        report::warn(&format!(
-            "{} has no Cargo.lock; the PKGBUILD builds without --locked/--frozen (commit a Cargo.lock to make builds reproducible)",
-            w.krate.build_root().display()
-        ));
-    }
     let scratch;
     let tarball_dir = match out {
         Some(dir) => dir.to_path_buf(),
@@ -152,17 +187,34 @@ pub fn pkgbuild_cmd(
             scratch.path().to_path_buf()
         }
     };
-    let (model, pkgbuild, srcinfo, tarball) =
-        render_pkgbuild(cx, &engine, w, v, flavor, &tarball_dir)?;
+    // A bare worker id is the split package of all its Linux variants.
+    let (w, name, pkgbuild, srcinfo, tarball) = match catalog.lookup(id) {
+        Some(Target::Worker(w)) => {
+            let (name, pkgbuild, srcinfo, tarball) =
+                render_split(cx, &engine, w, flavor, &tarball_dir)?;
+            (w, name, pkgbuild, srcinfo, tarball)
+        }
+        _ => {
+            let (w, v) = variant(catalog, id)?;
+            let (model, pkgbuild, srcinfo, tarball) =
+                render_pkgbuild(cx, &engine, w, v, flavor, &tarball_dir)?;
+            (w, model.pkgname, pkgbuild, srcinfo, tarball)
+        }
+    };
+    if let Err(why) = arch::locked(w, flavor) {
+        report::warn(&format!(
+            "the PKGBUILD builds without --locked/--frozen: {why} ({})",
+            arch::LOCK_HELP
+        ));
+    }
     match out {
         Some(dir) => {
             atomic::write(&dir.join("PKGBUILD"), pkgbuild.as_bytes())?;
             atomic::write(&dir.join(".SRCINFO"), srcinfo.as_bytes())?;
             report::say(&format!(
-                "wrote {}/PKGBUILD and .SRCINFO for {} {}",
+                "wrote {}/PKGBUILD and .SRCINFO for {name} {}",
                 dir.display(),
-                model.pkgname,
-                model.pkgver
+                arch::pkgver(&w.version)
             ));
             if let Some(t) = tarball {
                 report::say(&format!("wrote {}", t.display()));

@@ -270,6 +270,8 @@ fn cargo_build_in(
         &v.feature,
         "-p",
         &w.krate.package,
+        "--bin",
+        &v.binary,
     ])
     .arg("--manifest-path")
     .arg(manifest.to_string_lossy())

@@ -78,6 +78,9 @@ pub struct Worker {
     pub variants: Vec<Variant>,
     /// `[test]` of worker.toml (an index source carries none: the defaults).
     pub test: manifest::TestSpec,
+    /// What a build from upstream sees of the source (git facts, filled in after discovery
+    /// by `effects::checkout`).
+    pub tree: crate::vcs::Tree,
 }
 
 impl Worker {
@@ -479,15 +482,23 @@ fn build_worker(
     let rel = dir.strip_prefix(&source.root).unwrap_or(dir);
     let upstream = upstream(&m, &krate, rel);
     variants.sort_by(|a, b| a.id.cmp(&b.id));
+    // DESIGN section 3: a formula always has a homepage, so the chain ends at the web form
+    // of the repository.
+    let homepage = m
+        .homepage
+        .or_else(|| krate.homepage.clone())
+        .or_else(|| krate.repository.clone())
+        .or_else(|| upstream.git.as_deref().and_then(crate::vcs::web_url));
+    let tree = crate::vcs::Tree {
+        branch_from_manifest: m.source.branch.is_some(),
+        ..Default::default()
+    };
     Some(Worker {
         id: m.id,
         name: m.name,
         description: m.description,
         license: m.license.or_else(|| krate.license.clone()),
-        homepage: m
-            .homepage
-            .or_else(|| krate.homepage.clone())
-            .or_else(|| krate.repository.clone()),
+        homepage,
         tags: m.tags,
         version: krate.version.clone(),
         default_feature: m.default_feature,
@@ -501,6 +512,7 @@ fn build_worker(
         upstream,
         variants,
         test: m.test,
+        tree,
     })
 }
 
@@ -515,7 +527,10 @@ fn upstream(m: &WorkerManifest, krate: &CrateInfo, rel: &Path) -> Upstream {
         .replace("{version}", &version);
     let tarball = match &m.source.tarball {
         Some(t) => Some(t.replace("{version}", &version).replace("{tag}", &tag)),
+        // `git@github.com:o/r.git` has a GitHub archive too.
         None => git
+            .as_deref()
+            .and_then(crate::vcs::web_url)
             .as_deref()
             .and_then(github_repo)
             .map(|repo| format!("{repo}/archive/refs/tags/{tag}.tar.gz")),

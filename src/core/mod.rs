@@ -16,3 +16,4 @@ pub mod render;
 pub mod sandbox;
 pub mod tomlread;
 pub mod tree;
+pub mod vcs;

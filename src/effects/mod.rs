@@ -1,6 +1,7 @@
 //! The edge: everything that touches the file system, the network or other processes.
 
 pub mod atomic;
+pub mod checkout;
 pub mod db;
 pub mod dirs;
 pub mod exec;

@@ -1,6 +1,8 @@
 //! The `local` flavour's source tarball: a deterministic `.tar.gz` of a worker's source root.
-//! Entries sorted, mtime/owner fixed, modes normalised to 0644/0755, `target/` and VCS
-//! directories left out, `.gitignore` honoured — the same tree gives the same sha256 anywhere.
+//! Entries sorted, mtime/owner fixed, modes normalised to 0644/0755, the build directory
+//! (`target/` at the root) and VCS metadata (directories, and a submodule's `.git` file) left
+//! out, `.gitignore` honoured but for the root's `Cargo.lock`, which a locked PKGBUILD needs —
+//! the same tree gives the same sha256 anywhere.
 
 use crate::checksum::HashingWriter;
 use crate::error::{Error, Result};
@@ -24,10 +26,13 @@ pub fn entries(root: &Path) -> Result<Vec<PathBuf>> {
         .git_exclude(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             let name = e.file_name().to_string_lossy();
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && (name == "target" || VCS_DIRS.contains(&name.as_ref())))
+            // Only the workspace's own build directory: a `target` deeper down (a vendored
+            // crate's `src/target/`) is source.
+            let build_dir = is_dir && name == "target" && e.depth() == 1;
+            !(build_dir || VCS_DIRS.contains(&name.as_ref()))
         })
         .build();
     for entry in walker {
@@ -40,6 +45,11 @@ pub fn entries(root: &Path) -> Result<Vec<PathBuf>> {
         if !rel.as_os_str().is_empty() {
             out.push(rel.to_path_buf());
         }
+    }
+    // The lock file decides whether the PKGBUILD is locked: pack it even when .gitignored.
+    let lock = PathBuf::from("Cargo.lock");
+    if root.join(&lock).is_file() && !out.contains(&lock) {
+        out.push(lock);
     }
     out.sort();
     Ok(out)
@@ -54,6 +64,13 @@ pub fn pack(root: &Path, top_dir: &str, dest: &Path) -> Result<String> {
     let tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create a file in", dir, e))?;
     let sha = write_tar_gz(root, top_dir, &files, tmp.as_file())?;
+    // A temporary file is 0600; the tarball is a source file like any other.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::io("write", dest, e))?;
+    }
     tmp.persist(dest)
         .map_err(|e| Error::io("write", dest, e.error))?;
     Ok(sha)

@@ -703,6 +703,7 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                     })
                     .collect(),
                 test: Default::default(),
+                tree: Default::default(),
             }
         })
         .collect()

@@ -122,6 +122,8 @@ fn cargo_plan_builds_one_feature_of_one_package_then_installs() {
             "cuda",
             "-p",
             "hello-pkg",
+            "--bin",
+            "hello-pkg",
             "--manifest-path",
             &crate_dir.join("Cargo.toml").to_string_lossy(),
         ]),
@@ -165,6 +167,8 @@ fn a_workspace_member_builds_from_the_workspace_root_with_one_target_dir_per_wor
             "cpu",
             "-p",
             "llm-rbee",
+            "--bin",
+            "llm-rbee-cpu",
             "--manifest-path",
             &dir.path().join("bin/llm/Cargo.toml").to_string_lossy(),
         ])
@@ -198,9 +202,8 @@ fn a_workspace_member_builds_from_the_workspace_root_with_one_target_dir_per_wor
 
 /// DESIGN §3 "The binary, exactly": `cargo build`/`cargo install` name the variant's binary
 /// (`--bin B`), so a crate with several bins behind one feature builds only the one the
-/// catalog names. `cargo_build_in` passes no `--bin`.
+/// catalog names.
 #[test]
-#[ignore = "open, issue 13: cargo_plan does not pass `--bin B` yet (DESIGN §3)"]
 fn cargo_plan_names_the_binary() {
     let (_dir, c) = catalog();
     let w = worker(&c, "llm");
@@ -235,6 +238,8 @@ fn the_release_plan_fetches_unpacks_and_builds_locked_in_the_subdir() {
             "cuda",
             "-p",
             "llm-rbee",
+            "--bin",
+            "llm-rbee-cuda",
             "--manifest-path",
             &crate_dir.join("Cargo.toml").to_string_lossy(),
         ]),

@@ -95,11 +95,8 @@ fn known_backends_narrow_the_worker_platforms() {
 }
 
 /// DESIGN §3: "the known `cuda` backend narrows Linux to x86_64 (Arch's `cuda` package is
-/// x86_64-only) unless `[variants.cuda].platforms` says otherwise". Today `cuda` keeps every
-/// Linux arch of the worker (catalog.rs `backend_platforms`: `"cuda" => os != Os::Macos`), so
-/// llm-worker-cuda's PKGBUILD says `arch=(x86_64 aarch64)`.
+/// x86_64-only) unless `[variants.cuda].platforms` says otherwise".
 #[test]
-#[ignore = "open, issue 13: the cuda backend does not narrow Linux to x86_64 yet (DESIGN §3)"]
 fn cuda_narrows_linux_to_x86_64() {
     let (_d, c) = one(&["cpu", "cuda"], ALL_PLATFORMS, "", "", "");
     let w = only_worker(&c);

@@ -978,6 +978,8 @@ class Formula
     def head(v, branch: nil) = ($rec["head"] = [v, branch])
     def livecheck(&) = ($rec["livecheck"] = true)
     def test(&b) = (@test_block = b)
+    def on_macos(&b) = (($rec["on_macos"] ||= 0) && ($rec["on_macos"] += 1) && b.call)
+    def on_linux(&b) = (($rec["on_linux"] ||= 0) && ($rec["on_linux"] += 1) && b.call)
     def depends_on(dep)
       $rec["depends_on"] << case dep
         when String then ["string", dep]

@@ -147,7 +147,9 @@ const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00
 
 /// `[source]` with a GitHub repository (so a tarball URL is derived) and a pinned checksum.
 fn clean_source(id: &str) -> String {
-    format!("[source]\ngit = \"https://github.com/example/{id}.git\"\nsha256 = \"{SHA}\"\n")
+    format!(
+        "[source]\ngit = \"https://github.com/example/{id}.git\"\nsha256 = \"{SHA}\"\n\n[test]\nsmoke = [\"{{bin}}\", \"--help\"]\n"
+    )
 }
 
 fn write_lock(w: &Written) {
@@ -165,7 +167,18 @@ fn clean_worker(s: &Sandbox, id: &str, dir: &str) -> Written {
 }
 
 /// `rbee-workers --root ROOT check [--json]`, cwd the sandbox, hermetic XDG dirs.
+/// A test's catalog is a git checkout with everything committed, as upstream's would be: release
+/// and -git renders are locked exactly when a Cargo.lock is tracked (DESIGN section 3).
 fn check(s: &Sandbox, root: &Path, json: bool, path: Option<&Path>) -> Output {
+    // Only a test's own catalog: the bundled examples already live in this repository.
+    let checkout = root.ancestors().find(|d| d.join(".git").exists());
+    if root.is_dir() && checkout.is_none_or(|top| top == root) {
+        if checkout.is_none() {
+            crate::tools::git(root, &["init", "-q"]);
+        }
+        crate::tools::git(root, &["add", "-A"]);
+        crate::tools::git(root, &["commit", "-q", "--allow-empty", "-m", "catalog"]);
+    }
     let mut cmd = s.cmd();
     cmd.arg("--root").arg(root).arg("check");
     if json {
@@ -519,10 +532,11 @@ fn a_catalog_with_warnings_only_passes() {
             renders: expected_renders(&list),
         }
     );
-    assert_eq!(doc.warnings().len(), 2, "{:#?}", doc.problems);
+    assert_eq!(doc.warnings().len(), 3, "{:#?}", doc.problems);
     assert!(doc.errors().is_empty(), "{:#?}", doc.problems);
     find(&doc, &w.worker_toml, &["Cargo.lock"]);
     find(&doc, &w.worker_toml, &["sha256"]);
+    find(&doc, &w.worker_toml, &["no [test] smoke"]);
 
     let out = check(&s, s.root(), false, None);
     assert_eq!(code(&out), Some(0), "{}", describe(&out));
@@ -677,7 +691,8 @@ fn bash_n_shellcheck_and_ruby_c_complaints_fail_the_gate() {
     let s = Sandbox::new();
     let w = clean_worker(&s, "judged", "bin/judged");
     let list = s.list();
-    let bin = bin_dir(&[]);
+    // git reads what the build will see (the lock is tracked, so no warning).
+    let bin = bin_dir(&["git"]);
     // `bash -n FILE` fails with a message naming the file; anything else is the real bash.
     write_script(
         bin.path(),

@@ -495,6 +495,8 @@ fn dry_run_prints_the_exact_plan_and_creates_nothing() {
             feature,
             "-p",
             "hello-worker",
+            "--bin",
+            "hello-worker",
             "--manifest-path",
             dir.join("Cargo.toml").to_str().unwrap(),
         ]
@@ -632,6 +634,8 @@ fn upgrade_rebuilds_only_the_bumped_worker_then_has_nothing_to_do() {
             "--features",
             "cpu",
             "-p",
+            "hello-worker",
+            "--bin",
             "hello-worker",
             "--manifest-path"
         ])),

@@ -30,13 +30,15 @@ const LAYERS: &[(&str, &[&str])] = &[
             "sandbox",
             "tomlread",
             "tree",
+            "vcs",
         ],
     ),
     ("report", &["report", "wire"]),
     (
         "effects",
         &[
-            "effects", "atomic", "db", "dirs", "exec", "fetch", "pack", "sources", "unpack",
+            "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "sources",
+            "unpack",
         ],
     ),
     ("context", &["context"]),

@@ -12,6 +12,7 @@ mod gate;
 mod httpd;
 mod install;
 mod layers;
+mod packaging;
 mod render;
 mod serve;
 mod sources;

@@ -164,3 +164,79 @@ pub fn sh(p: &Path) -> String {
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run tool")
 }
+
+/// Runs git in `dir` hermetically (no global or system config, a fixed identity) and
+/// returns its stdout; panics with git's stderr when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args([
+            "-c",
+            "user.name=rbee test",
+            "-c",
+            "user.email=test@rbee.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `vercmp A B`: -1, 0 or 1, from pacman's own comparison.
+pub fn vercmp(a: &str, b: &str) -> i32 {
+    let out = Command::new("vercmp")
+        .args([a, b])
+        .output()
+        .expect("vercmp");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("vercmp prints a number")
+}
+
+/// The entries of a tarball with their modes: `(mode, path)`, via bsdtar.
+pub fn tar_listing(tarball: &Path) -> Vec<(String, String)> {
+    let out = Command::new("bsdtar")
+        .arg("-tvf")
+        .arg(tarball)
+        .output()
+        .expect("bsdtar");
+    assert!(out.status.success(), "bsdtar -tvf {}", tarball.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mode = l.split_whitespace().next()?.to_string();
+            let path = l.split_whitespace().last()?.to_string();
+            Some((mode, path))
+        })
+        .collect()
+}
+
+/// Unpacks the archive `from` into `into` (created) with bsdtar.
+pub fn extract(from: &Path, into: &Path) {
+    std::fs::create_dir_all(into).expect("create the directory");
+    let ok = Command::new("bsdtar")
+        .arg("-xf")
+        .arg(from)
+        .arg("-C")
+        .arg(into)
+        .status()
+        .expect("bsdtar");
+    assert!(ok.success(), "bsdtar -xf {}", from.display());
+}

@@ -43,8 +43,19 @@ pub struct Pkgbuild {
     pub feature: String,
     pub binary: String,
     pub installed_name: String,
-    /// The source has a Cargo.lock, so `--locked`/`--frozen` can work.
+    /// What the build will see has a Cargo.lock, so `--locked`/`--frozen` can work: the
+    /// packed tarball holds it (local), git tracks it (release, git).
     pub locked: bool,
+    /// The release tag's glob for `git describe --match` and the prefix before the version
+    /// (`v[0-9]*`, `v`); None when the tag pattern does not end with the version.
+    pub tag_glob: Option<String>,
+    pub tag_prefix: String,
+    /// `[test] cargo_args`, after the test command of `check()`.
+    pub test_args: Vec<String>,
+    /// Submodules holding path dependencies, pinned as extra sources and wired in prepare().
+    pub submodules: Vec<crate::vcs::Submodule>,
+    /// The release tarball's top directory (where submodules are copied into place).
+    pub top_dir: Option<String>,
     pub cuda: bool,
     /// License files in the crate directory, installed to /usr/share/licenses.
     pub license_files: Vec<String>,
@@ -70,7 +81,13 @@ impl Archive {
     /// The local flavour's archive of `v`: `{variant}-{pkgver}.tar.gz` unpacking into
     /// `{variant}-{pkgver}/`, the worker at its path inside its source root, with `sha256`.
     pub fn local(w: &Worker, v: &Variant, sha256: String) -> Archive {
-        let top_dir = format!("{}-{}", v.id, pkgver(&w.version));
+        Archive::local_named(w, &v.id, sha256)
+    }
+
+    /// The local archive named `{name}-{pkgver}` (a variant's id, or the worker's for a
+    /// split package).
+    pub fn local_named(w: &Worker, name: &str, sha256: String) -> Archive {
+        let top_dir = format!("{name}-{}", pkgver(&w.version));
         let subdir = w
             .dir
             .strip_prefix(w.krate.build_root())
@@ -88,10 +105,23 @@ impl Archive {
     }
 }
 
-/// `pkgver` may not hold a hyphen; `0.4.2-beta.1` becomes `0.4.2_beta.1`, which vercmp sorts
-/// before `0.4.2`.
+/// `pkgver` may not hold a hyphen (DESIGN section 3): the pre-release hyphen is dropped and any
+/// other `-` becomes `_`, so `0.4.2-beta.1` becomes `0.4.2beta.1`, which vercmp sorts before
+/// `0.4.2` (`0.4.2_beta.1` would sort after it). A pre-release that starts with a digit gets
+/// `pre` in front (`0.4.2-1` → `0.4.2pre1`): a bare `0.4.21` would be a later release.
 pub fn pkgver(v: &semver::Version) -> String {
-    v.to_string().replace('-', "_")
+    let mut out = format!("{}.{}.{}", v.major, v.minor, v.patch);
+    if !v.pre.is_empty() {
+        if v.pre.as_str().starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str("pre");
+        }
+        out.push_str(&v.pre.as_str().replace('-', "_"));
+    }
+    if !v.build.is_empty() {
+        out.push('+');
+        out.push_str(&v.build.as_str().replace('-', "_"));
+    }
+    out
 }
 
 /// The repository's name: the last path segment of its URL, without `.git`.
@@ -148,7 +178,7 @@ pub fn require_linux(v: &Variant) -> Result<Vec<String>, Error> {
 /// Values that land inside the PKGBUILD's functions must be plain text: makepkg re-reads
 /// `declare -f` output line by line, so a quoted line break there would still run.
 fn check_function_values(p: &Pkgbuild) -> Result<(), Error> {
-    let fields = [
+    let mut fields = vec![
         ("build directory", Some(&p.build_dir)),
         ("git directory", p.git_dir.as_ref()),
         ("package", Some(&p.package)),
@@ -156,7 +186,22 @@ fn check_function_values(p: &Pkgbuild) -> Result<(), Error> {
         ("binary", Some(&p.binary)),
         ("installed name", Some(&p.installed_name)),
         ("pkgname", Some(&p.pkgname)),
+        ("tag", p.tag_glob.as_ref()),
+        ("tag", Some(&p.tag_prefix)),
+        ("top directory", p.top_dir.as_ref()),
     ];
+    fields.extend(
+        p.test_args
+            .iter()
+            .map(|a| ("[test] cargo_args entry", Some(a))),
+    );
+    for s in &p.submodules {
+        fields.extend([
+            ("submodule name", Some(&s.name)),
+            ("submodule path", Some(&s.path)),
+            ("submodule source", Some(&s.source)),
+        ]);
+    }
     for (what, value) in fields {
         if let Some(v) = value {
             if let Some(problem) = crate::tomlread::one_line_problem(v) {
@@ -230,7 +275,7 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
         ),
         help: "set [source].git (or `repository` in Cargo.toml) in the worker's manifests".into(),
     };
-    let (source, sha256sums, build_dir, git_dir) = match archive {
+    let (mut source, mut sha256sums, build_dir, git_dir) = match archive {
         Archive::Release { sha256 } => {
             let url = w
                 .upstream
@@ -282,6 +327,19 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
             None,
         ),
     };
+    // A GitHub archive and makepkg's clone lack submodules: each one the build needs is a
+    // source of its own, pinned by commit (so SKIP is safe), and put in place by prepare().
+    let submodules = match flavor {
+        Flavor::Local => Vec::new(),
+        _ => w.tree.submodules.clone(),
+    };
+    for s in &submodules {
+        let url = s.url.strip_prefix("git+").unwrap_or(&s.url);
+        source.push(format!("{}::git+{url}#commit={}", s.source, s.commit));
+        sha256sums.push("SKIP".into());
+    }
+    let locked = locked(w, flavor).is_ok();
+    let (tag_glob, tag_prefix) = tag_pattern(w);
     Ok(Pkgbuild {
         flavor,
         pkgname,
@@ -306,11 +364,53 @@ fn model_unchecked(w: &Worker, v: &Variant, archive: &Archive) -> Result<Pkgbuil
         feature: v.feature.clone(),
         binary: v.binary.clone(),
         installed_name: v.installed_name.clone(),
-        locked: w.krate.lockfile.is_some(),
+        locked,
+        tag_glob,
+        tag_prefix,
+        test_args: w.test.cargo_args.clone(),
+        submodules,
+        top_dir: (flavor == Flavor::Release)
+            .then(|| release_top_dir(w))
+            .flatten(),
         cuda: crate::kinds::GpuBackend::of_feature(&v.feature)
             == Some(crate::kinds::GpuBackend::Cuda),
         license_files: license_files(&w.dir),
     })
+}
+
+pub const LOCK_HELP: &str =
+    "commit Cargo.lock (`git add -f Cargo.lock` when it is .gitignored) so packaged builds are reproducible";
+
+/// Whether the build of `flavor` will see a Cargo.lock (DESIGN section 3: decided by what
+/// the build sees, never by the working tree), and why not when it won't.
+pub fn locked(w: &Worker, flavor: Flavor) -> Result<(), String> {
+    // An index source's worker has no tree here: its lock is the index's word.
+    let index = w.source.kind == crate::catalog::SourceKind::Index;
+    if w.krate.lockfile.is_none() && !index {
+        return Err(format!(
+            "there is no Cargo.lock in {}",
+            w.krate.build_root().display()
+        ));
+    }
+    match flavor {
+        Flavor::Local => Ok(()),
+        _ if w.tree.release_locked => Ok(()),
+        _ => Err(w
+            .tree
+            .unlocked_why
+            .clone()
+            .unwrap_or_else(|| "git tracks no Cargo.lock in the source".into())),
+    }
+}
+
+/// The release tag as a `git describe --match` glob: `v0.3.1` (from `v{version}`) gives
+/// `v[0-9]*` and the prefix `v`. A tag that does not end with the version gives no glob.
+fn tag_pattern(w: &Worker) -> (Option<String>, String) {
+    let version = w.version.to_string();
+    match w.upstream.tag.strip_suffix(&version) {
+        Some(prefix) => (Some(format!("{prefix}[0-9]*")), prefix.to_string()),
+        None => (None, String::new()),
+    }
 }
 
 fn license_files(dir: &std::path::Path) -> Vec<String> {
@@ -437,4 +537,160 @@ fn bounds(c: &semver::Comparator) -> Vec<(&'static str, semver::Version)> {
             vec![(">=", lo), ("<", hi)]
         }
     }
+}
+
+/// One package of a split PKGBUILD: what differs per variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    pub pkgname: String,
+    pub feature: String,
+    pub binary: String,
+    pub installed_name: String,
+    /// Set only when the variant's arches differ from the split package's.
+    pub arch: Vec<String>,
+    pub depends: Vec<String>,
+    pub provides: Vec<String>,
+    pub conflicts: Vec<String>,
+}
+
+/// A split PKGBUILD for every Linux variant of a worker, as Arch's own `ollama` is packaged
+/// (DESIGN section 3): one source, one prepare(), a build() that builds each feature into
+/// its own target directory, a `package_X()` per variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Split {
+    pub pkgbase: String,
+    pub pkgnames: Vec<String>,
+    pub parts: Vec<Part>,
+    #[serde(flatten)]
+    pub base: Pkgbuild,
+}
+
+pub const SPLIT_TEMPLATE: &str = "arch-split.PKGBUILD.j2";
+
+/// The split package of `w`'s Linux variants, from the single-variant models (so both
+/// cannot drift); `archive` is the one source they share.
+pub fn split_model(w: &Worker, archive: &Archive) -> Result<Split, Error> {
+    let linux: Vec<&Variant> = w
+        .variants
+        .iter()
+        .filter(|v| !linux_arches(v).is_empty())
+        .collect();
+    if linux.is_empty() {
+        return Err(Error::NoArtifact {
+            message: format!(
+                "worker `{}` has no variant with a Linux platform, so it has no PKGBUILD",
+                w.id
+            ),
+            help: format!(
+                "it may run on macOS: `rbee-workers formula {}-FEATURE`",
+                w.id
+            ),
+        });
+    }
+    let models = linux
+        .iter()
+        .map(|v| model(w, v, archive))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut base = models[0].clone();
+    let mut arch: Vec<String> = Vec::new();
+    let mut makedepends: Vec<String> = Vec::new();
+    for m in &models {
+        for a in &m.arch {
+            if !arch.contains(a) {
+                arch.push(a.clone());
+            }
+        }
+        for d in &m.makedepends {
+            if !makedepends.contains(d) {
+                makedepends.push(d.clone());
+            }
+        }
+    }
+    // A fixed order, whatever order the variants came in.
+    arch.sort_by_key(|a| (a != "x86_64", a.clone()));
+    let parts = models
+        .iter()
+        .map(|m| Part {
+            pkgname: m.pkgname.clone(),
+            feature: m.feature.clone(),
+            binary: m.binary.clone(),
+            installed_name: m.installed_name.clone(),
+            arch: if m.arch.len() == arch.len() {
+                Vec::new()
+            } else {
+                m.arch.clone()
+            },
+            depends: m.depends.clone(),
+            provides: m.provides.clone(),
+            conflicts: m.conflicts.clone(),
+        })
+        .collect::<Vec<_>>();
+    let pkgbase = match base.flavor {
+        Flavor::Git => format!("{}-git", w.id),
+        _ => w.id.clone(),
+    };
+    base.pkgname = pkgbase.clone();
+    base.arch = arch;
+    base.makedepends = makedepends;
+    base.depends = Vec::new();
+    base.provides = Vec::new();
+    base.conflicts = Vec::new();
+    // One environment for every variant's build: /opt/cuda/bin on PATH when one needs it.
+    base.cuda = models.iter().any(|m| m.cuda);
+    if let Some(s) = base.source.first_mut() {
+        // The release tarball's local name is the package base's, not one variant's.
+        if let Some((_, url)) = s
+            .split_once("::")
+            .filter(|_| base.flavor == Flavor::Release)
+        {
+            *s = format!("{pkgbase}-{}.tar.gz::{url}", base.pkgver);
+        }
+    }
+    Ok(Split {
+        pkgbase,
+        pkgnames: parts.iter().map(|p| p.pkgname.clone()).collect(),
+        parts,
+        base,
+    })
+}
+
+/// `.SRCINFO` of a split PKGBUILD as `makepkg --printsrcinfo` writes it: the global section,
+/// then each package with what its `package_X()` sets.
+pub fn split_srcinfo(s: &Split) -> String {
+    let p = &s.base;
+    let mut out = format!("pkgbase = {}\n", s.pkgbase);
+    let one = |out: &mut String, key: &str, value: &str| {
+        out.push_str(&format!("\t{key} = {}\n", srcinfo_value(value)));
+    };
+    one(&mut out, "pkgdesc", &p.pkgdesc);
+    one(&mut out, "pkgver", &p.pkgver);
+    one(&mut out, "pkgrel", &p.pkgrel.to_string());
+    if let Some(url) = &p.url {
+        one(&mut out, "url", url);
+    }
+    for (key, values) in [
+        ("arch", &p.arch),
+        ("license", &p.license),
+        ("makedepends", &p.makedepends),
+        ("source", &p.source),
+        ("sha256sums", &p.sha256sums),
+    ] {
+        for v in values {
+            one(&mut out, key, v);
+        }
+    }
+    for part in &s.parts {
+        out.push_str(&format!("\npkgname = {}\n", part.pkgname));
+        for (key, values) in [
+            ("arch", &part.arch),
+            ("depends", &part.depends),
+            ("provides", &part.provides),
+            ("conflicts", &part.conflicts),
+        ] {
+            for v in values {
+                one(&mut out, key, v);
+            }
+        }
+    }
+    out
 }

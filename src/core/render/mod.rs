@@ -37,6 +37,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("templates/arch-functions.PKGBUILD.j2"),
     ),
     (
+        "arch-prepare.PKGBUILD.j2",
+        include_str!("templates/arch-prepare.PKGBUILD.j2"),
+    ),
+    (
+        "arch-pkgver.PKGBUILD.j2",
+        include_str!("templates/arch-pkgver.PKGBUILD.j2"),
+    ),
+    (
+        "arch-split.PKGBUILD.j2",
+        include_str!("templates/arch-split.PKGBUILD.j2"),
+    ),
+    (
         "brew-release.rb.j2",
         include_str!("templates/brew-release.rb.j2"),
     ),
