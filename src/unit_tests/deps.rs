@@ -324,7 +324,7 @@ fn requirements_become_pacman_depends() {
     assert_eq!(p("> 1.2"), ["b>=1.3.0"]);
     assert_eq!(p("<= 1"), ["b<2.0.0"]);
     assert_eq!(p("*"), ["b"]);
-    assert_eq!(p(">=1.0.0-beta.1"), ["b>=1.0.0_beta.1"]);
+    assert_eq!(p(">=1.0.0-beta.1"), ["b>=1.0.0beta.1"]);
 }
 
 /// Evaluates a pacman constraint (`b>=1.2.0`) on a release version by semver order, which

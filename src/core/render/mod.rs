@@ -175,8 +175,8 @@ fn template_error(e: TplError) -> crate::error::Error {
 /// Refuses a bash template that prints a value where bash would expand it again. The engine
 /// quotes every value as one bash word, which is only inert where a word is read once:
 /// inside quotes of the template's own (`"{{ x }}"`: `$(…)` runs again), a heredoc body,
-/// an arithmetic expression (`$(( ))`, `(( ))`, `$[ ]`) or an array subscript, `[[ … ]]`
-/// (whose `-eq` evaluates its operands), a parameter expansion `${…}`, backquotes, right
+/// an arithmetic expression (`$(( ))`, `(( ))`, `$[ ]`) or an array subscript (also inside
+/// `${…}`), `[[ … ]]` (whose `-eq` evaluates its operands), backquotes, right
 /// after a `$` (which turns `'…'` into `$'…'`), or an `eval`, each of which evaluates its
 /// text as code. `check` also sources every override render with canaries.
 pub fn lint_bash_template(text: &str) -> Result<(), String> {
@@ -191,7 +191,10 @@ pub fn lint_bash_template(text: &str) -> Result<(), String> {
     let starts = |i: usize, s: &str| s.chars().enumerate().all(|(k, ch)| at(i + k) == ch);
     let mut q = Q::None;
     let (mut arith, mut subscript, mut brace) = (0usize, 0usize, 0usize);
-    let (mut test, mut backquote, mut eval) = (false, false, false);
+    let (mut backquote, mut eval) = (false, false);
+    // `[[` opened at this depth of `$( )`: a value in a command substitution inside it is a
+    // command's argument again, not an operand.
+    let (mut test, mut cmdsub): (Option<usize>, usize) = (None, 0);
     let mut heredocs: Vec<(String, bool)> = Vec::new();
     let (mut line, mut at_word_start) = (1usize, true);
     let mut i = 0;
@@ -213,8 +216,7 @@ pub fn lint_bash_template(text: &str) -> Result<(), String> {
                 Q::Double => Some("double quotes"),
                 Q::None if arith > 0 => Some("an arithmetic expression"),
                 Q::None if subscript > 0 => Some("an array subscript"),
-                Q::None if brace > 0 => Some("a parameter expansion `${…}`"),
-                Q::None if test => Some("`[[ … ]]`"),
+                Q::None if test == Some(cmdsub) => Some("`[[ … ]]`"),
                 Q::None if backquote => Some("backquotes"),
                 Q::None if eval => Some("an `eval`"),
                 Q::None if i > 0 && c[i - 1] == '$' => Some("`$…` (it would read `$'…'`)"),
@@ -267,6 +269,11 @@ pub fn lint_bash_template(text: &str) -> Result<(), String> {
                     arith -= 1;
                     step = 2;
                 }
+                '$' if at(i + 1) == '(' => {
+                    cmdsub += 1;
+                    step = 2;
+                }
+                ')' if cmdsub > 0 && arith == 0 => cmdsub -= 1,
                 '$' if at(i + 1) == '[' => {
                     subscript += 1;
                     step = 2;
@@ -277,11 +284,11 @@ pub fn lint_bash_template(text: &str) -> Result<(), String> {
                 }
                 '}' if brace > 0 => brace -= 1,
                 '[' if at(i + 1) == '[' && at_word_start => {
-                    test = true;
+                    test = Some(cmdsub);
                     step = 2;
                 }
-                ']' if test && subscript == 0 && at(i + 1) == ']' => {
-                    test = false;
+                ']' if test.is_some() && subscript == 0 && at(i + 1) == ']' => {
+                    test = None;
                     step = 2;
                 }
                 '[' if i > 0 && (c[i - 1].is_ascii_alphanumeric() || c[i - 1] == '_') => {
@@ -405,7 +412,6 @@ mod tests {
             ("(( n = {{ x }} ))\n", "arithmetic"),
             ("arr[{{ x }}]=1\n", "subscript"),
             ("echo ${arr[{{ x }}]}\n", "subscript"),
-            ("echo ${x:-{{ y }}}\n", "parameter expansion"),
             ("[[ {{ x }} -eq 1 ]]\n", "[[ … ]]"),
             ("echo `echo {{ x }}`\n", "backquotes"),
             ("eval {{ x }}\n", "eval"),
@@ -417,6 +423,9 @@ mod tests {
         // After a heredoc ends, and outside those contexts, a value is a plain word again.
         assert!(lint_bash_template("cat <<EOF\nplain\nEOF\npkgdesc={{ pkgdesc }}\n").is_ok());
         assert!(lint_bash_template("[[ -n $x ]] && echo {{ x }}\n").is_ok());
+        assert!(lint_bash_template("[[ $(vercmp \"$v\" {{ x }}) != -1 ]]\n").is_ok());
+        // In a `${…}` pattern or default a quoted word is matched or used literally.
+        assert!(lint_bash_template("v=${v#{{ prefix }}}; w=${w:-{{ d }}}\n").is_ok());
         assert!(lint_bash_template("n=$(( 1 + 1 )); echo {{ x }} \"$(date)\"\n").is_ok());
         assert!(lint_bash_template("echo $(printf %s {{ x }})\n").is_ok());
         assert!(
