@@ -75,6 +75,9 @@ The most entries (files, directories, links) a downloaded source tarball may hol
 \fBRBEE_WORKERS_HTTP_TIMEOUT\fR
 Seconds any one network operation (connect, each read) may stall before a download fails (default 60).
 .TP
+\fBRBEE_WORKERS_HTTP_TOTAL_TIMEOUT\fR
+Seconds one download may take in all, however steadily it moves (default 3600).
+.TP
 \fBRBEE_WORKERS_DOWNLOAD_LIMIT\fR
 The most bytes a download may have (default 2 GiB); a larger published size is refused before reading. An index source may have at most 64 MiB.
 .TP

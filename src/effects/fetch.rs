@@ -335,12 +335,25 @@ async fn get(
     let stop = stop.requested();
     tokio::pin!(stop);
     let timeout = io_timeout()?;
+    let total = total_timeout()?;
     let client = reqwest::Client::builder()
         .user_agent(concat!("rbee-workers/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(timeout.min(std::time::Duration::from_secs(10)))
         .read_timeout(timeout)
+        .timeout(total)
         .build()
         .map_err(|e| fail(e.to_string()))?;
+    let started = std::time::Instant::now();
+    let why = |e: &reqwest::Error, timeout| {
+        if e.is_timeout() && started.elapsed() >= total {
+            format!(
+                "timed out: the download took longer than {} s in all (RBEE_WORKERS_HTTP_TOTAL_TIMEOUT)",
+                total.as_secs()
+            )
+        } else {
+            why(e, timeout)
+        }
+    };
     let mut req = client.get(url);
     if let Some(tag) = if_none_match {
         req = req.header(reqwest::header::IF_NONE_MATCH, tag.trim());
@@ -412,6 +425,14 @@ pub fn get_revalidated(
 /// value that is not a positive number is an error before anything is fetched.
 pub fn io_timeout() -> Result<std::time::Duration> {
     positive_env("RBEE_WORKERS_HTTP_TIMEOUT", 60, "seconds").map(std::time::Duration::from_secs)
+}
+
+/// How long one download may take in all, however steadily its bytes arrive: a server that
+/// trickles a byte a minute cannot hold a command forever either.
+/// `RBEE_WORKERS_HTTP_TOTAL_TIMEOUT` (seconds), default 3600.
+pub fn total_timeout() -> Result<std::time::Duration> {
+    positive_env("RBEE_WORKERS_HTTP_TOTAL_TIMEOUT", 3600, "seconds")
+        .map(std::time::Duration::from_secs)
 }
 
 /// A request error as a person can act on it: a timeout says so and how long it waited;

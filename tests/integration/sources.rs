@@ -2595,3 +2595,45 @@ fn source_add_takes_only_urls_the_one_git_check_allows() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_server_that_trickles_bytes_is_stopped_by_the_total_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/index.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for conn in listener.incoming().take(2).flatten() {
+            std::thread::spawn(move || {
+                let mut c = conn;
+                let mut buf = [0u8; 4096];
+                let _ = c.read(&mut buf);
+                let _ = c.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n{");
+                // A byte every 200 ms: never stalled long enough for the read timeout.
+                for _ in 0..150 {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    if c.write_all(b" ").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let s = Sandbox::new();
+    ok(&s, &["source", "add", "slow", &url]);
+    let started = std::time::Instant::now();
+    let out = run_env(
+        &s,
+        &[
+            ("RBEE_WORKERS_HTTP_TIMEOUT", "5"),
+            ("RBEE_WORKERS_HTTP_TOTAL_TIMEOUT", "2"),
+        ],
+        &["sync"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("longer than 2 s in all"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 25,
+        "it did not wait for the whole trickle"
+    );
+}
