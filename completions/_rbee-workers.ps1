@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('source', 'source', [CompletionResultType]::ParameterValue, 'Manage remote sources of workers (git repositories, exported catalogs)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Refresh every remote source (clone/fetch git sources, revalidate index sources)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'The deployment gate: validate and render every worker × variant × flavour')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes the proposed ones), then validate it as `check` does')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ under DIR (for maintainers)')
@@ -345,6 +346,22 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'rbee-workers;new' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
+            [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'rbee-workers;test' {
             [CompletionResult]::new('--changed', '--changed', [CompletionResultType]::ParameterName, 'Only the workers changed since REV, found with git')
             [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write the results as JUnit XML to FILE')
@@ -481,6 +498,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('source', 'source', [CompletionResultType]::ParameterValue, 'Manage remote sources of workers (git repositories, exported catalogs)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Refresh every remote source (clone/fetch git sources, revalidate index sources)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'The deployment gate: validate and render every worker × variant × flavour')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes the proposed ones), then validate it as `check` does')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ under DIR (for maintainers)')
@@ -537,6 +555,9 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             break
         }
         'rbee-workers;help;check' {
+            break
+        }
+        'rbee-workers;help;new' {
             break
         }
         'rbee-workers;help;test' {

@@ -49,6 +49,9 @@ _rbee__workers() {
             rbee__workers,list)
                 cmd="rbee__workers__subcmd__list"
                 ;;
+            rbee__workers,new)
+                cmd="rbee__workers__subcmd__new"
+                ;;
             rbee__workers,pkgbuild)
                 cmd="rbee__workers__subcmd__pkgbuild"
                 ;;
@@ -108,6 +111,9 @@ _rbee__workers() {
                 ;;
             rbee__workers__subcmd__help,list)
                 cmd="rbee__workers__subcmd__help__subcmd__list"
+                ;;
+            rbee__workers__subcmd__help,new)
+                cmd="rbee__workers__subcmd__help__subcmd__new"
                 ;;
             rbee__workers__subcmd__help,pkgbuild)
                 cmd="rbee__workers__subcmd__help__subcmd__pkgbuild"
@@ -176,7 +182,7 @@ _rbee__workers() {
 
     case "${cmd}" in
         rbee__workers)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check test completions generate-assets serve export pkgbuild formula help"
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,7 +386,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help)
-            opts="list search info detect build install upgrade remove verify source sync check test completions generate-assets serve export pkgbuild formula help"
+            opts="list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,6 +540,20 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__new)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -786,6 +806,28 @@ _rbee__workers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__new)
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand source 'Manage remote sources of workers (git repositories, exported catalogs)'
             cand sync 'Refresh every remote source (clone/fetch git sources, revalidate index sources)'
             cand check 'The deployment gate: validate and render every worker × variant × flavour'
+            cand new 'Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes the proposed ones), then validate it as `check` does'
             cand test 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped'
             cand completions 'Print a shell completion script'
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
@@ -321,6 +322,21 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'rbee-workers;new'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'rbee-workers;test'= {
             cand --changed 'Only the workers changed since REV, found with git'
             cand --junit 'Also write the results as JUnit XML to FILE'
@@ -450,6 +466,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand source 'Manage remote sources of workers (git repositories, exported catalogs)'
             cand sync 'Refresh every remote source (clone/fetch git sources, revalidate index sources)'
             cand check 'The deployment gate: validate and render every worker × variant × flavour'
+            cand new 'Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes the proposed ones), then validate it as `check` does'
             cand test 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped'
             cand completions 'Print a shell completion script'
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
@@ -491,6 +508,8 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;help;sync'= {
         }
         &'rbee-workers;help;check'= {
+        }
+        &'rbee-workers;help;new'= {
         }
         &'rbee-workers;help;test'= {
         }

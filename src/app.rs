@@ -38,6 +38,7 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
         }
         Request::Check { changed } => check::run(cx, changed.as_deref())?,
         Request::Test(opts) => commands::test::run(cx, &opts)?,
+        Request::New { path } => commands::new::run(cx, path.as_deref())?,
         Request::Completions { shell } => {
             report::out_bytes(&crate::assets::completion(shell))?;
             Answer::nothing()

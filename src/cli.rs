@@ -140,6 +140,13 @@ pub enum Command {
         #[arg(long, value_name = "REV")]
         changed: Option<String>,
     },
+    /// Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes
+    /// the proposed ones), then validate it as `check` does
+    New {
+        /// The crate's directory [default: the current directory]
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+    },
     /// Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on
     /// a submitted worker); variants this host cannot build are skipped
     Test {
@@ -426,6 +433,7 @@ impl Cli {
             Command::Sync => Request::Sync,
             Command::Export { dir } => Request::Export { dir },
             Command::Check { changed } => Request::Check { changed },
+            Command::New { path } => Request::New { path },
             Command::Test {
                 ids,
                 changed,

@@ -137,6 +137,15 @@ pub fn confirm(prompt: &str, no_terminal: Error) -> crate::error::Result<bool> {
         .map_err(|e| Error::Prompt(e.to_string()))
 }
 
+/// Asks for a value on the terminal, offering `default` (Enter takes it).
+pub fn ask(prompt: &str, default: &str) -> crate::error::Result<String> {
+    dialoguer::Input::<String>::new()
+        .with_prompt(inert(prompt))
+        .default(default.to_string())
+        .interact_text()
+        .map_err(|e| Error::Prompt(e.to_string()))
+}
+
 /// What a command answers: one JSON document for `--json`, text for a person (stdout), a
 /// note for a person (stderr), and the error the command ends with after answering (a
 /// failed gate, a sync that could not reach a source).

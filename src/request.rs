@@ -47,6 +47,9 @@ pub enum Request {
         changed: Option<String>,
     },
     Test(crate::commands::test::TestOptions),
+    New {
+        path: Option<PathBuf>,
+    },
     Serve {
         addr: String,
     },

@@ -8,6 +8,7 @@ pub mod export;
 pub mod graph;
 pub mod install;
 pub mod installed;
+pub mod new;
 pub mod package;
 pub mod preflight;
 pub mod query;

@@ -346,6 +346,31 @@ fn check_variant_collisions(catalog: &mut Catalog) {
     catalog.problems.extend(problems);
 }
 
+/// The one worker in `dir` (its worker.toml and Cargo.toml), read as discovery reads it with
+/// `root` as the source's root: what `new` validates after writing. A catalog holding the
+/// worker, or its problems.
+pub fn load_one(dir: &Path, root: &Path, community: bool) -> Catalog {
+    let source = Arc::new(Source {
+        name: "local".into(),
+        kind: SourceKind::Local,
+        location: root.display().to_string(),
+        root: root.to_path_buf(),
+        trusted: true,
+    });
+    let tree = Tree::new(root);
+    let mut cache = CargoCache::in_tree(tree.clone());
+    let mut catalog = Catalog::default();
+    match load_worker(dir, community, &source, &tree, &mut cache) {
+        Ok((w, warnings)) => {
+            catalog.problems.extend(warnings);
+            catalog.workers.push(w);
+        }
+        Err(problems) => catalog.problems.extend(problems),
+    }
+    catalog.link();
+    catalog
+}
+
 fn load_worker(
     dir: &Path,
     community: bool,

@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod problem;
 pub mod render;
 pub mod sandbox;
+pub mod scaffold;
 pub mod tomlread;
 pub mod tree;
 pub mod vcs;

@@ -388,3 +388,97 @@ fn a_test_that_hangs_is_stopped_by_the_timeout_with_its_children() {
     });
     assert!(!alive, "a child of the hung test is still running");
 }
+
+fn new(s: &Sandbox, args: &[&str]) -> Output {
+    let mut cmd = s.cmd();
+    cmd.arg("new").args(args);
+    cmd.output().expect("run rbee-workers")
+}
+
+#[test]
+fn new_writes_a_manifest_that_lists_renders_and_passes_check_and_never_overwrites() {
+    let s = Sandbox::new();
+    let dir = hello(&s, "bin/fresh", "fresh", "");
+    fs::remove_file(dir.join("worker.toml")).unwrap();
+    // No terminal to ask on, and no --noconfirm: nothing is written.
+    let out = new(&s, &[dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--noconfirm"), "{}", stderr(&out));
+    assert!(!dir.join("worker.toml").exists());
+    let out = new(&s, &[dir.to_str().unwrap(), "--noconfirm"]);
+    assert_success(&out);
+    let text = fs::read_to_string(dir.join("worker.toml")).unwrap();
+    assert!(text.contains("id = \"fresh\""), "{text}");
+    assert!(text.contains("features = [\"cpu\", \"cuda\"]"), "{text}");
+    // What it wrote needs no hand edit: it lists, renders and passes the gate.
+    let list = s.list();
+    assert_eq!(list.ids(), ["fresh-cpu", "fresh-cuda"]);
+    assert!(list.problems.is_empty(), "{:#?}", list.problems);
+    assert_success(&s.run(&["pkgbuild", "fresh-cpu", "--flavor", "local"]));
+    let out = s.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Never overwrites.
+    fs::write(dir.join("worker.toml"), format!("{text}# mine\n")).unwrap();
+    let out = new(&s, &[dir.to_str().unwrap(), "--noconfirm"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("never overwrites"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fs::read_to_string(dir.join("worker.toml"))
+        .unwrap()
+        .ends_with("# mine\n"));
+}
+
+#[test]
+fn new_refuses_a_crate_without_features_or_bins_and_takes_bin_gating_features() {
+    let s = Sandbox::new();
+    let plain = s.write(
+        "bin/plain/Cargo.toml",
+        "[package]\nname = \"plain\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    s.write("bin/plain/src/main.rs", "fn main() {}\n");
+    let dir = plain.parent().unwrap();
+    let out = new(&s, &[dir.to_str().unwrap(), "--noconfirm"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("has no features"), "{}", stderr(&out));
+    assert!(!dir.join("worker.toml").exists());
+    let lib = s.write(
+        "bin/lib/Cargo.toml",
+        "[package]\nname = \"lib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[features]\ncpu = []\n",
+    );
+    s.write("bin/lib/src/lib.rs", "\n");
+    let out = new(
+        &s,
+        &[lib.parent().unwrap().to_str().unwrap(), "--noconfirm"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no binary target"),
+        "{}",
+        stderr(&out)
+    );
+    // Features that are no known backend: those that gate a bin.
+    let gated = s.write(
+        "bin/gated/Cargo.toml",
+        "[package]\nname = \"gated\"\nversion = \"0.2.0\"\nedition = \"2021\"\ndescription = \"Gated bins\"\n\
+         [features]\nfast = []\nslow = []\nextra = []\n\
+         [[bin]]\nname = \"gated-fast\"\npath = \"src/fast.rs\"\nrequired-features = [\"fast\"]\n\
+         [[bin]]\nname = \"gated-slow\"\npath = \"src/slow.rs\"\nrequired-features = [\"slow\"]\n",
+    );
+    s.write("bin/gated/src/fast.rs", "fn main() {}\n");
+    s.write("bin/gated/src/slow.rs", "fn main() {}\n");
+    let out = new(
+        &s,
+        &[gated.parent().unwrap().to_str().unwrap(), "--noconfirm"],
+    );
+    let text = fs::read_to_string(gated.parent().unwrap().join("worker.toml")).unwrap();
+    assert!(
+        text.contains("features = [\"fast\", \"slow\"]"),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    assert!(text.contains("description = \"Gated bins\""), "{text}");
+    assert!(s.list().ids().contains(&"gated-fast".to_string()));
+}
