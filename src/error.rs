@@ -13,6 +13,12 @@ pub enum Error {
         id: String,
         suggestions: Vec<String>,
     },
+    /// `source remove NAME` of a source that is not configured.
+    #[error("no source named `{name}`")]
+    UnknownSource {
+        name: String,
+        suggestions: Vec<String>,
+    },
     #[error("`{id}` is not installed")]
     NotInstalled {
         id: String,
@@ -136,7 +142,7 @@ pub enum Error {
         help: Option<String>,
     },
     /// `--root` (or `RBEE_WORKERS_ROOT`) names something that is not a directory.
-    #[error("catalog root {} is not a directory", .0.display())]
+    #[error("catalog root {} {}", .0.display(), if .0.exists() { "is not a directory" } else { "does not exist" })]
     BadRoot(PathBuf),
     /// A failure whose report is already on stdout (under --json, no second document).
     #[error("{0}")]
@@ -185,7 +191,7 @@ fn status_text(status: Option<i32>) -> String {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::NotFound { .. } | Error::NotInstalled { .. } => 3,
+            Error::NotFound { .. } | Error::NotInstalled { .. } | Error::UnknownSource { .. } => 3,
             Error::Usage(_) => 2,
             Error::GateFailed => 4,
             Error::Interrupted => 130,
@@ -196,7 +202,9 @@ impl Error {
     /// The HTTP status `serve` answers with when this error decides a request.
     pub fn http_status(&self) -> u16 {
         match self {
-            Error::NotFound { .. } | Error::NotInstalled { .. } => 404,
+            Error::NotFound { .. } | Error::NotInstalled { .. } | Error::UnknownSource { .. } => {
+                404
+            }
             Error::Usage(_) => 400,
             Error::NoArtifact { .. }
             | Error::MissingUpstream { .. }
@@ -224,7 +232,9 @@ impl Error {
     /// A hint for the user, shown as `= help: …`.
     pub fn help(&self) -> Option<String> {
         match self {
-            Error::NotFound { suggestions, .. } | Error::NotInstalled { suggestions, .. }
+            Error::NotFound { suggestions, .. }
+            | Error::NotInstalled { suggestions, .. }
+            | Error::UnknownSource { suggestions, .. }
                 if !suggestions.is_empty() =>
             {
                 Some(format!(
@@ -237,6 +247,9 @@ impl Error {
                 ))
             }
             Error::NotFound { .. } => Some("`rbee-workers list` shows every id".into()),
+            Error::UnknownSource { .. } => {
+                Some("`rbee-workers source list` shows the configured sources".into())
+            }
             Error::NotInstalled { .. } => {
                 Some("`rbee-workers list --installed` shows what is".into())
             }
@@ -287,7 +300,9 @@ impl Error {
     /// The `kind` of the `--json` error document.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::NotFound { .. } | Error::NotInstalled { .. } => "not_found",
+            Error::NotFound { .. } | Error::NotInstalled { .. } | Error::UnknownSource { .. } => {
+                "not_found"
+            }
             Error::Usage(_) => "usage",
             Error::Located(_) => "invalid_input",
             Error::Io { .. } => "io",

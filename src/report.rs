@@ -137,6 +137,15 @@ pub fn confirm(prompt: &str, no_terminal: Error) -> crate::error::Result<bool> {
         .map_err(|e| Error::Prompt(e.to_string()))
 }
 
+/// `1 worker`, `2 workers`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Asks for a value on the terminal, offering `default` (Enter takes it).
 pub fn ask(prompt: &str, default: &str) -> crate::error::Result<String> {
     dialoguer::Input::<String>::new()
@@ -352,9 +361,9 @@ pub fn print_error(e: &Error, json: bool) {
     // A failure whose report is already on stdout gets no second document.
     if json && !matches!(e, Error::Reported(_) | Error::GateFailed) {
         let suggestions = match e {
-            Error::NotFound { suggestions, .. } | Error::NotInstalled { suggestions, .. } => {
-                suggestions.as_slice()
-            }
+            Error::NotFound { suggestions, .. }
+            | Error::NotInstalled { suggestions, .. }
+            | Error::UnknownSource { suggestions, .. } => suggestions.as_slice(),
             _ => &[],
         };
         let doc = crate::wire::ErrorDoc {
@@ -652,8 +661,12 @@ pub fn print_check(r: &crate::wire::CheckDoc) {
     let errors = r.problems.iter().filter(|p| p.is_error()).count();
     let warnings = r.problems.len() - errors;
     let mut line = format!(
-        "checked {} workers, {} variants, {} renders: {errors} errors, {warnings} warnings",
-        r.checked.workers, r.checked.variants, r.checked.renders
+        "checked {}, {}, {}: {}, {}",
+        count(r.checked.workers, "worker"),
+        count(r.checked.variants, "variant"),
+        count(r.checked.renders, "render"),
+        count(errors, "error"),
+        count(warnings, "warning")
     );
     if !r.skipped.is_empty() {
         line.push_str(&format!("; skipped: {}", r.skipped.join(", ")));

@@ -70,7 +70,12 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answe
         rows.iter().map(|(w, v)| doc_of(&db, w, v)).collect(),
     );
     if rows.is_empty() {
-        return Ok(Answer::new(&doc, "").note("no variants match"));
+        let note = if catalog.workers.is_empty() {
+            "the catalog has no workers"
+        } else {
+            "no variants match"
+        };
+        return Ok(Answer::new(&doc, "").note(note));
     }
     Ok(Answer::new(&doc, report::variants_table(&rows)))
 }

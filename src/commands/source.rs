@@ -131,7 +131,11 @@ pub fn sync(cx: &Context) -> Result<Answer> {
         .filter(|r| r.status == SyncStatus::Failed || r.message.is_some())
         .map(|r| format!("{} ({})", r.name, r.message.clone().unwrap_or_default()))
         .collect();
-    let mut line = format!("{} sources, {workers} workers", cx.config.sources.len());
+    let mut line = format!(
+        "{}, {}",
+        report::count(cx.config.sources.len(), "source"),
+        report::count(workers, "worker")
+    );
     if !failed.is_empty() {
         line.push_str(&format!(", {} failed: {}", failed.len(), failed.join(", ")));
     }

@@ -106,8 +106,8 @@ pub fn remove(dirs: &Dirs, name: &str) -> Result<()> {
     let before = config.sources.len();
     config.sources.retain(|s| s.name != name);
     if config.sources.len() == before {
-        return Err(Error::NotFound {
-            id: name.into(),
+        return Err(Error::UnknownSource {
+            name: name.into(),
             suggestions: config.sources.iter().map(|s| s.name.clone()).collect(),
         });
     }

@@ -1708,3 +1708,40 @@ fn list_help_snapshot() {
     assert_success(&out);
     insta::assert_snapshot!("list_help", stdout(&out));
 }
+
+#[test]
+fn messages_count_in_the_singular_and_name_what_is_missing() {
+    let s = Sandbox::new();
+    // An unknown source is a source, not a worker.
+    let out = s.run(&["source", "remove", "nope"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no source named `nope`"),
+        "{}",
+        stderr(&out)
+    );
+    // A root that is not there says so.
+    let mut cmd = s.cmd();
+    let out = cmd
+        .args(["--root", "/nonexistent-rbee-root", "list"])
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    // An empty catalog is not "no variants match".
+    s.mkdir("bin");
+    let out = s.run(&["list"]);
+    assert!(
+        stderr(&out).contains("the catalog has no workers"),
+        "{}",
+        stderr(&out)
+    );
+    // One of each, in the singular.
+    s.worker("one").features(&["cpu"]).write();
+    let out = s.run(&["check"]);
+    let err = stderr(&out);
+    assert!(err.contains("checked 1 worker, 1 variant, "), "{err}");
+    assert!(
+        !err.contains("1 errors") && !err.contains("1 warnings"),
+        "{err}"
+    );
+}
