@@ -15,8 +15,10 @@ pub const SHELLS: &[(Shell, &str)] = &[
     (Shell::PowerShell, "_rbee-workers.ps1"),
 ];
 
+/// The CLI as the generated files describe it: the version without the commit, so the
+/// committed man pages do not change with every commit.
 pub fn command() -> clap::Command {
-    crate::cli::Cli::command()
+    crate::cli::Cli::command().long_version(env!("CARGO_PKG_VERSION"))
 }
 
 /// The completion script for `shell`.

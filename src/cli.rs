@@ -12,9 +12,21 @@ use crate::request::Request;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// `--version`: what a bug report needs (`-V` prints the short form).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("RBEE_WORKERS_COMMIT"),
+    " ",
+    env!("RBEE_WORKERS_COMMIT_DATE"),
+    ", ",
+    env!("RBEE_WORKERS_TARGET"),
+    ")"
+);
+
 /// Discover, package, build and install rbee workers.
 #[derive(Debug, Parser)]
-#[command(name = "rbee-workers", version, about, long_about = None, propagate_version = true)]
+#[command(name = "rbee-workers", version, long_version = LONG_VERSION, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     /// The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]
     #[arg(long, global = true, value_name = "DIR")]
@@ -463,11 +475,25 @@ impl Cli {
                         None => (p.as_str(), None),
                     };
                     filter.os = Some(os.parse().map_err(|()| {
-                        Error::Usage(format!("invalid --platform `{p}`: unknown OS `{os}`; expected linux, macos or windows"))
+                        Error::Usage(format!(
+                            "invalid --platform `{p}`: unknown OS `{os}`; expected linux, macos or windows{}",
+                            match os {
+                                "darwin" | "osx" | "mac" => " (did you mean `macos`?)",
+                                "win" | "win32" | "win64" => " (did you mean `windows`?)",
+                                _ => "",
+                            }
+                        ))
                     })?);
                     if let Some(a) = arch {
                         filter.arch = Some(a.parse().map_err(|()| {
-                            Error::Usage(format!("invalid --platform `{p}`: unknown arch `{a}`; expected x86_64 or aarch64"))
+                            Error::Usage(format!(
+                                "invalid --platform `{p}`: unknown arch `{a}`; expected x86_64 or aarch64{}",
+                                match a {
+                                    "arm64" | "armv8" | "aarch" => " (did you mean `aarch64`? Rust and rbee-workers call arm64 aarch64)",
+                                    "amd64" | "x64" | "x86-64" | "x86" => " (did you mean `x86_64`?)",
+                                    _ => "",
+                                }
+                            ))
                         })?);
                     }
                 }

@@ -6,7 +6,22 @@ use rbee_workers::{app, cli::Cli, context::Context, report};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A usage error under --json is a JSON error document too, as every other error is.
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--json") => {
+            let message = e.render().to_string();
+            let first = message
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            report::print_error(&rbee_workers::error::Error::Usage(first), true);
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     report::init(cli.json, cli.verbosity(), cli.color());
     let outcome = cli
         .into_request()

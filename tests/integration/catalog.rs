@@ -1745,3 +1745,44 @@ fn messages_count_in_the_singular_and_name_what_is_missing() {
         "{err}"
     );
 }
+
+#[test]
+fn long_version_names_the_commit_date_and_target_for_a_bug_report() {
+    let s = Sandbox::new();
+    let out = s.cmd().arg("--version").output().unwrap();
+    let text = stdout(&out);
+    let want = format!("rbee-workers {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&want), "{text}");
+    assert!(text.contains(std::env::consts::ARCH), "{text}");
+    let short = stdout(&s.cmd().arg("-V").output().unwrap());
+    assert_eq!(
+        short.trim(),
+        format!("rbee-workers {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_usage_error_under_json_is_a_json_error_document() {
+    let s = Sandbox::new();
+    let out = s
+        .cmd()
+        .args(["--json", "list", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--bogus"),
+        "{doc}"
+    );
+    let out = s.run(&["list", "--platform", "linux/arm64"]);
+    assert!(
+        stderr(&out).contains("did you mean `aarch64`"),
+        "{}",
+        stderr(&out)
+    );
+}
