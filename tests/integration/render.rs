@@ -790,17 +790,13 @@ fn an_include_reads_only_inside_the_template_dirs() {
     }
 }
 
-#[test]
-fn a_user_template_that_puts_a_value_in_a_heredoc_is_refused() {
-    let s = Sandbox::new();
+/// `pkgbuild hello-worker-cpu --flavor git` with `template` as the user's
+/// arch-git.PKGBUILD.j2 (in a `--templates` dir).
+fn with_git_template(s: &Sandbox, template: &str) -> Output {
     let mine = tempfile::tempdir().unwrap();
-    fs::write(
-        mine.path().join("arch-git.PKGBUILD.j2"),
-        "pkgname={{ pkgname }}\npackage() {\n  cat >notes <<EOF\n{{ pkgdesc }}\nEOF\n}\n",
-    )
-    .unwrap();
-    let out = on_examples(
-        &s,
+    fs::write(mine.path().join("arch-git.PKGBUILD.j2"), template).unwrap();
+    on_examples(
+        s,
         &[
             "pkgbuild",
             "hello-worker-cpu",
@@ -809,6 +805,15 @@ fn a_user_template_that_puts_a_value_in_a_heredoc_is_refused() {
             "--templates",
             mine.path().to_str().unwrap(),
         ],
+    )
+}
+
+#[test]
+fn a_user_template_that_puts_a_value_in_a_heredoc_is_refused() {
+    let s = Sandbox::new();
+    let out = with_git_template(
+        &s,
+        "pkgname={{ pkgname }}\npackage() {\n  cat >notes <<EOF\n{{ pkgdesc }}\nEOF\n}\n",
     );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
