@@ -446,15 +446,25 @@ fn marks(w: &Worker) -> String {
     }
 }
 
-pub fn variants_table(rows: &[(&Worker, &Variant)]) -> String {
+/// The variants as rows; `installed` (id → installed version) marks each installed one as
+/// `pacman -Ss` does: `[installed]`, or `[installed: OLD]` when another version is.
+pub fn variants_table(
+    rows: &[(&Worker, &Variant)],
+    installed: &std::collections::BTreeMap<String, String>,
+) -> String {
     let rows: Vec<Vec<(String, Style)>> = rows
         .iter()
         .map(|(w, v)| {
+            let mark = match installed.get(&v.id) {
+                Some(old) if *old == w.version.to_string() => " [installed]".to_string(),
+                Some(old) => format!(" [installed: {old}]"),
+                None => String::new(),
+            };
             vec![
                 (v.id.clone(), BOLD),
                 (w.version.to_string(), GREEN),
                 (platforms_text(&v.platforms), CYAN),
-                (format!("{}{}", w.description, marks(w)), Style::new()),
+                (format!("{}{}{mark}", w.description, marks(w)), Style::new()),
             ]
         })
         .collect();

@@ -77,7 +77,10 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answe
         };
         return Ok(Answer::new(&doc, "").note(note));
     }
-    Ok(Answer::new(&doc, report::variants_table(&rows)))
+    Ok(Answer::new(
+        &doc,
+        report::variants_table(&rows, &installed_versions(&db)),
+    ))
 }
 
 /// `list --installed`: every install as recorded, found through its origin from whatever
@@ -130,6 +133,14 @@ fn list_installed(cx: &Context, filter: &Filter) -> Result<Answer> {
     Ok(Answer::new(&doc, report::installed_table(&rows)))
 }
 
+/// What is installed, by variant id, at which version.
+fn installed_versions(db: &crate::db::Database) -> std::collections::BTreeMap<String, String> {
+    db.installed
+        .values()
+        .map(|r| (r.id.clone(), r.version.clone()))
+        .collect()
+}
+
 /// `search TERM…`: best match first in the text, by id in `workers` with a `ranking`.
 pub fn search(cx: &Context, terms: &[String]) -> Result<Answer> {
     let catalog = load(cx)?;
@@ -148,7 +159,10 @@ pub fn search(cx: &Context, terms: &[String]) -> Result<Answer> {
         return Ok(Answer::new(&doc, "").note(format!("no variants match {}", terms.join(" "))));
     }
     let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
-    Ok(Answer::new(&doc, report::variants_table(&rows)))
+    Ok(Answer::new(
+        &doc,
+        report::variants_table(&rows, &installed_versions(&db)),
+    ))
 }
 
 pub fn not_found(catalog: &Catalog, id: &str) -> Error {

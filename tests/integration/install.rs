@@ -2693,3 +2693,28 @@ fn verify_works_on_a_read_only_data_dir() {
     );
     assert!(!data.join("installed.lock").exists());
 }
+
+#[test]
+fn list_and_search_mark_installed_variants_as_pacman_ss_does() {
+    let bed = Bed::copy();
+    let prefix = bed.path("prefix");
+    let p = prefix.to_str().unwrap();
+    assert_success(&bed.run(&["install", "hello-worker-cpu", "--prefix", p, "--noconfirm"]));
+    let line = |args: &[&str], id: &str| {
+        stdout(&bed.run(args))
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line(&["list"], "hello-worker-cpu").ends_with("[installed]"));
+    assert!(!line(&["list"], "hello-worker-cuda").contains("[installed"));
+    assert!(line(&["search", "hello"], "hello-worker-cpu").ends_with("[installed]"));
+    // A newer version in the catalog: the installed one is named.
+    set_version(&bed.path("bin/hello-worker"), "0.1.0", "0.2.0");
+    assert!(
+        line(&["list"], "hello-worker-cpu").ends_with("[installed: 0.1.0]"),
+        "{}",
+        line(&["list"], "hello-worker-cpu")
+    );
+}
