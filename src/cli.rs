@@ -76,6 +76,7 @@ pub enum Command {
     },
     /// Find variants whose id, name, tags, description or capabilities match every term
     Search {
+        /// Terms that must all match (case-insensitively)
         #[arg(required = true, value_name = "QUERY")]
         terms: Vec<String>,
     },
@@ -98,6 +99,7 @@ pub enum Command {
     },
     /// Build and install variants; a worker id picks the best variant for this machine
     Install {
+        /// Variant ids (llm-worker-cuda), or worker ids (llm-worker) for the best variant here
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
         #[command(flatten)]
@@ -126,6 +128,7 @@ pub enum Command {
     },
     /// Remove installed variants (exactly the files that were recorded)
     Remove {
+        /// Installed variant ids, or worker ids for every installed variant of them
         #[arg(required_unless_present = "orphans", value_name = "ID")]
         ids: Vec<String>,
         /// Print what would be removed and remove nothing
@@ -177,6 +180,7 @@ pub enum Command {
     },
     /// Print a shell completion script
     Completions {
+        /// The shell to print the script for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -194,6 +198,7 @@ pub enum Command {
     },
     /// Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR
     Export {
+        /// Where to write the files (replaced whole, never half-written)
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
@@ -235,7 +240,9 @@ pub enum Command {
 pub enum SourceCommand {
     /// Add a source: a git URL (https, ssh, file) or an index.json URL or path
     Add {
+        /// A name for it (lowercase letters, digits, `-`), used as SOURCE/ID
         name: String,
+        /// A git URL, or an index.json URL or path
         url: String,
         /// The branch or tag to follow (git sources; default: the remote's HEAD)
         #[arg(long = "ref", value_name = "REF")]
@@ -248,7 +255,10 @@ pub enum SourceCommand {
         kind: Option<SourceKindArg>,
     },
     /// Remove a source and its cached copy
-    Remove { name: String },
+    Remove {
+        /// The source's name, as `source list` shows it
+        name: String,
+    },
     /// List the sources in search order
     List,
 }
