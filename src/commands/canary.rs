@@ -55,13 +55,8 @@ pub fn check(
                 let (Artifact::Pkgbuild(flavor), Ok(())) = (artifact, available) else {
                     continue;
                 };
-                let archive = match flavor {
-                    arch::Flavor::Release => arch::Archive::Release {
-                        sha256: "0".repeat(64),
-                    },
-                    arch::Flavor::Git => arch::Archive::Git,
-                    arch::Flavor::Local => arch::Archive::local(&w, v, "0".repeat(64)),
-                };
+                let archive =
+                    super::check::placeholder_archive(&w, v, flavor, super::check::PLACEHOLDER_SHA);
                 // A render that fails is reported by the gate's own render.
                 let Ok(text) =
                     arch::model(&w, v, &archive).and_then(|m| engine.render(flavor.template(), &m))

@@ -4,10 +4,9 @@
 //! a change to the shared templates (`templates/`) or configuration (`config.toml`) at the
 //! catalog root touches every worker.
 
-use super::Session;
 use crate::catalog::{Catalog, SourceKind};
 use crate::error::{Error, Result};
-use crate::exec::CommandSpec;
+use crate::exec::{CommandSpec, Runner};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -37,7 +36,7 @@ pub fn workers(cx: &crate::context::Context, catalog: &Catalog, rev: &str) -> Re
             "--changed `{rev}`: expected a revision"
         )));
     }
-    let mut s = Session::new(cx);
+    let mut runner = super::system_runner(cx);
     let git = |args: &[&str]| {
         CommandSpec::new(&cx.config.tools.git)
             .arg("-C")
@@ -50,18 +49,18 @@ pub fn workers(cx: &crate::context::Context, catalog: &Catalog, rev: &str) -> Re
         "--quiet",
         &format!("{rev}^{{commit}}"),
     ]);
-    if s.runner.capture(&verify).is_err() {
+    if runner.capture(&verify).is_err() {
         return Err(Error::Usage(format!(
             "--changed `{rev}`: no such revision in {}",
             root.display()
         )));
     }
     let top = PathBuf::from(
-        s.runner
+        runner
             .capture(&git(&["rev-parse", "--show-toplevel"]))?
             .trim(),
     );
-    let diff = s.runner.capture(&git(&[
+    let diff = runner.capture(&git(&[
         "diff",
         "--name-only",
         "-z",

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Stands in for a checksum check doesn't download; only the form of the file is judged.
-const PLACEHOLDER_SHA: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(super) const PLACEHOLDER_SHA: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 pub use crate::wire::{CheckDoc as Report, Checked};
 
@@ -140,6 +141,24 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
     })
 }
 
+/// The source a `check` render of `flavor` names: `release_sha` for a release tarball (the
+/// pinned sum, else the placeholder), the placeholder for the local tarball, nothing
+/// downloaded or packed.
+pub(super) fn placeholder_archive(
+    w: &Worker,
+    v: &Variant,
+    flavor: arch::Flavor,
+    release_sha: &str,
+) -> arch::Archive {
+    match flavor {
+        arch::Flavor::Release => arch::Archive::Release {
+            sha256: release_sha.to_string(),
+        },
+        arch::Flavor::Git => arch::Archive::Git,
+        arch::Flavor::Local => arch::Archive::local(w, v, PLACEHOLDER_SHA.into()),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn render_variant(
     w: &Worker,
@@ -170,13 +189,7 @@ fn render_variant(
         }
         match artifact {
             Artifact::Pkgbuild(flavor) => {
-                let archive = match flavor {
-                    arch::Flavor::Release => arch::Archive::Release {
-                        sha256: sha.clone(),
-                    },
-                    arch::Flavor::Git => arch::Archive::Git,
-                    arch::Flavor::Local => arch::Archive::local(w, v, PLACEHOLDER_SHA.into()),
-                };
+                let archive = placeholder_archive(w, v, flavor, &sha);
                 check_pkgbuild(
                     w, v, engine, scratch, flavor, &archive, checked, problems, scripts,
                 );

@@ -269,6 +269,7 @@ fn add_test_step(plan: &mut Plan, w: &Worker, cargo: &str) {
     else {
         return;
     };
+    // Sandboxed, `cargo build` is bwrap's argument after `-- cargo`; else the command itself.
     let mut test = command.clone();
     let after_cargo = test
         .args
@@ -277,10 +278,6 @@ fn add_test_step(plan: &mut Plan, w: &Worker, cargo: &str) {
         .map_or(0, |p| p + 1);
     if let Some(b) = test.args[after_cargo..].iter().position(|a| a == "build") {
         test.args[after_cargo + b] = "test".into();
-    } else if test.program == cargo {
-        if let Some(b) = test.args.iter().position(|a| a == "build") {
-            test.args[b] = "test".into();
-        }
     }
     test.args.extend(w.test.cargo_args.iter().cloned());
     let step = Step::Run {

@@ -36,23 +36,14 @@ impl Default for Limit {
 /// a value that is not a positive number is an error (for the commands that unpack), never
 /// silently the default.
 pub fn limit_from_env() -> std::result::Result<Limit, String> {
+    // The pre-flight reports the message; the one parser of positive bounds makes it.
+    let positive = |var, default, unit| {
+        crate::fetch::positive_env(var, default, unit).map_err(|e| e.to_string())
+    };
     Ok(Limit {
-        bytes: positive("RBEE_WORKERS_UNPACK_LIMIT", "bytes", DEFAULT_LIMIT)?,
-        entries: positive("RBEE_WORKERS_UNPACK_ENTRIES", "entries", DEFAULT_ENTRIES)?,
+        bytes: positive("RBEE_WORKERS_UNPACK_LIMIT", DEFAULT_LIMIT, "bytes")?,
+        entries: positive("RBEE_WORKERS_UNPACK_ENTRIES", DEFAULT_ENTRIES, "entries")?,
     })
-}
-
-fn positive(var: &str, unit: &str, default: u64) -> std::result::Result<u64, String> {
-    match std::env::var(var) {
-        Err(_) => Ok(default),
-        Ok(v) if v.is_empty() => Ok(default),
-        Ok(v) => match v.trim().parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!(
-                "{var} is `{v}`; expected a positive number of {unit} (default {default})"
-            )),
-        },
-    }
 }
 
 fn refuse(archive: &Path, why: String) -> Error {
