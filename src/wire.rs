@@ -99,6 +99,7 @@ pub fn gone_variant_doc(
         },
         installed: Some(installed),
         recommended: None,
+        community: None,
     }
 }
 
@@ -140,6 +141,36 @@ pub struct VariantDoc {
     pub installed: Option<InstalledDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommended: Option<bool>,
+    /// The community registry's counts for this variant's worker (DESIGN section 10); absent
+    /// when the document comes from no registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<CommunityDoc>,
+}
+
+/// Votes and ratings of one worker (DESIGN section 10): the AUR's `NumVotes` and
+/// `Popularity` (each vote weighted 0.98 per day of its age), and an app-store rating.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CommunityDoc {
+    pub votes: u64,
+    pub popularity: f64,
+    pub rating: RatingDoc,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RatingDoc {
+    /// Null when nobody rated it.
+    pub average: Option<f64>,
+    pub count: u64,
+}
+
+/// One review, as `GET /workers/{id}/reviews` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewDoc {
+    pub user: String,
+    pub stars: u8,
+    pub review: String,
+    /// RFC 3339, UTC.
+    pub time: String,
 }
 
 pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
@@ -174,6 +205,7 @@ pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
         },
         installed: None,
         recommended: None,
+        community: None,
     }
 }
 
