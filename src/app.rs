@@ -28,7 +28,9 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
             git_ref,
             trusted,
             kind,
-        } => source::add(cx, &name, &url, git_ref, trusted, kind)?,
+            key,
+        } => source::add(cx, &name, &url, git_ref, trusted, kind, key.as_deref())?,
+        Request::KeyGenerate { out } => commands::key::generate(cx, out.as_deref())?,
         Request::SourceRemove { name } => source::remove(cx, &name)?,
         Request::SourceList => source::list(cx)?,
         Request::Sync => source::sync(cx)?,
@@ -47,7 +49,7 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
             let n = crate::assets::generate(&dir)?;
             Answer::nothing().note(format!("wrote {n} files under {}", dir.display()))
         }
-        Request::Export { dir } => export::run(cx, &dir)?,
+        Request::Export { dir, publish } => export::run(cx, &dir, &publish)?,
         Request::Pkgbuild {
             id,
             flavor,

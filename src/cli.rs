@@ -96,6 +96,10 @@ pub enum Command {
         /// Copy the built binary (or package) into DIR
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Write a bottle (the binary, its license and bottle.json, for this target) into
+        /// --out DIR instead: {id}-{version}.{target}.bottle.tar.gz
+        #[arg(long, requires = "out")]
+        bottle: bool,
     },
     /// Build and install variants; a worker id picks the best variant for this machine
     Install {
@@ -113,6 +117,9 @@ pub enum Command {
         /// Replace a file at the destination that no install owns (as pacman --overwrite)
         #[arg(long)]
         overwrite: bool,
+        /// Build even when the index source publishes a bottle for this target
+        #[arg(long)]
+        build_from_source: bool,
     },
     /// Rebuild installed variants whose catalog version is newer
     Upgrade {
@@ -125,6 +132,9 @@ pub enum Command {
         /// Build unverified workers outside the bubblewrap sandbox
         #[arg(long)]
         no_sandbox: bool,
+        /// Build even what was installed from a bottle, and what has a bottle now
+        #[arg(long)]
+        build_from_source: bool,
     },
     /// Remove installed variants (exactly the files that were recorded)
     Remove {
@@ -201,7 +211,18 @@ pub enum Command {
         /// Where to write the files (replaced whole, never half-written)
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+        /// Publish the bottles (`build --bottle`) in DIR2 under DIR/bottles/, listed per
+        /// variant in index.json
+        #[arg(long, value_name = "DIR2")]
+        bottles: Option<PathBuf>,
+        /// Sign index.json with this minisign secret key (`key generate`), writing
+        /// index.json.minisig
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
     },
+    /// Make a minisign key pair to sign exports with
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Render a variant's PKGBUILD (or .SRCINFO) for Arch Linux, or a worker's split package
     Pkgbuild {
         /// A variant id (llm-worker-cuda), or a worker id (llm-worker) for one split package of
@@ -253,6 +274,10 @@ pub enum SourceCommand {
         /// git or index [default: index for URLs ending in .json, else git]
         #[arg(long, value_enum)]
         kind: Option<SourceKindArg>,
+        /// Pin the minisign public key (RW…, or a file holding it) its index must be signed
+        /// with: `sync` refuses an index whose signature does not verify, and an unsigned one
+        #[arg(long, value_name = "PUBKEY")]
+        key: Option<String>,
     },
     /// Remove a source and its cached copy
     Remove {
@@ -261,6 +286,16 @@ pub enum SourceCommand {
     },
     /// List the sources in search order
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Write rbee-workers.key (secret, mode 0600, unencrypted) and rbee-workers.pub
+    Generate {
+        /// Where to write them [default: $XDG_CONFIG_HOME/rbee-workers/keys]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -337,6 +372,8 @@ impl BuildArgs {
             overwrite: false,
             no_sandbox: self.no_sandbox,
             sandbox: false,
+            build_from_source: false,
+            bottle: false,
         })
     }
 }
@@ -386,25 +423,46 @@ impl Cli {
             color,
         };
         let request = match self.command {
-            Command::Build { id, how, out } => Request::Build {
+            Command::Build {
                 id,
-                opts: Options {
+                how,
+                out,
+                bottle,
+            } => {
+                let mut opts = Options {
                     out,
+                    bottle,
                     ..how.options()?
-                },
-            },
+                };
+                // A bottle holds what cargo builds: the binary, nothing a package manager
+                // installed.
+                if bottle {
+                    match opts.backend {
+                        None | Some(Backend::Cargo) => opts.backend = Some(Backend::Cargo),
+                        Some(b) => {
+                            return Err(Error::Usage(format!(
+                                "--bottle packs what the cargo backend builds; drop --backend {}",
+                                b.name()
+                            )))
+                        }
+                    }
+                }
+                Request::Build { id, opts }
+            }
             Command::Install {
                 ids,
                 how,
                 prefix,
                 needed,
                 overwrite,
+                build_from_source,
             } => Request::Install {
                 ids,
                 opts: Options {
                     prefix,
                     needed,
                     overwrite,
+                    build_from_source,
                     ..how.options()?
                 },
             },
@@ -412,11 +470,13 @@ impl Cli {
                 ids,
                 dry_run,
                 no_sandbox,
+                build_from_source,
             } => Request::Upgrade {
                 ids,
                 opts: Options {
                     dry_run,
                     no_sandbox,
+                    build_from_source,
                     ..Options::default()
                 },
             },
@@ -440,11 +500,13 @@ impl Cli {
                 git_ref,
                 trusted,
                 kind,
+                key,
             }) => Request::SourceAdd {
                 name,
                 url,
                 git_ref,
                 trusted,
+                key,
                 kind: kind.map(|k| match k {
                     SourceKindArg::Git => crate::config::RemoteKind::Git,
                     SourceKindArg::Index => crate::config::RemoteKind::Index,
@@ -453,7 +515,11 @@ impl Cli {
             Command::Source(SourceCommand::Remove { name }) => Request::SourceRemove { name },
             Command::Source(SourceCommand::List) => Request::SourceList,
             Command::Sync => Request::Sync,
-            Command::Export { dir } => Request::Export { dir },
+            Command::Export { dir, bottles, sign } => Request::Export {
+                dir,
+                publish: crate::commands::publish::Publish { bottles, sign },
+            },
+            Command::Key(KeyCommand::Generate { out }) => Request::KeyGenerate { out },
             Command::Check { changed } => Request::Check { changed },
             Command::New { path } => Request::New { path },
             Command::Test {

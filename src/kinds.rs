@@ -21,6 +21,8 @@ pub enum Backend {
     Cargo,
     Makepkg,
     Brew,
+    /// A prebuilt binary from an index source, poured without building (DESIGN section 12).
+    Bottle,
 }
 
 impl Backend {
@@ -29,7 +31,14 @@ impl Backend {
             Backend::Cargo => "cargo",
             Backend::Makepkg => "makepkg",
             Backend::Brew => "brew",
+            Backend::Bottle => "bottle",
         }
+    }
+
+    /// rbee-workers puts the files in place itself (under the prefix), so it deletes them on
+    /// removal and checks their destination; pacman and brew own theirs.
+    pub fn owns_files(self) -> bool {
+        matches!(self, Backend::Cargo | Backend::Bottle)
     }
 }
 

@@ -34,10 +34,10 @@ pub use crate::effects::{dirs, fetch, pack};
 // Short paths for the rest of the crate.
 pub(crate) use crate::commands::{graph, install, installed, preflight, review, serve};
 pub(crate) use crate::core::{
-    artifacts, build, command, config, deps, detect, problem, sandbox, scaffold, tomlread, tree,
-    vcs,
+    artifacts, bottle, build, command, config, deps, detect, problem, sandbox, scaffold, tomlread,
+    tree, vcs,
 };
-pub(crate) use crate::effects::{atomic, checkout, db, exec, sources, unpack};
+pub(crate) use crate::effects::{atomic, checkout, db, exec, sign, sources, unpack};
 
 #[cfg(test)]
 mod unit_tests;

@@ -34,6 +34,11 @@ pub enum Request {
         git_ref: Option<String>,
         trusted: bool,
         kind: Option<crate::config::RemoteKind>,
+        /// `--key`: the public key (or a file holding it) its index must be signed with.
+        key: Option<String>,
+    },
+    KeyGenerate {
+        out: Option<PathBuf>,
     },
     SourceRemove {
         name: String,
@@ -42,6 +47,7 @@ pub enum Request {
     Sync,
     Export {
         dir: PathBuf,
+        publish: crate::commands::publish::Publish,
     },
     Check {
         changed: Option<String>,

@@ -97,6 +97,7 @@ pub fn gone_variant_doc(
             package: String::new(),
             locked: false,
         },
+        bottles: Vec::new(),
         installed: Some(installed),
         recommended: None,
         community: None,
@@ -138,6 +139,9 @@ pub struct VariantDoc {
     pub capabilities: BTreeMap<String, serde_json::Value>,
     pub source: SourceDoc,
     pub upstream: UpstreamDoc,
+    /// Prebuilt binaries per target (DESIGN section 12), published by `export --bottles`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bottles: Vec<crate::bottle::Bottle>,
     pub installed: Option<InstalledDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommended: Option<bool>,
@@ -203,6 +207,7 @@ pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
             // source builds.
             locked: crate::render::arch::locked(w, crate::kinds::ArchFlavor::Release).is_ok(),
         },
+        bottles: v.bottles.clone(),
         installed: None,
         recommended: None,
         community: None,

@@ -172,9 +172,9 @@ fn swap_in(fresh: &Path, dest: &Path) -> Result<()> {
 
 /// `export DIR`: build the tree beside DIR, then swap it in.
 /// `export DIR` as the command runs it: the catalog of every source, then a summary.
-pub fn run(cx: &Context, dir: &Path) -> Result<Answer> {
+pub fn run(cx: &Context, dir: &Path, publish: &super::publish::Publish) -> Result<Answer> {
     let catalog = super::load(cx)?;
-    let summary = export(cx, &catalog, dir)?;
+    let summary = export(cx, &catalog, dir, publish)?;
     report::problems(&summary.skipped);
     let doc = serde_json::json!({
         "schema": SCHEMA,
@@ -191,7 +191,12 @@ pub fn run(cx: &Context, dir: &Path) -> Result<Answer> {
     )))
 }
 
-pub fn export(cx: &Context, catalog: &Catalog, dest: &Path) -> Result<Summary> {
+pub fn export(
+    cx: &Context,
+    catalog: &Catalog,
+    dest: &Path,
+    publish: &super::publish::Publish,
+) -> Result<Summary> {
     let dest: PathBuf = std::path::absolute(dest)
         .map_err(|e| Error::io("resolve", dest, e))?
         .components()
@@ -209,6 +214,7 @@ pub fn export(cx: &Context, catalog: &Catalog, dest: &Path) -> Result<Summary> {
         .tempdir_in(&parent)
         .map_err(|e| Error::io("create a directory in", &parent, e))?;
     let summary = write_tree(cx, catalog, fresh.path())?;
+    super::publish::apply(fresh.path(), publish)?;
     atomic::write(
         &fresh.path().join(MARKER),
         concat!("rbee-workers ", env!("CARGO_PKG_VERSION"), "\n").as_bytes(),

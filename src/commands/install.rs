@@ -42,12 +42,16 @@ pub struct Options {
     pub no_sandbox: bool,
     /// Sandbox the cargo steps whether the worker is verified or not (`test`).
     pub sandbox: bool,
+    /// `install`/`upgrade`: build even when the index source publishes a bottle.
+    pub build_from_source: bool,
+    /// `build --bottle`: pack the binary into a bottle in `out`.
+    pub bottle: bool,
 }
 
 pub use super::Session;
 
 /// What every plan of this command needs.
-fn settings(s: &Session, opts: &Options, install: bool) -> Result<Settings> {
+pub(super) fn settings(s: &Session, opts: &Options, install: bool) -> Result<Settings> {
     let prefix = match &opts.prefix {
         Some(p) => p.clone(),
         None => directories::BaseDirs::new()
@@ -169,7 +173,31 @@ pub fn make_plan(
     install: bool,
 ) -> Result<Plan> {
     let settings = settings(s, opts, install)?;
+    // A bottle for this host's target is poured rather than built (DESIGN section 12).
+    let why_built = match super::pour::choose(s, w, v, opts, install)? {
+        super::pour::Choice::Pour(mut plan) => {
+            plan.overwrite = opts.overwrite;
+            plan.preflight = preflight(s, v, &plan, &settings, opts.nodeps, opts.overwrite);
+            return Ok(*plan);
+        }
+        super::pour::Choice::Build(why) => why,
+    };
+    // An upgrade of a poured install with no bottle now builds it with cargo.
+    let rebuilt;
+    let opts = if opts.backend == Some(Backend::Bottle) {
+        rebuilt = Options {
+            backend: Some(Backend::Cargo),
+            ..opts.clone()
+        };
+        &rebuilt
+    } else {
+        opts
+    };
     let (backend, backend_reason) = choose_backend(s, opts)?;
+    let backend_reason = match why_built {
+        Some(why) => format!("{backend_reason}; {why}"),
+        None => backend_reason,
+    };
     if opts.prefix.is_some() && backend != Backend::Cargo {
         return Err(Error::Usage(format!(
             "--prefix is for the cargo backend; {} installs where the package manager puts packages ({})",
@@ -228,6 +256,7 @@ pub fn make_plan(
             let (tap, prefix) = tap_paths(s, opts.dry_run)?;
             build::brew_plan(w, v, &settings, &tap, &prefix, opts.head)
         }
+        Backend::Bottle => unreachable!("a bottle is poured, never built"),
     };
     plan.git_commit = git_commit;
     plan.backend.reason = backend_reason;
@@ -335,8 +364,24 @@ fn worker_lock(cache: &Path, worker: &str) -> Result<std::fs::File> {
     atomic::lock_file(&cache.join("locks").join(format!("{worker}.lock")))
 }
 
+/// The destination of an install, checked again under the database lock before anything is
+/// staged or journalled; a staged copy a killed install left beside it is swept (it is
+/// nobody's now: this process holds the lock).
+pub(super) fn claim_destination(s: &mut Session, plan: &Plan, to: &Path) -> Result<()> {
+    if let Some(why) = crate::preflight::conflict(&s.db()?.db, &plan.id, to, plan.overwrite) {
+        return Err(Error::Refused {
+            message: format!("not installing {}: {why}", plan.id),
+            help: "remove or move that file, or remove the install that owns it".into(),
+        });
+    }
+    if let Some(dir) = to.parent() {
+        db::sweep_staging(dir);
+    }
+    Ok(())
+}
+
 /// A staged copy of the built binary beside its destination, removed if dropped.
-fn stage(from: &Path, to: &Path) -> Result<(tempfile::TempPath, String)> {
+pub(super) fn stage(from: &Path, to: &Path) -> Result<(tempfile::TempPath, String)> {
     let dir = to.parent().expect("an install path has a parent");
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
     let mut src = std::fs::File::open(from).map_err(|e| Error::MissingOutput {
@@ -369,7 +414,12 @@ fn stage(from: &Path, to: &Path) -> Result<(tempfile::TempPath, String)> {
 /// Runs the smoke test of a freshly built binary: the manifest's `[test] smoke` command
 /// (`{bin}` standing for the binary, no shell; its output must contain `[test] expect`),
 /// else `--version`, else `--help`. On failure the error shows what the binary printed.
-fn smoke(runner: &mut dyn Runner, test: &TestSpec, bin: &Path, shown_as: &Path) -> Result<()> {
+pub(super) fn smoke(
+    runner: &mut dyn Runner,
+    test: &TestSpec,
+    bin: &Path,
+    shown_as: &Path,
+) -> Result<()> {
     let timeout = Duration::from_secs(test.timeout.unwrap_or(30));
     let path = bin.to_string_lossy();
     let tries: Vec<Vec<String>> = match &test.smoke {
@@ -486,7 +536,7 @@ fn fill_writes(s: &Session, w: &Worker, v: &Variant, plan: &mut Plan, dry_run: b
                     engine.render(flavor.template(), &model)?,
                 ));
             }
-            Backend::Cargo => {}
+            Backend::Cargo | Backend::Bottle => {}
         }
     }
     Ok(())
@@ -497,6 +547,9 @@ const PENDING_SUM: &str = "(computed when the release tarball is downloaded)";
 
 /// Runs a plan. Returns the files it installed (empty for a build).
 pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>> {
+    if plan.backend.name == Backend::Bottle {
+        return super::pour::execute(s, w, plan);
+    }
     let total = plan.steps.len();
     let mut installed = Vec::new();
     // Variants of one worker share a target dir, and so `release/<binary>`: hold the worker's
@@ -549,20 +602,7 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
                 }
             }
             Step::Install { from, to } => {
-                // Checked again under the lock, before anything is staged or journalled.
-                let overwrite = plan.overwrite;
-                if let Some(why) = crate::preflight::conflict(&s.db()?.db, &plan.id, to, overwrite)
-                {
-                    return Err(Error::Refused {
-                        message: format!("not installing {}: {why}", plan.id),
-                        help: "remove or move that file, or remove the install that owns it".into(),
-                    });
-                }
-                // A killed install may have left a staged copy here; it is nobody's now
-                // (this process holds the database lock).
-                if let Some(dir) = to.parent() {
-                    db::sweep_staging(dir);
-                }
+                claim_destination(s, plan, to)?;
                 let (staged, sha) = stage(from, to)?;
                 smoke(s.runner.as_mut(), &w.test, &staged, to)?;
                 commit(s, plan, vec![(to.clone(), sha)], Some(staged))?;
@@ -683,7 +723,7 @@ fn normalize_top_dir(dest: &Path, steps: &[Step]) -> Result<()> {
 /// Records the install under the database lock; a staged binary is renamed into place as
 /// part of the same journalled change. Files of the previous install that the new one does
 /// not replace are removed.
-fn commit(
+pub(super) fn commit(
     s: &mut Session,
     plan: &Plan,
     files: Vec<(PathBuf, String)>,
@@ -703,7 +743,7 @@ fn commit(
     let previous = locked.db.installed.get(&plan.id).cloned();
     if let Some(old) = &previous {
         for f in &old.files {
-            if !files.iter().any(|(p, _)| *p == f.path) && old.backend == Backend::Cargo {
+            if !files.iter().any(|(p, _)| *p == f.path) && old.backend.owns_files() {
                 ops.push(Op::Delete {
                     path: f.path.clone(),
                 });
@@ -949,7 +989,7 @@ fn run_plans(
     let mut results = Vec::new();
     for (w, _, plan) in &work {
         let files = execute(s, w, plan)?;
-        if plan.backend.name == Backend::Cargo {
+        if plan.backend.name.owns_files() {
             warn_if_not_on_path(s, &files);
         }
         results.push(Outcome {
@@ -998,6 +1038,22 @@ fn build_one(
     opts: &Options,
 ) -> Result<Outcome> {
     execute(s, w, plan)?;
+    if opts.bottle {
+        let built = build::target_dir(&s.cx.dirs.cache, &w.id)
+            .join("release")
+            .join(&v.binary);
+        let dir = opts.out.as_deref().expect("clap: --bottle requires --out");
+        let bottle = super::pour::make_bottle(s, w, v, &built, dir)?;
+        return Ok(Outcome {
+            id: plan.id.clone(),
+            version: plan.version.clone(),
+            backend: plan.backend.name,
+            flavor: plan.flavor,
+            reason: plan.reason.clone(),
+            files: vec![bottle],
+            previous_version: None,
+        });
+    }
     let products = match plan.backend.name {
         Backend::Cargo => vec![build::target_dir(&s.cx.dirs.cache, &w.id)
             .join("release")
@@ -1189,7 +1245,7 @@ pub fn upgrade_with(s: &mut Session, ids: &[String], opts: &Options) -> Result<A
         // Rebuild it the way it was built.
         o.release = opts.release || rec.flavor == BuildFlavor::Release;
         o.head = opts.head || rec.flavor == BuildFlavor::Head;
-        if o.prefix.is_none() && backend == Backend::Cargo {
+        if o.prefix.is_none() && backend.owns_files() {
             o.prefix = rec
                 .files
                 .first()

@@ -82,7 +82,7 @@ pub fn remove_with(s: &mut Session, ids: &[String], opts: &RemoveOptions) -> Res
                     CommandSpec::new(&tools.brew)
                         .args(["uninstall", &format!("{}/{}", build::TAP, r.id)]),
                 ),
-                Backend::Cargo => None,
+                Backend::Cargo | Backend::Bottle => None,
             };
             (r.id.clone(), cmd)
         })
@@ -137,7 +137,7 @@ pub fn remove_with(s: &mut Session, ids: &[String], opts: &RemoveOptions) -> Res
         let cx = s.cx;
         let locked = s.db()?;
         super::fill_origins(cx, &mut locked.db);
-        let ops = if r.backend == Backend::Cargo {
+        let ops = if r.backend.owns_files() {
             r.files
                 .iter()
                 .map(|f| Op::Delete {

@@ -164,7 +164,7 @@ pub fn preflight(
     let installs_deps = match backend {
         Backend::Makepkg => settings.install && s.arch_host(),
         Backend::Brew => true,
-        Backend::Cargo => false,
+        Backend::Cargo | Backend::Bottle => false,
     };
     if !packages.is_empty() {
         let name = "system packages";
@@ -251,7 +251,7 @@ pub fn preflight(
         }
     }
     // The destination: a file another install owns, or one nobody does, is a conflict.
-    if backend == Backend::Cargo && settings.install {
+    if backend.owns_files() && settings.install {
         if let Ok(db) = crate::db::read(&s.cx.dirs.data) {
             let to = settings.prefix.join("bin").join(&v.installed_name);
             checks.push(match conflict(&db, &v.id, &to, overwrite) {
@@ -265,8 +265,8 @@ pub fn preflight(
             });
         }
     }
-    // The prefix the cargo backend installs into.
-    if backend == Backend::Cargo && settings.install {
+    // The prefix the cargo backend (or a bottle) installs into.
+    if backend.owns_files() && settings.install {
         let bin = settings.prefix.join("bin");
         checks.push(match writable(&bin) {
             Ok(()) => check(

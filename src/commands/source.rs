@@ -16,8 +16,9 @@ pub fn add(
     git_ref: Option<String>,
     trusted: bool,
     kind: Option<RemoteKind>,
+    key: Option<&str>,
 ) -> Result<Answer> {
-    let s = sources::add(&cx.dirs, name, url, git_ref, trusted, kind)?;
+    let s = sources::add(&cx.dirs, name, url, git_ref, trusted, kind, key)?;
     let doc = serde_json::json!({"schema": SCHEMA, "added": s});
     Ok(Answer::new(&doc, "").note(format!(
         "added {} source `{}` ({}); run `rbee-workers sync` to fetch it",

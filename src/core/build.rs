@@ -338,6 +338,46 @@ pub fn cargo_release_plan(w: &Worker, v: &Variant, s: &Settings, url: &str, top_
     plan(w, v, Backend::Cargo, BuildFlavor::Release, steps)
 }
 
+/// Where a bottle is unpacked before its binary is staged.
+pub fn bottle_dir(cache: &Path, v: &Variant, version: &str, target: &str) -> PathBuf {
+    cache
+        .join("bottles")
+        .join(format!("{}-{version}.{target}", v.id))
+}
+
+/// A bottle (DESIGN section 12): download it, check the sha256 the (signed) index gives,
+/// unpack it safely, and install its binary after a smoke test — nothing is compiled.
+pub fn bottle_plan(
+    w: &Worker,
+    v: &Variant,
+    s: &Settings,
+    url: &str,
+    sha256: &str,
+    target: &str,
+) -> Plan {
+    let version = w.version.to_string();
+    let dest = bottle_dir(&s.cache, v, &version, target);
+    let from = dest
+        .join(crate::bottle::top_dir(&v.id, &version))
+        .join("bin")
+        .join(&v.installed_name);
+    let steps = vec![
+        Step::Fetch {
+            url: url.to_string(),
+            sha256: Some(sha256.to_string()),
+        },
+        Step::Unpack {
+            url: url.to_string(),
+            dest,
+        },
+        Step::Install {
+            from,
+            to: s.prefix.join("bin").join(&v.installed_name),
+        },
+    ];
+    plan(w, v, Backend::Bottle, BuildFlavor::Release, steps)
+}
+
 /// makepkg backend: the local-flavour PKGBUILD, .SRCINFO and source tarball in a build dir,
 /// then makepkg — with `--install`, which hands the package to pacman the way makepkg does.
 ///

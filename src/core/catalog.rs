@@ -112,6 +112,8 @@ pub struct Variant {
     /// Worker dependencies (the worker's and this variant's), parsed, with where each was
     /// written; `depends.workers` holds them as written.
     pub requires: Vec<crate::manifest::Requirement>,
+    /// Prebuilt binaries an index source publishes for it, one per target (DESIGN section 12).
+    pub bottles: Vec<crate::core::bottle::Bottle>,
 }
 
 impl Variant {
@@ -692,6 +694,7 @@ fn variant_for(m: &WorkerManifest, krate: &CrateInfo, feature: &str) -> Result<V
         binary,
         installed_name,
         requires,
+        bottles: Vec::new(),
     })
 }
 

@@ -51,6 +51,9 @@ pub struct SourceConfig {
     pub git_ref: Option<String>,
     #[serde(default)]
     pub trusted: bool,
+    /// The minisign public key (`RW…`) its index must be signed with (DESIGN section 12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! the terminal.
 
 pub mod artifacts;
+pub mod bottle;
 pub mod build;
 pub mod cargo;
 pub mod catalog;

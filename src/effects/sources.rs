@@ -64,9 +64,17 @@ pub fn add(
     git_ref: Option<String>,
     trusted: bool,
     kind: Option<RemoteKind>,
+    key: Option<&str>,
 ) -> Result<SourceConfig> {
     let kind = kind.unwrap_or_else(|| kind_of(url));
     check_name(name)?;
+    if key.is_some() && kind == RemoteKind::Git {
+        return Err(Error::Usage(
+            "--key pins the key an index source is signed with; a git source has no signed index"
+                .into(),
+        ));
+    }
+    let key = key.map(crate::sign::public_key).transpose()?;
     // An index is fetched or read, never handed to git; a git URL must pass git's check.
     if kind == RemoteKind::Git {
         check_url(url)?;
@@ -94,6 +102,7 @@ pub fn add(
         url,
         git_ref,
         trusted,
+        key,
     };
     config.sources.push(s.clone());
     crate::atomic::write(&path, config.to_toml().as_bytes())?;
@@ -381,6 +390,17 @@ pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
                 return Err(bad(format!("variant `{}` has a malformed sha256", v.id)));
             }
         }
+        for (i, b) in v.bottles.iter().enumerate() {
+            if let Some(why) = crate::bottle::problem(b) {
+                return Err(bad(format!("variant `{}`: {why}", v.id)));
+            }
+            if v.bottles[..i].iter().any(|o| o.target == b.target) {
+                return Err(bad(format!(
+                    "variant `{}` lists two bottles for {}; expected one per target",
+                    v.id, b.target
+                )));
+            }
+        }
     }
     check_index_ids(&doc.workers).map_err(bad)?;
     Ok(doc)
@@ -465,9 +485,12 @@ fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Resu
         };
     }
     let etag_path = source_dir(dirs, &s.name).join("etag");
-    let (bytes, etag) = if s.url.starts_with("http://") || s.url.starts_with("https://") {
-        // Revalidate only a cached copy that is still intact; a damaged one is fetched whole.
-        let intact = std::fs::read(&cached).is_ok_and(|b| validate_index(&b, &s.url).is_ok());
+    let http = s.url.starts_with("http://") || s.url.starts_with("https://");
+    let (bytes, etag) = if http {
+        // Revalidate only a cached copy that is still intact (and, for a keyed source, still
+        // verifies); a damaged one is fetched whole.
+        let intact = std::fs::read(&cached)
+            .is_ok_and(|b| validate_index(&b, &s.url).is_ok() && cached_signature_ok(dirs, s, &b));
         let etag = std::fs::read_to_string(&etag_path).ok().filter(|_| intact);
         match crate::fetch::get_revalidated(&s.url, etag.as_deref(), Cap::index(), quiet)? {
             None => return Ok(SyncStatus::Unchanged),
@@ -477,9 +500,21 @@ fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Resu
         let path = s.url.strip_prefix("file://").unwrap_or(&s.url);
         (read_capped(Path::new(path), Cap::index())?, None)
     };
+    // Verified before anything is parsed or replaced: a refusal keeps the cached copy.
+    let signature = match &s.key {
+        Some(key) => Some(fetch_signature(s, http, quiet, key, &bytes)?),
+        None => None,
+    };
     validate_index(&bytes, &s.url)?;
     let unchanged = std::fs::read(&cached).is_ok_and(|old| old == bytes);
     crate::atomic::write(&cached, &bytes)?;
+    let sig_path = signature_path(dirs, &s.name);
+    match signature {
+        Some(sig) => crate::atomic::write(&sig_path, sig.as_bytes())?,
+        None => {
+            let _ = std::fs::remove_file(&sig_path);
+        }
+    }
     match etag {
         Some(e) => crate::atomic::write(&etag_path, e.as_bytes())?,
         None => {
@@ -491,6 +526,68 @@ fn sync_index(dirs: &Dirs, s: &SourceConfig, offline: bool, quiet: bool) -> Resu
     } else {
         SyncStatus::Updated
     })
+}
+
+fn signature_path(dirs: &Dirs, name: &str) -> PathBuf {
+    source_dir(dirs, name).join(format!("index.json{}", crate::sign::SUFFIX))
+}
+
+/// The bound on a signature file (a few hundred bytes).
+const SIGNATURE_CAP: Cap = Cap {
+    bytes: 64 << 10,
+    name: "the 64 KiB limit on a signature",
+};
+
+/// Fetches (or reads) `URL.minisig` of keyed source `s` and checks it signs `bytes`; a
+/// source with no signature, or one by another key, is refused.
+fn fetch_signature(
+    s: &SourceConfig,
+    http: bool,
+    quiet: bool,
+    key: &str,
+    bytes: &[u8],
+) -> Result<String> {
+    let url = format!("{}{}", s.url, crate::sign::SUFFIX);
+    let refused = |why: String| {
+        Error::InvalidIndex {
+        origin: s.url.clone(),
+        reason: format!(
+            "{why}; source `{}` pins key {key}, so its index must be signed by it (the cached copy is kept)",
+            s.name
+        ),
+    }
+    };
+    let sig = if http {
+        match crate::fetch::get_revalidated(&url, None, SIGNATURE_CAP, quiet) {
+            Ok(Some((b, _))) => b,
+            Ok(None) => {
+                return Err(refused(format!(
+                    "{url} answered 304 to a request without a tag"
+                )))
+            }
+            Err(e) => {
+                return Err(refused(format!(
+                    "no signature could be fetched from {url} ({e})"
+                )))
+            }
+        }
+    } else {
+        let path = url.strip_prefix("file://").unwrap_or(&url);
+        read_capped(Path::new(path), SIGNATURE_CAP)
+            .map_err(|e| refused(format!("no signature could be read from {path} ({e})")))?
+    };
+    let text = String::from_utf8(sig).map_err(|_| refused(format!("{url} is not text")))?;
+    crate::sign::verify(key, bytes, &text)
+        .map_err(|why| refused(format!("its signature {url} does not verify: {why}")))?;
+    Ok(text)
+}
+
+/// A keyed source's cached index still verifies against its cached signature (an unkeyed
+/// one always does).
+fn cached_signature_ok(dirs: &Dirs, s: &SourceConfig, bytes: &[u8]) -> bool {
+    let Some(key) = &s.key else { return true };
+    std::fs::read_to_string(signature_path(dirs, &s.name))
+        .is_ok_and(|sig| crate::sign::verify(key, bytes, &sig).is_ok())
 }
 
 /// `sync`: refresh every source; a source that fails keeps its cached copy. `each` hears
@@ -588,6 +685,16 @@ pub fn add_source(dirs: &Dirs, s: &SourceConfig, catalog: &mut Catalog) -> bool 
             let Ok(bytes) = std::fs::read(&path) else {
                 return false;
             };
+            if !cached_signature_ok(dirs, s, &bytes) {
+                catalog.problems.push(Problem::error(
+                    &path,
+                    format!(
+                        "source `{}` pins a key, and its cached index is not signed by it; its workers are not listed (`rbee-workers sync` fetches a signed copy)",
+                        s.name
+                    ),
+                ));
+                return true;
+            }
             match validate_index(&bytes, &path.display().to_string()) {
                 Ok(doc) => {
                     let source = Arc::new(Source {
@@ -700,6 +807,7 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                                 })
                             })
                             .collect(),
+                        bottles: d.bottles.clone(),
                     })
                     .collect(),
                 test: Default::default(),
