@@ -1,6 +1,7 @@
 //! The one integration test binary: each module tests one area through the real CLI.
 
 mod assets;
+mod bottles;
 mod cargo_metadata;
 mod catalog;
 mod context;
