@@ -52,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ under DIR (for maintainers)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the catalog over HTTP (always the current files on disk)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Make a minisign key pair to sign exports with')
             [CompletionResult]::new('pkgbuild', 'pkgbuild', [CompletionResultType]::ParameterValue, 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package')
             [CompletionResult]::new('formula', 'formula', [CompletionResultType]::ParameterValue, 'Render a variant''s Homebrew formula')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -133,6 +134,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (every step and command) and run nothing')
             [CompletionResult]::new('--nodeps', '--nodeps', [CompletionResultType]::ParameterName, 'Do not check the system packages the variant depends on (as makepkg --nodeps)')
             [CompletionResult]::new('--no-sandbox', '--no-sandbox', [CompletionResultType]::ParameterName, 'Build an unverified worker outside the bubblewrap sandbox, with your full rights')
+            [CompletionResult]::new('--bottle', '--bottle', [CompletionResultType]::ParameterName, 'Write a bottle (the binary, its license and bottle.json, for this target) into --out DIR instead: {id}-{version}.{target}.bottle.tar.gz')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
             [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
@@ -157,6 +159,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--no-sandbox', '--no-sandbox', [CompletionResultType]::ParameterName, 'Build an unverified worker outside the bubblewrap sandbox, with your full rights')
             [CompletionResult]::new('--needed', '--needed', [CompletionResultType]::ParameterName, 'Skip what is installed at the same version already (as pacman --needed)')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a file at the destination that no install owns (as pacman --overwrite)')
+            [CompletionResult]::new('--build-from-source', '--build-from-source', [CompletionResultType]::ParameterName, 'Build even when the index source publishes a bottle for this target')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
             [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
@@ -175,6 +178,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and run nothing')
             [CompletionResult]::new('--no-sandbox', '--no-sandbox', [CompletionResultType]::ParameterName, 'Build unverified workers outside the bubblewrap sandbox')
+            [CompletionResult]::new('--build-from-source', '--build-from-source', [CompletionResultType]::ParameterName, 'Build even what was installed from a bottle, and what has a bottle now')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
             [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
@@ -246,6 +250,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
         'rbee-workers;source;add' {
             [CompletionResult]::new('--ref', '--ref', [CompletionResultType]::ParameterName, 'The branch or tag to follow (git sources; default: the remote''s HEAD)')
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'git or index [default: index for URLs ending in .json, else git]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Pin the minisign public key (RW…, or a file holding it) its index must be signed with: `sync` refuses an index whose signature does not verify, and an unsigned one')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--trusted', '--trusted', [CompletionResultType]::ParameterName, 'Trust its workers: build them without review')
@@ -431,6 +436,8 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             break
         }
         'rbee-workers;export' {
+            [CompletionResult]::new('--bottles', '--bottles', [CompletionResultType]::ParameterName, 'Publish the bottles (`build --bottle`) in DIR2 under DIR/bottles/, listed per variant in index.json')
+            [CompletionResult]::new('--sign', '--sign', [CompletionResultType]::ParameterName, 'Sign index.json with this minisign secret key (`key generate`), writing index.json.minisig')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
@@ -444,6 +451,52 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rbee-workers;key' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
+            [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write rbee-workers.key (secret, mode 0600, unencrypted) and rbee-workers.pub')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rbee-workers;key;generate' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write them [default: $XDG_CONFIG_HOME/rbee-workers/keys]')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
+            [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rbee-workers;key;help' {
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write rbee-workers.key (secret, mode 0600, unencrypted) and rbee-workers.pub')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rbee-workers;key;help;generate' {
+            break
+        }
+        'rbee-workers;key;help;help' {
             break
         }
         'rbee-workers;pkgbuild' {
@@ -504,6 +557,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ under DIR (for maintainers)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the catalog over HTTP (always the current files on disk)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Make a minisign key pair to sign exports with')
             [CompletionResult]::new('pkgbuild', 'pkgbuild', [CompletionResultType]::ParameterValue, 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package')
             [CompletionResult]::new('formula', 'formula', [CompletionResultType]::ParameterValue, 'Render a variant''s Homebrew formula')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -573,6 +627,13 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             break
         }
         'rbee-workers;help;export' {
+            break
+        }
+        'rbee-workers;help;key' {
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write rbee-workers.key (secret, mode 0600, unencrypted) and rbee-workers.pub')
+            break
+        }
+        'rbee-workers;help;key;generate' {
             break
         }
         'rbee-workers;help;pkgbuild' {

@@ -46,6 +46,9 @@ _rbee__workers() {
             rbee__workers,install)
                 cmd="rbee__workers__subcmd__install"
                 ;;
+            rbee__workers,key)
+                cmd="rbee__workers__subcmd__key"
+                ;;
             rbee__workers,list)
                 cmd="rbee__workers__subcmd__list"
                 ;;
@@ -109,6 +112,9 @@ _rbee__workers() {
             rbee__workers__subcmd__help,install)
                 cmd="rbee__workers__subcmd__help__subcmd__install"
                 ;;
+            rbee__workers__subcmd__help,key)
+                cmd="rbee__workers__subcmd__help__subcmd__key"
+                ;;
             rbee__workers__subcmd__help,list)
                 cmd="rbee__workers__subcmd__help__subcmd__list"
                 ;;
@@ -142,6 +148,9 @@ _rbee__workers() {
             rbee__workers__subcmd__help,verify)
                 cmd="rbee__workers__subcmd__help__subcmd__verify"
                 ;;
+            rbee__workers__subcmd__help__subcmd__key,generate)
+                cmd="rbee__workers__subcmd__help__subcmd__key__subcmd__generate"
+                ;;
             rbee__workers__subcmd__help__subcmd__source,add)
                 cmd="rbee__workers__subcmd__help__subcmd__source__subcmd__add"
                 ;;
@@ -150,6 +159,18 @@ _rbee__workers() {
                 ;;
             rbee__workers__subcmd__help__subcmd__source,remove)
                 cmd="rbee__workers__subcmd__help__subcmd__source__subcmd__remove"
+                ;;
+            rbee__workers__subcmd__key,generate)
+                cmd="rbee__workers__subcmd__key__subcmd__generate"
+                ;;
+            rbee__workers__subcmd__key,help)
+                cmd="rbee__workers__subcmd__key__subcmd__help"
+                ;;
+            rbee__workers__subcmd__key__subcmd__help,generate)
+                cmd="rbee__workers__subcmd__key__subcmd__help__subcmd__generate"
+                ;;
+            rbee__workers__subcmd__key__subcmd__help,help)
+                cmd="rbee__workers__subcmd__key__subcmd__help__subcmd__help"
                 ;;
             rbee__workers__subcmd__source,add)
                 cmd="rbee__workers__subcmd__source__subcmd__add"
@@ -182,7 +203,7 @@ _rbee__workers() {
 
     case "${cmd}" in
         rbee__workers)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export pkgbuild formula help"
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export key pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -204,7 +225,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__build)
-            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --out --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --out --bottle --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -308,12 +329,20 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__export)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --bottles --sign --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --bottles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -386,7 +415,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help)
-            opts="list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export pkgbuild formula help"
+            opts="list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export key pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +557,34 @@ _rbee__workers() {
         rbee__subcmd__workers__subcmd__help__subcmd__install)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__key)
+            opts="generate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__key__subcmd__generate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -758,7 +815,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__install)
-            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --prefix --needed --overwrite --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --prefix --needed --overwrite --build-from-source --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -784,6 +841,96 @@ _rbee__workers() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__key)
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version generate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__key__subcmd__generate)
+            opts="-q -v -h -V --out --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__key__subcmd__help)
+            opts="generate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__key__subcmd__help__subcmd__generate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__key__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -970,7 +1117,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__source__subcmd__add)
-            opts="-q -v -h -V --ref --trusted --kind --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --ref --trusted --kind --key --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,6 +1129,10 @@ _rbee__workers() {
                     ;;
                 --kind)
                     COMPREPLY=($(compgen -W "git index" -- "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -1166,7 +1317,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__upgrade)
-            opts="-q -v -h -V --dry-run --no-sandbox --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dry-run --no-sandbox --build-from-source --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -49,6 +49,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
+            cand key 'Make a minisign key pair to sign exports with'
             cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package'
             cand formula 'Render a variant''s Homebrew formula'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -125,6 +126,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --dry-run 'Print the plan (every step and command) and run nothing'
             cand --nodeps 'Do not check the system packages the variant depends on (as makepkg --nodeps)'
             cand --no-sandbox 'Build an unverified worker outside the bubblewrap sandbox, with your full rights'
+            cand --bottle 'Write a bottle (the binary, its license and bottle.json, for this target) into --out DIR instead: {id}-{version}.{target}.bottle.tar.gz'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
@@ -148,6 +150,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --no-sandbox 'Build an unverified worker outside the bubblewrap sandbox, with your full rights'
             cand --needed 'Skip what is installed at the same version already (as pacman --needed)'
             cand --overwrite 'Replace a file at the destination that no install owns (as pacman --overwrite)'
+            cand --build-from-source 'Build even when the index source publishes a bottle for this target'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
@@ -165,6 +168,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --color 'When to colour the output'
             cand --dry-run 'Print the plan and run nothing'
             cand --no-sandbox 'Build unverified workers outside the bubblewrap sandbox'
+            cand --build-from-source 'Build even what was installed from a bottle, and what has a bottle now'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
@@ -232,6 +236,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;source;add'= {
             cand --ref 'The branch or tag to follow (git sources; default: the remote''s HEAD)'
             cand --kind 'git or index [default: index for URLs ending in .json, else git]'
+            cand --key 'Pin the minisign public key (RW…, or a file holding it) its index must be signed with: `sync` refuses an index whose signature does not verify, and an unsigned one'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --trusted 'Trust its workers: build them without review'
@@ -402,6 +407,8 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --version 'Print version'
         }
         &'rbee-workers;export'= {
+            cand --bottles 'Publish the bottles (`build --bottle`) in DIR2 under DIR/bottles/, listed per variant in index.json'
+            cand --sign 'Sign index.json with this minisign secret key (`key generate`), writing index.json.minisig'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
@@ -415,6 +422,47 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'rbee-workers;key'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand generate 'Write rbee-workers.key (secret, mode 0600, unencrypted) and rbee-workers.pub'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rbee-workers;key;generate'= {
+            cand --out 'Where to write them [default: $XDG_CONFIG_HOME/rbee-workers/keys]'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;key;help'= {
+            cand generate 'Write rbee-workers.key (secret, mode 0600, unencrypted) and rbee-workers.pub'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rbee-workers;key;help;generate'= {
+        }
+        &'rbee-workers;key;help;help'= {
         }
         &'rbee-workers;pkgbuild'= {
             cand --flavor 'release: the tagged tarball; git: a VCS package `ID-git`; local: this source tree'
@@ -472,6 +520,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
+            cand key 'Make a minisign key pair to sign exports with'
             cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package'
             cand formula 'Render a variant''s Homebrew formula'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -520,6 +569,11 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;help;serve'= {
         }
         &'rbee-workers;help;export'= {
+        }
+        &'rbee-workers;help;key'= {
+            cand generate 'Write rbee-workers.key (secret, mode 0600, unencrypted) and rbee-workers.pub'
+        }
+        &'rbee-workers;help;key;generate'= {
         }
         &'rbee-workers;help;pkgbuild'= {
         }

@@ -55,8 +55,11 @@ Remote sources in search order and the paths of the tools rbee\-workers runs ([t
 \fI$XDG_CONFIG_HOME/rbee\-workers/templates/\fR
 Template overrides (arch\-release.PKGBUILD.j2, brew\-release.rb.j2, ...).
 .TP
+\fI$XDG_CONFIG_HOME/rbee\-workers/keys/\fR
+The minisign key pair \fBkey generate\fR writes by default (rbee\-workers.key, secret and unencrypted, mode 0600; rbee\-workers.pub).
+.TP
 \fI$XDG_CACHE_HOME/rbee\-workers/\fR
-Clones and index copies of sources (sources/), downloads (downloads/), build directories and logs, one cargo target directory per worker (target/).
+Clones and index copies of sources (sources/, with a keyed source's index.json.minisig), downloads (downloads/, bottles too), build directories and logs, one cargo target directory per worker (target/).
 .TP
 \fI$XDG_DATA_HOME/rbee\-workers/installed.json\fR
 The installed database, changed only under installed.lock.

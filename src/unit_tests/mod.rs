@@ -3,6 +3,7 @@
 //! Workers are made the way users make them: a worker.toml and a Cargo.toml in a temp dir,
 //! read by the real parsers, never assembled field by field.
 
+mod bottle;
 mod build;
 mod cargo;
 mod catalog;

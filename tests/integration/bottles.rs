@@ -23,7 +23,10 @@ fn examples() -> PathBuf {
 
 /// The target triple the bottle is built for here, as `rustc -vV` says.
 fn host_triple() -> String {
-    let out = Command::new("rustc").arg("-vV").output().expect("rustc -vV");
+    let out = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("host: "))
@@ -95,7 +98,13 @@ impl Publisher {
 
     /// `build hello-worker-cpu --bottle --out bottles/`; returns the bottle's path.
     fn build_bottle(&self) -> PathBuf {
-        let out = self.run(&["build", ID, "--bottle", "--out", &self.bottles.display().to_string()]);
+        let out = self.run(&[
+            "build",
+            ID,
+            "--bottle",
+            "--out",
+            &self.bottles.display().to_string(),
+        ]);
         assert_success(&out);
         let version = self.version();
         let path = self
@@ -139,8 +148,11 @@ impl Publisher {
 /// (its length announced in full, its body not).
 #[derive(Clone, Default)]
 struct Mirror {
-    files: Arc<Mutex<HashMap<String, (u64, Vec<u8>)>>>,
+    files: Arc<Mutex<Files>>,
 }
+
+/// Path → (the length announced, the body sent).
+type Files = HashMap<String, (u64, Vec<u8>)>;
 
 impl Mirror {
     fn start() -> (Mirror, String) {
@@ -166,7 +178,11 @@ impl Mirror {
         let mut files = self.files.lock().unwrap();
         files.clear();
         for entry in walk(dir) {
-            let rel = entry.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            let rel = entry
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             let body = fs::read(&entry).unwrap();
             files.insert(format!("/{rel}"), (body.len() as u64, body));
         }
@@ -292,15 +308,14 @@ fn walk_if(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn dry_run_backend(u: &User, args: &[&str]) -> (String, String) {
-    let out = u
-        .s
-        .cmd()
-        .env("PATH", path_without_cargo())
-        .args(["install", ID, "--dry-run", "--json", "--prefix"])
-        .arg(u.prefix())
-        .args(args)
-        .output()
-        .unwrap();
+    let out =
+        u.s.cmd()
+            .env("PATH", path_without_cargo())
+            .args(["install", ID, "--dry-run", "--json", "--prefix"])
+            .arg(u.prefix())
+            .args(args)
+            .output()
+            .unwrap();
     assert_success(&out);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let b = &doc["plans"][0]["backend"];
@@ -411,26 +426,31 @@ fn a_signed_export_with_bottles_installs_without_cargo_and_every_tampered_piece_
     // The publisher releases 0.1.1: `upgrade` pours its bottle, still without cargo.
     let manifest = p.s.path("bin/hello-worker/Cargo.toml");
     let text = fs::read_to_string(&manifest).unwrap();
-    fs::write(&manifest, text.replace("version = \"0.1.0\"", "version = \"0.1.1\"")).unwrap();
+    fs::write(
+        &manifest,
+        text.replace("version = \"0.1.0\"", "version = \"0.1.1\""),
+    )
+    .unwrap();
     fs::remove_file(&bottle).unwrap();
     p.build_bottle();
     p.export(&export, &p.bottles, &p.key());
     mirror.publish(&export);
     assert_success(&u.sync());
-    let up = u
-        .s
-        .cmd()
-        .env("PATH", path_without_cargo())
-        .args(["upgrade", "--noconfirm"])
-        .output()
-        .unwrap();
+    let up =
+        u.s.cmd()
+            .env("PATH", path_without_cargo())
+            .args(["upgrade", "--noconfirm"])
+            .output()
+            .unwrap();
     assert_success(&up);
     let rec = &u.installed()["installed"][ID];
     assert_eq!(rec["backend"], "bottle", "{}", stderr(&up));
     assert_eq!(rec["version"], "0.1.1");
     let ran = Command::new(&bin).arg("--version").output().unwrap();
     assert!(stdout(&ran).contains("0.1.1"), "{}", stdout(&ran));
-    let bottle = p.bottles.join(format!("{ID}-0.1.1.{}.bottle.tar.gz", host_triple()));
+    let bottle = p
+        .bottles
+        .join(format!("{ID}-0.1.1.{}.bottle.tar.gz", host_triple()));
     let bottle_url = bottle_url.replace("0.1.0", "0.1.1");
 
     // Each piece tampered with in turn, each before a clean machine's install.
@@ -441,15 +461,21 @@ fn a_signed_export_with_bottles_installs_without_cargo_and_every_tampered_piece_
     };
     let good = mirror.get(&bottle_url);
 
-    // Bytes that differ from the signed sum.
-    let mut changed = good.clone();
-    let at = changed.len() / 2;
-    changed[at] ^= 0xff;
-    mirror.set(&bottle_url, changed);
+    // Bytes that differ from the signed sum: a well-formed bottle with one file more.
+    let top = format!("{ID}-0.1.1");
+    let extra = format!("{top}/extra");
+    mirror.set(
+        &bottle_url,
+        repack(&bottle, |_, b| b, &[(extra.as_str(), None)]),
+    );
     let u = fresh();
     let out = u.install(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("sha256"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("checksum mismatch") && stderr(&out).contains(&bottle_url),
+        "{}",
+        stderr(&out)
+    );
     u.assert_clean("a bottle with other bytes");
 
     // A truncated download.
@@ -463,12 +489,20 @@ fn a_signed_export_with_bottles_installs_without_cargo_and_every_tampered_piece_
 
     // Bottles that escape (`../`, an absolute path, a symlink out) — even published and
     // signed by the key's owner, through `export`.
-    let top = format!("{ID}-0.1.1");
     for (what, extra) in [
         ("../", (format!("{top}/../../escaped"), None)),
-        ("an absolute path", ("/tmp/rbee-bottle-escaped".to_string(), None)),
-        ("a symlink out", (format!("{top}/bin/out"), Some("/etc/passwd"))),
-        ("a relative symlink out", (format!("{top}/out"), Some("../../../../etc"))),
+        (
+            "an absolute path",
+            ("/tmp/rbee-bottle-escaped".to_string(), None),
+        ),
+        (
+            "a symlink out",
+            (format!("{top}/bin/out"), Some("/etc/passwd")),
+        ),
+        (
+            "a relative symlink out",
+            (format!("{top}/out"), Some("../../../../etc")),
+        ),
     ] {
         let evil_dir = p.s.path("evil-bottles");
         let _ = fs::remove_dir_all(&evil_dir);
@@ -513,7 +547,11 @@ fn a_signed_export_with_bottles_installs_without_cargo_and_every_tampered_piece_
         },
         &[],
     );
-    fs::write(other_dir.join(format!("{ID}-0.1.1.{other}.bottle.tar.gz")), bytes).unwrap();
+    fs::write(
+        other_dir.join(format!("{ID}-0.1.1.{other}.bottle.tar.gz")),
+        bytes,
+    )
+    .unwrap();
     let other_export = p.s.path("other-export");
     p.export(&other_export, &other_dir, &p.key());
     mirror.publish(&other_export);
@@ -528,14 +566,58 @@ fn a_signed_export_with_bottles_installs_without_cargo_and_every_tampered_piece_
     assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
     u.assert_clean("a bottle for another target");
 
+    // An index that lists that bottle for this host's target, signed by the key's owner
+    // (with the real minisign): the bottle's own bottle.json gives it away.
+    if tools::require("minisign", "it re-signs an index that lies about a target") {
+        let index = other_export.join("index.json");
+        let text = fs::read_to_string(&index).unwrap();
+        let lie = format!("\"target\": \"{}\"", host_triple());
+        fs::write(
+            &index,
+            text.replace(&format!("\"target\": \"{other}\""), &lie),
+        )
+        .unwrap();
+        let signed = Command::new("minisign")
+            .args(["-S", "-s"])
+            .arg(p.key())
+            .arg("-m")
+            .arg(&index)
+            .arg("-x")
+            .arg(other_export.join("index.json.minisig"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(signed.status.success(), "{}", stderr(&signed));
+        mirror.publish(&other_export);
+        let u = fresh();
+        let (backend, _) = dry_run_backend(&u, &[]);
+        assert_eq!(backend, "bottle");
+        let out = u.install(&[]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("it was built for {other}")),
+            "{}",
+            stderr(&out)
+        );
+        u.assert_clean("a bottle for another target, listed for this one");
+    }
+
     // An index signed by another key, and one not signed at all: refused at sync, so
     // nothing of it is listed or installable.
     mirror.publish(&export);
     let other_keys = p.s.path("other-keys");
-    assert_success(&p.s.run(&["key", "generate", "--out", &other_keys.display().to_string()]));
+    assert_success(&p.s.run(&[
+        "key",
+        "generate",
+        "--out",
+        &other_keys.display().to_string(),
+    ]));
     let foreign = p.s.path("foreign-export");
     p.export(&foreign, &p.bottles, &other_keys.join("rbee-workers.key"));
-    mirror.set("/index.json.minisig", fs::read(foreign.join("index.json.minisig")).unwrap());
+    mirror.set(
+        "/index.json.minisig",
+        fs::read(foreign.join("index.json.minisig")).unwrap(),
+    );
     let u = User::new(&base, &p.public_key());
     let out = u.sync();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -596,9 +678,10 @@ fn a_keyed_source_refuses_a_tampered_index_and_keeps_its_cached_copy() {
     let before = listed(&u);
     assert!(before.iter().any(|d| d == "A tiny worker that says hello"));
     let good = mirror.get("/index.json");
-    let tampered = String::from_utf8(good.clone())
-        .unwrap()
-        .replace("A tiny worker that says hello", "A tiny worker, tampered with");
+    let tampered = String::from_utf8(good.clone()).unwrap().replace(
+        "A tiny worker that says hello",
+        "A tiny worker, tampered with",
+    );
     mirror.set("/index.json", tampered.into_bytes());
     let out = u.sync();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -611,20 +694,25 @@ fn a_keyed_source_refuses_a_tampered_index_and_keeps_its_cached_copy() {
     assert!(stderr(&out).contains("no signature"), "{}", stderr(&out));
     assert_eq!(listed(&u), before, "the cached copy is kept");
     // A key that is neither a key nor a file is a usage error, and a git source takes none.
-    let out = u
-        .s
-        .cmd()
-        .args(["source", "add", "other", &format!("{base}/index.json"), "--key", "RWnot-a-key"])
-        .output()
-        .unwrap();
+    let out =
+        u.s.cmd()
+            .args([
+                "source",
+                "add",
+                "other",
+                &format!("{base}/index.json"),
+                "--key",
+                "RWnot-a-key",
+            ])
+            .output()
+            .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let out = u
-        .s
-        .cmd()
-        .args(["source", "add", "g", "https://example.org/x.git", "--key"])
-        .arg(public.lines().last().unwrap())
-        .output()
-        .unwrap();
+    let out =
+        u.s.cmd()
+            .args(["source", "add", "g", "https://example.org/x.git", "--key"])
+            .arg(public.lines().last().unwrap())
+            .output()
+            .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
@@ -642,12 +730,17 @@ fn key_generate_and_export_sign_are_what_minisign_reads() {
     assert!(stdout(&out).contains(&sk.display().to_string()));
     assert!(stdout(&out).contains(&pk.display().to_string()));
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(fs::metadata(&sk).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        fs::metadata(&sk).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     let again = p.run(&["key", "generate", "--out", &keys.display().to_string()]);
     assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
     // The default place is the configuration directory.
     assert_success(&p.run(&["key", "generate"]));
-    assert!(p.path(".xdg/config/rbee-workers/keys/rbee-workers.key").is_file());
+    assert!(p
+        .path(".xdg/config/rbee-workers/keys/rbee-workers.key")
+        .is_file());
     let export = p.path("export");
     let out = p
         .cmd()
@@ -660,7 +753,10 @@ fn key_generate_and_export_sign_are_what_minisign_reads() {
         .output()
         .unwrap();
     assert_success(&out);
-    if !tools::require("minisign", "the signature must be in the format minisign reads") {
+    if !tools::require(
+        "minisign",
+        "the signature must be in the format minisign reads",
+    ) {
         return;
     }
     let verified = Command::new("minisign")
@@ -695,7 +791,9 @@ fn a_bottle_is_deterministic_and_says_what_it_holds() {
     let bytes = fs::read(&first).unwrap();
     fs::remove_file(&first).unwrap();
     // A touch changes no byte.
-    let _ = Command::new("touch").arg(p.s.path("bin/hello-worker/src/main.rs")).status();
+    let _ = Command::new("touch")
+        .arg(p.s.path("bin/hello-worker/src/main.rs"))
+        .status();
     let second = p.build_bottle();
     assert_eq!(fs::read(&second).unwrap(), bytes, "the same bottle twice");
     let mut names = Vec::new();
@@ -712,17 +810,22 @@ fn a_bottle_is_deterministic_and_says_what_it_holds() {
         names.push((name, e.header().mode().unwrap()));
     }
     let top = format!("{ID}-0.1.0");
-    assert!(names.contains(&(format!("{top}/bin/{ID}"), 0o755)), "{names:?}");
-    assert!(names.contains(&(format!("{top}/LICENSE"), 0o644)), "{names:?}");
+    assert!(
+        names.contains(&(format!("{top}/bin/{ID}"), 0o755)),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&(format!("{top}/LICENSE"), 0o644)),
+        "{names:?}"
+    );
     let meta = meta.expect("bottle.json");
     assert_eq!(meta["id"], ID);
     assert_eq!(meta["version"], "0.1.0");
     assert_eq!(meta["target"], host_triple());
     assert_eq!(meta["features"], serde_json::json!(["cpu"]));
     assert!(meta["rustc"].as_str().unwrap().starts_with("rustc "));
-    let built = p
-        .s
-        .path(".xdg/cache/rbee-workers/target/hello-worker/release/hello-worker");
+    let built =
+        p.s.path(".xdg/cache/rbee-workers/target/hello-worker/release/hello-worker");
     let sum = {
         use sha2::{Digest, Sha256};
         format!("{:x}", Sha256::digest(fs::read(built).unwrap()))
