@@ -1102,18 +1102,17 @@ fn build_one(
 /// The packages makepkg wrote for `pkgname` `pkgver` in `dir`.
 fn packages_in(dir: &Path, pkgname: &str, pkgver: &str) -> Vec<PathBuf> {
     let prefix = format!("{pkgname}-{pkgver}-");
+    files_named(dir, |n| n.starts_with(&prefix) && n.contains(".pkg.tar"))
+}
+
+/// The entries of `dir` whose names pass `wanted`, sorted (none when it cannot be read).
+pub(super) fn files_named(dir: &Path, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            let n = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            n.starts_with(&prefix) && n.contains(".pkg.tar")
-        })
+        .filter(|p| p.file_name().is_some_and(|n| wanted(&n.to_string_lossy())))
         .collect();
     found.sort();
     found

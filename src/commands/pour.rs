@@ -241,25 +241,16 @@ fn rustc_facts(s: &mut Session) -> Result<(String, String)> {
 
 /// The license files at the top of the worker's crate (else of its workspace root).
 fn license_files(w: &Worker) -> Vec<PathBuf> {
-    let licensed = |dir: &Path| -> Vec<PathBuf> {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                let n = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_ascii_uppercase())
-                    .unwrap_or_default();
-                ["LICENSE", "LICENCE", "COPYING"]
-                    .iter()
-                    .any(|l| n.starts_with(l))
-                    && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
-            })
-            .collect();
-        found.sort();
-        found
+    let licensed = |dir: &Path| {
+        super::install::files_named(dir, |n| {
+            let n = n.to_ascii_uppercase();
+            ["LICENSE", "LICENCE", "COPYING"]
+                .iter()
+                .any(|l| n.starts_with(l))
+        })
+        .into_iter()
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+        .collect::<Vec<_>>()
     };
     let here = licensed(&w.dir);
     if here.is_empty() {

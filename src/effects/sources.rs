@@ -807,7 +807,15 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                                 })
                             })
                             .collect(),
-                        bottles: d.bottles.clone(),
+                        // Where each bottle is, as listed relative to the index.
+                        bottles: d
+                            .bottles
+                            .iter()
+                            .map(|b| crate::bottle::Bottle {
+                                url: crate::bottle::resolve(&source.location, &b.url),
+                                ..b.clone()
+                            })
+                            .collect(),
                     })
                     .collect(),
                 test: Default::default(),

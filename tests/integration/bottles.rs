@@ -56,17 +56,8 @@ struct Publisher {
 
 impl Publisher {
     fn new() -> Publisher {
-        let s = Sandbox::new();
+        let s = crate::install::Bed::copy().s;
         let dest = s.path("bin/hello-worker");
-        fs::create_dir_all(s.path("bin")).unwrap();
-        let cp = Command::new("cp")
-            .arg("-a")
-            .arg(examples().join("bin/hello-worker"))
-            .arg(&dest)
-            .status()
-            .unwrap();
-        assert!(cp.success(), "cp -a hello-worker");
-        let _ = fs::remove_dir_all(dest.join("target"));
         let manifest = dest.join("worker.toml");
         let mut text = fs::read_to_string(&manifest).unwrap();
         // A release tarball on a closed port: a fallback build fails at once, offline.
@@ -404,6 +395,13 @@ fn a_signed_export_with_bottles_installs_without_cargo_and_every_tampered_piece_
     // A clean machine: the key pinned, no cargo anywhere on PATH.
     let u = User::new(&base, &p.public_key());
     assert_success(&u.sync());
+    let listed = crate::support::json_of(u.s.cmd().args(["list", "--json"]));
+    let bottles = &listed.variant(ID).bottles;
+    assert_eq!(bottles.len(), 1, "{bottles:?}");
+    assert!(
+        bottles[0].url.ends_with(&format!("/bottles/{name}")),
+        "{bottles:?}"
+    );
     let (backend, why) = dry_run_backend(&u, &[]);
     assert_eq!(backend, "bottle");
     assert!(why.contains("signed by the pinned key"), "{why}");

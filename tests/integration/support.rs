@@ -80,9 +80,21 @@ pub struct VariantDoc {
     pub capabilities: BTreeMap<String, serde_json::Value>,
     pub source: SourceDoc,
     pub upstream: UpstreamDoc,
+    /// Prebuilt binaries per target, from an index (DESIGN section 12); absent when none.
+    #[serde(default)]
+    pub bottles: Vec<BottleDoc>,
     pub installed: Option<InstalledDoc>,
     /// `info WORKER` only.
     pub recommended: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BottleDoc {
+    pub target: String,
+    pub url: String,
+    pub sha256: String,
+    pub size: u64,
 }
 
 /// Keys every variant object must carry, even when their value is `null` (serde would
