@@ -691,6 +691,28 @@ fn a_keyed_source_refuses_a_tampered_index_and_keeps_its_cached_copy() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("no signature"), "{}", stderr(&out));
     assert_eq!(listed(&u), before, "the cached copy is kept");
+    // A bottle entry whose URL leads out of the export is refused, naming what is wrong.
+    let mut doc: serde_json::Value = serde_json::from_slice(&mirror.get("/index.json")).unwrap();
+    doc["workers"][0]["bottles"] = serde_json::json!([{
+        "target": "x86_64-unknown-linux-gnu",
+        "url": "../../etc/passwd",
+        "sha256": "0".repeat(64),
+        "size": 1,
+    }]);
+    mirror.set("/bad/index.json", serde_json::to_vec(&doc).unwrap());
+    let out =
+        u.s.cmd()
+            .args(["source", "add", "bad", &format!("{base}/bad/index.json")])
+            .output()
+            .unwrap();
+    assert_success(&out);
+    let out = u.sync();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("must be a path relative to index.json"),
+        "{}",
+        stderr(&out)
+    );
     // A key that is neither a key nor a file is a usage error, and a git source takes none.
     let out =
         u.s.cmd()
