@@ -509,6 +509,17 @@ impl Case {
         allowed(url, rbee_workers::manifest::git_url_problem, &fallback)
     }
 
+    /// The value in the path of a homepage (which must be an http(s) URL), where the manifest
+    /// takes it as one, else an ordinary homepage.
+    fn homepage(&self) -> String {
+        let url = format!("https://example.com/{}", self.value);
+        if rbee_workers::manifest::homepage_problem(&url).is_none() {
+            url
+        } else {
+            "https://example.com/home".into()
+        }
+    }
+
     /// The value in the path of a download URL, where the manifest takes it as one (written
     /// as it is fetched), else an ordinary URL.
     fn tarball(&self) -> String {
@@ -586,7 +597,7 @@ fn write_catalog(root: &Path, case: &Case) -> PathBuf {
     });
     if case.layout == Layout::Worker {
         manifest["worker"]["license"] = json!(v);
-        manifest["worker"]["homepage"] = json!(v);
+        manifest["worker"]["homepage"] = json!(case.homepage());
         manifest["source"]["git"] = json!(git);
         manifest["source"]["subdir"] = json!(case.subdir());
     }
@@ -598,7 +609,7 @@ fn write_catalog(root: &Path, case: &Case) -> PathBuf {
         "features": { "cpu": [] },
     });
     if case.layout != Layout::CargoRepository {
-        cargo["package"]["homepage"] = json!(v);
+        cargo["package"]["homepage"] = json!(case.homepage());
     }
     let dir = root.join("bin").join(case.dir_name());
     fs::create_dir_all(dir.join("src")).unwrap();

@@ -34,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "vcs",
         ],
     ),
-    ("report", &["report", "wire"]),
+    ("report", &["report", "wire", "pages"]),
     (
         "effects",
         &[
@@ -62,6 +62,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "serve",
             "source",
             "test",
+            "web",
         ],
     ),
     ("top", &["app", "assets", "cli", "request"]),

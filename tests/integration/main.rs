@@ -1,6 +1,7 @@
 //! The one integration test binary: each module tests one area through the real CLI.
 
 mod assets;
+mod browser;
 mod cargo_metadata;
 mod catalog;
 mod context;
@@ -19,3 +20,4 @@ mod sources;
 mod support;
 mod tools;
 mod trees;
+mod web;

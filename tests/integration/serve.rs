@@ -124,7 +124,7 @@ const READY: &str = "serving the catalog on ";
 
 /// `rbee-workers --root ROOT serve --addr 127.0.0.1:0`, running until stopped. Its stderr is
 /// collected; the child is killed if a test panics before stopping it.
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
     base: String,
     log: Arc<Mutex<String>>,
@@ -133,12 +133,12 @@ struct Serve {
 }
 
 impl Serve {
-    fn start(s: &Sandbox) -> Serve {
+    pub(crate) fn start(s: &Sandbox) -> Serve {
         Serve::start_at(s, Some(s.root()))
     }
 
     /// `root: None` serves without a local root (sources only).
-    fn start_at(s: &Sandbox, root: Option<&Path>) -> Serve {
+    pub(crate) fn start_at(s: &Sandbox, root: Option<&Path>) -> Serve {
         Serve::launch(s, root, &[], None)
     }
 
@@ -221,7 +221,7 @@ impl Serve {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
