@@ -615,7 +615,7 @@ struct WorkerPage {
     /// Only an http(s) homepage is a link; anything else is shown as text.
     homepage_link: Option<String>,
     homepage_text: Option<String>,
-    tags: Vec<String>,
+    tags: Vec<Link>,
     verified: bool,
     source: String,
     install: String,
@@ -690,7 +690,22 @@ pub fn worker_page(
         license: d.license.clone(),
         homepage_link: homepage.clone().filter(|h| is_web(h)),
         homepage_text: homepage.filter(|h| !is_web(h)),
-        tags: d.tags.clone(),
+        // A tag finds the workers that carry it (on the served catalog, which can search).
+        tags: d
+            .tags
+            .iter()
+            .map(|t| Link {
+                label: t.clone(),
+                url: (!site.exported).then(|| {
+                    PageQuery {
+                        q: t.clone(),
+                        ..Default::default()
+                    }
+                    .with_page(&site.home(), 1)
+                }),
+                missing: None,
+            })
+            .collect(),
         verified: d.source.verified,
         source: d.source.name.clone(),
         install: format!("rbee-workers install {}", d.worker),
