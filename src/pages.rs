@@ -465,17 +465,22 @@ pub fn catalog_page(
     let count = |vs: &Vec<&VariantDoc>, f: fn(&CommunityDoc) -> f64| {
         lead(vs).community.as_ref().map_or(0.0, f)
     };
+    let average = |vs: &Vec<&VariantDoc>| {
+        lead(vs)
+            .community
+            .as_ref()
+            .and_then(|c| c.rating.average)
+            .unwrap_or(-1.0)
+    };
     let name_key = |vs: &Vec<&VariantDoc>| (lead(vs).name.to_lowercase(), lead(vs).worker.clone());
     shown.sort_by(|a, b| {
         let by: std::cmp::Ordering = match parsed.sort {
             "votes" => count(b, |c| c.votes as f64).total_cmp(&count(a, |c| c.votes as f64)),
             "popularity" => count(b, |c| c.popularity).total_cmp(&count(a, |c| c.popularity)),
-            "rating" => count(b, |c| c.rating.average.unwrap_or(-1.0))
-                .total_cmp(&count(a, |c| c.rating.average.unwrap_or(-1.0)))
-                .then_with(|| {
-                    count(b, |c| c.rating.count as f64)
-                        .total_cmp(&count(a, |c| c.rating.count as f64))
-                }),
+            // Unrated (no registry, or nobody rated it) after every rated worker.
+            "rating" => average(b).total_cmp(&average(a)).then_with(|| {
+                count(b, |c| c.rating.count as f64).total_cmp(&count(a, |c| c.rating.count as f64))
+            }),
             _ => std::cmp::Ordering::Equal,
         };
         by.then_with(|| name_key(a).cmp(&name_key(b)))

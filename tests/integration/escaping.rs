@@ -512,22 +512,26 @@ impl Case {
     /// The value in the path of a homepage (which must be an http(s) URL), where the manifest
     /// takes it as one, else an ordinary homepage.
     fn homepage(&self) -> String {
-        let url = format!("https://example.com/{}", self.value);
-        if rbee_workers::manifest::homepage_problem(&url).is_none() {
-            url
-        } else {
-            "https://example.com/home".into()
-        }
+        self.in_url("https://example.com/", |u| {
+            rbee_workers::manifest::homepage_problem(u).is_none()
+        })
     }
 
     /// The value in the path of a download URL, where the manifest takes it as one (written
     /// as it is fetched), else an ordinary URL.
     fn tarball(&self) -> String {
-        let url = format!("https://example.com/dl/{}", self.value);
-        if rbee_workers::manifest::download_url_problem(&url).is_none() {
+        self.in_url("https://example.com/dl/", |u| {
+            rbee_workers::manifest::download_url_problem(u).is_none()
+        })
+    }
+
+    /// `PREFIX{value}` when `ok` takes it, else `PREFIXw.tar.gz`.
+    fn in_url(&self, prefix: &str, ok: impl Fn(&str) -> bool) -> String {
+        let url = format!("{prefix}{}", self.value);
+        if ok(&url) {
             url
         } else {
-            "https://example.com/dl/w.tar.gz".into()
+            format!("{prefix}w.tar.gz")
         }
     }
 
@@ -735,7 +739,7 @@ fn assert_models_carry(case: &Case, r: &Rendered) {
         assert_eq!(&m.pkgdesc, v, "{what}: pkgdesc");
         let url = match case.layout {
             Layout::CargoRepository => case.git_url(),
-            _ => v.clone(),
+            _ => case.homepage(),
         };
         assert_eq!(m.url.as_ref(), Some(&url), "{what}: url");
         assert_eq!(m.license, std::slice::from_ref(v), "{what}: license");

@@ -624,3 +624,118 @@ fn html_escaping_round_trips_any_string_through_chromium() {
         })
         .unwrap();
 }
+
+/// The `data-worker` of every card, in page order.
+fn card_ids(html: &str) -> Vec<String> {
+    html.split("data-worker=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+fn with_community(
+    worker: &str,
+    votes: u64,
+    popularity: f64,
+    rating: Option<(f64, u64)>,
+) -> VariantDoc {
+    let mut d = sample_doc(worker, "cpu");
+    d.name = worker.to_uppercase();
+    d.community = Some(rbee_workers::wire::CommunityDoc {
+        votes,
+        popularity,
+        rating: rbee_workers::wire::RatingDoc {
+            average: rating.map(|r| r.0),
+            count: rating.map_or(0, |r| r.1),
+        },
+    });
+    d
+}
+
+#[test]
+fn the_catalog_page_sorts_by_the_community_counts_and_shows_them() {
+    let docs = vec![
+        with_community("a", 1, 0.5, Some((3.0, 4))),
+        with_community("b", 7, 6.1, None),
+        with_community("c", 3, 2.9, Some((4.5, 2))),
+        sample_doc("d", "cpu"),
+    ];
+    let page = |sort: &str| {
+        let q = pages::PageQuery {
+            sort: sort.into(),
+            ..Default::default()
+        };
+        pages::catalog_page(&docs, &q, &Site::served(0))
+            .unwrap()
+            .unwrap()
+    };
+    // By name (the default), a registry's absence is "no votes yet".
+    assert_eq!(card_ids(&page("")), ["a", "b", "c", "d"]);
+    assert_eq!(card_ids(&page("votes")), ["b", "c", "a", "d"]);
+    assert_eq!(card_ids(&page("popularity")), ["b", "c", "a", "d"]);
+    // Unrated sorts after every rated worker.
+    assert_eq!(card_ids(&page("rating")), ["c", "a", "b", "d"]);
+    let html = page("votes");
+    assert!(
+        html.contains("7 votes<") && html.contains("1 vote<"),
+        "{html}"
+    );
+    assert!(
+        html.contains("★ 4.5 (2 ratings)") && html.contains("not rated yet"),
+        "{html}"
+    );
+    assert!(html.contains("no votes yet"), "{html}");
+    let worker = pages::worker_page(
+        &[with_community("c", 3, 2.9, Some((4.5, 2)))],
+        &[],
+        &[rbee_workers::wire::ReviewDoc {
+            user: "ann".into(),
+            stars: 4,
+            review: "<b>fast</b>".into(),
+            time: "2026-11-30T10:00:00Z".into(),
+        }],
+        &Site::served(1),
+    )
+    .unwrap();
+    assert!(worker.contains("3 votes (popularity 2.90)"), "{worker}");
+    assert!(
+        worker.contains("aria-label=\"4 out of 5 stars\">★★★★☆</span> <strong>ann</strong>"),
+        "{worker}"
+    );
+    assert!(worker.contains("&lt;b&gt;fast&lt;/b&gt;"), "{worker}");
+}
+
+#[test]
+fn a_big_catalog_is_paged_with_a_count() {
+    let docs: Vec<VariantDoc> = (0..60)
+        .map(|i| sample_doc(&format!("w{i:02}"), "cpu"))
+        .collect();
+    let page = |n: &str| {
+        let q = pages::PageQuery {
+            page: Some(n.into()),
+            ..Default::default()
+        };
+        pages::catalog_page(&docs, &q, &Site::served(0))
+            .unwrap()
+            .unwrap()
+    };
+    let first = page("1");
+    assert_eq!(card_ids(&first).len(), pages::PAGE_SIZE);
+    assert!(first.contains("Workers 1–48 of 60"), "{first}");
+    assert!(first.contains("href=\"./?page=2\""), "{first}");
+    let second = page("2");
+    assert_eq!(card_ids(&second).first().map(String::as_str), Some("w48"));
+    assert_eq!(card_ids(&second).len(), 12);
+    // The export lists every worker on its one page.
+    let all = pages::catalog_page(&docs, &Default::default(), &Site::exported(0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(card_ids(&all).len(), 60);
+    let bad = pages::PageQuery {
+        page: Some("0".into()),
+        ..Default::default()
+    };
+    assert!(pages::catalog_page(&docs, &bad, &Site::served(0))
+        .unwrap()
+        .is_err());
+}
