@@ -306,6 +306,14 @@ impl Browser {
             .collect()
     }
 
+    /// Emulates the system's colour scheme (`light` or `dark`) for `prefers-color-scheme`.
+    pub fn color_scheme(&mut self, scheme: &str) {
+        self.call(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+        );
+    }
+
     /// Saves a PNG of the viewport.
     pub fn screenshot(&mut self, path: &Path) {
         let r = self.call("Page.captureScreenshot", json!({"format": "png"}));

@@ -124,6 +124,15 @@ fn the_served_catalog_is_searched_filtered_and_followed_in_chromium() {
         .contains("no votes yet"));
     assert!(b.text("li.card[data-worker=delta]").contains("unverified"));
     b.screenshot(&artifact_dir().join("catalog.png"));
+    // Dark mode follows the system's.
+    let background = "getComputedStyle(document.body).backgroundColor";
+    let light = b.eval(background);
+    b.color_scheme("dark");
+    let dark = b.eval(background);
+    assert_ne!(light, dark, "the page follows prefers-color-scheme");
+    assert_eq!(dark, json!("rgb(21, 20, 15)"));
+    b.screenshot(&artifact_dir().join("catalog-dark.png"));
+    b.color_scheme("light");
 
     // Search: type into the box, press Enter.
     b.navigating(|b| {
