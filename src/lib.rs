@@ -22,6 +22,7 @@ pub(crate) mod core;
 pub(crate) mod effects;
 pub mod error;
 pub mod kinds;
+pub mod pages;
 pub mod report;
 pub mod request;
 pub mod wire;

@@ -7,6 +7,7 @@
 //! - `workers/{id}.json`: one variant (`GET /workers/{id}`)
 //! - `workers/{id}/{release,git}/PKGBUILD` and `.SRCINFO`, for variants that run on Linux
 //! - `workers/{id}/{release,head}/{id}.rb`, for variants that run on macOS
+//! - `index.html`, `style.css` and `w/{worker}/index.html`: the web catalog's pages (`web`)
 
 use crate::artifacts::{self, Artifact};
 use crate::catalog::Catalog;
@@ -35,6 +36,7 @@ fn json_bytes<T: serde::Serialize>(doc: &T) -> Vec<u8> {
 pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary> {
     let engine = package::engine(None, &cx.dirs);
     let mut summary = Summary::default();
+    let mut offers = Vec::new();
     let variants = catalog.variants();
     let scratch = tempfile::tempdir().map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
     for (w, v) in &variants {
@@ -73,6 +75,8 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
                         Ok(1)
                     }),
             };
+            let missing = written.as_ref().err().map(ToString::to_string);
+            offers.extend(super::web::exported_offers(&v.id, artifact, missing));
             match written {
                 Ok(n) => summary.files += n,
                 // Ctrl-C during a download: stop, rather than export without it.
@@ -109,6 +113,7 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
     crate::exec::check_interrupted()?;
     atomic::write(&out.join("index.json"), &json_bytes(&index))?;
     summary.files += 1;
+    summary.files += super::web::write_pages(out, &index.workers, &offers)?;
     Ok(summary)
 }
 

@@ -19,6 +19,7 @@ pub mod review;
 pub mod serve;
 pub mod source;
 pub mod test;
+pub mod web;
 
 use crate::catalog::{self, Catalog, Source, SourceKind};
 use crate::context::Context;

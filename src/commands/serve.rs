@@ -122,7 +122,7 @@ impl Server {
     /// that lands during discovery changes the next fingerprint and is never lost. (When
     /// discovery finds new workspace roots, the next request sees them in its fingerprint and
     /// discovers once more.) Stat-ing happens outside any lock, so requests don't queue.
-    fn catalog(&self) -> Result<Arc<Catalog>> {
+    pub(super) fn catalog(&self) -> Result<Arc<Catalog>> {
         let cx = self.cx.refresh()?;
         let previous = self
             .snapshot
@@ -148,7 +148,7 @@ impl Server {
 }
 
 /// A response with an ETag (a hash of the body), answered with 304 when the client has it.
-fn respond(
+pub(super) fn respond(
     req: &HeaderMap,
     status: StatusCode,
     content_type: &'static str,
@@ -208,7 +208,7 @@ struct FlavorQuery {
     flavor: Option<String>,
 }
 
-type Shared = Arc<Server>;
+pub(super) type Shared = Arc<Server>;
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f)
@@ -471,10 +471,10 @@ async fn fallback(req: HeaderMap) -> Response {
 async fn log(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let (method, uri, start) = (req.method().clone(), req.uri().clone(), Instant::now());
     let resp = next.run(req).await;
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    // Ours: JSON, or a page of the web catalog's.
+    let is_json = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+    });
     let resp = if (resp.status().is_client_error() || resp.status().is_server_error()) && !is_json {
         let status = resp.status();
         let body = axum::body::to_bytes(resp.into_body(), 64 * 1024)
@@ -507,6 +507,7 @@ pub fn router(server: Shared) -> Router {
         .route("/workers/{id}/PKGBUILD", get(pkgbuild))
         .route("/workers/{id}/SRCINFO", get(srcinfo))
         .route("/workers/{id}/formula", get(formula))
+        .merge(super::web::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn(log))
         .with_state(server)

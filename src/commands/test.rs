@@ -363,21 +363,17 @@ pub fn junit(results: &[TestResult]) -> String {
     out
 }
 
-/// Text for XML content and attributes: the five markup characters escaped, and characters
-/// XML 1.0 cannot hold at all (most controls) replaced by U+FFFD.
+/// Text for XML content and attributes: markup escaped as for HTML (whose character references
+/// XML reads alike), and characters XML 1.0 cannot hold at all (most controls) replaced by
+/// U+FFFD.
 pub fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    let holdable: String = s
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    crate::render::escape::html(&holdable)
 }

@@ -292,6 +292,17 @@ pub fn read_crate(manifest_path: &Path, cache: &mut CargoCache) -> Result<CrateI
     let repository = repository.map(|i| i.value);
     let homepage = field("homepage").map(|i| i.value);
     let description = field("description").map(|i| i.value);
+    let homepage = match homepage
+        .as_deref()
+        .and_then(crate::manifest::homepage_problem)
+    {
+        Some(problem) => {
+            let span = get(pkg, "homepage").map_or(0..0, |v| v.span());
+            doc.error(span, format!("expected `package.homepage` to be {problem}"));
+            None
+        }
+        None => homepage,
+    };
 
     let version = match version {
         None => {

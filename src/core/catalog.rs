@@ -846,25 +846,50 @@ impl Filter {
     }
 }
 
+/// The fields search reads, from a catalog entry or from a variant document alike.
+pub struct Searchable<'a> {
+    pub variant: &'a str,
+    pub worker: &'a str,
+    pub name: &'a str,
+    pub tags: &'a [String],
+    pub description: &'a str,
+    pub capabilities: &'a BTreeMap<String, serde_json::Value>,
+}
+
 /// Ranks `(worker, variant)` pairs against every term (all must match). Lower is better:
 /// exact id, id prefix, id substring, name, tags, description, capabilities.
 pub fn search_rank(w: &Worker, v: &Variant, terms: &[String]) -> Option<u32> {
+    rank_terms(
+        &Searchable {
+            variant: &v.id,
+            worker: &w.id,
+            name: &w.name,
+            tags: &w.tags,
+            description: &w.description,
+            capabilities: &w.capabilities,
+        },
+        terms,
+    )
+}
+
+/// `search_rank` on the fields themselves (the web catalog searches variant documents).
+pub fn rank_terms(s: &Searchable<'_>, terms: &[String]) -> Option<u32> {
     let mut total = 0;
     for term in terms {
         let t = term.to_lowercase();
-        let rank = if v.id == t || w.id == t {
+        let rank = if s.variant == t || s.worker == t {
             0
-        } else if v.id.starts_with(&t) {
+        } else if s.variant.starts_with(&t) {
             1
-        } else if v.id.contains(&t) {
+        } else if s.variant.contains(&t) {
             2
-        } else if w.name.to_lowercase().contains(&t) {
+        } else if s.name.to_lowercase().contains(&t) {
             3
-        } else if w.tags.iter().any(|g| g.to_lowercase().contains(&t)) {
+        } else if s.tags.iter().any(|g| g.to_lowercase().contains(&t)) {
             4
-        } else if w.description.to_lowercase().contains(&t) {
+        } else if s.description.to_lowercase().contains(&t) {
             5
-        } else if w.capabilities.iter().any(|(k, x)| {
+        } else if s.capabilities.iter().any(|(k, x)| {
             k.to_lowercase().contains(&t) || x.to_string().to_lowercase().contains(&t)
         }) {
             6

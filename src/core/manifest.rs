@@ -300,6 +300,24 @@ pub fn is_brew_dependency(p: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "@._+-/".contains(c))
 }
 
+/// Why `s` cannot be a homepage, if it can't: a page links it, so only an absolute `http` or
+/// `https` URL with a host will do (never `javascript:`, `data:`, `file:` or a bare path).
+pub fn homepage_problem(s: &str) -> Option<String> {
+    match url::Url::parse(s) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            None
+        }
+        Ok(u) => Some(format!(
+            "an http:// or https:// URL, found a `{}:` URL",
+            u.scheme()
+        )),
+        Err(e) => Some(format!("an http:// or https:// URL, found `{s}` ({e})")),
+    }
+}
+
 /// Why git must not be given `url`, if it must not. The one check for every URL that reaches
 /// git (`[source].git`, Cargo's `repository` used as one, `.gitmodules`, `source add`, an
 /// index's upstream): it allows `https`, `http`, `ssh` (also `git+ssh`, `ssh+git`), `git` and
@@ -450,7 +468,15 @@ fn read<'a>(doc: &mut Doc<'a>, root: &DeTable<'a>) -> Option<WorkerManifest> {
         description = required(doc, w, &w_span, "description", "[worker]")
             .and_then(|v| doc.line(v, "`description`"));
         license = optional_line(doc, w, "license");
-        homepage = optional_line(doc, w, "homepage");
+        homepage = get(w, "homepage")
+            .and_then(|v| doc.line(v, "`homepage`"))
+            .and_then(|h| match homepage_problem(h.get_ref()) {
+                Some(problem) => {
+                    doc.error(h.span(), format!("expected `homepage` to be {problem}"));
+                    None
+                }
+                None => Some(h.into_inner()),
+            });
         binary = optional_line(doc, w, "binary");
         if let Some(v) = get(w, "tags") {
             tags = doc

@@ -509,14 +509,29 @@ impl Case {
         allowed(url, rbee_workers::manifest::git_url_problem, &fallback)
     }
 
+    /// The value in the path of a homepage (which must be an http(s) URL), where the manifest
+    /// takes it as one, else an ordinary homepage.
+    fn homepage(&self) -> String {
+        self.in_url("https://example.com/", |u| {
+            rbee_workers::manifest::homepage_problem(u).is_none()
+        })
+    }
+
     /// The value in the path of a download URL, where the manifest takes it as one (written
     /// as it is fetched), else an ordinary URL.
     fn tarball(&self) -> String {
-        let url = format!("https://example.com/dl/{}", self.value);
-        if rbee_workers::manifest::download_url_problem(&url).is_none() {
+        self.in_url("https://example.com/dl/", |u| {
+            rbee_workers::manifest::download_url_problem(u).is_none()
+        })
+    }
+
+    /// `PREFIX{value}` when `ok` takes it, else `PREFIXw.tar.gz`.
+    fn in_url(&self, prefix: &str, ok: impl Fn(&str) -> bool) -> String {
+        let url = format!("{prefix}{}", self.value);
+        if ok(&url) {
             url
         } else {
-            "https://example.com/dl/w.tar.gz".into()
+            format!("{prefix}w.tar.gz")
         }
     }
 
@@ -586,7 +601,7 @@ fn write_catalog(root: &Path, case: &Case) -> PathBuf {
     });
     if case.layout == Layout::Worker {
         manifest["worker"]["license"] = json!(v);
-        manifest["worker"]["homepage"] = json!(v);
+        manifest["worker"]["homepage"] = json!(case.homepage());
         manifest["source"]["git"] = json!(git);
         manifest["source"]["subdir"] = json!(case.subdir());
     }
@@ -598,7 +613,7 @@ fn write_catalog(root: &Path, case: &Case) -> PathBuf {
         "features": { "cpu": [] },
     });
     if case.layout != Layout::CargoRepository {
-        cargo["package"]["homepage"] = json!(v);
+        cargo["package"]["homepage"] = json!(case.homepage());
     }
     let dir = root.join("bin").join(case.dir_name());
     fs::create_dir_all(dir.join("src")).unwrap();
@@ -724,7 +739,7 @@ fn assert_models_carry(case: &Case, r: &Rendered) {
         assert_eq!(&m.pkgdesc, v, "{what}: pkgdesc");
         let url = match case.layout {
             Layout::CargoRepository => case.git_url(),
-            _ => v.clone(),
+            _ => case.homepage(),
         };
         assert_eq!(m.url.as_ref(), Some(&url), "{what}: url");
         assert_eq!(m.license, std::slice::from_ref(v), "{what}: license");

@@ -35,7 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "vcs",
         ],
     ),
-    ("report", &["report", "wire"]),
+    ("report", &["report", "wire", "pages"]),
     (
         "effects",
         &[
@@ -66,6 +66,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "serve",
             "source",
             "test",
+            "web",
         ],
     ),
     ("top", &["app", "assets", "cli", "request"]),

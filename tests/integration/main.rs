@@ -2,6 +2,7 @@
 
 mod assets;
 mod bottles;
+mod browser;
 mod cargo_metadata;
 mod catalog;
 mod context;
@@ -20,3 +21,4 @@ mod sources;
 mod support;
 mod tools;
 mod trees;
+mod web;

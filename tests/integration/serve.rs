@@ -124,7 +124,7 @@ const READY: &str = "serving the catalog on ";
 
 /// `rbee-workers --root ROOT serve --addr 127.0.0.1:0`, running until stopped. Its stderr is
 /// collected; the child is killed if a test panics before stopping it.
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
     base: String,
     log: Arc<Mutex<String>>,
@@ -133,12 +133,12 @@ struct Serve {
 }
 
 impl Serve {
-    fn start(s: &Sandbox) -> Serve {
+    pub(crate) fn start(s: &Sandbox) -> Serve {
         Serve::start_at(s, Some(s.root()))
     }
 
     /// `root: None` serves without a local root (sources only).
-    fn start_at(s: &Sandbox, root: Option<&Path>) -> Serve {
+    pub(crate) fn start_at(s: &Sandbox, root: Option<&Path>) -> Serve {
         Serve::launch(s, root, &[], None)
     }
 
@@ -221,7 +221,7 @@ impl Serve {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
@@ -637,7 +637,7 @@ fn errors_are_json_with_the_right_status() {
         ("/workers/alpha-metal/PKGBUILD", 422, "Linux"),
         ("/workers/alpha-metal/SRCINFO?flavor=git", 422, "Linux"),
         // Unknown routes.
-        ("/", 404, "route"),
+        ("/w", 404, "route"),
         ("/nope", 404, "route"),
         ("/workers/alpha-cpu/Makefile", 404, "route"),
         ("/workers/alpha-cpu/PKGBUILD/extra", 404, "route"),
@@ -1197,7 +1197,15 @@ fn export(s: &Sandbox, dir: &Path) -> String {
 
 /// The layout of src/export.rs for the test catalog.
 fn expected_layout() -> BTreeSet<String> {
-    let mut want = BTreeSet::from(["index.json".to_string()]);
+    let mut want: BTreeSet<String> = [
+        "index.json",
+        "index.html",
+        "style.css",
+        "w/alpha/index.html",
+        "w/beta/index.html",
+    ]
+    .map(String::from)
+    .into();
     for (id, linux, macos) in [
         ("alpha-cpu", true, true),
         ("alpha-cuda", true, false),
@@ -1252,7 +1260,7 @@ fn export_writes_the_documents_the_server_serves() {
     let dir = out.path().join("site");
     let log = export(&s, &dir);
     assert!(
-        log.contains("exported 4 variants (21 files)"),
+        log.contains("exported 4 variants (25 files)"),
         "the summary: {log}"
     );
     assert_eq!(exported_documents(&dir), expected_layout());
@@ -1385,7 +1393,7 @@ fn export_over_an_existing_dir_replaces_it_whole() {
     export(&s, &dir);
     let want: BTreeSet<String> = expected_layout()
         .into_iter()
-        .filter(|f| !f.contains("beta-cpu"))
+        .filter(|f| !f.contains("beta-cpu") && !f.contains("w/beta/"))
         .collect();
     assert_eq!(exported_documents(&dir), want);
     let pkgbuild = fs::read_to_string(dir.join("workers/alpha-cpu/release/PKGBUILD")).unwrap();

@@ -1,4 +1,4 @@
-//! Quoting for the two languages generated files are read by. Every value a template prints
+//! Quoting for the three languages generated files are read by (bash, Ruby, HTML). Every value a template prints
 //! goes through one of these (the engine's formatter applies them), so a manifest value can
 //! only ever be inert text: proven by the property tests in `tests/`.
 
@@ -68,6 +68,43 @@ pub fn ruby(s: &str) -> String {
     out
 }
 
+/// Escapes `s` as HTML text that a browser reads back as exactly `s`, in element content and
+/// in a quoted attribute value alike: `&`, `<`, `>`, both quotes, and a carriage return
+/// (which the parser would otherwise fold into a newline) become character references.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `url` may be a link target: an absolute `http(s)` URL, or a reference relative to
+/// the page (no scheme at all). `javascript:`, `data:` and every other scheme are refused, as
+/// is a scheme-relative `//host` reference.
+pub fn linkable(url: &str) -> bool {
+    if url.starts_with("//") || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    let scheme_end = url.find(':');
+    let path_start = url.find(['/', '?', '#']).unwrap_or(url.len());
+    match scheme_end {
+        Some(i) if i < path_start => {
+            let scheme = url[..i].to_ascii_lowercase();
+            (scheme == "http" || scheme == "https") && url[i + 1..].starts_with("//")
+        }
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +130,39 @@ mod tests {
         assert_eq!(ruby("#{x}"), r##""\#{x}""##);
         assert_eq!(ruby("a # b"), "\"a # b\"");
         assert_eq!(ruby("\"\\"), r#""\"\\""#);
+    }
+
+    #[test]
+    fn html_escapes_markup_and_both_quotes() {
+        assert_eq!(
+            html("<a href=\"x\" title='y'>&\r</a>"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#13;&lt;/a&gt;"
+        );
+        assert_eq!(html("Ünïcödé 🦀"), "Ünïcödé 🦀");
+    }
+
+    #[test]
+    fn only_web_and_relative_urls_are_linkable() {
+        for ok in [
+            "https://rbee.dev",
+            "http://x/y?z#w",
+            "../../workers/a/release/PKGBUILD",
+            "/w/a",
+            "a?b=c:d",
+        ] {
+            assert!(linkable(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:x",
+            "data:text/html,x",
+            "//evil",
+            "vbscript:x",
+            " https://x",
+            "https:x",
+            "java\tscript:x",
+        ] {
+            assert!(!linkable(bad), "{bad}");
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Rendering PKGBUILDs, .SRCINFO and Homebrew formulas (DESIGN section 3). Template inputs
-//! are typed structs; the engine's formatter quotes every printed value for the template's
-//! target language, so no template can forget to.
+//! Rendering PKGBUILDs, .SRCINFO, Homebrew formulas (DESIGN section 3) and the web
+//! catalog's pages (section 11). Template inputs are typed structs; the engine's formatter
+//! quotes every printed value for the template's target language (bash, Ruby, HTML), so no
+//! template can forget to.
 
 pub mod arch;
 pub mod brew;
@@ -54,7 +55,51 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("brew-head.rb.j2", include_str!("templates/brew-head.rb.j2")),
     ("brew-body.rb.j2", include_str!("templates/brew-body.rb.j2")),
+    (
+        "html/layout.html.j2",
+        include_str!("templates/html/layout.html.j2"),
+    ),
+    (
+        "html/catalog.html.j2",
+        include_str!("templates/html/catalog.html.j2"),
+    ),
+    (
+        "html/worker.html.j2",
+        include_str!("templates/html/worker.html.j2"),
+    ),
+    (
+        "html/error.html.j2",
+        include_str!("templates/html/error.html.j2"),
+    ),
 ];
+
+/// The language a template's output is read in, from its name.
+#[derive(Clone, Copy, PartialEq)]
+enum Language {
+    Bash,
+    Ruby,
+    Html,
+}
+
+impl Language {
+    fn of(name: &str) -> Language {
+        if name.ends_with(".rb.j2") {
+            Language::Ruby
+        } else if name.ends_with(".html.j2") {
+            Language::Html
+        } else {
+            Language::Bash
+        }
+    }
+
+    fn escape(self) -> AutoEscape {
+        AutoEscape::Custom(match self {
+            Language::Bash => "bash",
+            Language::Ruby => "ruby",
+            Language::Html => "html",
+        })
+    }
+}
 
 /// A template engine that looks for each template in the override directories first
 /// (`--templates DIR`, then `$XDG_CONFIG_HOME/rbee-workers/templates/`), then built in.
@@ -68,25 +113,28 @@ impl Engine {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
         env.set_trim_blocks(true);
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".rb.j2") {
-                AutoEscape::Custom("ruby")
-            } else {
-                AutoEscape::Custom("bash")
-            }
-        });
+        env.set_auto_escape_callback(|name| Language::of(name).escape());
         env.set_formatter(|out, state, value| {
-            let quote: fn(&str) -> String = match state.auto_escape() {
-                AutoEscape::Custom("ruby") => escape::ruby,
-                _ => escape::bash,
+            let language = match state.auto_escape() {
+                AutoEscape::Custom("ruby") => Language::Ruby,
+                AutoEscape::Custom("html") => Language::Html,
+                _ => Language::Bash,
             };
-            let text = format_value(
-                value,
-                quote,
-                state.auto_escape() == AutoEscape::Custom("ruby"),
-            )?;
+            let text = format_value(value, language)?;
             out.write_str(&text)
                 .map_err(|_| TplError::new(ErrorKind::WriteFailure, "write failed"))
+        });
+        // A link target in a page: refused unless it is http(s) or relative (escape::linkable),
+        // so a `javascript:` value can never become a link, whatever the template does.
+        env.add_filter("url", |url: String| -> Result<String, TplError> {
+            if escape::linkable(&url) {
+                Ok(url)
+            } else {
+                Err(TplError::new(
+                    ErrorKind::InvalidOperation,
+                    format!("refusing `{url}` as a link: expected an http(s) or relative URL"),
+                ))
+            }
         });
         env.set_loader(move |name| {
             // A template names another by a plain relative name (`{% include "x.j2" %}`),
@@ -102,7 +150,9 @@ impl Engine {
                     format!("`{name}` is not a template name: includes name a file in the template directories, without `/` at the start or `..`"),
                 ));
             }
-            for dir in &override_dirs {
+            // The web pages are built in only: what a browser runs is not a packager's to change.
+            let overridable = Language::of(name) != Language::Html;
+            for dir in override_dirs.iter().filter(|_| overridable) {
                 let path = dir.join(name);
                 if !path.exists() {
                     continue;
@@ -123,7 +173,7 @@ impl Engine {
                 }
                 match std::fs::read_to_string(&path) {
                     Ok(text) => {
-                        if !name.ends_with(".rb.j2") {
+                        if Language::of(name) == Language::Bash {
                             lint_bash_template(&text).map_err(|e| {
                                 TplError::new(
                                     ErrorKind::InvalidOperation,
@@ -361,9 +411,148 @@ pub fn lint_bash_template(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses an HTML template that prints a value where HTML escaping does not make it inert:
+/// outside a quoted attribute value inside a tag (an unquoted value or an attribute name),
+/// in an event handler (`on…`), `style` or `srcdoc` attribute, inside `<script>` or
+/// `<style>`, or in a URL attribute (`href`, `src`, `action`, …) without the `url` filter
+/// (which refuses `javascript:` and every other scheme but http(s)).
+pub fn lint_html_template(text: &str) -> Result<(), String> {
+    let c: Vec<char> = text.chars().collect();
+    let at = |i: usize| c.get(i).copied().unwrap_or('\0');
+    let starts = |i: usize, s: &str| s.chars().enumerate().all(|(k, ch)| at(i + k) == ch);
+    let line_of = |i: usize| 1 + c[..i.min(c.len())].iter().filter(|&&x| x == '\n').count();
+    #[derive(PartialEq)]
+    enum At {
+        /// Between attributes (or in the tag's name).
+        Gap,
+        Name,
+        Equals,
+        Unquoted,
+        Quoted(char),
+    }
+    // Inside a tag: its name, the attribute being read, and where in it.
+    let mut tag: Option<(String, String, At)> = None;
+    let mut raw: Option<String> = None;
+    let mut i = 0;
+    while i < c.len() {
+        if c[i] == '{' && matches!(at(i + 1), '%' | '#') {
+            let close = if at(i + 1) == '%' { "%}" } else { "#}" };
+            while i < c.len() && !starts(i, close) {
+                i += 1;
+            }
+            i += 2;
+            continue;
+        }
+        if starts(i, "{{") {
+            let begin = i;
+            while i < c.len() && !starts(i, "}}") {
+                i += 1;
+            }
+            let expr: String = c[begin + 2..i.min(c.len())]
+                .iter()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            i += 2;
+            let refused = match (&tag, &raw) {
+                (_, Some(element)) => Some(format!("inside <{element}>")),
+                (None, None) => None,
+                (Some((_, attr, At::Quoted(_))), _) => {
+                    if attr.starts_with("on") || attr == "style" || attr == "srcdoc" {
+                        Some(format!("in the `{attr}` attribute"))
+                    } else if URL_ATTRIBUTES.contains(&attr.as_str()) && !expr.contains("|url") {
+                        Some(format!("in the URL attribute `{attr}` without `|url`"))
+                    } else {
+                        None
+                    }
+                }
+                (Some(_), _) => Some("inside a tag outside a quoted attribute value".to_string()),
+            };
+            if let Some(context) = refused {
+                return Err(format!(
+                    "line {}: `{{{{ … }}}}` {context}, where HTML escaping does not make it inert",
+                    line_of(begin)
+                ));
+            }
+            continue;
+        }
+        let ch = c[i];
+        if let Some(element) = &raw {
+            if starts(i, &format!("</{element}")) {
+                raw = None;
+            }
+            i += 1;
+            continue;
+        }
+        match &mut tag {
+            None => {
+                if starts(i, "<!--") {
+                    while i < c.len() && !starts(i, "-->") {
+                        i += 1;
+                    }
+                } else if ch == '<' && (at(i + 1).is_ascii_alphabetic() || at(i + 1) == '/') {
+                    let name: String = c[i + 1..]
+                        .iter()
+                        .skip_while(|c| **c == '/')
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    i += name.len();
+                    tag = Some((name, String::new(), At::Gap));
+                }
+            }
+            Some((name, attr, state)) => match (&*state, ch) {
+                (At::Quoted(q), ch) if ch == *q => *state = At::Gap,
+                (At::Quoted(_), _) => {}
+                (_, '>') if *state != At::Equals => {
+                    if at(i.wrapping_sub(1)) != '/' && matches!(name.as_str(), "script" | "style") {
+                        raw = Some(name.clone());
+                    }
+                    tag = None;
+                }
+                (At::Equals, '"' | '\'') => *state = At::Quoted(ch),
+                (At::Equals, ch) if ch.is_whitespace() => {}
+                (At::Equals, _) => *state = At::Unquoted,
+                (At::Unquoted, ch) if ch.is_whitespace() => *state = At::Gap,
+                (At::Unquoted, _) => {}
+                (At::Name, '=') => *state = At::Equals,
+                (At::Name, ch) if ch.is_whitespace() => *state = At::Gap,
+                (At::Name, ch) => attr.push(ch.to_ascii_lowercase()),
+                (At::Gap, '=') => *state = At::Equals,
+                (At::Gap, ch) if ch.is_whitespace() || ch == '/' => {}
+                (At::Gap, ch) => {
+                    attr.clear();
+                    attr.push(ch.to_ascii_lowercase());
+                    *state = At::Name;
+                }
+            },
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Attributes whose value a browser follows or loads as a URL.
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "srcset",
+    "poster",
+    "data",
+    "cite",
+    "background",
+];
+
 /// Strings and numbers are quoted; a list becomes space-separated quoted words (bash) or an
-/// array literal (Ruby); values marked safe by the template pass through.
-fn format_value(value: &Value, quote: fn(&str) -> String, ruby: bool) -> Result<String, TplError> {
+/// array literal (Ruby), and is refused in HTML (a page loops over it); values marked safe by
+/// the template pass through.
+fn format_value(value: &Value, language: Language) -> Result<String, TplError> {
+    let quote: fn(&str) -> String = match language {
+        Language::Bash => escape::bash,
+        Language::Ruby => escape::ruby,
+        Language::Html => escape::html,
+    };
     if value.is_safe() {
         return Ok(value.to_string());
     }
@@ -372,12 +561,16 @@ fn format_value(value: &Value, quote: fn(&str) -> String, ruby: bool) -> Result<
             ErrorKind::UndefinedError,
             "refusing to print an empty value; guard it with {% if %}",
         )),
+        ValueKind::Seq | ValueKind::Iterable if language == Language::Html => Err(TplError::new(
+            ErrorKind::InvalidOperation,
+            "cannot print a list in a page; loop over it",
+        )),
         ValueKind::Seq | ValueKind::Iterable => {
             let items = value
                 .try_iter()?
-                .map(|v| format_value(&v, quote, ruby))
+                .map(|v| format_value(&v, language))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(if ruby {
+            Ok(if language == Language::Ruby {
                 format!("[{}]", items.join(", "))
             } else {
                 items.join(" ")
@@ -397,9 +590,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn built_in_bash_templates_pass_the_lint() {
-        for (name, text) in BUILTIN.iter().filter(|(n, _)| !n.ends_with(".rb.j2")) {
-            assert_eq!(lint_bash_template(text), Ok(()), "{name}");
+    fn built_in_templates_pass_their_language_s_lint() {
+        for (name, text) in BUILTIN {
+            let verdict = match Language::of(name) {
+                Language::Bash => lint_bash_template(text),
+                Language::Html => lint_html_template(text),
+                Language::Ruby => Ok(()),
+            };
+            assert_eq!(verdict, Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn values_where_html_escaping_is_not_enough_are_refused() {
+        for (text, context) in [
+            ("<p class={{ x }}>", "outside a quoted"),
+            ("<p {{ x }}>", "outside a quoted"),
+            ("<p onclick=\"f({{ x }})\">", "`onclick`"),
+            ("<p style='color: {{ x }}'>", "`style`"),
+            ("<script>var x = \"{{ x }}\";</script>", "inside <script>"),
+            ("<style>p { color: {{ x }} }</style>", "inside <style>"),
+            ("<a href=\"{{ homepage }}\">", "without `|url`"),
+            ("<img alt=\"\" src=\"{{ x }}\">", "without `|url`"),
+        ] {
+            let err = lint_html_template(text).expect_err(text);
+            assert!(err.contains(context), "{text:?}: {err}");
+        }
+        for ok in [
+            "<p title=\"{{ x }}\">{{ y }}</p>",
+            "<a class=\"c\" href=\"{{ homepage|url }}\">{{ homepage }}</a>",
+            "<input name=\"q\" value='{{ q }}'{% if x %} checked{% endif %}>",
+            "<script src=\"a.js\"></script><p>{{ x }}</p>",
+            "<!-- <p class={{ x }}> -->",
+        ] {
+            assert_eq!(lint_html_template(ok), Ok(()), "{ok}");
         }
     }
 
