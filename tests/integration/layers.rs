@@ -39,7 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "effects",
         &[
             "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "sources",
-            "unpack",
+            "unpack", "watch",
         ],
     ),
     ("context", &["context"]),
