@@ -242,7 +242,10 @@ pub struct Generation {
     pub catalog: Result<Arc<Catalog>, Failure>,
     /// The one template engine of this generation (templates changed → a new generation).
     pub engine: Engine,
-    docs: Mutex<Option<Arc<Docs>>>,
+    /// Read by every request; written only to swap in documents made for a new `extra`.
+    docs: RwLock<Option<Arc<Docs>>>,
+    /// Held while documents are made, so they are made once.
+    making: Mutex<()>,
     pub artifacts: Bounded<ArtifactKey>,
 }
 
@@ -266,7 +269,8 @@ impl Generation {
             cx,
             catalog,
             engine,
-            docs: Mutex::new(None),
+            docs: RwLock::new(None),
+            making: Mutex::new(()),
             artifacts: Bounded::new(MIN_CACHE),
         };
         // The whole document now, on the discovery thread, so no request waits for it.
@@ -280,9 +284,9 @@ impl Generation {
     /// The documents for `extra`, made now when the ones kept are for another value (call
     /// it off the async threads: this may serialise the whole catalog).
     pub fn docs_for(&self, catalog: &Catalog, extra: u64) -> Arc<Docs> {
-        let mut docs = self.docs.lock().expect("the documents lock");
-        if let Some(d) = docs.as_ref().filter(|d| d.extra == extra) {
-            return d.clone();
+        let _one_at_a_time = self.making.lock().expect("the documents lock");
+        if let Some(d) = self.docs_ready(extra) {
+            return d;
         }
         let list = Arc::new(super::list_doc(
             catalog,
@@ -294,13 +298,13 @@ impl Generation {
             docs: Bounded::new(cache_limit(&list)),
             list,
         });
-        *docs = Some(made.clone());
+        *self.docs.write().expect("the documents lock") = Some(made.clone());
         made
     }
 
     /// The documents kept for `extra`, when they are (never waits for them to be made).
     pub fn docs_ready(&self, extra: u64) -> Option<Arc<Docs>> {
-        let docs = self.docs.try_lock().ok()?;
+        let docs = self.docs.try_read().ok()?;
         docs.as_ref().filter(|d| d.extra == extra).cloned()
     }
 }
