@@ -55,13 +55,8 @@ impl Server {
     /// Discovers once (so a broken root fails before listening); [`Server::watch`] keeps it
     /// current from then on.
     pub fn new(cx: Context, jobs: usize) -> Result<Self> {
-        let first = refresh::discover(&cx, 0);
-        if let Err(f) = &first.catalog {
-            return Err(Error::Server {
-                message: f.message.clone(),
-                help: None,
-            });
-        }
+        let (now, catalog) = refresh::load(&cx)?;
+        let first = Generation::new(0, now, Ok(Arc::new(catalog)));
         Ok(Server {
             cx,
             upstream: Arc::new(tokio::sync::Semaphore::new(jobs)),

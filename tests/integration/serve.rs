@@ -2157,6 +2157,8 @@ fn a_bad_serve_bound_is_an_error_before_listening() {
         ("RBEE_WORKERS_SERVE_TIMEOUT", "soon"),
         ("RBEE_WORKERS_SERVE_JOBS", "0"),
         ("RBEE_WORKERS_HTTP_TIMEOUT", "-1"),
+        ("RBEE_WORKERS_SERVE_WATCH", "inotify"),
+        ("RBEE_WORKERS_SERVE_RESCAN", "0"),
     ] {
         let out = std_cmd(&s)
             .arg("--root")

@@ -260,7 +260,8 @@ fn cache_limit(list: &Body) -> usize {
 impl Generation {
     pub fn new(number: u64, cx: Context, catalog: Result<Arc<Catalog>, Error>) -> Generation {
         let catalog = catalog.map_err(|e| Failure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
+            status: StatusCode::from_u16(e.http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             message: e.to_string(),
         });
         let engine = crate::package::engine(None, &cx.dirs);

@@ -99,13 +99,17 @@ impl Shared {
 /// Discovers once, as every request would have: the configuration read again, the root
 /// resolved again. An error (a root gone, a broken config.toml) is the generation's answer.
 pub fn discover(cx: &Context, number: u64) -> Generation {
-    let found = cx
-        .refresh()
-        .and_then(|cx| crate::commands::load_quiet(&cx).map(|c| (cx, c)));
-    match found {
+    match load(cx) {
         Ok((cx, catalog)) => Generation::new(number, cx, Ok(Arc::new(catalog))),
         Err(e) => Generation::new(number, cx.clone(), Err(e)),
     }
+}
+
+/// The context and catalog as they are on disk now.
+pub fn load(cx: &Context) -> Result<(Context, Catalog)> {
+    let cx = cx.refresh()?;
+    let catalog = crate::commands::load_quiet(&cx)?;
+    Ok((cx, catalog))
 }
 
 /// Starts the discovery thread; it runs until the process ends.
