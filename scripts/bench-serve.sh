@@ -1,53 +1,51 @@
 #!/usr/bin/env bash
-# bench-serve.sh [BINARY] — requests per second and latency of `serve`, by catalog size.
+# bench-serve.sh [N…] — `serve` side by side with nginx serving the `export` of the same
+# catalog, on loopback, in one run.
 #
-# For each catalog size (default 100 and 1000 workers, made by gen-catalog.sh in a temp dir)
-# it starts `BINARY --root DIR serve --addr 127.0.0.1:0`, then:
-#   (a) GET /workers (the whole catalog document) RUNS times, one after another
-#   (b) CLIENTS concurrent curl processes × REQUESTS keep-alive requests each, cycling over
-#       /health, /workers/ID, /workers/ID/PKGBUILD?flavor=git and /workers/ID/SRCINFO?flavor=git
-#       for the first variant ID of the catalog (the git flavour needs no download)
-# and prints the median of (a), and for (b) the requests per second, p50/p99/max latency and
-# the number of non-200 answers (must be 0). The server must exit 0 on SIGTERM.
+# For each N (default 1000): a synthetic catalog of N workers × 4 features (gen-catalog.sh),
+# its `export`, nginx (non-daemon, a config in a temp dir, a free loopback port) serving the
+# export at the serve URLs, and `rbee-workers serve` on the catalog. Then, for
+#   GET /workers/{id}   GET /workers/{id}/PKGBUILD?flavor=git   GET /workers
+# it checks that both answer byte-identical bodies, runs `wrk -t2 -c32 -d5s` against each
+# (nginx first), and prints req/s, p99 latency and errors of both, the ratio serve/nginx,
+# and the peak RSS of serve beside the catalog document's size. Last, a version bump under
+# load: wrk on /workers/{id} while the worker's Cargo.toml is bumped, and the time until
+# serve answers the new version.
 #
-# Every request stats the catalog's manifests (the fingerprint that keeps answers current),
-# so (b) shows how that per-request cost grows with N.
-#
-# BINARY defaults to target/release/rbee-workers. Environment: SIZES (default "100 1000"),
-# CLIENTS (default 8), REQUESTS (per client, default 250), RUNS (default 5), KEEP=1 keeps the
-# temp dir. Needs curl and awk; loopback only.
+# Environment: BIN (default target/release/rbee-workers), DURATION (default 5s), THREADS
+# (2), CONNECTIONS (32), KEEP=1 keeps the temp dir. Needs nginx, wrk, curl, python3.
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-bin=${1:-target/release/rbee-workers}
-clients=${CLIENTS:-8}
-requests=${REQUESTS:-250}
-runs=${RUNS:-5}
-read -r -a sizes <<<"${SIZES:-100 1000}"
+bin=${BIN:-target/release/rbee-workers}
+duration=${DURATION:-5s}
+threads=${THREADS:-2}
+conns=${CONNECTIONS:-32}
+sizes=("$@")
+((${#sizes[@]})) || sizes=(1000)
 
 die() { printf 'bench-serve: %s\n' "$*" >&2; exit 1; }
+say() { printf 'bench-serve: %s\n' "$*" >&2; }
 
-[[ $# -le 1 ]] || { printf 'usage: %s [BINARY]\n' "${0##*/}" >&2; exit 2; }
 [[ -x $bin && ! -d $bin ]] || die "$bin is not an executable (build it: cargo build --release)"
 [[ $bin == */* ]] && bin=$(cd -- "$(dirname -- "$bin")" && pwd)/${bin##*/}
-command -v curl >/dev/null || die "curl is needed"
-for v in clients requests runs; do
-    [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "${v^^} must be a positive integer, got '${!v}'"
+for tool in nginx wrk curl python3; do
+    command -v "$tool" >/dev/null || die "$tool is needed"
 done
-((${#sizes[@]} >= 1)) || die "SIZES is empty"
 for n in "${sizes[@]}"; do
-    [[ $n =~ ^[1-9][0-9]*$ ]] || die "SIZES must hold positive integers, got '$n'"
+    [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$n'"
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rbee-bench-serve.XXXXXX")
-server_pid=''
+chmod 755 "$tmp"
+pids=()
 cleanup() {
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    for p in "${pids[@]}"; do
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
     if [[ ${KEEP:-0} == 1 ]]; then
-        printf 'bench-serve: keeping %s\n' "$tmp" >&2
+        say "keeping $tmp"
     else
         rm -rf -- "$tmp"
     fi
@@ -59,82 +57,154 @@ export XDG_CONFIG_HOME=$tmp/xdg/config XDG_CACHE_HOME=$tmp/xdg/cache XDG_DATA_HO
 unset RBEE_WORKERS_ROOT
 mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME"
 
-# start_server DIR LOG: starts the server, sets $server_pid and $base.
-start_server() {
-    local dir=$1 log=$2 i
-    "$bin" --root "$dir" serve --addr 127.0.0.1:0 2>"$log" &
-    server_pid=$!
-    base=''
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL: until it answers at all.
+wait_http() {
+    local i
     for ((i = 0; i < 600; i++)); do
-        base=$(sed -n 's/^serving the catalog on \(http:[^ ]*\).*/\1/p' "$log" | head -n 1)
-        [[ -n $base ]] && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
+        curl -s -o /dev/null "$1" && return 0
+        sleep 0.05
+    done
+    die "nothing answers at $1"
+}
+
+start_nginx() {
+    local export=$1 port=$2 conf=$tmp/nginx
+    mkdir -p "$conf/logs"
+    cat >"$conf/nginx.conf" <<EOF
+user $(id -un);
+worker_processes auto;
+pid $conf/nginx.pid;
+error_log $conf/logs/error.log;
+events { worker_connections 1024; }
+http {
+    types { application/json json; }
+    default_type text/plain;
+    access_log $conf/logs/access.log;
+    client_body_temp_path $conf/body;
+    proxy_temp_path $conf/proxy;
+    fastcgi_temp_path $conf/fastcgi;
+    uwsgi_temp_path $conf/uwsgi;
+    scgi_temp_path $conf/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $export;
+        location = /workers { try_files /index.json =404; }
+        location ~ ^/workers/([^/]+)/PKGBUILD\$ { try_files /workers/\$1/\$arg_flavor/PKGBUILD =404; }
+        location ~ ^/workers/([^/]+)\$ { try_files /workers/\$1.json =404; }
+    }
+}
+EOF
+    nginx -p "$conf" -c "$conf/nginx.conf" -g 'daemon off;' 2>"$conf/logs/stderr" &
+    nginx_pid=$!
+    pids+=("$nginx_pid")
+    wait_http "http://127.0.0.1:$port/workers"
+}
+
+start_serve() {
+    local root=$1 log=$2 i
+    "$bin" --offline --root "$root" serve --addr 127.0.0.1:0 2>"$log" &
+    serve_pid=$!
+    pids+=("$serve_pid")
+    serve_base=''
+    for ((i = 0; i < 1200; i++)); do
+        serve_base=$(sed -n 's/^serving the catalog on \(http:[^ ]*\).*/\1/p' "$log" | head -n 1)
+        [[ -n $serve_base ]] && return 0
+        kill -0 "$serve_pid" 2>/dev/null || break
         sleep 0.05
     done
     head -n 20 "$log" >&2
-    die "the server did not start (see above)"
+    die "serve did not start (see above)"
 }
 
-stop_server() {
-    local rc=0
-    kill -TERM "$server_pid"
-    wait "$server_pid" || rc=$?
-    server_pid=''
-    ((rc == 0)) || die "the server exited $rc on SIGTERM"
+stop() {
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
 }
 
-# stats FILE: "count non200 p50 p99 max" from lines "CODE SECONDS".
-stats() {
-    awk '{ n++; if ($1 != 200) bad++; print $2 | "sort -g > \"'"$tmp"'/sorted\"" }
-        END { close("sort -g > \"'"$tmp"'/sorted\""); i = 0
-              while ((getline v < "'"$tmp"'/sorted") > 0) t[++i] = v
-              p50 = t[int((i * 50 + 99) / 100)]; p99 = t[int((i * 99 + 99) / 100)]
-              printf "%d %d %.2f %.2f %.2f\n", n, bad + 0, p50 * 1000, p99 * 1000, t[i] * 1000 }' "$1"
+# bench URL → "REQ_PER_S P99_MS ERRORS"
+bench() {
+    wrk -t"$threads" -c"$conns" -d"$duration" --latency "$1" >"$tmp/wrk.out" 2>&1 || true
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
+            if (v ~ /s$/) return v * 1000; return v
+        }
+        $1 == "99%" { p99 = ms($2) }
+        /^Requests\/sec:/ { rps = $2 }
+        /Non-2xx or 3xx responses:/ { err += $NF }
+        /Socket errors:/ { gsub(",", ""); err += $4 + $6 + $8 + $10 }
+        END { printf "%.0f %.2f %d\n", rps, p99, err }' "$tmp/wrk.out"
 }
 
-now_s() { date +%s.%N; }
+rss_kb() { awk -v k="$2" '$1 == k ":" { print $2 }' "/proc/$1/status"; }
 
-printf '%-7s %12s %10s %10s %9s %9s %9s %7s\n' N '(a) /workers' 'requests' 'req/s' 'p50 ms' \
-    'p99 ms' 'max ms' 'non-200'
+printf '%-6s %-34s %12s %9s %6s %12s %9s %6s %7s\n' N route 'nginx req/s' 'p99 ms' err \
+    'serve req/s' 'p99 ms' err ratio
 for n in "${sizes[@]}"; do
-    dir=$tmp/catalog-$n
-    printf 'bench-serve: generating %d workers…\n' "$n" >&2
-    "$here/gen-catalog.sh" "$n" "$dir" 2>/dev/null
-    start_server "$dir" "$tmp/serve-$n.log"
+    root=$tmp/catalog-$n export=$tmp/export-$n
+    say "generating $n workers × 4 features…"
+    FEATURES=4 PINNED=1 "$here/gen-catalog.sh" "$n" "$root" 2>/dev/null
+    say "exporting…"
+    "$bin" --offline --quiet --root "$root" export "$export" 2>"$tmp/export-$n.log" ||
+        die "export failed: $(tail -n 5 "$tmp/export-$n.log")"
+    port=$(free_port)
+    start_nginx "$export" "$port"
+    nginx_base=http://127.0.0.1:$port
+    say "starting serve…"
+    t0=$(date +%s.%N)
+    start_serve "$root" "$tmp/serve-$n.log"
+    t1=$(date +%s.%N)
+    id=$(grep -m 1 -o '"id": "[^"]*"' "$export/index.json" | sed 's/.*: "\(.*\)"/\1/')
+    [[ -n $id ]] || die "no variant in the export (N=$n)"
+    routes=("/workers/$id" "/workers/$id/PKGBUILD?flavor=git" "/workers")
+    for r in "${routes[@]}"; do
+        curl -sf -o "$tmp/a" "$nginx_base$r" || die "nginx: GET $r failed"
+        curl -sf -o "$tmp/b" "$serve_base$r" || die "serve: GET $r failed"
+        cmp -s "$tmp/a" "$tmp/b" || die "GET $r: the bodies of nginx and serve differ"
+    done
+    for r in "${routes[@]}"; do
+        read -r n_rps n_p99 n_err < <(bench "$nginx_base$r")
+        read -r s_rps s_p99 s_err < <(bench "$serve_base$r")
+        awk -v n="$n" -v r="$r" -v a="$n_rps" -v b="$n_p99" -v c="$n_err" -v d="$s_rps" \
+            -v e="$s_p99" -v f="$s_err" 'BEGIN {
+            printf "%-6d %-34s %12d %9.2f %6d %12d %9.2f %6d %6.2fx\n", n, r, a, b, c, d, e, f,
+                (a > 0 ? d / a : 0) }'
+    done
+    json=$(stat -c %s "$export/index.json")
+    hwm=$(rss_kb "$serve_pid" VmHWM)
+    awk -v n="$n" -v j="$json" -v h="$hwm" -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" 'BEGIN {
+        printf "%-6d serve: peak RSS %.1f MB = %.2fx the catalog document (%.1f MB); first discovery %.2f s\n",
+            n, h / 1024, h * 1024 / j, j / 1048576, s }'
 
-    # (a) the whole catalog, sequentially.
-    : >"$tmp/list-$n"
-    for ((r = 0; r < runs; r++)); do
-        curl -s -o "$tmp/workers-$n.json" -w '%{http_code} %{time_total}\n' "$base/workers" \
-            >>"$tmp/list-$n"
-    done
-    read -r _ bad_a p50_a _ _ < <(stats "$tmp/list-$n")
-    ((bad_a == 0)) || die "GET /workers failed (N=$n): $(head -c 300 "$tmp/workers-$n.json")"
-    id=$(grep -m 1 -o '"id": "[^"]*"' "$tmp/workers-$n.json" | sed 's/.*: "\(.*\)"/\1/')
-    [[ -n $id ]] || die "no variant in GET /workers (N=$n)"
-
-    # (b) concurrent clients, each one curl process reusing its connection.
-    paths=("/health" "/workers/$id" "/workers/$id/PKGBUILD?flavor=git" "/workers/$id/SRCINFO?flavor=git")
-    args=()
-    for ((r = 0; r < requests; r++)); do
-        args+=(-o /dev/null "$base${paths[r % ${#paths[@]}]}")
-    done
-    t0=$(now_s)
-    pids=()
-    for ((c = 0; c < clients; c++)); do
-        curl -s -w '%{http_code} %{time_total}\n' "${args[@]}" >"$tmp/load-$n-$c" &
-        pids+=($!)
-    done
-    wait "${pids[@]}" || true
-    t1=$(now_s)
-    cat "$tmp"/load-"$n"-* >"$tmp/load-$n"
-    read -r count bad p50 p99 max < <(stats "$tmp/load-$n")
-    stop_server
-    awk -v n="$n" -v a="$p50_a" -v c="$count" -v t0="$t0" -v t1="$t1" -v p50="$p50" \
-        -v p99="$p99" -v max="$max" -v bad="$bad" 'BEGIN {
-        printf "%-7d %9.1f ms %10d %10.0f %9.2f %9.2f %9.2f %7d\n", n, a, c, c / (t1 - t0),
-            p50, p99, max, bad }'
-    ((count == clients * requests)) || die "only $count of $((clients * requests)) requests answered"
-    ((bad == 0)) || die "$bad requests did not answer 200 (N=$n)"
-    [[ ${KEEP:-0} == 1 ]] || rm -rf -- "$dir"
+    # A version bump under load: how long until serve answers it.
+    # The worker's own version, else the workspace's (which bumps its members too).
+    w=${id%-*}
+    cargo_toml=$root/bin/$w/Cargo.toml
+    [[ -f $cargo_toml ]] || cargo_toml=$root/bin/community/$w/Cargo.toml
+    grep -q '^version = "' "$cargo_toml" || cargo_toml=$root/Cargo.toml
+    if grep -q '^version = "' "$cargo_toml"; then
+        wrk -t"$threads" -c"$conns" -d30s "$serve_base/workers/$id" >/dev/null 2>&1 &
+        load=$!
+        pids+=("$load")
+        sleep 1
+        sed -i 's/^version = ".*"/version = "99.0.0"/' "$cargo_toml"
+        b0=$(date +%s.%N)
+        until curl -s "$serve_base/workers/$id" | grep -q '"version": "99.0.0"'; do
+            (($(date +%s) - ${b0%.*} < 60)) || die "the bump never showed"
+            sleep 0.01
+        done
+        b1=$(date +%s.%N)
+        stop "$load"
+        awk -v n="$n" -v a="$b0" -v b="$b1" 'BEGIN {
+            printf "%-6d serve: a version bump under load visible after %.0f ms\n", n, (b - a) * 1000 }'
+    else
+        say "no version line for $id in $cargo_toml: no bump measured"
+    fi
+    stop "$serve_pid"
+    stop "$nginx_pid"
+    [[ ${KEEP:-0} == 1 ]] || rm -rf -- "$root" "$export"
 done

@@ -9,7 +9,9 @@
 # same N produce identical trees. Each worker has 2-4 features (always `cpu`), 1-3 tags and
 # platforms; some inherit their version from the workspace, some declare a renamed bin target,
 # capabilities, depends, variant overrides or a [source] table, so discovery meets the shapes
-# real catalogs have. Every crate is a valid cargo package.
+# real catalogs have. Every crate is a valid cargo package. FEATURES=K (1-5) gives every worker
+# K features instead; PINNED=1 pins every release tarball's sha256 (a made-up one), so every
+# release render works offline.
 #
 # Speed: the loop uses only bash builtins (printf into files); directories are made by one
 # `mkdir -p` batch, so N=10000 takes seconds, not minutes.
@@ -28,12 +30,17 @@ if ! [[ $n =~ ^[0-9]+$ ]] || ((10#$n < 1)); then
     exit 2
 fi
 n=$((10#$n))
+if [[ -n ${FEATURES:-} && ! ${FEATURES} =~ ^[1-5]$ ]]; then
+    printf 'gen-catalog: FEATURES must be 1 to 5, got %q\n' "$FEATURES" >&2
+    exit 2
+fi
 if [[ -e $dir/bin ]]; then
     printf 'gen-catalog: %s/bin already exists; refusing to mix catalogs\n' "$dir" >&2
     exit 1
 fi
 
 backends=(cuda metal rocm vulkan)
+pin=5e2f0c6d1b3a49876e5f4d3c2b1a0f9e8d7c6b5a49382716e5f4d3c2b1a0f9e8
 tag_pool=(llm text image audio tts embedding vision diffusion speech code chat translation)
 formats=(gguf safetensors onnx)
 words=(fast tiny quantized streaming batched multilingual experimental distilled
@@ -88,6 +95,7 @@ for ((i = 1; i <= n; i++)); do
 
     # Features: cpu plus 1-3 accelerated backends, rotated so every combination occurs.
     nfeat=$((2 + i % 3))
+    [[ -n ${FEATURES:-} ]] && nfeat=$FEATURES
     features=(cpu)
     for ((k = 0; k < nfeat - 1; k++)); do
         features+=("${backends[(i + k) % 4]}")
@@ -172,6 +180,13 @@ platforms = { linux = [\"x86_64\"] }
 git = \"https://github.com/example/$id.git\"
 branch = \"main\"
 tag = \"v{version}\"
+"
+        [[ -n ${PINNED:-} ]] && wt+="sha256 = \"$pin\"
+"
+    elif [[ -n ${PINNED:-} ]]; then
+        wt+="
+[source]
+sha256 = \"$pin\"
 "
     fi
     printf '%s' "$wt" >"$wdir/worker.toml"

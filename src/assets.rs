@@ -92,6 +92,12 @@ serve: seconds a client may take to send a request's headers or sit idle between
 \fBRBEE_WORKERS_SERVE_JOBS\fR
 serve: renders and downloads at once; past it a request is answered 503 with Retry\-After (default 32).
 .TP
+\fBRBEE_WORKERS_SERVE_WATCH\fR
+serve: auto (file events, polling when the kernel refuses a watch) or poll (no events: a full check of every file every 0.5 s).
+.TP
+\fBRBEE_WORKERS_SERVE_RESCAN\fR
+serve: seconds between full checks of every file when there are file events, a safety net for file systems that send none (default 5).
+.TP
 \fBXDG_CONFIG_HOME\fR, \fBXDG_CACHE_HOME\fR, \fBXDG_DATA_HOME\fR
 Where configuration, cache and data live (defaults per platform).
 .TP

@@ -1,8 +1,9 @@
 //! `serve`: the HTTP catalog API (DESIGN section 6) on axum. Every answer comes from the
-//! files on disk: each request first compares a cheap fingerprint of the manifests (their
-//! sizes and mtimes) with the one the cached catalog was built from, and re-discovers only
-//! when it changed — so a version bump shows on the next request and a burst of requests
-//! parses nothing.
+//! files on disk, without looking at them per request: one discovery thread (`refresh`)
+//! watches them and swaps in a new generation when one changed — so a version bump shows
+//! moments after it is written, and a burst of requests parses nothing. Each generation
+//! (`cache`) makes its documents once, as shared bytes with their ETags, and renders each
+//! artifact once.
 //!
 //! Bounded: a client must send its request's headers, and an idle connection its next
 //! request, within `RBEE_WORKERS_SERVE_TIMEOUT` seconds; at most `RBEE_WORKERS_SERVE_JOBS`
@@ -10,189 +11,100 @@
 //! `Retry-After` at once rather than queued; `/health` never waits on upstream work; and a
 //! shutdown ends within the same timeout however stalled an upstream is.
 
+mod cache;
+mod refresh;
+
+pub use cache::{Body, Generation};
+
 use crate::artifacts;
-use crate::catalog::{Catalog, Target};
-use crate::checksum::sha256_bytes;
+use crate::catalog::{Catalog, Filter, Target};
 use crate::context::Context;
-use crate::dirs::Dirs;
 use crate::error::{Error, Result};
 use crate::kinds::{ArchFlavor, BrewFlavor};
 use crate::report;
 use crate::wire::{CatalogDoc, SCHEMA};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
+use cache::{DocKey, Docs};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 pub const CACHE_CONTROL: &str = "public, max-age=30, s-maxage=60";
 pub const ERROR_CACHE_CONTROL: &str = "public, max-age=5, s-maxage=5";
 
-/// The catalog as last discovered, and what it was discovered from.
-struct Snapshot {
-    fingerprint: u64,
-    catalog: Arc<Catalog>,
-}
-
 pub struct Server {
     cx: Context,
     /// Permits for upstream work (downloads, renders): `RBEE_WORKERS_SERVE_JOBS`.
     upstream: Arc<tokio::sync::Semaphore>,
-    snapshot: Mutex<Option<Snapshot>>,
-    /// Held while discovering, so a burst of requests after a change discovers once.
-    discovering: Mutex<()>,
+    shared: Arc<refresh::Shared>,
 }
 
-/// A hash of the size and mtime of every file discovery reads: worker manifests, crate
-/// manifests, workspace roots, the directories that hold workers (for added or removed
-/// workers), the configuration, cached sources and template overrides.
-fn fingerprint(catalog: Option<&Catalog>, root: Option<&Path>, dirs: &Dirs) -> u64 {
-    let mut paths: Vec<PathBuf> = Vec::new();
-    if let Some(root) = root {
-        paths.push(root.join("bin"));
-        paths.push(root.join("bin/community"));
-        for (dir, _) in crate::catalog::worker_dirs(root) {
-            paths.push(dir.join("worker.toml"));
-            paths.push(dir.join("Cargo.toml"));
-            paths.push(dir);
-        }
-    }
-    if let Some(c) = catalog {
-        for w in &c.workers {
-            if let Some(ws) = &w.krate.workspace_root {
-                paths.push(ws.join("Cargo.toml"));
-                paths.push(ws.join("Cargo.lock"));
-            } else {
-                paths.push(w.dir.join("Cargo.lock"));
-            }
-        }
-    }
-    paths.push(dirs.config.join("config.toml"));
-    paths.push(dirs.templates());
-    if let Ok(rd) = std::fs::read_dir(dirs.templates()) {
-        paths.extend(rd.flatten().map(|e| e.path()));
-    }
-    if let Ok(rd) = std::fs::read_dir(dirs.cache.join("sources")) {
-        for e in rd.flatten() {
-            paths.push(e.path().join("index.json"));
-            paths.push(e.path().join("repo/.git/HEAD"));
-            paths.push(e.path().join("repo/.git/FETCH_HEAD"));
-        }
-    }
-    paths.sort();
-    paths.dedup();
-    let mut h = DefaultHasher::new();
-    for p in &paths {
-        p.hash(&mut h);
-        if let Ok(m) = std::fs::metadata(p) {
-            m.len().hash(&mut h);
-            m.modified().ok().hash(&mut h);
-        }
-    }
-    h.finish()
+/// The second input of every document beside the catalog generation (community data, say,
+/// which changes without a file changing): documents made for another value are made again.
+/// Nothing yet: always 0.
+pub fn extra() -> u64 {
+    0
 }
 
 impl Server {
-    pub fn new(cx: Context, jobs: usize) -> Self {
-        Server {
+    /// Discovers once (so a broken root fails before listening); [`Server::watch`] keeps it
+    /// current from then on.
+    pub fn new(cx: Context, jobs: usize) -> Result<Self> {
+        let (now, catalog) = refresh::load(&cx)?;
+        let first = Generation::new(0, now, Ok(Arc::new(catalog)));
+        Ok(Server {
             cx,
             upstream: Arc::new(tokio::sync::Semaphore::new(jobs)),
-            snapshot: Mutex::new(None),
-            discovering: Mutex::new(()),
-        }
+            shared: Arc::new(refresh::Shared::new(first)),
+        })
     }
 
-    /// The current catalog: the cached one when nothing on disk changed.
-    fn cached(&self, fp: u64) -> Option<Arc<Catalog>> {
-        let snap = self.snapshot.lock().expect("the snapshot lock");
-        snap.as_ref()
-            .filter(|s| s.fingerprint == fp)
-            .map(|s| s.catalog.clone())
+    /// Starts the discovery thread.
+    fn watch(&self, mode: refresh::Mode) {
+        refresh::spawn(self.shared.clone(), self.cx.clone(), mode);
     }
 
-    /// The current catalog: the cached one when nothing on disk changed.
-    ///
-    /// The fingerprint is taken before discovering and stored with the result, so a write
-    /// that lands during discovery changes the next fingerprint and is never lost. (When
-    /// discovery finds new workspace roots, the next request sees them in its fingerprint and
-    /// discovers once more.) Stat-ing happens outside any lock, so requests don't queue.
-    pub(super) fn catalog(&self) -> Result<Arc<Catalog>> {
-        let cx = self.cx.refresh()?;
-        let previous = self
-            .snapshot
-            .lock()
-            .expect("the snapshot lock")
-            .as_ref()
-            .map(|s| s.catalog.clone());
-        let fp = fingerprint(previous.as_deref(), cx.root.as_deref(), &cx.dirs);
-        if let Some(c) = self.cached(fp) {
-            return Ok(c);
-        }
-        let _one_at_a_time = self.discovering.lock().expect("the discovery lock");
-        if let Some(c) = self.cached(fp) {
-            return Ok(c);
-        }
-        let catalog = Arc::new(super::load_quiet(&cx)?);
-        *self.snapshot.lock().expect("the snapshot lock") = Some(Snapshot {
-            fingerprint: fp,
-            catalog: catalog.clone(),
-        });
-        Ok(catalog)
+    /// The last complete generation (never waits for a discovery).
+    pub fn generation(&self) -> Arc<Generation> {
+        self.shared.current()
+    }
+
+    /// The current catalog.
+    pub fn catalog(&self) -> Result<Arc<Catalog>> {
+        self.generation()
+            .catalog
+            .clone()
+            .map_err(|f| Error::Server {
+                message: f.message,
+                help: None,
+            })
     }
 }
 
 /// A response with an ETag (a hash of the body), answered with 304 when the client has it.
-pub(super) fn respond(
+pub fn respond(
     req: &HeaderMap,
     status: StatusCode,
     content_type: &'static str,
     body: Vec<u8>,
 ) -> Response {
-    let etag = format!("\"{}\"", &sha256_bytes(&body)[..32]);
-    let matches = req
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v == "*"
-                || v.split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == etag)
-        });
-    let mut resp = if matches && status == StatusCode::OK {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = (status, body).into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        r
-    };
-    let h = resp.headers_mut();
-    h.insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).expect("hex is a valid header"),
-    );
-    // An error (a worker not there yet, a download that failed) is cached only moments.
-    let cache = if status.is_client_error() || status.is_server_error() {
-        ERROR_CACHE_CONTROL
-    } else {
-        CACHE_CONTROL
-    };
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    resp
+    Body::new(content_type, body).response(req, status)
 }
 
-fn json_response<T: serde::Serialize>(req: &HeaderMap, status: StatusCode, doc: &T) -> Response {
-    let mut body = serde_json::to_vec_pretty(doc).expect("report types serialize");
-    body.push(b'\n');
-    respond(req, status, "application/json", body)
+pub fn json_response<T: serde::Serialize>(
+    req: &HeaderMap,
+    status: StatusCode,
+    doc: &T,
+) -> Response {
+    respond(req, status, "application/json", cache::json_bytes(doc))
 }
 
-fn error(req: &HeaderMap, status: StatusCode, message: impl Into<String>) -> Response {
+pub fn error(req: &HeaderMap, status: StatusCode, message: impl Into<String>) -> Response {
     let doc: BTreeMap<&str, String> = [("error", message.into())].into();
     json_response(req, status, &doc)
 }
@@ -201,6 +113,8 @@ fn error(req: &HeaderMap, status: StatusCode, message: impl Into<String>) -> Res
 struct ListQuery {
     platform: Option<String>,
     backend: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -216,19 +130,111 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .expect("a render task panicked")
 }
 
+/// The generation's catalog and its documents for [`extra`], or the error every route
+/// answers while the catalog cannot be read.
+async fn current(s: &Shared) -> std::result::Result<(Arc<Catalog>, Arc<Docs>), cache::Failure> {
+    let g = s.generation();
+    let c = g.catalog.clone()?;
+    let extra = extra();
+    if let Some(d) = g.docs_ready(extra) {
+        return Ok((c, d));
+    }
+    let c2 = c.clone();
+    let d = blocking(move || g.docs_for(&c2, extra)).await;
+    Ok((c, d))
+}
+
 async fn health(State(s): State<Shared>, req: HeaderMap) -> Response {
-    match blocking(move || s.catalog()).await {
-        Ok(c) => {
-            let doc = serde_json::json!({"status": "ok", "workers": c.workers.len(), "variants": c.variants().len()});
-            json_response(&req, StatusCode::OK, &doc)
+    match current(&s).await {
+        Ok((c, d)) => d
+            .docs
+            .get_or(DocKey::Health, || {
+                Body::json(&serde_json::json!({"status": "ok", "workers": c.workers.len(), "variants": c.variants().len()}))
+            })
+            .response(&req, StatusCode::OK),
+        Err(f) => error(&req, StatusCode::INTERNAL_SERVER_ERROR, f.message),
+    }
+}
+
+/// `?page=N&per_page=M` of `GET /workers`: pages count from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Page {
+    pub page: usize,
+    pub per_page: usize,
+    /// Variants in the whole (filtered) list, and pages of them.
+    pub total: usize,
+    pub pages: usize,
+}
+
+/// The most entries one page may hold, and a page's size when not given.
+const MAX_PER_PAGE: usize = 1000;
+const PER_PAGE: usize = 100;
+
+fn page_param(
+    name: &str,
+    value: Option<&str>,
+    max: usize,
+) -> std::result::Result<Option<usize>, String> {
+    let Some(v) = value else { return Ok(None) };
+    match v.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(format!(
+            "invalid {name} `{v}`: expected a whole number from 1 to {max}"
+        )),
+    }
+}
+
+/// `GET /workers` with a page: the listing's document of that slice, and where it is.
+#[derive(Serialize)]
+struct PagedDoc {
+    #[serde(flatten)]
+    doc: CatalogDoc,
+    page: Page,
+}
+
+/// The `/workers` document for `filter` (one page of it when `page` is (page, per_page)).
+fn list_doc(c: &Catalog, filter: &Filter, page: Option<(usize, usize)>) -> Body {
+    let all: Vec<_> = c
+        .variants()
+        .into_iter()
+        .filter(|(_, v)| filter.matches(v))
+        .collect();
+    let doc = |workers: Vec<_>| CatalogDoc {
+        schema: SCHEMA,
+        workers: workers
+            .into_iter()
+            .map(|(w, v)| crate::wire::variant_doc(w, v))
+            .collect(),
+        problems: c.problems.clone(),
+        ranking: None,
+        also_in: Vec::new(),
+        recommendation: None,
+    };
+    match page {
+        None => Body::json(&doc(all)),
+        Some((page, per_page)) => {
+            let total = all.len();
+            let slice = all
+                .into_iter()
+                .skip((page - 1).saturating_mul(per_page))
+                .take(per_page)
+                .collect();
+            Body::json(&PagedDoc {
+                doc: doc(slice),
+                page: Page {
+                    page,
+                    per_page,
+                    total,
+                    pages: total.div_ceil(per_page),
+                },
+            })
         }
-        Err(e) => error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 
 async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMap) -> Response {
-    let mut filter = crate::catalog::Filter {
-        backend: q.backend,
+    let mut filter = Filter {
+        backend: q.backend.clone(),
         ..Default::default()
     };
     if let Some(p) = &q.platform {
@@ -243,40 +249,56 @@ async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMa
             _ => return error(&req, StatusCode::BAD_REQUEST, format!("invalid platform `{p}`: expected OS or OS/ARCH (linux|macos|windows, x86_64|aarch64)")),
         }
     }
-    match blocking(move || s.catalog()).await {
-        Ok(c) => {
-            let doc = CatalogDoc {
-                schema: SCHEMA,
-                workers: c
-                    .variants()
-                    .into_iter()
-                    .filter(|(_, v)| filter.matches(v))
-                    .map(|(w, v)| crate::wire::variant_doc(w, v))
-                    .collect(),
-                problems: c.problems.clone(),
-                ranking: None,
-                also_in: Vec::new(),
-                recommendation: None,
-            };
-            json_response(&req, StatusCode::OK, &doc)
-        }
-        Err(e) => error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    let page = match (
+        page_param("page", q.page.as_deref(), usize::MAX),
+        page_param("per_page", q.per_page.as_deref(), MAX_PER_PAGE),
+    ) {
+        (Ok(None), Ok(None)) => None,
+        (Ok(page), Ok(per_page)) => Some((page.unwrap_or(1), per_page.unwrap_or(PER_PAGE))),
+        (Err(e), _) | (_, Err(e)) => return error(&req, StatusCode::BAD_REQUEST, e),
+    };
+    let (c, d) = match current(&s).await {
+        Ok(found) => found,
+        Err(f) => return error(&req, StatusCode::INTERNAL_SERVER_ERROR, f.message),
+    };
+    if page.is_none() && filter.os.is_none() && filter.backend.is_none() {
+        return d.list.response(&req, StatusCode::OK);
     }
+    // Normalised, so `?platform=linux/x86_64` and its spellings share one body.
+    let key = DocKey::List(format!(
+        "{:?} {:?} {:?} {page:?}",
+        filter.os, filter.arch, filter.backend
+    ));
+    if let Some(b) = d.docs.get(&key) {
+        return b.response(&req, StatusCode::OK);
+    }
+    let body = blocking(move || d.docs.keep(key, list_doc(&c, &filter, page))).await;
+    body.response(&req, StatusCode::OK)
 }
 
 async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderMap) -> Response {
-    let c = match blocking(move || s.catalog()).await {
-        Ok(c) => c,
-        Err(e) => return error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    let (c, d) = match current(&s).await {
+        Ok(found) => found,
+        Err(f) => return error(&req, StatusCode::INTERNAL_SERVER_ERROR, f.message),
     };
-    let workers = match c.lookup(&id) {
+    let key = DocKey::One(id);
+    if let Some(b) = d.docs.get(&key) {
+        return b.response(&req, StatusCode::OK);
+    }
+    let DocKey::One(id) = &key else {
+        unreachable!("made above")
+    };
+    let workers = match c.lookup(id) {
         Some(Target::Variant(w, v)) => vec![crate::wire::variant_doc(w, v)],
         Some(Target::Worker(w)) => w
             .variants
             .iter()
             .map(|v| crate::wire::variant_doc(w, v))
             .collect(),
-        None => return not_found(&req, &c, &id),
+        None => {
+            let id = id.clone();
+            return blocking(move || not_found(&req, &c, &id)).await;
+        }
     };
     let doc = CatalogDoc {
         schema: SCHEMA,
@@ -286,7 +308,9 @@ async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderM
         also_in: Vec::new(),
         recommendation: None,
     };
-    json_response(&req, StatusCode::OK, &doc)
+    d.docs
+        .keep(key, Body::json(&doc))
+        .response(&req, StatusCode::OK)
 }
 
 /// The status an error decides (DESIGN section 6).
@@ -303,7 +327,9 @@ fn not_found(req: &HeaderMap, c: &Catalog, id: &str) -> Response {
     error(req, StatusCode::NOT_FOUND, msg)
 }
 
-enum Artifact {
+/// Which file of an artifact a route answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Artifact {
     Pkgbuild,
     Srcinfo,
     Formula,
@@ -316,14 +342,10 @@ async fn artifact(
     kind: Artifact,
     req: HeaderMap,
 ) -> Response {
-    let c = match blocking({
-        let s = s.clone();
-        move || s.catalog()
-    })
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => return error(&req, status_of(&e), e.to_string()),
+    let g = s.generation();
+    let c = match &g.catalog {
+        Ok(c) => c.clone(),
+        Err(f) => return error(&req, f.status, f.message.clone()),
     };
     let (w, v) = match c.lookup(&id) {
         Some(Target::Variant(w, v)) => (w, v),
@@ -338,7 +360,7 @@ async fn artifact(
                 ),
             );
         }
-        None => return not_found(&req, &c, &id),
+        None => return blocking(move || not_found(&req, &c, &id)).await,
     };
     let flavor = flavor.unwrap_or_else(|| "release".into());
     let wanted = match kind {
@@ -368,6 +390,10 @@ async fn artifact(
     if let Err(e) = artifacts::has(w, v, wanted) {
         return error(&req, status_of(&e), e.to_string());
     }
+    let key = (id, wanted, kind);
+    if let Some(b) = g.artifacts.get(&key) {
+        return b.response(&req, StatusCode::OK);
+    }
     // Upstream work from here on: a permit, or 503 now (a queue would only hold the client
     // and its socket while a stalled upstream holds everyone ahead of it).
     let Ok(permit) = s.upstream.clone().try_acquire_owned() else {
@@ -376,44 +402,54 @@ async fn artifact(
     // A release render needs the tarball's sha256; an unpinned one is downloaded here, with
     // the async client on the server's runtime, so the render below finds it in the cache.
     // 502 when that download fails.
-    if wanted.flavor_name() == "release" && w.upstream.sha256.is_none() && !s.cx.offline {
+    if wanted.flavor_name() == "release" && w.upstream.sha256.is_none() && !g.cx.offline {
         if let Some(url) = &w.upstream.tarball {
-            if let Err(e) = crate::fetch::fetch_async(url, &s.cx.dirs.cache).await {
+            if let Err(e) = crate::fetch::fetch_async(url, &g.cx.dirs.cache).await {
                 return error(&req, status_of(&e), e.to_string());
             }
         }
     }
-    let result = blocking(move || -> Result<(&'static str, String)> {
+    let result = blocking(move || -> Result<Arc<Body>> {
         // Held until the render is done, even when the client has gone.
         let _permit = permit;
-        let Some(Target::Variant(w, v)) = c.lookup(&id) else {
+        let Some(Target::Variant(w, v)) = c.lookup(&key.0) else {
             unreachable!("looked up above")
         };
-        let engine = crate::package::engine(None, &s.cx.dirs);
+        let (id, wanted, kind) = key;
         match wanted {
             artifacts::Artifact::Pkgbuild(f) => {
-                let scratch = tempfile::tempdir()
-                    .map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
-                let (_, pkgbuild, srcinfo, _) =
-                    crate::package::render_pkgbuild(&s.cx, &engine, w, v, f, scratch.path())?;
-                Ok((
-                    "text/plain; charset=utf-8",
-                    if matches!(kind, Artifact::Pkgbuild) {
-                        pkgbuild
-                    } else {
-                        srcinfo
-                    },
-                ))
+                // The local flavour (the only one that packs a tarball) is not served, so
+                // there is no directory to pack into.
+                let (_, pkgbuild, srcinfo, _) = crate::package::render_pkgbuild(
+                    &g.cx,
+                    &g.engine,
+                    w,
+                    v,
+                    f,
+                    std::path::Path::new("/nonexistent"),
+                )?;
+                let ct = "text/plain; charset=utf-8";
+                let p = g.artifacts.keep(
+                    (id.clone(), wanted, Artifact::Pkgbuild),
+                    Body::new(ct, pkgbuild),
+                );
+                let s = g
+                    .artifacts
+                    .keep((id, wanted, Artifact::Srcinfo), Body::new(ct, srcinfo));
+                Ok(if kind == Artifact::Pkgbuild { p } else { s })
             }
             artifacts::Artifact::Formula(f) => {
-                let (_, text) = crate::package::render_formula(&s.cx, &engine, w, v, f)?;
-                Ok(("text/x-ruby; charset=utf-8", text))
+                let (_, text) = crate::package::render_formula(&g.cx, &g.engine, w, v, f)?;
+                Ok(g.artifacts.keep(
+                    (id, wanted, kind),
+                    Body::new("text/x-ruby; charset=utf-8", text),
+                ))
             }
         }
     })
     .await;
     match result {
-        Ok((ct, text)) => respond(&req, StatusCode::OK, ct, text.into_bytes()),
+        Ok(body) => body.response(&req, StatusCode::OK),
         Err(e) => error(&req, status_of(&e), e.to_string()),
     }
 }
@@ -552,9 +588,9 @@ impl Limits {
 /// Serves until SIGINT or SIGTERM; requests in flight get `limits.timeout` to finish.
 pub fn serve(cx: &Context, addr: &str) -> Result<()> {
     let limits = Limits::from_env()?;
-    let server = Arc::new(Server::new(cx.clone(), limits.jobs));
-    // Discover once up front, so a broken root fails now rather than on the first request.
-    server.catalog()?;
+    let mode = refresh::Mode::from_env()?;
+    let server = Arc::new(Server::new(cx.clone(), limits.jobs)?);
+    server.watch(mode);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -126,6 +126,35 @@ impl Variant {
 pub struct Catalog {
     pub workers: Vec<Worker>,
     pub problems: Vec<Problem>,
+    /// Where each id is, built by [`Catalog::link`] once every source is loaded.
+    index: Option<Index>,
+}
+
+/// The positions of every worker id and variant id in `workers`, in search order, so a
+/// lookup costs one hash probe however large the catalog.
+#[derive(Debug, Default)]
+struct Index {
+    /// `workers.len()` when built: a catalog changed since (a `retain`, an `extend`) is
+    /// searched linearly until linked again.
+    len: usize,
+    workers: HashMap<String, Vec<usize>>,
+    variants: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl Index {
+    fn new(workers: &[Worker]) -> Index {
+        let mut index = Index {
+            len: workers.len(),
+            ..Default::default()
+        };
+        for (i, w) in workers.iter().enumerate() {
+            index.workers.entry(w.id.clone()).or_default().push(i);
+            for (j, v) in w.variants.iter().enumerate() {
+                index.variants.entry(v.id.clone()).or_default().push((i, j));
+            }
+        }
+        index
+    }
 }
 
 /// What a user's ID names.
@@ -744,6 +773,7 @@ impl Catalog {
     /// Points each worker dependency at the default variant of the worker it names (the
     /// visible one: the first source holding the id), once every source is loaded.
     pub fn link(&mut self) {
+        self.index = Some(Index::new(&self.workers));
         let defaults: HashMap<String, String> = self
             .visible()
             .into_iter()
@@ -791,16 +821,51 @@ impl Catalog {
             Some((s, i)) => (Some(s), i),
             None => (None, query),
         };
-        let in_source = |w: &&Worker| {
+        let in_source = |w: &Worker| {
             source.is_none_or(|s| w.source.name == s || (s == "community" && w.community))
         };
-        // Without a source, only what is visible: a shadowed worker is reached by SOURCE/ID.
-        let pool = if source.is_some() {
+        let Some(index) = self.index.as_ref().filter(|i| i.len == self.workers.len()) else {
+            return self.lookup_linearly(source.is_some(), id, in_source);
+        };
+        // Without a source, only what is visible (the first worker of its id): a shadowed
+        // worker is reached by SOURCE/ID.
+        let visible = |i: usize| {
+            let w = &self.workers[i];
+            index.workers.get(&w.id).and_then(|at| at.first()) == Some(&i)
+        };
+        let wanted = |i: usize| in_source(&self.workers[i]) && (source.is_some() || visible(i));
+        let variant = index
+            .variants
+            .get(id)
+            .into_iter()
+            .flatten()
+            .find(|&&(i, _)| wanted(i));
+        if let Some(&(i, j)) = variant {
+            let w = &self.workers[i];
+            return Some(Target::Variant(w, &w.variants[j]));
+        }
+        let worker = index
+            .workers
+            .get(id)
+            .into_iter()
+            .flatten()
+            .find(|&&i| wanted(i));
+        worker.map(|&i| Target::Worker(&self.workers[i]))
+    }
+
+    /// [`Catalog::lookup`] for a catalog not linked since it last changed.
+    fn lookup_linearly<'c>(
+        &'c self,
+        any_source: bool,
+        id: &str,
+        in_source: impl Fn(&Worker) -> bool,
+    ) -> Option<Target<'c>> {
+        let pool = if any_source {
             self.workers.iter().collect()
         } else {
             self.visible()
         };
-        let workers = pool.into_iter().filter(in_source);
+        let workers = pool.into_iter().filter(|w| in_source(w));
         for w in workers.clone() {
             if let Some(v) = w.variants.iter().find(|v| v.id == id) {
                 return Some(Target::Variant(w, v));

@@ -10,3 +10,4 @@ pub mod pack;
 pub mod sign;
 pub mod sources;
 pub mod unpack;
+pub mod watch;

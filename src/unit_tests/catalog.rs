@@ -436,33 +436,49 @@ fn f(source: &str, variant: &str, version: &str) -> Option<(String, String, Stri
 #[test]
 fn the_first_source_wins_and_source_slash_id_names_one() {
     let (_d, c) = two_sources();
+    first_source_wins(&c);
+}
+
+/// The index `link` builds answers as the linear search does, and a catalog changed after
+/// it was linked is never answered from a stale index.
+#[test]
+fn a_linked_catalog_looks_up_by_its_index_as_it_would_linearly() {
+    let (_d, mut c) = two_sources();
+    c.link();
+    first_source_wins(&c);
+    c.workers.retain(|w| w.id != "only-second");
+    assert_eq!(found(&c, "only-second-cpu"), None, "retained away");
     assert_eq!(found(&c, "w-cuda"), f("first", "w-cuda", "1.0.0"));
-    assert_eq!(found(&c, "w"), f("first", "-", "1.0.0"));
-    assert_eq!(found(&c, "second/w-cuda"), f("second", "w-cuda", "2.0.0"));
-    assert_eq!(found(&c, "second/w"), f("second", "-", "2.0.0"));
-    assert_eq!(found(&c, "first/w-cpu"), f("first", "w-cpu", "1.0.0"));
+}
+
+fn first_source_wins(c: &Catalog) {
+    assert_eq!(found(c, "w-cuda"), f("first", "w-cuda", "1.0.0"));
+    assert_eq!(found(c, "w"), f("first", "-", "1.0.0"));
+    assert_eq!(found(c, "second/w-cuda"), f("second", "w-cuda", "2.0.0"));
+    assert_eq!(found(c, "second/w"), f("second", "-", "2.0.0"));
+    assert_eq!(found(c, "first/w-cpu"), f("first", "w-cpu", "1.0.0"));
     assert_eq!(
-        found(&c, "only-second-cpu"),
+        found(c, "only-second-cpu"),
         f("second", "only-second-cpu", "3.0.0")
     );
     assert_eq!(
-        found(&c, "first/only-second-cpu"),
+        found(c, "first/only-second-cpu"),
         None,
         "not in that source"
     );
-    assert_eq!(found(&c, "nowhere/w-cpu"), None, "no such source");
+    assert_eq!(found(c, "nowhere/w-cpu"), None, "no such source");
     // The first source wins `w` whole: the shadowed one's extra variant needs its source.
-    assert_eq!(found(&c, "w-rocm"), None);
-    assert_eq!(found(&c, "second/w-rocm"), f("second", "w-rocm", "2.0.0"));
+    assert_eq!(found(c, "w-rocm"), None);
+    assert_eq!(found(c, "second/w-rocm"), f("second", "w-rocm", "2.0.0"));
 
     // Community workers answer to their source's name and to `community/`.
     assert_eq!(
-        found(&c, "community/tts-cpu"),
+        found(c, "community/tts-cpu"),
         f("first", "tts-cpu", "0.1.0")
     );
-    assert_eq!(found(&c, "first/tts-cpu"), f("first", "tts-cpu", "0.1.0"));
+    assert_eq!(found(c, "first/tts-cpu"), f("first", "tts-cpu", "0.1.0"));
     assert_eq!(
-        found(&c, "community/w-cpu"),
+        found(c, "community/w-cpu"),
         None,
         "w is not a community worker"
     );

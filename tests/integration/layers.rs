@@ -40,7 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "effects",
         &[
             "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "sign",
-            "sources", "unpack",
+            "sources", "unpack", "watch",
         ],
     ),
     ("context", &["context"]),

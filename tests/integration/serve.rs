@@ -15,7 +15,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------------------------
 // The catalog the tests serve
@@ -153,6 +153,9 @@ impl Serve {
             cmd.arg("--root").arg(r);
         }
         cmd.args(["serve", "--addr", "127.0.0.1:0"]);
+        // No safety-net rescan during a test: a change shows through a file event (or the
+        // poll of RBEE_WORKERS_SERVE_WATCH=poll), or the test waiting for it fails.
+        cmd.env("RBEE_WORKERS_SERVE_RESCAN", "3600");
         cmd.envs(env.iter().copied());
         if let Some(n) = fds {
             // The same command, exec'd by a shell that lowered the descriptor limit first.
@@ -353,6 +356,33 @@ impl Resp {
         assert!(!msg.is_empty(), "{what}: an empty error message");
         msg.to_string()
     }
+}
+
+/// GETs `url` until `seen` holds of the answer: a change on disk shows once the server's
+/// watcher has seen it. Fails after a generous deadline (never a timing assertion: only a
+/// change never seen fails), with the last answer.
+fn eventually(c: &Client, url: &str, what: &str, seen: impl Fn(&Resp) -> bool) -> Resp {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = get(c, url);
+        if seen(&r) {
+            return r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: never served by {url}; the last answer: {} {}",
+            r.status,
+            r.body
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The version `url` (a JSON document) gives variant `id`, once it is `version`.
+fn eventually_version(c: &Client, url: &str, id: &str, version: &str) -> Resp {
+    eventually(c, url, &format!("{id} at {version}"), |r| {
+        r.status == 200 && version_of(&r.json(), id) == version
+    })
 }
 
 fn get(c: &Client, url: &str) -> Resp {
@@ -745,15 +775,125 @@ fn etags_revalidate_to_304() {
     srv.stop("TERM");
 }
 
+/// `?page=N&per_page=M`: consecutive slices of the (filtered) listing, each the listing's
+/// document of its slice plus `page`; together exactly the unpaged list. Bad values are 400.
+#[test]
+fn workers_pages_through_the_listing() {
+    let s = Sandbox::new();
+    catalog(&s);
+    let srv = Serve::start(&s);
+    let c = client();
+    let all = get(&c, &srv.url("/workers")).json();
+    let mut seen = Vec::new();
+    for n in 1..=3 {
+        let r = get(&c, &srv.url(&format!("/workers?page={n}&per_page=3")));
+        assert_ok(&r, "application/json", "a page");
+        let doc = r.json();
+        assert_eq!(
+            doc["page"],
+            serde_json::json!({"page": n, "per_page": 3, "total": 4, "pages": 2}),
+            "{doc}"
+        );
+        assert_eq!(doc["schema"], 1);
+        assert_eq!(doc["problems"], all["problems"]);
+        seen.extend(doc["workers"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(Value::Array(seen), all["workers"], "the pages, end to end");
+    // Filtered, then paged; the default page size.
+    let r = get(&c, &srv.url("/workers?backend=cpu&page=1")).json();
+    assert_eq!(ids(&r), ["alpha-cpu", "beta-cpu"]);
+    assert_eq!(r["page"]["per_page"], 100);
+    assert_eq!(r["page"]["total"], 2);
+    for bad in ["page=0", "page=x", "per_page=0", "per_page=1001", "page=-1"] {
+        let msg = get(&c, &srv.url(&format!("/workers?{bad}"))).assert_error(400, bad);
+        assert!(msg.contains("expected a whole number"), "{bad}: {msg}");
+    }
+    srv.stop("TERM");
+}
+
+/// `Accept-Encoding: gzip` gets the big documents compressed (another ETag: another
+/// representation, revalidated on its own), and decoded they are the plain bytes.
+#[test]
+fn big_documents_are_gzipped_when_asked() {
+    let s = Sandbox::new();
+    catalog(&s);
+    let srv = Serve::start(&s);
+    // A client that does not decode, to see the bytes on the wire.
+    let raw = Client::builder()
+        .no_gzip()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    for path in [
+        "/workers",
+        "/workers/alpha",
+        "/workers/alpha-cpu/PKGBUILD?flavor=git",
+    ] {
+        let url = srv.url(path);
+        let plain = raw.get(&url).send().unwrap();
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        let plain_etag = plain.headers()["etag"].to_str().unwrap().to_string();
+        let plain = plain.bytes().unwrap();
+        for accept in ["gzip", "br;q=1.0, gzip;q=0.8", "*"] {
+            let r = raw
+                .get(&url)
+                .header("accept-encoding", accept)
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            assert_eq!(r.headers()["content-encoding"], "gzip", "{path} {accept}");
+            assert_eq!(r.headers()["vary"], "accept-encoding", "{path}");
+            let etag = r.headers()["etag"].to_str().unwrap().to_string();
+            assert_ne!(etag, plain_etag, "{path}: one tag for two representations");
+            let body = r.bytes().unwrap();
+            assert!(body.len() < plain.len(), "{path}: not smaller");
+            let mut decoded = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut decoded)
+                .unwrap();
+            assert_eq!(decoded, plain, "{path}: decoded, the plain document");
+            let again = raw
+                .get(&url)
+                .header("accept-encoding", accept)
+                .header("if-none-match", &etag)
+                .send()
+                .unwrap();
+            assert_eq!(again.status(), 304, "{path}");
+        }
+        for refused in ["identity", "gzip;q=0", "br"] {
+            let r = raw
+                .get(&url)
+                .header("accept-encoding", refused)
+                .send()
+                .unwrap();
+            assert!(
+                r.headers().get("content-encoding").is_none(),
+                "{path} {refused}"
+            );
+            assert_eq!(r.bytes().unwrap(), plain, "{path} {refused}");
+        }
+    }
+    srv.stop("TERM");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Always current
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn a_version_bump_shows_on_the_next_request() {
+fn a_version_bump_shows_once_the_watcher_fires() {
+    version_bump_shows(&[]);
+}
+
+/// The same with no file events at all: the server polls.
+#[test]
+fn a_version_bump_shows_when_polling() {
+    version_bump_shows(&[("RBEE_WORKERS_SERVE_WATCH", "poll")]);
+}
+
+fn version_bump_shows(env: &[(&str, &str)]) {
     let s = Sandbox::new();
     catalog(&s);
-    let srv = Serve::start(&s);
+    let srv = Serve::start_with(&s, env, None);
     let c = client();
     let list = get(&c, &srv.url("/workers"));
     assert_eq!(version_of(&list.json(), "alpha-cpu"), "0.1.0");
@@ -763,11 +903,10 @@ fn a_version_bump_shows_on_the_next_request() {
     let formula = get(&c, &srv.url("/workers/alpha-metal/formula"));
     assert!(formula.body.contains("/v0.1.0.tar.gz"), "{}", formula.body);
 
-    // Written in place, as `echo > Cargo.toml` would, right after the last request.
+    // Written in place, as `echo > Cargo.toml` would.
     set_version(&s, "alpha", "0.2.0");
 
-    let r = get(&c, &srv.url("/workers"));
-    assert_eq!(r.status, 200);
+    let r = eventually_version(&c, &srv.url("/workers"), "alpha-cpu", "0.2.0");
     for id in ["alpha-cpu", "alpha-cuda", "alpha-metal"] {
         assert_eq!(version_of(&r.json(), id), "0.2.0", "{id} after the bump");
     }
@@ -778,6 +917,7 @@ fn a_version_bump_shows_on_the_next_request() {
     let r2 = get_with(&c, &srv.url("/workers"), &[("if-none-match", &list.etag())]);
     assert_eq!((r2.status, &r2.body), (200, &r.body));
 
+    // Every other document comes from the same generation.
     let r = get(&c, &srv.url("/workers/alpha-cpu/PKGBUILD"));
     assert!(r.body.contains("\npkgver=0.2.0\n"), "{}", r.body);
     assert_eq!(r.body, cli(&s, &["pkgbuild", "alpha-cpu"]));
@@ -805,15 +945,19 @@ fn a_version_bump_shows_on_the_next_request() {
     let wt = s.path("bin/alpha/worker.toml");
     let text = fs::read_to_string(&wt).unwrap();
     fs::write(&wt, text.replace("alpha description", "a new description")).unwrap();
-    let r = get(&c, &srv.url("/workers/alpha-cpu"));
-    assert_eq!(r.json()["workers"][0]["description"], "a new description");
+    eventually(
+        &c,
+        &srv.url("/workers/alpha-cpu"),
+        "the new description",
+        |r| r.json()["workers"][0]["description"] == "a new description",
+    );
     srv.stop("TERM");
 }
 
 /// Workspace members inherit their version: a bump in the workspace root's Cargo.toml (a
-/// file that is not in the worker's directory) shows on the next request too.
+/// file that is not in the worker's directory) shows too.
 #[test]
-fn a_workspace_version_bump_shows_on_the_next_request() {
+fn a_workspace_version_bump_shows() {
     let s = Sandbox::new();
     let workspace = |version: &str| {
         format!(
@@ -836,8 +980,7 @@ fn a_workspace_version_bump_shows_on_the_next_request() {
     assert!(r.body.contains("\npkgver=1.0.0\n"), "{}", r.body);
 
     s.write("Cargo.toml", &workspace("1.1.0"));
-    let r = get(&c, &srv.url("/workers/gamma-cpu"));
-    assert_eq!(version_of(&r.json(), "gamma-cpu"), "1.1.0", "{}", r.body);
+    eventually_version(&c, &srv.url("/workers/gamma-cpu"), "gamma-cpu", "1.1.0");
     let r = get(&c, &srv.url("/workers/gamma-cpu/PKGBUILD"));
     assert!(r.body.contains("\npkgver=1.1.0\n"), "{}", r.body);
     assert_eq!(r.body, cli(&s, &["pkgbuild", "gamma-cpu"]));
@@ -845,7 +988,7 @@ fn a_workspace_version_bump_shows_on_the_next_request() {
 }
 
 #[test]
-fn added_and_removed_workers_show_on_the_next_request() {
+fn added_and_removed_workers_show() {
     let s = Sandbox::new();
     catalog(&s);
     let srv = Serve::start(&s);
@@ -865,7 +1008,9 @@ fn added_and_removed_workers_show_on_the_next_request() {
             q(BETA_SHA)
         ))
         .write();
-    let r = get(&c, &srv.url("/workers"));
+    let r = eventually(&c, &srv.url("/workers"), "delta", |r| {
+        ids(&r.json()).contains(&"delta-rocm".to_string())
+    });
     assert_eq!(
         ids(&r.json()),
         [
@@ -896,26 +1041,29 @@ fn added_and_removed_workers_show_on_the_next_request() {
         "[worker]\nid = \"epsilon\"\nname = \"Epsilon\"\ndescription = \"e\"\n\n[build]\n\
          features = [\"cpu\"]\ndefault_feature = \"cpu\"\n\n[platforms]\nlinux = [\"x86_64\"]\n",
     );
-    let r = get(&c, &srv.url("/workers/epsilon-cpu"));
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(version_of(&r.json(), "epsilon-cpu"), "0.5.0");
+    eventually_version(&c, &srv.url("/workers/epsilon-cpu"), "epsilon-cpu", "0.5.0");
 
     fs::remove_dir_all(s.path("bin/beta")).unwrap();
-    let r = get(&c, &srv.url("/workers"));
-    assert!(!ids(&r.json()).contains(&"beta-cpu".to_string()));
+    let r = eventually(&c, &srv.url("/workers"), "beta gone", |r| {
+        !ids(&r.json()).contains(&"beta-cpu".to_string())
+    });
     assert_eq!(r.json(), cli_json(&s, &["list", "--json"]));
     get(&c, &srv.url("/workers/beta-cpu")).assert_error(404, "a removed worker");
     get(&c, &srv.url("/workers/beta-cpu/PKGBUILD")).assert_error(404, "a removed worker");
     srv.stop("TERM");
 }
 
-/// Nothing changed, nothing re-parsed. Observed directly: a manifest rewritten with the same
-/// size and its mtime put back is, by the fingerprint (sizes and mtimes), unchanged — the
-/// server keeps answering from the catalog it has. (A watcher-based implementation would
-/// see that write; this test pins the fingerprint design of src/serve.rs.) Then a touch
-/// (a new mtime) makes the edit show.
+/// How many catalogs the server has discovered since it started (it logs each).
+fn generations(srv: &Serve) -> usize {
+    srv.log().matches("catalog generation ").count()
+}
+
+/// Nothing changed, nothing re-parsed: a burst of requests is answered from one generation,
+/// with one ETag, and the server discovers nothing meanwhile (it logs every discovery). An
+/// edit that keeps the file's size and puts its mtime back — invisible to a fingerprint of
+/// sizes and mtimes — is still seen, through its file event, and changes the ETag.
 #[test]
-fn unchanged_files_are_not_reparsed_and_a_burst_stays_consistent() {
+fn a_burst_is_answered_from_one_generation_and_an_edit_starts_the_next() {
     let s = Sandbox::new();
     catalog(&s);
     let srv = Serve::start(&s);
@@ -928,6 +1076,42 @@ fn unchanged_files_are_not_reparsed_and_a_burst_stays_consistent() {
         "identical requests, identical ETags"
     );
     assert_eq!(first.body, second.body);
+    let before = generations(&srv);
+
+    // A burst of concurrent requests: every answer the same document.
+    let base = srv.base.clone();
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let base = base.clone();
+            thread::spawn(move || {
+                let c = client();
+                (0..25)
+                    .map(|n| {
+                        let path = ["/workers", "/workers/alpha-cpu/PKGBUILD?flavor=git"][n % 2];
+                        let r = get(&c, &format!("{base}{path}"));
+                        (path, r.status, r.etag())
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let pkg = get(&c, &srv.url("/workers/alpha-cpu/PKGBUILD?flavor=git"));
+    for h in handles {
+        for (path, status, etag) in h.join().unwrap() {
+            let want = if path == "/workers" {
+                first.etag()
+            } else {
+                pkg.etag()
+            };
+            assert_eq!((status, etag), (200, want), "{path}");
+        }
+    }
+    assert_eq!(
+        generations(&srv),
+        before,
+        "discovered during a burst:\n{}",
+        srv.log()
+    );
 
     let wt = s.path("bin/alpha/worker.toml");
     let mtime = fs::metadata(&wt).unwrap().modified().unwrap();
@@ -941,53 +1125,20 @@ fn unchanged_files_are_not_reparsed_and_a_burst_stays_consistent() {
         .unwrap()
         .set_modified(mtime)
         .unwrap();
-    let cached = get(&c, &srv.url("/workers"));
-    assert_eq!(
-        (cached.etag(), &cached.body),
-        (first.etag(), &first.body),
-        "re-parsed although no size or mtime changed"
-    );
-
-    // A burst of concurrent requests: every answer the same document.
-    let base = srv.base.clone();
-    let handles: Vec<_> = (0..8)
-        .map(|_| {
-            let base = base.clone();
-            thread::spawn(move || {
-                let c = client();
-                (0..25)
-                    .map(|_| {
-                        let r = get(&c, &format!("{base}/workers"));
-                        (r.status, r.etag())
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    for h in handles {
-        for (status, etag) in h.join().unwrap() {
-            assert_eq!((status, etag), (200, first.etag()));
-        }
-    }
-
-    // A new mtime: the edit shows.
-    fs::File::options()
-        .write(true)
-        .open(&wt)
-        .unwrap()
-        .set_modified(SystemTime::now() + Duration::from_secs(2))
-        .unwrap();
-    let r = get(&c, &srv.url("/workers/alpha-cpu"));
-    assert_eq!(r.json()["workers"][0]["description"], "ALPHA DESCRIPTION");
+    let r = eventually(&c, &srv.url("/workers"), "the same-size edit", |r| {
+        r.body.contains("ALPHA DESCRIPTION")
+    });
+    assert_ne!(r.etag(), first.etag(), "a new document, a new ETag");
+    assert!(generations(&srv) > before);
     srv.stop("TERM");
 }
 
-/// A bump that lands while the server is re-discovering (after it read the manifests, before
-/// it fingerprinted them) must not be lost: every request made after a bump has been written
-/// shows it. `sed -i` (temp file beside Cargo.toml, then rename) under concurrent requests:
-/// the temp file changes the worker directory's mtime, a request re-discovers and reads the
-/// old Cargo.toml, the rename lands, and the fingerprint taken *after* discovery already
-/// includes the rename — so the stale catalog is cached as current until the next change.
+/// Bumps that land while the server is re-discovering are never lost: 40 bumps written as
+/// `sed -i` does (a temp file beside Cargo.toml, then a rename), a few milliseconds apart,
+/// under concurrent requests, over a catalog big enough that discoveries overlap them. The
+/// last one must show (there is no safety-net rescan in the tests: only the events of a
+/// write during a discovery can start the next one), and every answer on the way is one
+/// of the versions written, never going back.
 #[test]
 fn bumps_racing_rediscovery_are_never_lost() {
     let s = Sandbox::new();
@@ -1006,24 +1157,29 @@ fn bumps_racing_rediscovery_are_never_lost() {
             let (base, stop) = (srv.base.clone(), stop.clone());
             thread::spawn(move || {
                 let c = client();
+                let mut last = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    let r = get(&c, &format!("{base}/health"));
+                    let r = get(&c, &format!("{base}/workers/alpha-cpu"));
                     assert_eq!(r.status, 200, "{}", r.body);
+                    let v = version_of(&r.json(), "alpha-cpu");
+                    let minor: u32 = v.split('.').nth(1).unwrap().parse().unwrap();
+                    assert!(minor >= last, "went back from 0.{last}.0 to {v}");
+                    last = minor;
                 }
             })
         })
         .collect();
     let c = client();
-    let mut stale = Vec::new();
     for i in 1..=40 {
-        let version = format!("0.{i}.0");
-        set_version_atomically(&s, "alpha", &version);
-        thread::sleep(Duration::from_millis(20));
-        // Made after the bump was written (and after the hammering caught up): current.
-        let r = get(&c, &srv.url("/workers/alpha-cpu"));
-        let got = version_of(&r.json(), "alpha-cpu");
-        if got != version {
-            stale.push(format!("wrote {version}, served {got}"));
+        set_version_atomically(&s, "alpha", &format!("0.{i}.0"));
+        thread::sleep(Duration::from_millis(i % 5));
+        if i % 10 == 0 {
+            eventually_version(
+                &c,
+                &srv.url("/workers/alpha-cpu"),
+                "alpha-cpu",
+                &format!("0.{i}.0"),
+            );
         }
     }
     stop.store(true, Ordering::Relaxed);
@@ -1031,7 +1187,6 @@ fn bumps_racing_rediscovery_are_never_lost() {
         h.join().unwrap();
     }
     srv.stop("TERM");
-    assert!(stale.is_empty(), "stale answers after a bump: {stale:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1634,10 +1789,10 @@ struct Sample {
 }
 
 /// 8 clients × 250 requests over every kind of document, with a version bump half-way.
-/// Zero errors; every answer well-formed and carrying the version current when it was
-/// asked (a request that ended before the bump was written shows 0.1.0, one that started
-/// after it shows 0.2.0). Requests per second and p99 latency are printed (run with
-/// `--nocapture`), not judged.
+/// Zero errors; every answer well-formed and carrying a version that was current: a request
+/// that ended before the bump was written shows 0.1.0, and once one answer showed 0.2.0,
+/// every request started after it does too (generations are swapped whole, never back).
+/// Requests per second and p99 latency are printed (run with `--nocapture`), not judged.
 #[test]
 fn load_with_a_version_bump_half_way() {
     const CLIENTS: usize = 8;
@@ -1720,6 +1875,12 @@ fn load_with_a_version_bump_half_way() {
 
     let mut errors = Vec::new();
     let (mut before, mut after) = (0, 0);
+    // When the first answer showing the bump ended.
+    let first_new = samples
+        .iter()
+        .filter(|x| matches!(&x.outcome, Ok(Some(v)) if v == "0.2.0"))
+        .map(|x| x.end)
+        .min();
     for x in &samples {
         match &x.outcome {
             Err(e) => errors.push(e.clone()),
@@ -1730,10 +1891,10 @@ fn load_with_a_version_bump_half_way() {
                     if v != "0.1.0" {
                         errors.push(format!("{}: {v} before the bump", x.path));
                     }
-                } else if x.start > bump_end {
+                } else if first_new.is_some_and(|t| x.start > t && x.start > bump_end) {
                     after += 1;
                     if v != "0.2.0" {
-                        errors.push(format!("{}: {v} after the bump", x.path));
+                        errors.push(format!("{}: {v} after the bump was served", x.path));
                     }
                 } else if v != "0.1.0" && v != "0.2.0" {
                     errors.push(format!("{}: {v} during the bump", x.path));
@@ -1760,9 +1921,10 @@ fn load_with_a_version_bump_half_way() {
         errors.len(),
         &errors[..errors.len().min(5)]
     );
-    assert!(before > 0 && after > 0, "the bump fell inside the run");
-    // And once it is all over, everything is at 0.2.0.
+    assert!(before > 0, "the bump fell inside the run");
+    // And once it shows, everything is at 0.2.0.
     let c = client();
+    eventually_version(&c, &srv.url("/workers"), "alpha-cpu", "0.2.0");
     for path in PATHS {
         let r = get(&c, &srv.url(path));
         let v = alpha_version_in(path, &r).unwrap();
@@ -2003,6 +2165,8 @@ fn a_bad_serve_bound_is_an_error_before_listening() {
         ("RBEE_WORKERS_SERVE_TIMEOUT", "soon"),
         ("RBEE_WORKERS_SERVE_JOBS", "0"),
         ("RBEE_WORKERS_HTTP_TIMEOUT", "-1"),
+        ("RBEE_WORKERS_SERVE_WATCH", "inotify"),
+        ("RBEE_WORKERS_SERVE_RESCAN", "0"),
     ] {
         let out = std_cmd(&s)
             .arg("--root")

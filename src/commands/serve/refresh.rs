@@ -1,0 +1,300 @@
+//! How `serve` knows the catalog changed without looking at every file per request: one
+//! thread owns discovery. It waits for a file event (inotify on every directory discovery
+//! reads from), or for its timer — a full fingerprint of sizes and mtimes, every
+//! [`SAFETY_NET`] seconds as a safety net for events that never come (network file systems), or every
+//! [`POLL`] when there are no events at all (`RBEE_WORKERS_SERVE_WATCH=poll`, or the kernel
+//! refused a watch). Then it re-discovers and swaps the new generation in whole; requests
+//! keep the last complete one meanwhile, and only this thread discovers (single flight).
+//!
+//! The pending flag is cleared *before* discovery reads anything, so a file written during a
+//! discovery wakes the next one, and the watches of a discovery are set before it reads.
+
+use super::Generation;
+use crate::catalog::Catalog;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::report;
+use crate::watch::Watch;
+use std::collections::BTreeSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::Duration;
+
+/// The full check between events, when events are had (`RBEE_WORKERS_SERVE_RESCAN`, in
+/// seconds).
+pub const SAFETY_NET: u64 = 5;
+/// The full check when there are no events.
+pub const POLL: Duration = Duration::from_millis(500);
+/// Events that come together (an editor's temp file and rename) are one change.
+const SETTLE: Duration = Duration::from_millis(10);
+
+/// How changes are noticed: `RBEE_WORKERS_SERVE_WATCH` and `RBEE_WORKERS_SERVE_RESCAN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    /// File events (polling when the kernel refuses them), or polling only.
+    pub events: bool,
+    /// Between full checks when there are events.
+    pub rescan: Duration,
+}
+
+impl Mode {
+    pub fn from_env() -> Result<Mode> {
+        let events = match std::env::var("RBEE_WORKERS_SERVE_WATCH").as_deref() {
+            Err(_) | Ok("") | Ok("auto") => true,
+            Ok("poll") => false,
+            Ok(other) => return Err(Error::Usage(format!(
+                "RBEE_WORKERS_SERVE_WATCH is `{other}`; expected auto (file events, polling when they cannot be had) or poll"
+            ))),
+        };
+        let secs = crate::fetch::positive_env("RBEE_WORKERS_SERVE_RESCAN", SAFETY_NET, "seconds")?;
+        Ok(Mode {
+            events,
+            rescan: Duration::from_secs(secs),
+        })
+    }
+}
+
+/// What the discovery thread and the requests share.
+pub struct Shared {
+    pub current: RwLock<Arc<Generation>>,
+    wake: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl Shared {
+    pub fn new(first: Generation) -> Shared {
+        Shared {
+            current: RwLock::new(Arc::new(first)),
+            wake: Mutex::new(false),
+            cond: Condvar::new(),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Generation> {
+        self.current.read().expect("the generation lock").clone()
+    }
+
+    /// Something may have changed: the discovery thread looks.
+    fn poke(&self) {
+        *self.wake.lock().expect("the wake lock") = true;
+        self.cond.notify_one();
+    }
+
+    /// Waits for a poke or `timeout`; true when poked. Clears the poke.
+    fn wait(&self, timeout: Duration) -> bool {
+        let guard = self.wake.lock().expect("the wake lock");
+        let (mut poked, _) = self
+            .cond
+            .wait_timeout_while(guard, timeout, |p| !*p)
+            .expect("the wake lock");
+        std::mem::replace(&mut *poked, false)
+    }
+
+    fn clear(&self) {
+        *self.wake.lock().expect("the wake lock") = false;
+    }
+}
+
+/// Discovers once, as every request would have: the configuration read again, the root
+/// resolved again. An error (a root gone, a broken config.toml) is the generation's answer.
+pub fn discover(cx: &Context, number: u64) -> Generation {
+    match load(cx) {
+        Ok((cx, catalog)) => Generation::new(number, cx, Ok(Arc::new(catalog))),
+        Err(e) => Generation::new(number, cx.clone(), Err(e)),
+    }
+}
+
+/// The context and catalog as they are on disk now.
+pub fn load(cx: &Context) -> Result<(Context, Catalog)> {
+    let cx = cx.refresh()?;
+    let catalog = crate::commands::load_quiet(&cx)?;
+    Ok((cx, catalog))
+}
+
+/// Starts the discovery thread; it runs until the process ends.
+pub fn spawn(shared: Arc<Shared>, cx: Context, mode: Mode) {
+    std::thread::Builder::new()
+        .name("rbee-serve-discovery".into())
+        .spawn(move || run(&shared, &cx, mode))
+        .expect("spawn the discovery thread");
+}
+
+fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode) {
+    let mut watch = match mode.events {
+        false => None,
+        true => {
+            let poke = Arc::downgrade(shared);
+            match Watch::new(move || {
+                if let Some(s) = poke.upgrade() {
+                    s.poke();
+                }
+            }) {
+                Ok(w) => Some(w),
+                Err(why) => {
+                    fall_back(&why.0);
+                    None
+                }
+            }
+        }
+    };
+    let mut catalog = shared.current().catalog.as_ref().ok().cloned();
+    let mut watched = watch_set(catalog.as_deref(), cx);
+    set_watches(&mut watch, &watched);
+    let mut fp = fingerprint(catalog.as_deref(), cx);
+    let mut number = shared.current().number;
+    loop {
+        let interval = if watch.is_some() { mode.rescan } else { POLL };
+        if shared.wait(interval) {
+            std::thread::sleep(SETTLE);
+            shared.clear();
+        } else if fingerprint(catalog.as_deref(), cx) == fp {
+            continue;
+        }
+        // Watches first, then the fingerprint, then the reads: a write after any of them is
+        // a change the next round sees.
+        watched = watch_set(catalog.as_deref(), cx);
+        set_watches(&mut watch, &watched);
+        fp = fingerprint(catalog.as_deref(), cx);
+        number += 1;
+        let started = std::time::Instant::now();
+        let next = discover(cx, number);
+        catalog = next.catalog.as_ref().ok().cloned();
+        *shared.current.write().expect("the generation lock") = Arc::new(next);
+        report::say(&match &catalog {
+            Some(c) => format!(
+                "catalog generation {number}: {} workers, {} problems, in {} ms",
+                c.workers.len(),
+                c.problems.len(),
+                started.elapsed().as_millis()
+            ),
+            None => format!("catalog generation {number}: the catalog cannot be read"),
+        });
+        // Directories this discovery found (a new workspace root) were not watched while it
+        // read them: once more, watching them.
+        let now = watch_set(catalog.as_deref(), cx);
+        if !now.is_subset(&watched) {
+            set_watches(&mut watch, &now);
+            shared.poke();
+        }
+    }
+}
+
+/// Every directory that holds a worker or may become one (a worker.toml written into it
+/// later): the folders of `bin/` and `bin/community/`.
+fn candidates(root: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for bin in [root.join("bin"), root.join("bin/community")] {
+        if let Ok(rd) = std::fs::read_dir(bin) {
+            out.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+    }
+    out
+}
+
+/// The catalog root as a request would resolve it now.
+fn root_now(cx: &Context) -> Option<PathBuf> {
+    match cx.refresh() {
+        Ok(now) => now.root,
+        Err(_) => cx.root.clone(),
+    }
+}
+
+fn set_watches(watch: &mut Option<Watch>, dirs: &BTreeSet<PathBuf>) {
+    if let Some(w) = watch {
+        if let Err(why) = w.set(dirs) {
+            fall_back(&why.0);
+            *watch = None;
+        }
+    }
+}
+
+/// Said once: from here on the thread polls.
+fn fall_back(why: &str) {
+    report::warn(&format!(
+        "{why}; polling for changes every {} ms instead",
+        POLL.as_millis()
+    ));
+}
+
+/// The directories whose entries discovery reads: the root and its `bin/` folders, each
+/// worker's directory, each workspace root's, the configuration and templates, and each
+/// cached source (and its clone's `.git`, which a sync changes).
+fn watch_set(catalog: Option<&Catalog>, cx: &Context) -> BTreeSet<PathBuf> {
+    let mut dirs = BTreeSet::new();
+    if let Some(root) = &root_now(cx) {
+        dirs.insert(root.clone());
+        dirs.insert(root.join("bin"));
+        dirs.insert(root.join("bin/community"));
+        dirs.extend(candidates(root));
+    }
+    if let Some(c) = catalog {
+        for w in &c.workers {
+            dirs.insert(w.dir.clone());
+            if let Some(ws) = &w.krate.workspace_root {
+                dirs.insert(ws.clone());
+            }
+        }
+    }
+    dirs.insert(cx.dirs.config.clone());
+    dirs.insert(cx.dirs.templates());
+    let sources = cx.dirs.cache.join("sources");
+    if let Ok(rd) = std::fs::read_dir(&sources) {
+        for e in rd.flatten() {
+            dirs.insert(e.path());
+            dirs.insert(e.path().join("repo/.git"));
+        }
+    }
+    dirs.insert(sources);
+    dirs
+}
+
+/// A hash of the size and mtime of every file discovery reads: worker manifests, crate
+/// manifests, workspace roots, the directories that hold workers (for added or removed
+/// workers), the configuration, cached sources and template overrides.
+fn fingerprint(catalog: Option<&Catalog>, cx: &Context) -> u64 {
+    let dirs = &cx.dirs;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    if let Some(root) = &root_now(cx) {
+        paths.push(root.join("bin"));
+        paths.push(root.join("bin/community"));
+        for dir in candidates(root) {
+            paths.push(dir.join("worker.toml"));
+            paths.push(dir.join("Cargo.toml"));
+            paths.push(dir);
+        }
+    }
+    if let Some(c) = catalog {
+        for w in &c.workers {
+            if let Some(ws) = &w.krate.workspace_root {
+                paths.push(ws.join("Cargo.toml"));
+                paths.push(ws.join("Cargo.lock"));
+            } else {
+                paths.push(w.dir.join("Cargo.lock"));
+            }
+        }
+    }
+    paths.push(dirs.config.join("config.toml"));
+    paths.push(dirs.templates());
+    if let Ok(rd) = std::fs::read_dir(dirs.templates()) {
+        paths.extend(rd.flatten().map(|e| e.path()));
+    }
+    if let Ok(rd) = std::fs::read_dir(dirs.cache.join("sources")) {
+        for e in rd.flatten() {
+            paths.push(e.path().join("index.json"));
+            paths.push(e.path().join("repo/.git/HEAD"));
+            paths.push(e.path().join("repo/.git/FETCH_HEAD"));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    let mut h = DefaultHasher::new();
+    for p in &paths {
+        p.hash(&mut h);
+        if let Ok(m) = std::fs::metadata(p) {
+            m.len().hash(&mut h);
+            m.modified().ok().hash(&mut h);
+        }
+    }
+    h.finish()
+}
