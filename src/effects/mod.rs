@@ -9,3 +9,4 @@ pub mod fetch;
 pub mod pack;
 pub mod sources;
 pub mod unpack;
+pub mod verdicts;

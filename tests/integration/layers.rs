@@ -39,7 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "effects",
         &[
             "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "sources",
-            "unpack",
+            "unpack", "verdicts",
         ],
     ),
     ("context", &["context"]),
@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "canary",
             "changed",
             "check",
+            "checkers",
             "export",
             "graph",
             "install",
