@@ -6,7 +6,7 @@
 #   DIR/bin/community/worker-00010/…            every 10th worker is a community worker
 #
 # Output is deterministic (everything derives from the worker's number), so two runs with the
-# same N produce identical trees. Each worker has 2-4 features (always `cpu`), 1-3 tags and
+# same N produce identical trees. Each worker has 2-4 features (always `cpu`; FEATURES=K: K), 1-3 tags and
 # platforms; some inherit their version from the workspace, some declare a renamed bin target,
 # capabilities, depends, variant overrides or a [source] table, so discovery meets the shapes
 # real catalogs have. Every crate is a valid cargo package.
@@ -28,6 +28,12 @@ if ! [[ $n =~ ^[0-9]+$ ]] || ((10#$n < 1)); then
     exit 2
 fi
 n=$((10#$n))
+# FEATURES=K (1-5): every worker gets exactly K features (cpu first) instead of 2-4.
+features_each=${FEATURES:-}
+if [[ -n $features_each ]] && ! [[ $features_each =~ ^[1-5]$ ]]; then
+    printf 'gen-catalog: FEATURES must be 1 to 5, got %q\n' "$features_each" >&2
+    exit 2
+fi
 if [[ -e $dir/bin ]]; then
     printf 'gen-catalog: %s/bin already exists; refusing to mix catalogs\n' "$dir" >&2
     exit 1
@@ -87,13 +93,13 @@ for ((i = 1; i <= n; i++)); do
     fi
 
     # Features: cpu plus 1-3 accelerated backends, rotated so every combination occurs.
-    nfeat=$((2 + i % 3))
+    nfeat=${features_each:-$((2 + i % 3))}
     features=(cpu)
     for ((k = 0; k < nfeat - 1; k++)); do
         features+=("${backends[(i + k) % 4]}")
     done
     default=cpu
-    ((i % 7 == 0)) && default=${features[1]}
+    ((i % 7 == 0 && ${#features[@]} > 1)) && default=${features[1]}
     toml_list "${features[@]}"
     feat_list=$list
 

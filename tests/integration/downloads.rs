@@ -148,19 +148,28 @@ fn a_bad_download_limit_or_http_timeout_is_an_error_before_anything_is_downloade
     assert_eq!(hits.try_iter().count(), 0, "nothing was fetched");
 }
 
-/// Sends SIGINT to a command once its server has seen the request and the read has stalled.
-fn interrupted(mut cmd: Command, hits: &std::sync::mpsc::Receiver<String>, what: &str) -> Output {
-    let child = cmd
+/// Starts `cmd` and returns once its server has seen a request (failing when it never does).
+fn started_until_hit(
+    mut cmd: Command,
+    hits: &std::sync::mpsc::Receiver<String>,
+    what: &str,
+) -> std::process::Child {
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn rbee-workers");
     if hits.recv_timeout(Duration::from_secs(30)).is_err() {
-        let mut child = child;
         let _ = child.kill();
         panic!("{what}: the server never saw the request");
     }
+    child
+}
+
+/// Sends SIGINT to a command once its server has seen the request and the read has stalled.
+fn interrupted(cmd: Command, hits: &std::sync::mpsc::Receiver<String>, what: &str) -> Output {
+    let child = started_until_hit(cmd, hits, what);
     // Into the stalled read (a signal before it would be caught as well; this is the case
     // the issue names).
     std::thread::sleep(Duration::from_millis(300));
@@ -393,16 +402,7 @@ fn an_export_killed_half_way_leaves_the_previous_export_whole() {
     fs::remove_dir_all(downloads(&s)).unwrap();
     mode.store(1, Ordering::SeqCst);
     s.worker("small").features(&["cpu", "rocm"]).write();
-    let mut child = cmd(&s, &[], &args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn rbee-workers");
-    if hits.recv_timeout(Duration::from_secs(60)).is_err() {
-        let _ = child.kill();
-        panic!("the second export never asked for the tarball");
-    }
+    let mut child = started_until_hit(cmd(&s, &[], &args), &hits, "the second export");
     child.kill().unwrap();
     assert!(!child.wait().unwrap().success());
     assert_eq!(tree_bytes(&site), before, "the previous export, whole");
