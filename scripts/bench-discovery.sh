@@ -29,36 +29,9 @@ for n in "${sizes[@]}"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "SIZES must hold positive integers, got '$n'"
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rbee-bench.XXXXXX")
-if [[ ${KEEP:-0} == 1 ]]; then
-    printf 'bench-discovery: keeping %s\n' "$tmp" >&2
-else
-    trap 'rm -rf -- "$tmp"' EXIT
-fi
-
-# Keep the user's configuration, cache and installed database out of the measurement: only
-# the local catalog under --root is discovered.
-export XDG_CONFIG_HOME=$tmp/xdg/config XDG_CACHE_HOME=$tmp/xdg/cache XDG_DATA_HOME=$tmp/xdg/data
-unset RBEE_WORKERS_ROOT
-mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME"
-
-# Microseconds since the epoch, without a fork when bash has $EPOCHREALTIME (bash >= 5).
-now_us() {
-    if [[ -n ${EPOCHREALTIME:-} ]]; then
-        local t=${EPOCHREALTIME/[.,]/}
-        now=$((10#$t))
-    else
-        local t
-        t=$(date +%s%N)
-        now=$((10#$t / 1000))
-    fi
-}
-
-# median of microsecond integers -> seconds with 4 decimals, into $median
-median_of() {
-    median=$(printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
-        END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f", m / 1e6 }')
-}
+# shellcheck source=scripts/bench-common.sh
+. "$here/bench-common.sh"
+bench_sandbox bench-discovery
 
 # time_cmd NAME CMD… : median wall-clock seconds of CMD (stdout discarded) into $median
 time_cmd() {

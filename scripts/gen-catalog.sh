@@ -30,8 +30,10 @@ if ! [[ $n =~ ^[0-9]+$ ]] || ((10#$n < 1)); then
     exit 2
 fi
 n=$((10#$n))
-if [[ -n ${FEATURES:-} && ! ${FEATURES} =~ ^[1-5]$ ]]; then
-    printf 'gen-catalog: FEATURES must be 1 to 5, got %q\n' "$FEATURES" >&2
+# FEATURES=K (1-5): every worker gets exactly K features (cpu first) instead of 2-4.
+features_each=${FEATURES:-}
+if [[ -n $features_each ]] && ! [[ $features_each =~ ^[1-5]$ ]]; then
+    printf 'gen-catalog: FEATURES must be 1 to 5, got %q\n' "$features_each" >&2
     exit 2
 fi
 if [[ -e $dir/bin ]]; then
@@ -94,14 +96,13 @@ for ((i = 1; i <= n; i++)); do
     fi
 
     # Features: cpu plus 1-3 accelerated backends, rotated so every combination occurs.
-    nfeat=$((2 + i % 3))
-    [[ -n ${FEATURES:-} ]] && nfeat=$FEATURES
+    nfeat=${features_each:-$((2 + i % 3))}
     features=(cpu)
     for ((k = 0; k < nfeat - 1; k++)); do
         features+=("${backends[(i + k) % 4]}")
     done
     default=cpu
-    ((i % 7 == 0)) && default=${features[1]}
+    ((i % 7 == 0 && ${#features[@]} > 1)) && default=${features[1]}
     toml_list "${features[@]}"
     feat_list=$list
 

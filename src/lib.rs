@@ -38,7 +38,9 @@ pub(crate) use crate::core::{
     artifacts, bottle, build, command, config, deps, detect, problem, sandbox, scaffold, tomlread,
     tree, vcs,
 };
-pub(crate) use crate::effects::{atomic, checkout, db, exec, sign, sources, unpack, watch};
+pub(crate) use crate::effects::{
+    atomic, checkout, db, exec, sign, sources, unpack, verdicts, watch,
+};
 
 #[cfg(test)]
 mod unit_tests;

@@ -1,15 +1,15 @@
 //! `check`: the deployment gate. Renders every worker × variant × flavour, judges the
 //! PKGBUILDs with `bash -n` and `shellcheck` (when present) and the formulas by Homebrew's
-//! rules, and reports every problem with its location in one run.
+//! rules, and reports every problem with its location in one run. The external checkers
+//! (concurrent, cached by content) are in `checkers.rs`.
 
 use crate::artifacts::{self, Artifact};
 use crate::catalog::{Catalog, SourceKind, Variant, Worker};
 use crate::dirs::Dirs;
 use crate::error::Result;
-use crate::exec::{tool_exists as have, CommandSpec, Runner};
+use crate::exec::Runner;
 use crate::problem::{Problem, Severity};
 use crate::render::{arch, brew, Engine};
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Stands in for a checksum check doesn't download; only the form of the file is judged.
@@ -18,10 +18,13 @@ pub(super) const PLACEHOLDER_SHA: &str =
 
 pub use crate::wire::{CheckDoc as Report, Checked};
 
-struct Script {
-    path: PathBuf,
-    manifest: PathBuf,
-    what: String,
+/// A rendered file for the external checkers, with the worker it is reported against.
+pub(super) struct Script {
+    /// Its name in the scratch directory, unique in the run.
+    pub(super) file: String,
+    pub(super) text: String,
+    pub(super) manifest: PathBuf,
+    pub(super) what: String,
 }
 
 /// `check`: the gate over every source; exit 4 when an error remains.
@@ -102,7 +105,6 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
                 w,
                 v,
                 &engine,
-                scratch.path(),
                 &mut checked,
                 &mut problems,
                 &mut scripts,
@@ -125,8 +127,9 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
         ));
     }
     let mut skipped = Vec::new();
-    judge_scripts(runner, &scripts, &mut problems, &mut skipped)?;
-    judge_formulas(runner, &formulas, &mut problems, &mut skipped)?;
+    let judged = super::checkers::judge(dirs, runner, scratch.path(), &scripts, &formulas)?;
+    problems.extend(judged.problems);
+    skipped.extend(judged.skipped);
     problems.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
     });
@@ -164,7 +167,6 @@ fn render_variant(
     w: &Worker,
     v: &crate::catalog::Variant,
     engine: &Engine,
-    scratch: &std::path::Path,
     checked: &mut Checked,
     problems: &mut Vec<Problem>,
     scripts: &mut Vec<Script>,
@@ -190,15 +192,11 @@ fn render_variant(
         match artifact {
             Artifact::Pkgbuild(flavor) => {
                 let archive = placeholder_archive(w, v, flavor, &sha);
-                check_pkgbuild(
-                    w, v, engine, scratch, flavor, &archive, checked, problems, scripts,
-                );
+                check_pkgbuild(w, v, engine, flavor, &archive, checked, problems, scripts);
             }
             Artifact::Formula(flavor) => {
                 let sum = (flavor == brew::Flavor::Release).then(|| sha.clone());
-                check_formula(
-                    w, v, engine, scratch, flavor, sum, checked, problems, formulas,
-                );
+                check_formula(w, v, engine, flavor, sum, checked, problems, formulas);
             }
         }
     }
@@ -209,7 +207,6 @@ fn check_pkgbuild(
     w: &Worker,
     v: &Variant,
     engine: &Engine,
-    scratch: &std::path::Path,
     flavor: arch::Flavor,
     archive: &arch::Archive,
     checked: &mut Checked,
@@ -243,36 +240,20 @@ fn check_pkgbuild(
                 ));
             }
             let file = format!("{}.{}.PKGBUILD", v.id, flavor.name());
-            stage(
-                scratch,
-                &file,
-                &text,
-                w,
-                format!("{} {what}", v.id),
-                scripts,
-            );
+            stage(&file, text, w, format!("{} {what}", v.id), scripts);
         }
         Err(e) => problems.push(render_failed(w, v, &what, e)),
     }
 }
 
-/// Writes a render into the scratch directory for the external checkers to judge.
-fn stage(
-    scratch: &std::path::Path,
-    file: &str,
-    text: &str,
-    w: &Worker,
-    what: String,
-    into: &mut Vec<Script>,
-) {
-    let path = scratch.join(file);
-    if std::fs::write(&path, text).is_ok() {
-        into.push(Script {
-            path,
-            manifest: w.manifest_path.clone(),
-            what,
-        });
-    }
+/// Keeps a render for the external checkers to judge.
+fn stage(file: &str, text: String, w: &Worker, what: String, into: &mut Vec<Script>) {
+    into.push(Script {
+        file: file.to_string(),
+        text,
+        manifest: w.manifest_path.clone(),
+        what,
+    });
 }
 
 fn render_failed(w: &Worker, v: &Variant, what: &str, e: crate::error::Error) -> Problem {
@@ -287,7 +268,6 @@ fn check_formula(
     w: &Worker,
     v: &Variant,
     engine: &Engine,
-    scratch: &std::path::Path,
     flavor: brew::Flavor,
     sum: Option<String>,
     checked: &mut Checked,
@@ -315,14 +295,7 @@ fn check_formula(
                 ));
             }
             let file = format!("{}.{}.rb", v.id, flavor.name());
-            stage(
-                scratch,
-                &file,
-                &text,
-                w,
-                format!("{} {what}", v.id),
-                formulas,
-            );
+            stage(&file, text, w, format!("{} {what}", v.id), formulas);
         }
         Err(e) => problems.push(render_failed(w, v, &what, e)),
     }
@@ -476,117 +449,4 @@ fn stale_lock(w: &Worker) -> Option<Problem> {
         )
         .with_help(format!("run `cargo update -p {}` (or any cargo build) and commit Cargo.lock", w.krate.package)),
     )
-}
-
-/// Runs `command FILE…` over `files`, a few hundred per process, and returns what each
-/// process printed.
-fn over_files(
-    runner: &mut dyn Runner,
-    files: &[Script],
-    command: &CommandSpec,
-) -> Result<Vec<String>> {
-    files
-        .chunks(400)
-        .map(|chunk| {
-            let spec = command
-                .clone()
-                .args(chunk.iter().map(|s| s.path.to_string_lossy().into_owned()));
-            runner.output(&spec)
-        })
-        .collect()
-}
-
-/// A bash loop that runs `check FILE` on each file, passing its output through, and prints
-/// `::fail::FILE` for each that fails.
-fn each_file(check: &str) -> CommandSpec {
-    let script = format!(r#"for f; do {check} "$f" 2>&1 || printf '::fail::%s\n' "$f"; done"#);
-    CommandSpec::new("bash").args(["-c", script.as_str(), "each-file"])
-}
-
-fn by_path(files: &[Script]) -> HashMap<String, &Script> {
-    files
-        .iter()
-        .map(|s| (s.path.to_string_lossy().into_owned(), s))
-        .collect()
-}
-
-/// `bash -n` on each PKGBUILD and `shellcheck` on all of them.
-fn judge_scripts(
-    runner: &mut dyn Runner,
-    scripts: &[Script],
-    problems: &mut Vec<Problem>,
-    skipped: &mut Vec<String>,
-) -> Result<()> {
-    if scripts.is_empty() {
-        return Ok(());
-    }
-    let by_path = by_path(scripts);
-    if have("bash") {
-        for out in over_files(runner, scripts, &each_file("bash -n"))? {
-            for f in out.lines().filter_map(|l| l.strip_prefix("::fail::")) {
-                let s = by_path[f];
-                let detail: Vec<&str> = out.lines().filter(|l| l.starts_with(f)).collect();
-                problems.push(Problem::error(
-                    &s.manifest,
-                    format!(
-                        "{} fails `bash -n`: {}",
-                        s.what,
-                        detail.join("; ").replace(f, "PKGBUILD")
-                    ),
-                ));
-            }
-        }
-    } else {
-        skipped.push("bash -n (bash is not installed)".into());
-    }
-    if have("shellcheck") {
-        let shellcheck = CommandSpec::new("shellcheck").args([
-            "--shell=bash",
-            "--format=gcc",
-            "--exclude=SC2034,SC2154,SC2164",
-        ]);
-        for out in over_files(runner, scripts, &shellcheck)? {
-            for (file, rest) in out.lines().filter_map(|l| l.split_once(':')) {
-                if let Some(s) = by_path.get(file) {
-                    problems.push(Problem::error(
-                        &s.manifest,
-                        format!("{} fails shellcheck: PKGBUILD:{rest}", s.what),
-                    ));
-                }
-            }
-        }
-    } else {
-        skipped.push("shellcheck (not installed)".into());
-    }
-    Ok(())
-}
-
-/// `ruby -c` on each formula, when Ruby is here.
-fn judge_formulas(
-    runner: &mut dyn Runner,
-    formulas: &[Script],
-    problems: &mut Vec<Problem>,
-    skipped: &mut Vec<String>,
-) -> Result<()> {
-    if formulas.is_empty() {
-        return Ok(());
-    }
-    if !have("ruby") || !have("bash") {
-        skipped.push("ruby -c (ruby or bash is not installed)".into());
-        return Ok(());
-    }
-    let by_path = by_path(formulas);
-    for out in over_files(runner, formulas, &each_file("ruby -c"))? {
-        for s in out
-            .lines()
-            .filter_map(|l| l.strip_prefix("::fail::"))
-            .filter_map(|f| by_path.get(f))
-        {
-            problems.push(Problem::error(
-                &s.manifest,
-                format!("{} fails `ruby -c`", s.what),
-            ));
-        }
-    }
-    Ok(())
 }

@@ -50,7 +50,7 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
             also_in: Vec::new(),
             recommendation: None,
         };
-        atomic::write(
+        atomic::write_unsynced(
             &out.join("workers").join(format!("{}.json", v.id)),
             &json_bytes(&one),
         )?;
@@ -63,15 +63,15 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
                 Artifact::Pkgbuild(flavor) => {
                     package::render_pkgbuild(cx, &engine, w, v, flavor, scratch.path()).and_then(
                         |(_, pkgbuild, srcinfo, _)| {
-                            atomic::write(&d.join("PKGBUILD"), pkgbuild.as_bytes())?;
-                            atomic::write(&d.join(".SRCINFO"), srcinfo.as_bytes())?;
+                            atomic::write_unsynced(&d.join("PKGBUILD"), pkgbuild.as_bytes())?;
+                            atomic::write_unsynced(&d.join(".SRCINFO"), srcinfo.as_bytes())?;
                             Ok(2)
                         },
                     )
                 }
                 Artifact::Formula(flavor) => package::render_formula(cx, &engine, w, v, flavor)
                     .and_then(|(model, text)| {
-                        atomic::write(&d.join(&model.file_name), text.as_bytes())?;
+                        atomic::write_unsynced(&d.join(&model.file_name), text.as_bytes())?;
                         Ok(1)
                     }),
             };
@@ -111,7 +111,7 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
     };
     // A checksum lost to Ctrl-C is not an unpublished one.
     crate::exec::check_interrupted()?;
-    atomic::write(&out.join("index.json"), &json_bytes(&index))?;
+    atomic::write_unsynced(&out.join("index.json"), &json_bytes(&index))?;
     summary.files += 1;
     summary.files += super::web::write_pages(out, &index.workers, &offers)?;
     Ok(summary)
@@ -220,7 +220,7 @@ pub fn export(
         .map_err(|e| Error::io("create a directory in", &parent, e))?;
     let summary = write_tree(cx, catalog, fresh.path())?;
     super::publish::apply(fresh.path(), publish)?;
-    atomic::write(
+    atomic::write_unsynced(
         &fresh.path().join(MARKER),
         concat!("rbee-workers ", env!("CARGO_PKG_VERSION"), "\n").as_bytes(),
     )?;
@@ -229,9 +229,12 @@ pub fn export(
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(fresh.path(), std::fs::Permissions::from_mode(0o755));
     }
+    // Durable once, whole, before anyone can see it: a crash leaves the previous export.
+    atomic::sync_tree(fresh.path())?;
     let fresh = fresh.keep();
     swap_in(&fresh, &dest).inspect_err(|_| {
         let _ = std::fs::remove_dir_all(&fresh);
     })?;
+    atomic::sync_dir(&parent)?;
     Ok(summary)
 }

@@ -4,6 +4,7 @@
 pub mod canary;
 pub mod changed;
 pub mod check;
+mod checkers;
 pub mod export;
 pub mod graph;
 pub mod install;

@@ -73,7 +73,7 @@ pub fn apply(out: &Path, p: &Publish) -> Result<()> {
         let index = out.join("index.json");
         let data = std::fs::read(&index).map_err(|e| Error::io("read", &index, e))?;
         let sig = crate::sign::sign(key, &data, "index.json")?;
-        crate::atomic::write(
+        crate::atomic::write_unsynced(
             &out.join(format!("index.json{}", crate::sign::SUFFIX)),
             sig.as_bytes(),
         )?;
@@ -176,5 +176,5 @@ fn read_json(path: &Path) -> Result<serde_json::Value> {
 fn write_json(path: &Path, doc: &serde_json::Value) -> Result<()> {
     let mut b = serde_json::to_vec_pretty(doc).expect("JSON serializes");
     b.push(b'\n');
-    crate::atomic::write(path, &b)
+    crate::atomic::write_unsynced(path, &b)
 }

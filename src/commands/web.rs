@@ -195,8 +195,8 @@ pub fn exported_offers(variant: &str, a: Artifact, missing: Option<String>) -> V
 pub fn write_pages(out: &Path, docs: &[VariantDoc], offers: &[Offer]) -> Result<usize> {
     let index = pages::catalog_page(docs, &PageQuery::default(), &Site::exported(0))?
         .map_err(|bad| Error::Template { message: bad.0 })?;
-    crate::atomic::write(&out.join("index.html"), index.as_bytes())?;
-    crate::atomic::write(&out.join("style.css"), pages::STYLESHEET.as_bytes())?;
+    crate::atomic::write_unsynced(&out.join("index.html"), index.as_bytes())?;
+    crate::atomic::write_unsynced(&out.join("style.css"), pages::STYLESHEET.as_bytes())?;
     let mut files = 2;
     let mut workers: Vec<&str> = docs.iter().map(|d| d.worker.as_str()).collect();
     workers.sort();
@@ -212,7 +212,7 @@ pub fn write_pages(out: &Path, docs: &[VariantDoc], offers: &[Offer]) -> Result<
             .cloned()
             .collect();
         let page = pages::worker_page(&variants, offers, &[], &Site::exported(2))?;
-        crate::atomic::write(
+        crate::atomic::write_unsynced(
             &out.join("w").join(worker).join("index.html"),
             page.as_bytes(),
         )?;

@@ -43,3 +43,56 @@ pub fn lock_file(path: &Path) -> Result<std::fs::File> {
     f.lock().map_err(|e| Error::io("lock", path, e))?;
     Ok(f)
 }
+
+/// Writes a file of a tree that nobody sees yet (an export being built beside its
+/// destination): no temp file and no fsync per file — `sync_tree` makes the whole tree
+/// durable once, before it is swapped in.
+pub fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    }
+    let mut f = std::fs::File::create(path).map_err(|e| Error::io("write", path, e))?;
+    f.write_all(bytes)
+        .map_err(|e| Error::io("write", path, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // As `write` leaves it, whatever the umask.
+        let _ = f.set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    Ok(())
+}
+
+/// Makes every file and directory under `root` durable: one `syncfs` of its file system on
+/// Linux, an fsync of each entry elsewhere.
+pub fn sync_tree(root: &Path) -> Result<()> {
+    let io = |e: std::io::Error| Error::io("sync", root, e);
+    #[cfg(target_os = "linux")]
+    {
+        let dir = std::fs::File::open(root).map_err(io)?;
+        return rustix::fs::syncfs(&dir).map_err(|e| io(e.into()));
+    }
+    #[allow(unreachable_code)]
+    {
+        fn walk(p: &Path) -> std::io::Result<()> {
+            if std::fs::symlink_metadata(p)?.is_dir() {
+                for e in std::fs::read_dir(p)? {
+                    walk(&e?.path())?;
+                }
+            }
+            std::fs::File::open(p)?.sync_all()
+        }
+        walk(root).map_err(io)
+    }
+}
+
+/// Makes a rename inside `dir` durable (the directory entry itself).
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("sync", dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}

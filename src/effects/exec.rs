@@ -21,6 +21,21 @@ pub trait Runner {
     /// Runs a checker and returns what it printed on stdout; failing is an answer here (the
     /// checker says so in its output), not an error.
     fn output(&mut self, spec: &CommandSpec) -> Result<String>;
+    /// Runs each of `specs` as `output` does, in order of `specs` (a runner may run them at
+    /// once): what each printed on stdout, with its exit status when the runner knows it.
+    fn output_all(&mut self, specs: &[CommandSpec]) -> Result<Vec<Attempt>> {
+        specs
+            .iter()
+            .map(|s| {
+                let output = self.output(s)?;
+                Ok(Attempt {
+                    success: false,
+                    code: None,
+                    output,
+                })
+            })
+            .collect()
+    }
     /// Runs `spec` for at most `timeout` (killed after): whether it exited 0, and what it
     /// printed (stdout and stderr, the last few KiB) — a smoke test shows the binary's own
     /// words when it fails.
@@ -295,6 +310,41 @@ impl Runner for SystemRunner {
         check_interrupted()?;
         let out = command(spec).output().map_err(|e| spawn_error(spec, e))?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// As many at once as there are cores (checkers are CPU-bound), results in order.
+    fn output_all(&mut self, specs: &[CommandSpec]) -> Result<Vec<Attempt>> {
+        let jobs = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(specs.len());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<Result<Attempt>>>> =
+            specs.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..jobs {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(spec) = specs.get(i) else { break };
+                    let out = check_interrupted().and_then(|()| {
+                        let out = command(spec).output().map_err(|e| spawn_error(spec, e))?;
+                        Ok(Attempt {
+                            success: out.status.success(),
+                            code: out.status.code(),
+                            output: String::from_utf8_lossy(&out.stdout).into_owned(),
+                        })
+                    });
+                    *results[i].lock().expect("result slot") = Some(out);
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|r| {
+                r.into_inner()
+                    .expect("result slot")
+                    .expect("every spec ran")
+            })
+            .collect()
     }
 
     fn attempt(&mut self, spec: &CommandSpec, timeout: Duration) -> Result<Attempt> {

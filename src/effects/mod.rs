@@ -10,4 +10,5 @@ pub mod pack;
 pub mod sign;
 pub mod sources;
 pub mod unpack;
+pub mod verdicts;
 pub mod watch;

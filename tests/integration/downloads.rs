@@ -148,19 +148,28 @@ fn a_bad_download_limit_or_http_timeout_is_an_error_before_anything_is_downloade
     assert_eq!(hits.try_iter().count(), 0, "nothing was fetched");
 }
 
-/// Sends SIGINT to a command once its server has seen the request and the read has stalled.
-fn interrupted(mut cmd: Command, hits: &std::sync::mpsc::Receiver<String>, what: &str) -> Output {
-    let child = cmd
+/// Starts `cmd` and returns once its server has seen a request (failing when it never does).
+fn started_until_hit(
+    mut cmd: Command,
+    hits: &std::sync::mpsc::Receiver<String>,
+    what: &str,
+) -> std::process::Child {
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn rbee-workers");
     if hits.recv_timeout(Duration::from_secs(30)).is_err() {
-        let mut child = child;
         let _ = child.kill();
         panic!("{what}: the server never saw the request");
     }
+    child
+}
+
+/// Sends SIGINT to a command once its server has seen the request and the read has stalled.
+fn interrupted(cmd: Command, hits: &std::sync::mpsc::Receiver<String>, what: &str) -> Output {
+    let child = started_until_hit(cmd, hits, what);
     // Into the stalled read (a signal before it would be caught as well; this is the case
     // the issue names).
     std::thread::sleep(Duration::from_millis(300));
@@ -340,5 +349,77 @@ fn ctrl_c_during_an_export_download_stops_the_export() {
         cached_files(&s),
         Vec::<String>::new(),
         "the temp file is gone"
+    );
+}
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+fn tree_bytes(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Issue 20: export writes its fresh tree without an fsync per file and syncs it once
+/// before the swap; an export killed (SIGKILL, no cleanup) half-way through — its tree half
+/// written, waiting on a download — leaves the previous export whole and in place.
+#[test]
+fn an_export_killed_half_way_leaves_the_previous_export_whole() {
+    let mode = Arc::new(AtomicUsize::new(0));
+    let m = mode.clone();
+    let (base, hits) = scripted(move |_, stream| match m.load(Ordering::SeqCst) {
+        0 => announce(stream, 5, b"hello"),
+        _ => {
+            announce(stream, 1_000_000, &[b'x'; 1000]);
+            stall(stream);
+        }
+    });
+    let s = worker_downloading_from(&base);
+    s.worker("small").features(&["cpu", "cuda"]).write();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let args = ["export", site.to_str().unwrap()];
+    let first = finish(cmd(&s, &[], &args), "export");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let before = tree_bytes(&site);
+    assert!(
+        before.contains_key("index.json") && before.len() > 5,
+        "{before:?}"
+    );
+    while hits.try_recv().is_ok() {}
+
+    // The next export must download again (nothing cached), and that download stalls.
+    fs::remove_dir_all(downloads(&s)).unwrap();
+    mode.store(1, Ordering::SeqCst);
+    s.worker("small").features(&["cpu", "rocm"]).write();
+    let mut child = started_until_hit(cmd(&s, &[], &args), &hits, "the second export");
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert_eq!(tree_bytes(&site), before, "the previous export, whole");
+
+    // And the export after the crash replaces it whole.
+    mode.store(0, Ordering::SeqCst);
+    let again = finish(cmd(&s, &[], &args), "export");
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let after = tree_bytes(&site);
+    assert!(
+        after.keys().any(|k| k.contains("small-rocm")),
+        "{:?}",
+        after.keys()
+    );
+    assert!(
+        !after.keys().any(|k| k.contains("small-cuda")),
+        "{:?}",
+        after.keys()
     );
 }

@@ -754,6 +754,122 @@ fn bash_n_shellcheck_and_ruby_c_complaints_fail_the_gate() {
     assert!(doc.warnings().is_empty(), "{:#?}", doc.problems);
 }
 
+/// Issue 20: each checker's verdict is cached by the bytes it judged. A second run of an
+/// unchanged catalog runs no checker and reports the same failures (byte-equal JSON); a
+/// worker whose renders changed is judged again (and only it), with what its new renders
+/// earn; a damaged cache is ignored and rebuilt. Formulas go to one Ruby interpreter.
+#[test]
+fn check_verdicts_are_cached_by_content_and_a_changed_render_is_judged_again() {
+    if !tools::require_all(&["bash", "ruby"], "the logging wrappers run the real tools") {
+        return;
+    }
+    let (real_bash, real_ruby) = (which("bash").unwrap(), which("ruby").unwrap());
+    let s = Sandbox::new();
+    clean_worker(&s, "judged", "bin/judged");
+    clean_worker(&s, "other", "bin/other");
+    let bin = bin_dir(&["git", "grep", "sed"]);
+    let log = s.path("checkers.log");
+    let log_q = crate::support::q(log.to_str().unwrap());
+    // bash -n fails every file, shellcheck complains about files saying FLAG; each logs
+    // what it was given, and ruby logs each start and each formula of its list file.
+    write_script(
+        bin.path(),
+        "bash",
+        &format!(
+            "#!/bin/sh\nif [ \"$1\" = -n ]; then echo \"n $2\" >> {log_q}; echo \"$2: line 7: fake\"; exit 2; fi\nexec '{}' \"$@\"\n",
+            real_bash.display()
+        ),
+    );
+    write_script(
+        bin.path(),
+        "shellcheck",
+        &format!("#!/bin/sh\nfor f; do case \"$f\" in -*) ;; *) echo \"sc $f\" >> {log_q}; if grep -q FLAG \"$f\"; then echo \"$f:3:1: warning: flagged [SC9999]\"; fi;; esac; done\nexit 1\n"),
+    );
+    write_script(
+        bin.path(),
+        "ruby",
+        &format!(
+            "#!/bin/sh\necho start >> {log_q}\n[ \"$1\" = -e ] && sed 's/^/rb /' \"$3\" >> {log_q}\nexec '{}' \"$@\"\n",
+            real_ruby.display()
+        ),
+    );
+    let logged = || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        std::fs::write(&log, "").unwrap();
+        text
+    };
+    let first = check(&s, s.root(), true, Some(bin.path()));
+    assert_eq!(code(&first), Some(4), "{}", describe(&first));
+    let doc = parse_check(&first);
+    let ran = logged();
+    let count = |text: &str, what: &str, who: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(what) && l.contains(who))
+            .count()
+    };
+    let pkgbuilds = count(&ran, "n ", "");
+    let formulas = count(&ran, "rb ", "");
+    assert!(pkgbuilds >= 2 && formulas >= 2, "{ran}");
+    assert_eq!(count(&ran, "sc ", ""), pkgbuilds, "{ran}");
+    assert_eq!(
+        count(&ran, "start", ""),
+        1,
+        "one interpreter for every formula: {ran}"
+    );
+    assert_eq!(doc.errors().len(), pkgbuilds, "{:#?}", doc.problems);
+
+    // Unchanged: no checker runs, the same document.
+    let second = check(&s, s.root(), true, Some(bin.path()));
+    assert_eq!(logged(), "", "nothing judged again");
+    assert_eq!(code(&second), Some(4), "{}", describe(&second));
+    assert_eq!(
+        stdout(&second),
+        stdout(&first),
+        "the cached failures, as reported"
+    );
+
+    // `other`'s renders change: they alone are judged again, and now fail shellcheck too.
+    let w = s
+        .worker("other")
+        .dir("bin/other")
+        .extra(&clean_source("other"))
+        .description("other FLAG description")
+        .write();
+    write_lock(&w);
+    let third = check(&s, s.root(), true, Some(bin.path()));
+    let ran = logged();
+    assert_eq!(
+        count(&ran, "n ", "judged-") + count(&ran, "rb ", "judged-"),
+        0,
+        "{ran}"
+    );
+    let others = count(&ran, "n ", "other-");
+    assert!(others >= 1 && count(&ran, "rb ", "other-") >= 1, "{ran}");
+    assert_eq!(count(&ran, "sc ", "other-"), others, "{ran}");
+    let doc3 = parse_check(&third);
+    let flagged: Vec<_> = doc3
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("SC9999"))
+        .collect();
+    assert_eq!(flagged.len(), others, "{:#?}", doc3.problems);
+    assert!(
+        flagged.iter().all(|p| p.path == w.worker_toml),
+        "{flagged:#?}"
+    );
+
+    // A damaged cache is not trusted: everything is judged again, the same answer.
+    let cache = s.path(".xdg/cache/rbee-workers/check/verdicts.json");
+    assert!(cache.is_file(), "the cache lives under the cache dir");
+    std::fs::write(&cache, "{\"format\": 1, \"verdicts\": {\"x\": [tru").unwrap();
+    let fourth = check(&s, s.root(), true, Some(bin.path()));
+    assert_eq!(count(&logged(), "n ", ""), pkgbuilds);
+    assert_eq!(stdout(&fourth), stdout(&third));
+    let fifth = check(&s, s.root(), true, Some(bin.path()));
+    assert_eq!(logged(), "", "the rebuilt cache serves the next run");
+    assert_eq!(stdout(&fifth), stdout(&third));
+}
+
 // ---------------------------------------------------------------------------------------------
 // --json is one document
 // ---------------------------------------------------------------------------------------------

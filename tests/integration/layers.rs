@@ -40,7 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "effects",
         &[
             "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "sign",
-            "sources", "unpack", "watch",
+            "sources", "unpack", "verdicts", "watch",
         ],
     ),
     ("context", &["context"]),
@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "canary",
             "changed",
             "check",
+            "checkers",
             "export",
             "graph",
             "install",

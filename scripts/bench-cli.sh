@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# bench-cli.sh [BINARY] — the one-shot commands of issue 20, each against its baseline measured
+# in the same run, on synthetic catalogs of N workers x FEATURES features each (default 4)
+# written by the generator script gen-catalog.sh:
+#
+#   info ONE-ID        at INFO_BIG workers (warm: after one run) / at INFO_SMALL workers
+#   check              at CHECK_N workers: first run (empty verdict cache) / BASELINE's check,
+#                      and a second, unchanged run / BASELINE's check (BASELINE: an older
+#                      binary; without it, the second run / the first)
+#   export             at EXPORT_N workers / `cp -r` of the export it wrote
+#   pack               `pkgbuild --flavor local` of a PACK_MB MB tree / `tar czf` of that tree
+#   list --json        at LIST_N workers / `find bin -name '*.toml' -exec cat {} +`
+#
+# BINARY defaults to target/release/rbee-workers (build it once: cargo build --release).
+# Environment: RUNS (default 3; check runs once each), FEATURES (4), INFO_SMALL (100), INFO_BIG (10000),
+# CHECK_N (1000), EXPORT_N (10000), LIST_N (10000), PACK_MB (200), BASELINE (unset),
+# ONLY (a space-separated subset of: info check export pack list), KEEP=1 keeps the temp dir.
+# Every figure is a median wall-clock time; the machine is printed with them.
+set -euo pipefail
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+bin=${1:-target/release/rbee-workers}
+runs=${RUNS:-3}
+only=${ONLY:-info check export pack list}
+
+die() { printf 'bench-cli: %s\n' "$*" >&2; exit 1; }
+say() { printf 'bench-cli: %s\n' "$*" >&2; }
+
+[[ $# -le 1 ]] || { printf 'usage: %s [BINARY]\n' "${0##*/}" >&2; exit 2; }
+[[ -x $bin && ! -d $bin ]] || die "$bin is not an executable (build it: cargo build --release)"
+[[ $bin == */* ]] && bin=$(cd -- "$(dirname -- "$bin")" && pwd)/${bin##*/}
+if [[ -n ${BASELINE:-} ]]; then
+    [[ -x $BASELINE ]] || die "BASELINE=$BASELINE is not an executable"
+fi
+for v in RUNS INFO_SMALL INFO_BIG CHECK_N EXPORT_N LIST_N PACK_MB; do
+    val=${!v:-1}
+    [[ $val =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '$val'"
+done
+
+# shellcheck source=scripts/bench-common.sh
+. "$here/bench-common.sh"
+bench_sandbox bench-cli
+
+# time_cmd N CMD… : median seconds of N runs of CMD (after one warm-up run) into $median.
+# N=0: one run, no warm-up (for what a warm-up would change, like check's cache).
+time_cmd() {
+    local n=$1 samples=() r start
+    shift
+    if ((n == 0)); then
+        n=1
+    else
+        "$@" >/dev/null 2>&1 || true
+    fi
+    for ((r = 0; r < n; r++)); do
+        now_us
+        start=$now
+        "$@" >/dev/null 2>&1 || true
+        now_us
+        samples+=($((now - start)))
+    done
+    median_of "${samples[@]}"
+}
+
+rows=()
+row() { # what, N, seconds, baseline name, baseline seconds, goal
+    rows+=("$(awk -v w="$1" -v n="$2" -v s="$3" -v bn="$4" -v b="$5" -v g="$6" 'BEGIN {
+        printf "%-22s %7s %10.3f  %-26s %10.3f %8s  %s", w, n, s, bn, b, (b > 0 ? sprintf("%.2fx", s / b) : "n/a"), g }')")
+}
+
+catalog() { # N -> $cat (generated once per N)
+    cat=$tmp/catalog-$1
+    if [[ ! -d $cat ]]; then
+        say "generating $1 workers…"
+        FEATURES=${FEATURES:-4} "$here/gen-catalog.sh" "$1" "$cat" 2>/dev/null
+        # A checked run: a failing binary would make the timings meaningless.
+        "$bin" --root "$cat" list --json >/dev/null 2>"$tmp/list.err" ||
+            { head -n 20 "$tmp/list.err" >&2; die "list --json fails on the $1-worker catalog"; }
+    fi
+}
+
+wants() { [[ " $only " == *" $1 "* ]]; }
+
+if wants info; then
+    small=${INFO_SMALL:-100} big=${INFO_BIG:-10000}
+    catalog "$small"
+    time_cmd "$runs" "$bin" --root "$cat" info worker-00001 --json
+    t_small=$median
+    catalog "$big"
+    time_cmd "$runs" "$bin" --root "$cat" info worker-00001 --json
+    row "info ONE-ID (warm)" "$big" "$median" "info at $small workers" "$t_small" "<= 3x"
+fi
+
+if wants check; then
+    n=${CHECK_N:-1000}
+    catalog "$n"
+    rm -rf -- "$XDG_CACHE_HOME/rbee-workers/check"
+    say "check at $n workers (first run)…"
+    time_cmd 0 "$bin" --root "$cat" check
+    t_first=$median
+    say "check at $n workers (second run, unchanged)…"
+    time_cmd 0 "$bin" --root "$cat" check
+    t_second=$median
+    if [[ -n ${BASELINE:-} ]]; then
+        say "check at $n workers with BASELINE…"
+        time_cmd 0 "$BASELINE" --root "$cat" check
+        row "check (first run)" "$n" "$t_first" "BASELINE check" "$median" "<= 0.3x"
+        row "check (second run)" "$n" "$t_second" "BASELINE check" "$median" "<= 0.05x"
+    else
+        row "check (second run)" "$n" "$t_second" "check (first run)" "$t_first" "-"
+    fi
+fi
+
+if wants export; then
+    n=${EXPORT_N:-10000}
+    catalog "$n"
+    say "export at $n workers…"
+    # Release renders of the synthetic catalog would download their tarballs: offline, they
+    # are skipped (with a warning), the same way in every run.
+    # Each run into a new directory, so neither side pays for removing an earlier tree.
+    # shellcheck disable=SC2016
+    time_cmd "$runs" bash -c '"$1" --offline --root "$2" export "$(mktemp -d "$3.XXXXXX")/site"' \
+        _ "$bin" "$cat" "$tmp/export"
+    t_export=$median
+    "$bin" --offline --root "$cat" export "$tmp/site" 2>/dev/null
+    # shellcheck disable=SC2016
+    time_cmd "$runs" bash -c 'cp -r -- "$1" "$(mktemp -d "$2.XXXXXX")/site"' _ "$tmp/site" "$tmp/copy"
+    row "export" "$n" "$t_export" "cp -r of its output" "$median" "<= 2x"
+    rm -rf -- "$tmp/site" "$tmp"/export.* "$tmp"/copy.*
+fi
+
+if wants pack; then
+    mb=${PACK_MB:-200}
+    root=$tmp/pack
+    w=$root/bin/big-worker
+    mkdir -p "$w/src" "$w/data"
+    printf '[package]\nname = "big-worker"\nversion = "0.1.0"\nedition = "2021"\nlicense = "MIT"\n\n[features]\ncpu = []\n' >"$w/Cargo.toml"
+    printf '[worker]\nid = "big-worker"\nname = "Big"\ndescription = "a big tree"\n\n[build]\nfeatures = ["cpu"]\ndefault_feature = "cpu"\n\n[platforms]\nlinux = ["x86_64"]\n' >"$w/worker.toml"
+    printf 'fn main() {}\n' >"$w/src/main.rs"
+    say "writing a $mb MB tree…"
+    # Source-like: compressible text (base64 of random bytes), in 1 MB files.
+    for ((i = 0; i < mb; i++)); do
+        head -c 786432 /dev/urandom | base64 >"$w/data/part-$i.txt"
+    done
+    "$bin" --root "$root" pkgbuild big-worker-cpu --flavor local --out "$tmp/pkg" >/dev/null 2>"$tmp/pack.err" ||
+        { cat "$tmp/pack.err" >&2; die "pkgbuild --flavor local fails on the pack tree"; }
+    time_cmd "$runs" "$bin" --root "$root" pkgbuild big-worker-cpu --flavor local --out "$tmp/pkg"
+    t_pack=$median
+    time_cmd "$runs" tar czf "$tmp/tar.tar.gz" -C "$w" .
+    row "pack (local tarball)" "${mb}MB" "$t_pack" "tar czf" "$median" "<= 0.8x"
+    rm -rf -- "$root" "$tmp/pkg" "$tmp/tar.tar.gz"
+fi
+
+if wants list; then
+    n=${LIST_N:-10000}
+    catalog "$n"
+    time_cmd "$runs" "$bin" --root "$cat" list --json
+    t_list=$median
+    time_cmd "$runs" find "$cat/bin" -name '*.toml' -exec cat '{}' +
+    row "list --json" "$n" "$t_list" "find -exec cat" "$median" "<= 1.2x"
+fi
+
+
+printf '\nmachine: %s, %s cores, %s\n' "$(uname -sm)" "$(nproc)" \
+    "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown cpu)"
+printf 'binary: %s\n\n' "$("$bin" --version 2>/dev/null | head -n 1)"
+printf '%-22s %7s %10s  %-26s %10s %8s  %s\n' 'what' 'N' 'seconds' 'baseline' 'seconds' 'ratio' 'goal'
+printf '%s\n' "${rows[@]}"
