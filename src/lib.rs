@@ -37,7 +37,7 @@ pub(crate) use crate::core::{
     artifacts, build, command, config, deps, detect, problem, sandbox, scaffold, tomlread, tree,
     vcs,
 };
-pub(crate) use crate::effects::{atomic, checkout, db, exec, sources, unpack};
+pub(crate) use crate::effects::{atomic, checkout, db, exec, registry, sources, unpack};
 
 #[cfg(test)]
 mod unit_tests;

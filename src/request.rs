@@ -42,6 +42,33 @@ pub enum Request {
     Sync,
     Export {
         dir: PathBuf,
+        /// `--db`: Some(None) is the default database.
+        db: Option<Option<String>>,
+    },
+    Login {
+        source: String,
+    },
+    Vote {
+        id: String,
+    },
+    Unvote {
+        id: String,
+    },
+    Rate {
+        id: String,
+        stars: u8,
+        review: Option<String>,
+    },
+    UserAdd {
+        name: String,
+        db: Option<String>,
+    },
+    UserList {
+        db: Option<String>,
+    },
+    UserDisable {
+        name: String,
+        db: Option<String>,
     },
     Check {
         changed: Option<String>,
@@ -52,6 +79,9 @@ pub enum Request {
     },
     Serve {
         addr: String,
+        /// `--db`: Some(None) is the default database.
+        db: Option<Option<String>>,
+        write_limit: usize,
     },
     Completions {
         shell: clap_complete::Shell,
@@ -61,6 +91,7 @@ pub enum Request {
     },
     Search {
         terms: Vec<String>,
+        sort: crate::kinds::Sort,
     },
     Info {
         id: String,

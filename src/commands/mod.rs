@@ -4,6 +4,7 @@
 pub mod canary;
 pub mod changed;
 pub mod check;
+pub mod community;
 pub mod export;
 pub mod graph;
 pub mod install;
@@ -16,6 +17,7 @@ pub mod review;
 pub mod serve;
 pub mod source;
 pub mod test;
+pub mod voting;
 
 use crate::catalog::{self, Catalog, Source, SourceKind};
 use crate::context::Context;

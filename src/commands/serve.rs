@@ -47,6 +47,8 @@ pub struct Server {
     snapshot: Mutex<Option<Snapshot>>,
     /// Held while discovering, so a burst of requests after a change discovers once.
     discovering: Mutex<()>,
+    /// The community registry (`--db`): votes and ratings in every variant document.
+    pub registry: Option<Arc<super::community::Registry>>,
 }
 
 /// A hash of the size and mtime of every file discovery reads: worker manifests, crate
@@ -105,6 +107,7 @@ impl Server {
             upstream: Arc::new(tokio::sync::Semaphore::new(jobs)),
             snapshot: Mutex::new(None),
             discovering: Mutex::new(()),
+            registry: None,
         }
     }
 
@@ -122,7 +125,7 @@ impl Server {
     /// that lands during discovery changes the next fingerprint and is never lost. (When
     /// discovery finds new workspace roots, the next request sees them in its fingerprint and
     /// discovers once more.) Stat-ing happens outside any lock, so requests don't queue.
-    fn catalog(&self) -> Result<Arc<Catalog>> {
+    pub(crate) fn catalog(&self) -> Result<Arc<Catalog>> {
         let cx = self.cx.refresh()?;
         let previous = self
             .snapshot
@@ -145,6 +148,13 @@ impl Server {
         });
         Ok(catalog)
     }
+
+    /// Fills the registry's counts into variant documents; the key their ETag includes.
+    fn with_community(&self, docs: &mut [crate::wire::VariantDoc]) -> Option<u64> {
+        let r = self.registry.as_ref()?;
+        r.fill(docs);
+        Some(r.community_key())
+    }
 }
 
 /// A response with an ETag (a hash of the body), answered with 304 when the client has it.
@@ -154,7 +164,27 @@ fn respond(
     content_type: &'static str,
     body: Vec<u8>,
 ) -> Response {
-    let etag = format!("\"{}\"", &sha256_bytes(&body)[..32]);
+    respond_keyed(req, status, content_type, body, None)
+}
+
+/// `respond`, with an ETag that also changes with `key` (the registry's counts and day).
+fn respond_keyed(
+    req: &HeaderMap,
+    status: StatusCode,
+    content_type: &'static str,
+    mut body: Vec<u8>,
+    key: Option<u64>,
+) -> Response {
+    let etag = match key {
+        None => format!("\"{}\"", &sha256_bytes(&body)[..32]),
+        Some(k) => {
+            let n = body.len();
+            body.extend_from_slice(&k.to_le_bytes());
+            let tag = format!("\"{}\"", &sha256_bytes(&body)[..32]);
+            body.truncate(n);
+            tag
+        }
+    };
     let matches = req
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -186,13 +216,26 @@ fn respond(
     resp
 }
 
-fn json_response<T: serde::Serialize>(req: &HeaderMap, status: StatusCode, doc: &T) -> Response {
-    let mut body = serde_json::to_vec_pretty(doc).expect("report types serialize");
-    body.push(b'\n');
-    respond(req, status, "application/json", body)
+pub(crate) fn json_response<T: serde::Serialize>(
+    req: &HeaderMap,
+    status: StatusCode,
+    doc: &T,
+) -> Response {
+    json_keyed(req, status, doc, None)
 }
 
-fn error(req: &HeaderMap, status: StatusCode, message: impl Into<String>) -> Response {
+fn json_keyed<T: serde::Serialize>(
+    req: &HeaderMap,
+    status: StatusCode,
+    doc: &T,
+    key: Option<u64>,
+) -> Response {
+    let mut body = serde_json::to_vec_pretty(doc).expect("report types serialize");
+    body.push(b'\n');
+    respond_keyed(req, status, "application/json", body, key)
+}
+
+pub(crate) fn error(req: &HeaderMap, status: StatusCode, message: impl Into<String>) -> Response {
     let doc: BTreeMap<&str, String> = [("error", message.into())].into();
     json_response(req, status, &doc)
 }
@@ -243,9 +286,10 @@ async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMa
             _ => return error(&req, StatusCode::BAD_REQUEST, format!("invalid platform `{p}`: expected OS or OS/ARCH (linux|macos|windows, x86_64|aarch64)")),
         }
     }
-    match blocking(move || s.catalog()).await {
+    let server = s.clone();
+    match blocking(move || server.catalog()).await {
         Ok(c) => {
-            let doc = CatalogDoc {
+            let mut doc = CatalogDoc {
                 schema: SCHEMA,
                 workers: c
                     .variants()
@@ -258,18 +302,20 @@ async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMa
                 also_in: Vec::new(),
                 recommendation: None,
             };
-            json_response(&req, StatusCode::OK, &doc)
+            let key = s.with_community(&mut doc.workers);
+            json_keyed(&req, StatusCode::OK, &doc, key)
         }
         Err(e) => error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 
 async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderMap) -> Response {
-    let c = match blocking(move || s.catalog()).await {
+    let server = s.clone();
+    let c = match blocking(move || server.catalog()).await {
         Ok(c) => c,
         Err(e) => return error(&req, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
-    let workers = match c.lookup(&id) {
+    let mut workers = match c.lookup(&id) {
         Some(Target::Variant(w, v)) => vec![crate::wire::variant_doc(w, v)],
         Some(Target::Worker(w)) => w
             .variants
@@ -278,6 +324,7 @@ async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderM
             .collect(),
         None => return not_found(&req, &c, &id),
     };
+    let key = s.with_community(&mut workers);
     let doc = CatalogDoc {
         schema: SCHEMA,
         workers,
@@ -286,7 +333,7 @@ async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderM
         also_in: Vec::new(),
         recommendation: None,
     };
-    json_response(&req, StatusCode::OK, &doc)
+    json_keyed(&req, StatusCode::OK, &doc, key)
 }
 
 /// The status an error decides (DESIGN section 6).
@@ -294,7 +341,7 @@ fn status_of(e: &Error) -> StatusCode {
     StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-fn not_found(req: &HeaderMap, c: &Catalog, id: &str) -> Response {
+pub(crate) fn not_found(req: &HeaderMap, c: &Catalog, id: &str) -> Response {
     let hint = c.suggest(id);
     let mut msg = format!("unknown worker or variant `{id}`");
     if !hint.is_empty() {
@@ -507,6 +554,7 @@ pub fn router(server: Shared) -> Router {
         .route("/workers/{id}/PKGBUILD", get(pkgbuild))
         .route("/workers/{id}/SRCINFO", get(srcinfo))
         .route("/workers/{id}/formula", get(formula))
+        .merge(super::community::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn(log))
         .with_state(server)
@@ -549,9 +597,9 @@ impl Limits {
 }
 
 /// Serves until SIGINT or SIGTERM; requests in flight get `limits.timeout` to finish.
-pub fn serve(cx: &Context, addr: &str) -> Result<()> {
+pub fn serve(cx: &Context, addr: &str, db: Option<&super::community::DbOptions>) -> Result<()> {
     let limits = Limits::from_env()?;
-    let server = Arc::new(Server::new(cx.clone(), limits.jobs));
+    let mut server = Server::new(cx.clone(), limits.jobs);
     // Discover once up front, so a broken root fails now rather than on the first request.
     server.catalog()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -561,6 +609,10 @@ pub fn serve(cx: &Context, addr: &str) -> Result<()> {
             message: format!("cannot start the runtime: {e}"),
             help: None,
         })?;
+    if let Some(db) = db {
+        server.registry = Some(super::community::start(&rt, db)?);
+    }
+    let server = Arc::new(server);
     let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await

@@ -7,5 +7,6 @@ pub mod dirs;
 pub mod exec;
 pub mod fetch;
 pub mod pack;
+pub mod registry;
 pub mod sources;
 pub mod unpack;

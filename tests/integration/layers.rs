@@ -38,8 +38,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "effects",
         &[
-            "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "sources",
-            "unpack",
+            "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "registry",
+            "sources", "unpack",
         ],
     ),
     ("context", &["context"]),
@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "canary",
             "changed",
             "check",
+            "community",
             "export",
             "graph",
             "install",
@@ -62,6 +63,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "serve",
             "source",
             "test",
+            "voting",
         ],
     ),
     ("top", &["app", "assets", "cli", "request"]),
