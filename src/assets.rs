@@ -60,6 +60,12 @@ Clones and index copies of sources (sources/), downloads (downloads/), build dir
 .TP
 \fI$XDG_DATA_HOME/rbee\-workers/installed.json\fR
 The installed database, changed only under installed.lock.
+.TP
+\fI$XDG_DATA_HOME/rbee\-workers/registry.db\fR
+The community registry of \fBserve \-\-db\fR and \fBregistry user\fR when no URL is given (SQLite, WAL mode).
+.TP
+\fI$XDG_CONFIG_HOME/rbee\-workers/credentials.toml\fR
+Registry tokens by source name, written by \fBlogin\fR with mode 0600.
 .SH ENVIRONMENT
 .TP
 \fBRBEE_WORKERS_ROOT\fR
@@ -88,6 +94,9 @@ serve: seconds a client may take to send a request's headers or sit idle between
 .TP
 \fBRBEE_WORKERS_SERVE_JOBS\fR
 serve: renders and downloads at once; past it a request is answered 503 with Retry\-After (default 32).
+.TP
+\fBRBEE_WORKERS_TOKEN\fR
+vote, unvote, rate: the registry token to send, instead of the one in credentials.toml.
 .TP
 \fBXDG_CONFIG_HOME\fR, \fBXDG_CACHE_HOME\fR, \fBXDG_DATA_HOME\fR
 Where configuration, cache and data live (defaults per platform).
