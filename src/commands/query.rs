@@ -294,7 +294,11 @@ pub fn info(cx: &Context, id: &str) -> Result<Answer> {
                 reason: why.clone(),
             });
             let rec = rec.as_ref().map(|(v, why)| (*v, why.as_str()));
-            Ok(Answer::new(&doc, note(report::worker_info(w, rec))))
+            let mut text = report::worker_info(w, rec);
+            if w.counts.is_some() {
+                text = format!("{}{text}", counts_text(w));
+            }
+            Ok(Answer::new(&doc, note(text)))
         }
     }
 }
