@@ -124,13 +124,14 @@ run_mode() { # NAME [DB URL]
     fi
     start_server "$tmp/serve-$name.log" "${args[@]}"
     TOKENS=$tmp/tokens-$name WORKERS=$tmp/workers \
-        wrk -t 2 -c "$conns" -d "${secs}s" -s "$tmp/vote.lua" "$base" >"$tmp/wrk-vote-$name"
+        wrk -t 2 -c "$conns" -d "${secs}s" --timeout 30s -s "$tmp/vote.lua" "$base" >"$tmp/wrk-vote-$name"
     votes[$name]=$(wrk_rate "$tmp/wrk-vote-$name")
-    wrk -t 2 -c 4 -d "${secs}s" "$base/workers" >"$tmp/wrk-get-$name"
+    wrk -t 2 -c 4 -d "${secs}s" --timeout 30s "$base/workers" >"$tmp/wrk-get-$name"
     grep -q 'Non-2xx' "$tmp/wrk-get-$name" && die "GET /workers failed ($name)"
     latency[$name]=$(wrk_latency "$tmp/wrk-get-$name")
     if [[ -n $url ]]; then
-        curl -sf "$base/workers" | grep -q '"community"' || die "no community data ($name)"
+        curl -sf -o "$tmp/workers-$name.json" "$base/workers" || die "GET /workers failed ($name)"
+        grep -q '"community"' "$tmp/workers-$name.json" || die "no community data ($name)"
     fi
     stop_server
 }

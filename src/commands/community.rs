@@ -42,6 +42,10 @@ pub struct Registry {
     generation: AtomicU64,
     /// Serialises reloads, so a reload that read older rows never replaces a newer one.
     reloading: tokio::sync::Mutex<()>,
+    /// Writes committed here, and how many of them the last reload had seen: concurrent
+    /// writers share one reload rather than queueing one each.
+    committed: AtomicU64,
+    loaded: AtomicU64,
     /// Accepted writes per token (by its hash) in the last minute.
     writes: Mutex<HashMap<String, VecDeque<Instant>>>,
     write_limit: usize,
@@ -86,6 +90,8 @@ impl Registry {
             tallies: RwLock::new(Arc::new(tallies)),
             generation: AtomicU64::new(0),
             reloading: tokio::sync::Mutex::new(()),
+            committed: AtomicU64::new(0),
+            loaded: AtomicU64::new(0),
             writes: Mutex::new(HashMap::new()),
             write_limit,
             down: AtomicBool::new(false),
@@ -115,9 +121,25 @@ impl Registry {
         }
     }
 
+    /// After a write committed: reloads, unless a reload that began after the commit has
+    /// already finished (then the counts include it).
+    async fn reload_after_write(&self) {
+        let mine = self.committed.fetch_add(1, Ordering::AcqRel) + 1;
+        let _one = self.reloading.lock().await;
+        if self.loaded.load(Ordering::Acquire) >= mine {
+            return;
+        }
+        self.reload_locked().await;
+    }
+
     /// Reloads the counts from the database; the generation moves when they changed.
     pub async fn reload(&self) {
         let _one = self.reloading.lock().await;
+        self.reload_locked().await;
+    }
+
+    async fn reload_locked(&self) {
+        let seen = self.committed.load(Ordering::Acquire);
         match self.store.tallies().await {
             Ok(t) => {
                 if self.down.swap(false, Ordering::AcqRel) {
@@ -128,6 +150,7 @@ impl Registry {
                     *cur = Arc::new(t);
                     self.generation.fetch_add(1, Ordering::AcqRel);
                 }
+                self.loaded.store(seen, Ordering::Release);
             }
             Err(e) => {
                 if !self.down.swap(true, Ordering::AcqRel) {
@@ -399,7 +422,7 @@ async fn write(
         Ok(c) => c,
         Err(_) => return refused(unavailable(&req, &r)),
     };
-    r.reload().await;
+    r.reload_after_write().await;
     let status = match change {
         Change::Created => StatusCode::CREATED,
         Change::Updated | Change::Unchanged | Change::Removed => StatusCode::OK,
