@@ -203,10 +203,13 @@ impl Registry {
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .route("/workers/{id}/vote", put(put_vote).delete(delete_vote))
+        .route(
+            "/workers/{id}/vote",
+            put(writer(Op::Vote)).delete(writer(Op::Unvote)),
+        )
         .route(
             "/workers/{id}/rating",
-            put(put_rating).delete(delete_rating),
+            put(writer(Op::Rate)).delete(writer(Op::Unrate)),
         )
         .route("/workers/{id}/reviews", get(reviews))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -220,40 +223,17 @@ enum Op {
     Unrate,
 }
 
-async fn put_vote(
-    State(s): State<Shared>,
-    UrlPath(id): UrlPath<String>,
-    req: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    write(s, id, req, body, Op::Vote).await
-}
+type Answering = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
+type WriteRequest = (
+    State<Shared>,
+    UrlPath<String>,
+    HeaderMap,
+    Result<Bytes, BytesRejection>,
+);
 
-async fn delete_vote(
-    State(s): State<Shared>,
-    UrlPath(id): UrlPath<String>,
-    req: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    write(s, id, req, body, Op::Unvote).await
-}
-
-async fn put_rating(
-    State(s): State<Shared>,
-    UrlPath(id): UrlPath<String>,
-    req: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    write(s, id, req, body, Op::Rate).await
-}
-
-async fn delete_rating(
-    State(s): State<Shared>,
-    UrlPath(id): UrlPath<String>,
-    req: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    write(s, id, req, body, Op::Unrate).await
+/// The handler of one write route.
+fn writer(op: Op) -> impl Fn(WriteRequest) -> Answering + Clone + Send + Sync + 'static {
+    move |(State(s), UrlPath(id), req, body)| Box::pin(write(s, id, req, body, op))
 }
 
 fn no_registry(req: &HeaderMap) -> Response {
