@@ -52,11 +52,20 @@ _rbee__workers() {
             rbee__workers,list)
                 cmd="rbee__workers__subcmd__list"
                 ;;
+            rbee__workers,login)
+                cmd="rbee__workers__subcmd__login"
+                ;;
             rbee__workers,new)
                 cmd="rbee__workers__subcmd__new"
                 ;;
             rbee__workers,pkgbuild)
                 cmd="rbee__workers__subcmd__pkgbuild"
+                ;;
+            rbee__workers,rate)
+                cmd="rbee__workers__subcmd__rate"
+                ;;
+            rbee__workers,registry)
+                cmd="rbee__workers__subcmd__registry"
                 ;;
             rbee__workers,remove)
                 cmd="rbee__workers__subcmd__remove"
@@ -76,11 +85,17 @@ _rbee__workers() {
             rbee__workers,test)
                 cmd="rbee__workers__subcmd__test"
                 ;;
+            rbee__workers,unvote)
+                cmd="rbee__workers__subcmd__unvote"
+                ;;
             rbee__workers,upgrade)
                 cmd="rbee__workers__subcmd__upgrade"
                 ;;
             rbee__workers,verify)
                 cmd="rbee__workers__subcmd__verify"
+                ;;
+            rbee__workers,vote)
+                cmd="rbee__workers__subcmd__vote"
                 ;;
             rbee__workers__subcmd__help,build)
                 cmd="rbee__workers__subcmd__help__subcmd__build"
@@ -118,11 +133,20 @@ _rbee__workers() {
             rbee__workers__subcmd__help,list)
                 cmd="rbee__workers__subcmd__help__subcmd__list"
                 ;;
+            rbee__workers__subcmd__help,login)
+                cmd="rbee__workers__subcmd__help__subcmd__login"
+                ;;
             rbee__workers__subcmd__help,new)
                 cmd="rbee__workers__subcmd__help__subcmd__new"
                 ;;
             rbee__workers__subcmd__help,pkgbuild)
                 cmd="rbee__workers__subcmd__help__subcmd__pkgbuild"
+                ;;
+            rbee__workers__subcmd__help,rate)
+                cmd="rbee__workers__subcmd__help__subcmd__rate"
+                ;;
+            rbee__workers__subcmd__help,registry)
+                cmd="rbee__workers__subcmd__help__subcmd__registry"
                 ;;
             rbee__workers__subcmd__help,remove)
                 cmd="rbee__workers__subcmd__help__subcmd__remove"
@@ -142,14 +166,32 @@ _rbee__workers() {
             rbee__workers__subcmd__help,test)
                 cmd="rbee__workers__subcmd__help__subcmd__test"
                 ;;
+            rbee__workers__subcmd__help,unvote)
+                cmd="rbee__workers__subcmd__help__subcmd__unvote"
+                ;;
             rbee__workers__subcmd__help,upgrade)
                 cmd="rbee__workers__subcmd__help__subcmd__upgrade"
                 ;;
             rbee__workers__subcmd__help,verify)
                 cmd="rbee__workers__subcmd__help__subcmd__verify"
                 ;;
+            rbee__workers__subcmd__help,vote)
+                cmd="rbee__workers__subcmd__help__subcmd__vote"
+                ;;
             rbee__workers__subcmd__help__subcmd__key,generate)
                 cmd="rbee__workers__subcmd__help__subcmd__key__subcmd__generate"
+                ;;
+            rbee__workers__subcmd__help__subcmd__registry,user)
+                cmd="rbee__workers__subcmd__help__subcmd__registry__subcmd__user"
+                ;;
+            rbee__workers__subcmd__help__subcmd__registry__subcmd__user,add)
+                cmd="rbee__workers__subcmd__help__subcmd__registry__subcmd__user__subcmd__add"
+                ;;
+            rbee__workers__subcmd__help__subcmd__registry__subcmd__user,disable)
+                cmd="rbee__workers__subcmd__help__subcmd__registry__subcmd__user__subcmd__disable"
+                ;;
+            rbee__workers__subcmd__help__subcmd__registry__subcmd__user,list)
+                cmd="rbee__workers__subcmd__help__subcmd__registry__subcmd__user__subcmd__list"
                 ;;
             rbee__workers__subcmd__help__subcmd__source,add)
                 cmd="rbee__workers__subcmd__help__subcmd__source__subcmd__add"
@@ -171,6 +213,51 @@ _rbee__workers() {
                 ;;
             rbee__workers__subcmd__key__subcmd__help,help)
                 cmd="rbee__workers__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            rbee__workers__subcmd__registry,help)
+                cmd="rbee__workers__subcmd__registry__subcmd__help"
+                ;;
+            rbee__workers__subcmd__registry,user)
+                cmd="rbee__workers__subcmd__registry__subcmd__user"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__help,help)
+                cmd="rbee__workers__subcmd__registry__subcmd__help__subcmd__help"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__help,user)
+                cmd="rbee__workers__subcmd__registry__subcmd__help__subcmd__user"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__help__subcmd__user,add)
+                cmd="rbee__workers__subcmd__registry__subcmd__help__subcmd__user__subcmd__add"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__help__subcmd__user,disable)
+                cmd="rbee__workers__subcmd__registry__subcmd__help__subcmd__user__subcmd__disable"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__help__subcmd__user,list)
+                cmd="rbee__workers__subcmd__registry__subcmd__help__subcmd__user__subcmd__list"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__user,add)
+                cmd="rbee__workers__subcmd__registry__subcmd__user__subcmd__add"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__user,disable)
+                cmd="rbee__workers__subcmd__registry__subcmd__user__subcmd__disable"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__user,help)
+                cmd="rbee__workers__subcmd__registry__subcmd__user__subcmd__help"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__user,list)
+                cmd="rbee__workers__subcmd__registry__subcmd__user__subcmd__list"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__user__subcmd__help,add)
+                cmd="rbee__workers__subcmd__registry__subcmd__user__subcmd__help__subcmd__add"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__user__subcmd__help,disable)
+                cmd="rbee__workers__subcmd__registry__subcmd__user__subcmd__help__subcmd__disable"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__user__subcmd__help,help)
+                cmd="rbee__workers__subcmd__registry__subcmd__user__subcmd__help__subcmd__help"
+                ;;
+            rbee__workers__subcmd__registry__subcmd__user__subcmd__help,list)
+                cmd="rbee__workers__subcmd__registry__subcmd__user__subcmd__help__subcmd__list"
                 ;;
             rbee__workers__subcmd__source,add)
                 cmd="rbee__workers__subcmd__source__subcmd__add"
@@ -203,7 +290,7 @@ _rbee__workers() {
 
     case "${cmd}" in
         rbee__workers)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export key pkgbuild formula help"
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export login vote unvote rate registry key pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,7 +416,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__export)
-            opts="-q -v -h -V --bottles --sign --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --bottles --sign --db --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +427,10 @@ _rbee__workers() {
                     return 0
                     ;;
                 --sign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -415,7 +506,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help)
-            opts="list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export key pkgbuild formula help"
+            opts="list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export login vote unvote rate registry key pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -610,6 +701,20 @@ _rbee__workers() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rbee__subcmd__workers__subcmd__help__subcmd__new)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -627,6 +732,90 @@ _rbee__workers() {
         rbee__subcmd__workers__subcmd__help__subcmd__pkgbuild)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__rate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__registry)
+            opts="user"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__registry__subcmd__user)
+            opts="add list disable"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__registry__subcmd__user__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__registry__subcmd__user__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__registry__subcmd__user__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -764,6 +953,20 @@ _rbee__workers() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__unvote)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rbee__subcmd__workers__subcmd__help__subcmd__upgrade)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -779,6 +982,20 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__vote)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -968,6 +1185,28 @@ _rbee__workers() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rbee__subcmd__workers__subcmd__login)
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rbee__subcmd__workers__subcmd__new)
             opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1024,6 +1263,308 @@ _rbee__workers() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rbee__subcmd__workers__subcmd__rate)
+            opts="-q -v -h -V --review --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --review)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry)
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version user help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__help)
+            opts="user help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__help__subcmd__user)
+            opts="add list disable"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__help__subcmd__user__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__help__subcmd__user__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__help__subcmd__user__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user)
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version add list disable help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__add)
+            opts="-q -v -h -V --db --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__disable)
+            opts="-q -v -h -V --db --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__help)
+            opts="add list disable help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__list)
+            opts="-q -v -h -V --db --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rbee__subcmd__workers__subcmd__remove)
             opts="-q -v -h -V --dry-run --cascade --orphans --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1047,12 +1588,16 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__search)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --sort --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --sort)
+                    COMPREPLY=($(compgen -W "relevance votes popularity rating name" -- "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1069,13 +1614,21 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__serve)
-            opts="-q -v -h -V --addr --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --addr --db --write-limit --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1316,6 +1869,28 @@ _rbee__workers() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rbee__subcmd__workers__subcmd__unvote)
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rbee__subcmd__workers__subcmd__upgrade)
             opts="-q -v -h -V --dry-run --no-sandbox --build-from-source --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1339,6 +1914,28 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__verify)
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__vote)
             opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -49,6 +49,11 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
+            cand login 'Store a registry token for an index source (read from a prompt, or standard input)'
+            cand vote 'Vote for a worker in the registry of the index source that provides it'
+            cand unvote 'Take back your vote for a worker'
+            cand rate 'Rate a worker from 1 to 5 stars, with an optional short review'
+            cand registry 'The community registry''s accounts (run by the operator, against its database)'
             cand key 'Make a minisign key pair to sign exports with'
             cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package'
             cand formula 'Render a variant''s Homebrew formula'
@@ -73,6 +78,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --version 'Print version'
         }
         &'rbee-workers;search'= {
+            cand --sort 'Order of the results: best match, or the registry''s counts (most first), or id'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
@@ -392,6 +398,8 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         }
         &'rbee-workers;serve'= {
             cand --addr 'Address to listen on'
+            cand --db 'Keep a community registry (votes, ratings) in sqlite:PATH or postgres://… [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]'
+            cand --write-limit 'Registry writes a minute allowed per token'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
@@ -409,6 +417,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;export'= {
             cand --bottles 'Publish the bottles (`build --bottle`) in DIR2 under DIR/bottles/, listed per variant in index.json'
             cand --sign 'Sign index.json with this minisign secret key (`key generate`), writing index.json.minisig'
+            cand --db 'Snapshot the community registry''s counts (sqlite:PATH or postgres://…) into it [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
@@ -422,6 +431,182 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'rbee-workers;login'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;vote'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;unvote'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;rate'= {
+            cand --review 'A review of at most 2,000 characters on one line'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;registry'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand user 'Add, list or disable accounts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rbee-workers;registry;user'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add an account and print its token once'
+            cand list 'List the accounts'
+            cand disable 'Disable an account: its token stops working, its votes and ratings stop counting'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rbee-workers;registry;user;add'= {
+            cand --db 'sqlite:PATH or postgres://… [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;registry;user;list'= {
+            cand --db 'sqlite:PATH or postgres://… [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;registry;user;disable'= {
+            cand --db 'sqlite:PATH or postgres://… [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;registry;user;help'= {
+            cand add 'Add an account and print its token once'
+            cand list 'List the accounts'
+            cand disable 'Disable an account: its token stops working, its votes and ratings stop counting'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rbee-workers;registry;user;help;add'= {
+        }
+        &'rbee-workers;registry;user;help;list'= {
+        }
+        &'rbee-workers;registry;user;help;disable'= {
+        }
+        &'rbee-workers;registry;user;help;help'= {
+        }
+        &'rbee-workers;registry;help'= {
+            cand user 'Add, list or disable accounts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rbee-workers;registry;help;user'= {
+            cand add 'Add an account and print its token once'
+            cand list 'List the accounts'
+            cand disable 'Disable an account: its token stops working, its votes and ratings stop counting'
+        }
+        &'rbee-workers;registry;help;user;add'= {
+        }
+        &'rbee-workers;registry;help;user;list'= {
+        }
+        &'rbee-workers;registry;help;user;disable'= {
+        }
+        &'rbee-workers;registry;help;help'= {
         }
         &'rbee-workers;key'= {
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
@@ -520,6 +705,11 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
+            cand login 'Store a registry token for an index source (read from a prompt, or standard input)'
+            cand vote 'Vote for a worker in the registry of the index source that provides it'
+            cand unvote 'Take back your vote for a worker'
+            cand rate 'Rate a worker from 1 to 5 stars, with an optional short review'
+            cand registry 'The community registry''s accounts (run by the operator, against its database)'
             cand key 'Make a minisign key pair to sign exports with'
             cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package'
             cand formula 'Render a variant''s Homebrew formula'
@@ -569,6 +759,28 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;help;serve'= {
         }
         &'rbee-workers;help;export'= {
+        }
+        &'rbee-workers;help;login'= {
+        }
+        &'rbee-workers;help;vote'= {
+        }
+        &'rbee-workers;help;unvote'= {
+        }
+        &'rbee-workers;help;rate'= {
+        }
+        &'rbee-workers;help;registry'= {
+            cand user 'Add, list or disable accounts'
+        }
+        &'rbee-workers;help;registry;user'= {
+            cand add 'Add an account and print its token once'
+            cand list 'List the accounts'
+            cand disable 'Disable an account: its token stops working, its votes and ratings stop counting'
+        }
+        &'rbee-workers;help;registry;user;add'= {
+        }
+        &'rbee-workers;help;registry;user;list'= {
+        }
+        &'rbee-workers;help;registry;user;disable'= {
         }
         &'rbee-workers;help;key'= {
             cand generate 'Write rbee-workers.key (secret, mode 0600, unencrypted) and rbee-workers.pub'

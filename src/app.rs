@@ -1,7 +1,7 @@
 //! Dispatch, and nothing else: each request goes to its command module with the `Context`
 //! resolved once in `main`, and what the command answers goes to `report`.
 
-use crate::commands::{self, check, export, install, installed, package, query, source};
+use crate::commands::{self, check, export, install, installed, package, query, source, voting};
 use crate::context::Context;
 use crate::error::Result;
 use crate::report::{self, Answer};
@@ -14,7 +14,7 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
     crate::exec::interrupted();
     let answer = match req {
         Request::List { filter, installed } => query::list(cx, &filter, installed)?,
-        Request::Search { terms } => query::search(cx, &terms)?,
+        Request::Search { terms, sort } => query::search(cx, &terms, sort)?,
         Request::Info { id } => query::info(cx, &id)?,
         Request::Detect => query::detect(cx)?,
         Request::Build { id, opts } => install::build(cx, &commands::load(cx)?, &id, &opts)?,
@@ -34,10 +34,27 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
         Request::SourceRemove { name } => source::remove(cx, &name)?,
         Request::SourceList => source::list(cx)?,
         Request::Sync => source::sync(cx)?,
-        Request::Serve { addr } => {
-            crate::serve::serve(cx, &addr)?;
+        Request::Serve {
+            addr,
+            db,
+            write_limit,
+        } => {
+            let db = db.map(|u| commands::community::DbOptions {
+                url: voting::db_url(cx, u.as_deref()),
+                write_limit,
+            });
+            crate::serve::serve(cx, &addr, db.as_ref())?;
             Answer::nothing()
         }
+        Request::Login { source } => voting::login(cx, &source)?,
+        Request::Vote { id } => voting::write(cx, &id, voting::Write::Vote, 0, None)?,
+        Request::Unvote { id } => voting::write(cx, &id, voting::Write::Unvote, 0, None)?,
+        Request::Rate { id, stars, review } => {
+            voting::write(cx, &id, voting::Write::Rate, stars, review.as_deref())?
+        }
+        Request::UserAdd { name, db } => voting::user_add(cx, db.as_deref(), &name)?,
+        Request::UserList { db } => voting::user_list(cx, db.as_deref())?,
+        Request::UserDisable { name, db } => voting::user_disable(cx, db.as_deref(), &name)?,
         Request::Check { changed } => check::run(cx, changed.as_deref())?,
         Request::Test(opts) => commands::test::run(cx, &opts)?,
         Request::New { path } => commands::new::run(cx, path.as_deref())?,
@@ -49,7 +66,10 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
             let n = crate::assets::generate(&dir)?;
             Answer::nothing().note(format!("wrote {n} files under {}", dir.display()))
         }
-        Request::Export { dir, publish } => export::run(cx, &dir, &publish)?,
+        Request::Export { dir, publish, db } => {
+            let db = db.map(|u| voting::db_url(cx, u.as_deref()));
+            export::run(cx, &dir, &publish, db.as_deref())?
+        }
         Request::Pkgbuild {
             id,
             flavor,

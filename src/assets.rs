@@ -63,6 +63,12 @@ Clones and index copies of sources (sources/, with a keyed source's index.json.m
 .TP
 \fI$XDG_DATA_HOME/rbee\-workers/installed.json\fR
 The installed database, changed only under installed.lock.
+.TP
+\fI$XDG_DATA_HOME/rbee\-workers/registry.db\fR
+The community registry of \fBserve \-\-db\fR and \fBregistry user\fR when no URL is given (SQLite, WAL mode).
+.TP
+\fI$XDG_CONFIG_HOME/rbee\-workers/credentials.toml\fR
+Registry tokens by source name, written by \fBlogin\fR with mode 0600.
 .SH ENVIRONMENT
 .TP
 \fBRBEE_WORKERS_ROOT\fR
@@ -97,6 +103,9 @@ serve: auto (file events, polling when the kernel refuses a watch) or poll (no e
 .TP
 \fBRBEE_WORKERS_SERVE_RESCAN\fR
 serve: seconds between full checks of every file when there are file events, a safety net for file systems that send none (default 5).
+.TP
+\fBRBEE_WORKERS_TOKEN\fR
+vote, unvote, rate: the registry token to send, instead of the one in credentials.toml.
 .TP
 \fBXDG_CONFIG_HOME\fR, \fBXDG_CACHE_HOME\fR, \fBXDG_DATA_HOME\fR
 Where configuration, cache and data live (defaults per platform).

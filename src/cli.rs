@@ -7,6 +7,7 @@ use crate::context::Globals;
 use crate::error::Error;
 use crate::install::Options;
 use crate::kinds::Color;
+use crate::kinds::Sort;
 use crate::render::{arch, brew};
 use crate::request::Request;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -79,6 +80,9 @@ pub enum Command {
         /// Terms that must all match (case-insensitively)
         #[arg(required = true, value_name = "QUERY")]
         terms: Vec<String>,
+        /// Order of the results: best match, or the registry's counts (most first), or id
+        #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+        sort: SortArg,
     },
     /// Show a variant, or a worker with all its variants and the one `install` would pick
     Info {
@@ -205,6 +209,13 @@ pub enum Command {
         /// Address to listen on
         #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8787")]
         addr: String,
+        /// Keep a community registry (votes, ratings) in sqlite:PATH or postgres://…
+        /// [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]
+        #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+        db: Option<String>,
+        /// Registry writes a minute allowed per token
+        #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+        write_limit: u32,
     },
     /// Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR
     Export {
@@ -219,7 +230,40 @@ pub enum Command {
         /// index.json.minisig
         #[arg(long, value_name = "KEY")]
         sign: Option<PathBuf>,
+        /// Snapshot the community registry's counts (sqlite:PATH or postgres://…) into it
+        /// [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]
+        #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+        db: Option<String>,
     },
+    /// Store a registry token for an index source (read from a prompt, or standard input)
+    Login {
+        /// The index source whose registry issued the token
+        source: String,
+    },
+    /// Vote for a worker in the registry of the index source that provides it
+    Vote {
+        /// A worker or variant id (a variant's vote counts for its worker), or SOURCE/ID
+        id: String,
+    },
+    /// Take back your vote for a worker
+    Unvote {
+        /// A worker or variant id, or SOURCE/ID
+        id: String,
+    },
+    /// Rate a worker from 1 to 5 stars, with an optional short review
+    Rate {
+        /// A worker or variant id, or SOURCE/ID
+        id: String,
+        /// 1 to 5
+        #[arg(value_parser = clap::value_parser!(u8).range(1..=5))]
+        stars: u8,
+        /// A review of at most 2,000 characters on one line
+        #[arg(long, value_name = "TEXT")]
+        review: Option<String>,
+    },
+    /// The community registry's accounts (run by the operator, against its database)
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Make a minisign key pair to sign exports with
     #[command(subcommand)]
     Key(KeyCommand),
@@ -255,6 +299,48 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Add, list or disable accounts
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account and print its token once
+    Add {
+        /// Letters, digits, `-`, `_` or `.` (shown as the author of reviews)
+        name: String,
+        /// sqlite:PATH or postgres://… [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+    },
+    /// List the accounts
+    List {
+        /// sqlite:PATH or postgres://… [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+    },
+    /// Disable an account: its token stops working, its votes and ratings stop counting
+    Disable {
+        /// The account's name
+        name: String,
+        /// sqlite:PATH or postgres://… [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    Relevance,
+    Votes,
+    Popularity,
+    Rating,
+    Name,
 }
 
 #[derive(Debug, Subcommand)]
@@ -515,11 +601,26 @@ impl Cli {
             Command::Source(SourceCommand::Remove { name }) => Request::SourceRemove { name },
             Command::Source(SourceCommand::List) => Request::SourceList,
             Command::Sync => Request::Sync,
-            Command::Export { dir, bottles, sign } => Request::Export {
+            Command::Export {
+                dir,
+                bottles,
+                sign,
+                db,
+            } => Request::Export {
                 dir,
                 publish: crate::commands::publish::Publish { bottles, sign },
+                db: db.map(|u| Some(u).filter(|u| !u.is_empty())),
             },
             Command::Key(KeyCommand::Generate { out }) => Request::KeyGenerate { out },
+            Command::Login { source } => Request::Login { source },
+            Command::Vote { id } => Request::Vote { id },
+            Command::Unvote { id } => Request::Unvote { id },
+            Command::Rate { id, stars, review } => Request::Rate { id, stars, review },
+            Command::Registry(RegistryCommand::User(u)) => match u {
+                UserCommand::Add { name, db } => Request::UserAdd { name, db },
+                UserCommand::List { db } => Request::UserList { db },
+                UserCommand::Disable { name, db } => Request::UserDisable { name, db },
+            },
             Command::Check { changed } => Request::Check { changed },
             Command::New { path } => Request::New { path },
             Command::Test {
@@ -533,7 +634,15 @@ impl Cli {
                 junit,
                 no_sandbox,
             }),
-            Command::Serve { addr } => Request::Serve { addr },
+            Command::Serve {
+                addr,
+                db,
+                write_limit,
+            } => Request::Serve {
+                addr,
+                db: db.map(|u| Some(u).filter(|u| !u.is_empty())),
+                write_limit: write_limit as usize,
+            },
             Command::Completions { shell } => Request::Completions { shell },
             Command::GenerateAssets { dir } => Request::GenerateAssets { dir },
             Command::List {
@@ -575,7 +684,16 @@ impl Cli {
                 }
                 Request::List { filter, installed }
             }
-            Command::Search { terms } => Request::Search { terms },
+            Command::Search { terms, sort } => Request::Search {
+                terms,
+                sort: match sort {
+                    SortArg::Relevance => Sort::Relevance,
+                    SortArg::Votes => Sort::Votes,
+                    SortArg::Popularity => Sort::Popularity,
+                    SortArg::Rating => Sort::Rating,
+                    SortArg::Name => Sort::Name,
+                },
+            },
             Command::Info { id } => Request::Info { id },
             Command::Detect => Request::Detect,
             Command::Pkgbuild {

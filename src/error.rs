@@ -141,6 +141,13 @@ pub enum Error {
         message: String,
         help: Option<String>,
     },
+    /// The community registry (DESIGN section 10): its database, its accounts, or a
+    /// registry's answer to `vote`, `unvote`, `rate` or `login`.
+    #[error("{message}")]
+    Registry {
+        message: String,
+        help: Option<String>,
+    },
     /// `--root` (or `RBEE_WORKERS_ROOT`) names something that is not a directory.
     #[error("catalog root {} {}", .0.display(), if .0.exists() { "is not a directory" } else { "does not exist" })]
     BadRoot(PathBuf),
@@ -263,7 +270,8 @@ impl Error {
             }
             Error::Download { help, .. }
             | Error::Unsupported { help, .. }
-            | Error::Server { help, .. } => help.clone(),
+            | Error::Server { help, .. }
+            | Error::Registry { help, .. } => help.clone(),
             Error::Offline { help, .. }
             | Error::NoArtifact { help, .. }
             | Error::MissingOutput { help, .. }
@@ -328,6 +336,7 @@ impl Error {
             Error::Declined(_) => "declined",
             Error::Prompt(_) => "prompt",
             Error::Server { .. } => "server",
+            Error::Registry { .. } => "registry",
             Error::BadRoot(_) => "usage",
             Error::Reported(_) => "failed",
             Error::GateFailed => "gate_failed",

@@ -268,3 +268,13 @@ impl FileStatus {
         }
     }
 }
+
+/// `search --sort`: paru's `--sortby`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Relevance,
+    Votes,
+    Popularity,
+    Rating,
+    Name,
+}

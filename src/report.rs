@@ -137,6 +137,22 @@ pub fn confirm(prompt: &str, no_terminal: Error) -> crate::error::Result<bool> {
         .map_err(|e| Error::Prompt(e.to_string()))
 }
 
+/// Asks for a secret on the terminal, without echoing it.
+pub fn secret(prompt: &str) -> crate::error::Result<String> {
+    dialoguer::Password::new()
+        .with_prompt(inert(prompt))
+        .interact()
+        .map_err(|e| Error::Prompt(e.to_string()))
+}
+
+/// `4.6 (12)` as `paru -Si` shows a rating, or `None (0)`.
+pub fn rating_text(average: Option<f64>, count: u64) -> String {
+    match average {
+        Some(a) => format!("{a:.1} ({count})"),
+        None => format!("None ({count})"),
+    }
+}
+
 /// `1 worker`, `2 workers`.
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {

@@ -48,6 +48,33 @@ pub enum Request {
     Export {
         dir: PathBuf,
         publish: crate::commands::publish::Publish,
+        /// `--db`: Some(None) is the default database.
+        db: Option<Option<String>>,
+    },
+    Login {
+        source: String,
+    },
+    Vote {
+        id: String,
+    },
+    Unvote {
+        id: String,
+    },
+    Rate {
+        id: String,
+        stars: u8,
+        review: Option<String>,
+    },
+    UserAdd {
+        name: String,
+        db: Option<String>,
+    },
+    UserList {
+        db: Option<String>,
+    },
+    UserDisable {
+        name: String,
+        db: Option<String>,
     },
     Check {
         changed: Option<String>,
@@ -58,6 +85,9 @@ pub enum Request {
     },
     Serve {
         addr: String,
+        /// `--db`: Some(None) is the default database.
+        db: Option<Option<String>>,
+        write_limit: usize,
     },
     Completions {
         shell: clap_complete::Shell,
@@ -67,6 +97,7 @@ pub enum Request {
     },
     Search {
         terms: Vec<String>,
+        sort: crate::kinds::Sort,
     },
     Info {
         id: String,

@@ -210,7 +210,31 @@ pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
         bottles: v.bottles.clone(),
         installed: None,
         recommended: None,
-        community: None,
+        community: w.counts.as_ref().map(CommunityDoc::from),
+    }
+}
+
+impl From<&crate::catalog::Counts> for CommunityDoc {
+    fn from(c: &crate::catalog::Counts) -> Self {
+        CommunityDoc {
+            votes: c.votes,
+            popularity: c.popularity,
+            rating: RatingDoc {
+                average: c.average,
+                count: c.ratings,
+            },
+        }
+    }
+}
+
+impl From<&CommunityDoc> for crate::catalog::Counts {
+    fn from(c: &CommunityDoc) -> Self {
+        crate::catalog::Counts {
+            votes: c.votes,
+            popularity: c.popularity,
+            average: c.rating.average,
+            ratings: c.rating.count,
+        }
     }
 }
 

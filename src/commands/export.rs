@@ -177,8 +177,24 @@ fn swap_in(fresh: &Path, dest: &Path) -> Result<()> {
 
 /// `export DIR`: build the tree beside DIR, then swap it in.
 /// `export DIR` as the command runs it: the catalog of every source, then a summary.
-pub fn run(cx: &Context, dir: &Path, publish: &super::publish::Publish) -> Result<Answer> {
-    let catalog = super::load(cx)?;
+pub fn run(
+    cx: &Context,
+    dir: &Path,
+    publish: &super::publish::Publish,
+    db: Option<&str>,
+) -> Result<Answer> {
+    let mut catalog = super::load(cx)?;
+    // `--db`: the registry's counts as of now, in every variant document of the export.
+    if let Some(url) = db {
+        let tallies = crate::registry::block_on(async {
+            crate::registry::Store::open(url).await?.snapshot().await
+        })?;
+        let (day, none) = (super::community::today(), Default::default());
+        for w in &mut catalog.workers {
+            let t = tallies.get(&w.id).unwrap_or(&none);
+            w.counts = Some(super::community::counts_of(t, day));
+        }
+    }
     let summary = export(cx, &catalog, dir, publish)?;
     report::problems(&summary.skipped);
     let doc = serde_json::json!({

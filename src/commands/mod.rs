@@ -5,6 +5,7 @@ pub mod canary;
 pub mod changed;
 pub mod check;
 mod checkers;
+pub mod community;
 pub mod export;
 pub mod graph;
 pub mod install;
@@ -20,6 +21,7 @@ pub mod review;
 pub mod serve;
 pub mod source;
 pub mod test;
+pub mod voting;
 pub mod web;
 
 use crate::catalog::{self, Catalog, Source, SourceKind};

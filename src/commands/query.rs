@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::db::Database;
 use crate::detect;
 use crate::error::{Error, Result};
+use crate::kinds::Sort;
 use crate::report::{self, Answer};
 use crate::wire::{self, AlsoIn, CatalogDoc, Recommendation, SCHEMA};
 
@@ -141,15 +142,37 @@ fn installed_versions(db: &crate::db::Database) -> std::collections::BTreeMap<St
         .collect()
 }
 
-/// `search TERM…`: best match first in the text, by id in `workers` with a `ranking`.
-pub fn search(cx: &Context, terms: &[String]) -> Result<Answer> {
+/// `search TERM… [--sort]`: best match (or most votes, popularity, best rating — paru's
+/// `--sortby`; ties by match, then id) first in the text, by id in `workers` with a
+/// `ranking`. Counts come from index sources that carry the registry's.
+pub fn search(cx: &Context, terms: &[String], sort: Sort) -> Result<Answer> {
     let catalog = load(cx)?;
     let mut hits: Vec<_> = catalog
         .variants()
         .into_iter()
         .filter_map(|(w, v)| catalog::search_rank(w, v, terms).map(|r| (r, w, v)))
         .collect();
-    hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.id.cmp(&b.2.id)));
+    let none = catalog::Counts::default();
+    let counts = |w: &catalog::Worker| w.counts.clone().unwrap_or_else(|| none.clone());
+    hits.sort_by(|a, b| {
+        let (ca, cb) = (counts(a.1), counts(b.1));
+        let by = match sort {
+            Sort::Relevance | Sort::Name => std::cmp::Ordering::Equal,
+            Sort::Votes => cb.votes.cmp(&ca.votes),
+            Sort::Popularity => cb.popularity.total_cmp(&ca.popularity),
+            Sort::Rating => cb
+                .average
+                .unwrap_or(0.0)
+                .total_cmp(&ca.average.unwrap_or(0.0))
+                .then_with(|| cb.ratings.cmp(&ca.ratings)),
+        };
+        let by = if sort == Sort::Name {
+            a.2.id.cmp(&b.2.id)
+        } else {
+            by.then_with(|| a.0.cmp(&b.0))
+        };
+        by.then_with(|| a.2.id.cmp(&b.2.id))
+    });
     let db = installed_db(cx)?;
     let mut by_id: Vec<_> = hits.iter().map(|(_, w, v)| doc_of(&db, w, v)).collect();
     by_id.sort_by(|a, b| a.id.cmp(&b.id));
@@ -248,6 +271,7 @@ pub fn info(cx: &Context, id: &str) -> Result<Answer> {
                 false => required_by.join("  "),
             };
             text.push_str(&format!("Required By     : {required_by}\n"));
+            text.push_str(&counts_text(w));
             let mut doc = catalog_doc(catalog, vec![variant]);
             doc.also_in = others.clone();
             Ok(Answer::new(&doc, note(text)))
@@ -270,8 +294,26 @@ pub fn info(cx: &Context, id: &str) -> Result<Answer> {
                 reason: why.clone(),
             });
             let rec = rec.as_ref().map(|(v, why)| (*v, why.as_str()));
-            Ok(Answer::new(&doc, note(report::worker_info(w, rec))))
+            let mut text = report::worker_info(w, rec);
+            if w.counts.is_some() {
+                text = format!("{}{text}", counts_text(w));
+            }
+            Ok(Answer::new(&doc, note(text)))
         }
+    }
+}
+
+/// `Votes`, `Popularity` and `Rating` as `paru -Si` shows them, for a worker whose index
+/// carries the registry's counts.
+fn counts_text(w: &catalog::Worker) -> String {
+    match &w.counts {
+        Some(c) => format!(
+            "Votes           : {}\nPopularity      : {:.2}\nRating          : {}\n",
+            c.votes,
+            c.popularity,
+            report::rating_text(c.average, c.ratings)
+        ),
+        None => String::new(),
     }
 }
 

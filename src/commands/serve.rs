@@ -22,7 +22,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::kinds::{ArchFlavor, BrewFlavor};
 use crate::report;
-use crate::wire::{CatalogDoc, SCHEMA};
+use crate::wire::{CatalogDoc, VariantDoc, SCHEMA};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -42,13 +42,17 @@ pub struct Server {
     /// Permits for upstream work (downloads, renders): `RBEE_WORKERS_SERVE_JOBS`.
     upstream: Arc<tokio::sync::Semaphore>,
     shared: Arc<refresh::Shared>,
+    /// The community registry (`--db`): votes and ratings in every variant document.
+    pub registry: Option<Arc<super::community::Registry>>,
 }
 
-/// The second input of every document beside the catalog generation (community data, say,
-/// which changes without a file changing): documents made for another value are made again.
-/// Nothing yet: always 0.
-pub fn extra() -> u64 {
-    0
+pub(crate) use super::community::Registry;
+
+/// The second input of every document beside the catalog generation: the registry's counts
+/// and the day, which change without a file changing (0 without a registry). Documents made
+/// for another value are made again.
+fn extra(registry: Option<&Registry>) -> u64 {
+    registry.map_or(0, |r| r.community_key())
 }
 
 impl Server {
@@ -61,6 +65,7 @@ impl Server {
             cx,
             upstream: Arc::new(tokio::sync::Semaphore::new(jobs)),
             shared: Arc::new(refresh::Shared::new(first)),
+            registry: None,
         })
     }
 
@@ -135,12 +140,13 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 async fn current(s: &Shared) -> std::result::Result<(Arc<Catalog>, Arc<Docs>), cache::Failure> {
     let g = s.generation();
     let c = g.catalog.clone()?;
-    let extra = extra();
+    let extra = extra(s.registry.as_deref());
     if let Some(d) = g.docs_ready(extra) {
         return Ok((c, d));
     }
     let c2 = c.clone();
-    let d = blocking(move || g.docs_for(&c2, extra)).await;
+    let s2 = s.clone();
+    let d = blocking(move || g.docs_for(&c2, extra, s2.registry.as_deref())).await;
     Ok((c, d))
 }
 
@@ -193,7 +199,15 @@ struct PagedDoc {
 }
 
 /// The `/workers` document for `filter` (one page of it when `page` is (page, per_page)).
-fn list_doc(c: &Catalog, filter: &Filter, page: Option<(usize, usize)>) -> Body {
+/// `community`: the key of the documents being made, and the registry that fills their
+/// counts.
+fn list_doc(
+    c: &Catalog,
+    filter: &Filter,
+    page: Option<(usize, usize)>,
+    community: (u64, Option<&Registry>),
+) -> Body {
+    let (key, registry) = community;
     let all: Vec<_> = c
         .variants()
         .into_iter()
@@ -201,17 +215,20 @@ fn list_doc(c: &Catalog, filter: &Filter, page: Option<(usize, usize)>) -> Body 
         .collect();
     let doc = |workers: Vec<_>| CatalogDoc {
         schema: SCHEMA,
-        workers: workers
-            .into_iter()
-            .map(|(w, v)| crate::wire::variant_doc(w, v))
-            .collect(),
+        workers: with_community(
+            registry,
+            workers
+                .into_iter()
+                .map(|(w, v)| crate::wire::variant_doc(w, v))
+                .collect(),
+        ),
         problems: c.problems.clone(),
         ranking: None,
         also_in: Vec::new(),
         recommendation: None,
     };
     match page {
-        None => Body::json(&doc(all)),
+        None => Body::json_keyed(&doc(all), key),
         Some((page, per_page)) => {
             let total = all.len();
             let slice = all
@@ -219,17 +236,31 @@ fn list_doc(c: &Catalog, filter: &Filter, page: Option<(usize, usize)>) -> Body 
                 .skip((page - 1).saturating_mul(per_page))
                 .take(per_page)
                 .collect();
-            Body::json(&PagedDoc {
-                doc: doc(slice),
-                page: Page {
-                    page,
-                    per_page,
-                    total,
-                    pages: total.div_ceil(per_page),
+            Body::json_keyed(
+                &PagedDoc {
+                    doc: doc(slice),
+                    page: Page {
+                        page,
+                        per_page,
+                        total,
+                        pages: total.div_ceil(per_page),
+                    },
                 },
-            })
+                key,
+            )
         }
     }
+}
+
+/// The registry's counts filled into variant documents (as they are without a registry).
+pub(super) fn with_community(
+    registry: Option<&Registry>,
+    mut docs: Vec<VariantDoc>,
+) -> Vec<VariantDoc> {
+    if let Some(r) = registry {
+        r.fill(&mut docs);
+    }
+    docs
 }
 
 async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMap) -> Response {
@@ -272,7 +303,11 @@ async fn list(State(s): State<Shared>, Query(q): Query<ListQuery>, req: HeaderMa
     if let Some(b) = d.docs.get(&key) {
         return b.response(&req, StatusCode::OK);
     }
-    let body = blocking(move || d.docs.keep(key, list_doc(&c, &filter, page))).await;
+    let body = blocking(move || {
+        let made = list_doc(&c, &filter, page, (d.extra, s.registry.as_deref()));
+        d.docs.keep(key, made)
+    })
+    .await;
     body.response(&req, StatusCode::OK)
 }
 
@@ -302,14 +337,14 @@ async fn one(State(s): State<Shared>, UrlPath(id): UrlPath<String>, req: HeaderM
     };
     let doc = CatalogDoc {
         schema: SCHEMA,
-        workers,
+        workers: with_community(s.registry.as_deref(), workers),
         problems: Vec::new(),
         ranking: None,
         also_in: Vec::new(),
         recommendation: None,
     };
     d.docs
-        .keep(key, Body::json(&doc))
+        .keep(key, Body::json_keyed(&doc, d.extra))
         .response(&req, StatusCode::OK)
 }
 
@@ -318,7 +353,7 @@ fn status_of(e: &Error) -> StatusCode {
     StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-fn not_found(req: &HeaderMap, c: &Catalog, id: &str) -> Response {
+pub(crate) fn not_found(req: &HeaderMap, c: &Catalog, id: &str) -> Response {
     let hint = c.suggest(id);
     let mut msg = format!("unknown worker or variant `{id}`");
     if !hint.is_empty() {
@@ -544,6 +579,7 @@ pub fn router(server: Shared) -> Router {
         .route("/workers/{id}/SRCINFO", get(srcinfo))
         .route("/workers/{id}/formula", get(formula))
         .merge(super::web::routes())
+        .merge(super::community::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn(log))
         .with_state(server)
@@ -586,11 +622,10 @@ impl Limits {
 }
 
 /// Serves until SIGINT or SIGTERM; requests in flight get `limits.timeout` to finish.
-pub fn serve(cx: &Context, addr: &str) -> Result<()> {
+pub fn serve(cx: &Context, addr: &str, db: Option<&super::community::DbOptions>) -> Result<()> {
     let limits = Limits::from_env()?;
     let mode = refresh::Mode::from_env()?;
-    let server = Arc::new(Server::new(cx.clone(), limits.jobs)?);
-    server.watch(mode);
+    let mut server = Server::new(cx.clone(), limits.jobs)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -598,6 +633,11 @@ pub fn serve(cx: &Context, addr: &str) -> Result<()> {
             message: format!("cannot start the runtime: {e}"),
             help: None,
         })?;
+    if let Some(db) = db {
+        server.registry = Some(super::community::start(&rt, db)?);
+    }
+    let server = Arc::new(server);
+    server.watch(mode);
     let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await

@@ -3,7 +3,7 @@
 //! — with the JSON routes' ETags and caching, and the same pages as static files for `export`.
 //! The pages themselves are rendered by `pages` from variant documents.
 
-use super::serve::{respond, Shared};
+use super::serve::{respond, Server, Shared};
 use crate::artifacts::{self, Artifact};
 use crate::catalog::{Catalog, Target, Variant, Worker};
 use crate::error::{Error, Result};
@@ -29,12 +29,16 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/style.css", get(stylesheet))
 }
 
-/// The documents the pages are rendered from: the same the JSON routes answer.
-fn docs(c: &Catalog) -> Vec<VariantDoc> {
-    c.variants()
-        .into_iter()
-        .map(|(w, v)| crate::wire::variant_doc(w, v))
-        .collect()
+/// The documents the pages are rendered from: the same the JSON routes answer, with the
+/// registry's counts when serve has one.
+fn docs(s: &Server, c: &Catalog) -> Vec<VariantDoc> {
+    super::serve::with_community(
+        s.registry.as_deref(),
+        c.variants()
+            .into_iter()
+            .map(|(w, v)| crate::wire::variant_doc(w, v))
+            .collect(),
+    )
 }
 
 /// The files a variant's page links, from the one policy `serve` answers them by.
@@ -107,11 +111,11 @@ async fn catalog_page(
     req: HeaderMap,
 ) -> Response {
     let site = Site::served(0);
-    let c = match load(s).await {
+    let c = match load(s.clone()).await {
         Ok(c) => c,
         Err(e) => return plain_error(&req, &e),
     };
-    match pages::catalog_page(&docs(&c), &q, &site) {
+    match pages::catalog_page(&docs(&s, &c), &q, &site) {
         Ok(Ok(body)) => html(&req, StatusCode::OK, body),
         Ok(Err(bad)) => error_page(
             &req,
@@ -131,7 +135,7 @@ async fn worker_page(
     req: HeaderMap,
 ) -> Response {
     let site = Site::served(1);
-    let c = match load(s).await {
+    let c = match load(s.clone()).await {
         Ok(c) => c,
         Err(e) => return plain_error(&req, &e),
     };
@@ -164,13 +168,20 @@ async fn worker_page(
             );
         }
     };
-    let variants: Vec<VariantDoc> = w
-        .variants
-        .iter()
-        .map(|v| crate::wire::variant_doc(w, v))
-        .collect();
+    let variants: Vec<VariantDoc> = super::serve::with_community(
+        s.registry.as_deref(),
+        w.variants
+            .iter()
+            .map(|v| crate::wire::variant_doc(w, v))
+            .collect(),
+    );
     let offered: Vec<Offer> = w.variants.iter().flat_map(|v| offers(w, v)).collect();
-    match pages::worker_page(&variants, &offered, &[], &site) {
+    // The newest reviews; a registry that cannot answer now shows none rather than no page.
+    let reviews = match &s.registry {
+        Some(r) => r.review_docs(&w.id, 1).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    match pages::worker_page(&variants, &offered, &reviews, &site) {
         Ok(body) => html(&req, StatusCode::OK, body),
         Err(e) => plain_error(&req, &e),
     }

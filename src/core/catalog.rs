@@ -81,6 +81,19 @@ pub struct Worker {
     /// What a build from upstream sees of the source (git facts, filled in after discovery
     /// by `effects::checkout`).
     pub tree: crate::vcs::Tree,
+    /// The community registry's counts (DESIGN section 10), when this worker comes from an
+    /// index that carries them, or `export --db` snapshotted them.
+    pub counts: Option<Counts>,
+}
+
+/// A worker's votes and ratings: `NumVotes`, `Popularity` (each vote weighted 0.98 per day
+/// of its age) and the average of its ratings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub votes: u64,
+    pub popularity: f64,
+    pub average: Option<f64>,
+    pub ratings: u64,
 }
 
 impl Worker {
@@ -569,6 +582,7 @@ fn build_worker(
         variants,
         test: m.test,
         tree,
+        counts: None,
     })
 }
 

@@ -438,7 +438,7 @@ pub fn total_timeout() -> Result<std::time::Duration> {
 /// A request error as a person can act on it: a timeout says so and how long it waited;
 /// anything else shows its whole chain of causes (reqwest's top line alone says only
 /// "error sending request").
-fn why(e: &reqwest::Error, timeout: std::time::Duration) -> String {
+pub(crate) fn why(e: &reqwest::Error, timeout: std::time::Duration) -> String {
     if e.is_timeout() {
         return timed_out(timeout);
     }

@@ -7,6 +7,7 @@ pub mod dirs;
 pub mod exec;
 pub mod fetch;
 pub mod pack;
+pub mod registry;
 pub mod sign;
 pub mod sources;
 pub mod unpack;

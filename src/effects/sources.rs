@@ -293,6 +293,15 @@ pub fn validate_index(bytes: &[u8], origin: &str) -> Result<IndexDoc> {
                 v.id, v.worker
             )));
         }
+        if let Some(c) = &v.community {
+            let average_ok = c.rating.average.is_none_or(|a| (1.0..=5.0).contains(&a));
+            if !c.popularity.is_finite() || c.popularity < 0.0 || !average_ok {
+                return Err(bad(format!(
+                    "variant `{}` has community counts out of range (popularity {}, rating {:?})",
+                    v.id, c.popularity, c.rating.average
+                )));
+            }
+        }
         semver::Version::parse(&v.version).map_err(|e| {
             bad(format!(
                 "variant `{}` has version `{}`: {e}",
@@ -820,6 +829,7 @@ pub fn workers_from_index(doc: &IndexDoc, source: &Arc<Source>, path: &Path) -> 
                     .collect(),
                 test: Default::default(),
                 tree: Default::default(),
+                counts: first.community.as_ref().map(Into::into),
             }
         })
         .collect()

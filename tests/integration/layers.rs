@@ -39,8 +39,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "effects",
         &[
-            "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "sign",
-            "sources", "unpack", "verdicts", "watch",
+            "effects", "atomic", "checkout", "db", "dirs", "exec", "fetch", "pack", "registry",
+            "sign", "sources", "unpack", "verdicts", "watch",
         ],
     ),
     ("context", &["context"]),
@@ -52,6 +52,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "changed",
             "check",
             "checkers",
+            "community",
             "export",
             "graph",
             "install",
@@ -68,6 +69,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "source",
             "test",
             "web",
+            "voting",
         ],
     ),
     ("top", &["app", "assets", "cli", "request"]),

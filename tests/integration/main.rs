@@ -15,6 +15,8 @@ mod httpd;
 mod install;
 mod layers;
 mod packaging;
+mod pg;
+mod registry;
 mod render;
 mod serve;
 mod sources;

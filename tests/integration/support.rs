@@ -388,6 +388,7 @@ impl Sandbox {
     fn env(&self) -> Vec<(&'static str, Option<PathBuf>)> {
         vec![
             ("RBEE_WORKERS_ROOT", None),
+            ("RBEE_WORKERS_TOKEN", None),
             ("XDG_CONFIG_HOME", Some(self.root.join(".xdg/config"))),
             ("XDG_CACHE_HOME", Some(self.root.join(".xdg/cache"))),
             ("XDG_DATA_HOME", Some(self.root.join(".xdg/data"))),

@@ -35,8 +35,22 @@ pub struct Body {
 
 impl Body {
     pub fn new(content_type: &'static str, bytes: impl Into<Bytes>) -> Body {
+        Body::keyed(content_type, bytes, 0)
+    }
+
+    /// A body whose ETag also changes with `key` (0: none) — the registry's counts and the
+    /// day, which a document's bytes need not show (DESIGN section 10).
+    pub fn keyed(content_type: &'static str, bytes: impl Into<Bytes>, key: u64) -> Body {
         let bytes = bytes.into();
-        let hash = &sha256_bytes(&bytes)[..32];
+        let hash = if key == 0 {
+            sha256_bytes(&bytes)
+        } else {
+            let mut salted = Vec::with_capacity(bytes.len() + 8);
+            salted.extend_from_slice(&bytes);
+            salted.extend_from_slice(&key.to_le_bytes());
+            sha256_bytes(&salted)
+        };
+        let hash = &hash[..32];
         let tag = |t: String| HeaderValue::from_str(&t).expect("hex is a valid header");
         Body {
             content_type,
@@ -49,6 +63,11 @@ impl Body {
 
     pub fn json<T: serde::Serialize>(doc: &T) -> Body {
         Body::new("application/json", json_bytes(doc))
+    }
+
+    /// [`Body::json`] with an ETag keyed as [`Body::keyed`].
+    pub fn json_keyed<T: serde::Serialize>(doc: &T, key: u64) -> Body {
+        Body::keyed("application/json", json_bytes(doc), key)
     }
 
     pub fn len(&self) -> usize {
@@ -276,7 +295,7 @@ impl Generation {
         };
         // The whole document now, on the discovery thread, so no request waits for it.
         if let Ok(c) = &g.catalog {
-            let docs = g.docs_for(c, super::extra());
+            let docs = g.docs_for(c, 0, None);
             g.artifacts = Bounded::new(cache_limit(&docs.list));
         }
         g
@@ -284,7 +303,12 @@ impl Generation {
 
     /// The documents for `extra`, made now when the ones kept are for another value (call
     /// it off the async threads: this may serialise the whole catalog).
-    pub fn docs_for(&self, catalog: &Catalog, extra: u64) -> Arc<Docs> {
+    pub fn docs_for(
+        &self,
+        catalog: &Catalog,
+        extra: u64,
+        registry: Option<&super::Registry>,
+    ) -> Arc<Docs> {
         let _one_at_a_time = self.making.lock().expect("the documents lock");
         if let Some(d) = self.docs_ready(extra) {
             return d;
@@ -293,6 +317,7 @@ impl Generation {
             catalog,
             &crate::catalog::Filter::default(),
             None,
+            (extra, registry),
         ));
         let made = Arc::new(Docs {
             extra,
