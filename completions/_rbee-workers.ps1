@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every variant in the catalog')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List every variant in the catalog')
             [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Find variants whose id, name, tags, description or capabilities match every term')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show a variant, or a worker with all its variants and the one `install` would pick')
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Show the GPUs found here and the backends this machine can run, best first')
@@ -42,6 +43,8 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Build and install variants; a worker id picks the best variant for this machine')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Rebuild installed variants whose catalog version is newer')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove installed variants (exactly the files that were recorded)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove installed variants (exactly the files that were recorded)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove installed variants (exactly the files that were recorded)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-hash every installed file and report any that changed or vanished')
             [CompletionResult]::new('source', 'source', [CompletionResultType]::ParameterValue, 'Manage remote sources of workers (git repositories, exported catalogs)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Refresh every remote source (clone/fetch git sources, revalidate index sources)')
@@ -49,7 +52,6 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes the proposed ones), then validate it as `check` does')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ under DIR (for maintainers)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the catalog over HTTP (always the current files on disk)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR')
             [CompletionResult]::new('pkgbuild', 'pkgbuild', [CompletionResultType]::ParameterValue, 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package')
@@ -58,6 +60,25 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             break
         }
         'rbee-workers;list' {
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)')
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'Only variants of one feature (cpu, cuda, metal, rocm, …)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--installed', '--installed', [CompletionResultType]::ParameterName, 'Only installed variants')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
+            [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rbee-workers;ls' {
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'Only variants of one feature (cpu, cuda, metal, rocm, …)')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
@@ -189,6 +210,44 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             break
         }
         'rbee-workers;remove' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be removed and remove nothing')
+            [CompletionResult]::new('--cascade', '--cascade', [CompletionResultType]::ParameterName, 'Also remove every installed worker that requires what is removed (as pacman -Rc)')
+            [CompletionResult]::new('--orphans', '--orphans', [CompletionResultType]::ParameterName, 'Also remove dependency installs that nothing installed requires any more')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
+            [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rbee-workers;rm' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be removed and remove nothing')
+            [CompletionResult]::new('--cascade', '--cascade', [CompletionResultType]::ParameterName, 'Also remove every installed worker that requires what is removed (as pacman -Rc)')
+            [CompletionResult]::new('--orphans', '--orphans', [CompletionResultType]::ParameterName, 'Also remove dependency installs that nothing installed requires any more')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
+            [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rbee-workers;uninstall' {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be removed and remove nothing')
@@ -397,22 +456,6 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'rbee-workers;generate-assets' {
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
-            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
-            [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
         'rbee-workers;serve' {
             [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address to listen on')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
@@ -501,7 +544,6 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes the proposed ones), then validate it as `check` does')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ under DIR (for maintainers)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the catalog over HTTP (always the current files on disk)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR')
             [CompletionResult]::new('pkgbuild', 'pkgbuild', [CompletionResultType]::ParameterValue, 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package')
@@ -564,9 +606,6 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             break
         }
         'rbee-workers;help;completions' {
-            break
-        }
-        'rbee-workers;help;generate-assets' {
             break
         }
         'rbee-workers;help;serve' {

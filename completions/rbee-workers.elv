@@ -32,6 +32,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List every variant in the catalog'
+            cand ls 'List every variant in the catalog'
             cand search 'Find variants whose id, name, tags, description or capabilities match every term'
             cand info 'Show a variant, or a worker with all its variants and the one `install` would pick'
             cand detect 'Show the GPUs found here and the backends this machine can run, best first'
@@ -39,6 +40,8 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand install 'Build and install variants; a worker id picks the best variant for this machine'
             cand upgrade 'Rebuild installed variants whose catalog version is newer'
             cand remove 'Remove installed variants (exactly the files that were recorded)'
+            cand rm 'Remove installed variants (exactly the files that were recorded)'
+            cand uninstall 'Remove installed variants (exactly the files that were recorded)'
             cand verify 'Re-hash every installed file and report any that changed or vanished'
             cand source 'Manage remote sources of workers (git repositories, exported catalogs)'
             cand sync 'Refresh every remote source (clone/fetch git sources, revalidate index sources)'
@@ -46,7 +49,6 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand new 'Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes the proposed ones), then validate it as `check` does'
             cand test 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped'
             cand completions 'Print a shell completion script'
-            cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
             cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package'
@@ -54,6 +56,24 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rbee-workers;list'= {
+            cand --platform 'Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)'
+            cand --backend 'Only variants of one feature (cpu, cuda, metal, rocm, …)'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --installed 'Only installed variants'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;ls'= {
             cand --platform 'Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)'
             cand --backend 'Only variants of one feature (cpu, cuda, metal, rocm, …)'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
@@ -178,6 +198,42 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --version 'Print version'
         }
         &'rbee-workers;remove'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --dry-run 'Print what would be removed and remove nothing'
+            cand --cascade 'Also remove every installed worker that requires what is removed (as pacman -Rc)'
+            cand --orphans 'Also remove dependency installs that nothing installed requires any more'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;rm'= {
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --dry-run 'Print what would be removed and remove nothing'
+            cand --cascade 'Also remove every installed worker that requires what is removed (as pacman -Rc)'
+            cand --orphans 'Also remove dependency installs that nothing installed requires any more'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand --offline 'Use only what is cached; never touch the network'
+            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;uninstall'= {
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --dry-run 'Print what would be removed and remove nothing'
@@ -370,21 +426,6 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'rbee-workers;generate-assets'= {
-            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
-            cand --color 'When to colour the output'
-            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
-            cand --offline 'Use only what is cached; never touch the network'
-            cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
-            cand -q 'Print less (warnings about broken workers are kept out of the way)'
-            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
-            cand -v 'Print more'
-            cand --verbose 'Print more'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'rbee-workers;serve'= {
             cand --addr 'Address to listen on'
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
@@ -469,7 +510,6 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand new 'Write a worker.toml for the crate at PATH (asking for each value; --noconfirm takes the proposed ones), then validate it as `check` does'
             cand test 'Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on a submitted worker); variants this host cannot build are skipped'
             cand completions 'Print a shell completion script'
-            cand generate-assets 'Regenerate completions/ and man/ under DIR (for maintainers)'
             cand serve 'Serve the catalog over HTTP (always the current files on disk)'
             cand export 'Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR'
             cand pkgbuild 'Render a variant''s PKGBUILD (or .SRCINFO) for Arch Linux, or a worker''s split package'
@@ -514,8 +554,6 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;help;test'= {
         }
         &'rbee-workers;help;completions'= {
-        }
-        &'rbee-workers;help;generate-assets'= {
         }
         &'rbee-workers;help;serve'= {
         }

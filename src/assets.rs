@@ -24,8 +24,22 @@ pub fn command() -> clap::Command {
 /// The completion script for `shell`.
 pub fn completion(shell: Shell) -> Vec<u8> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command(), "rbee-workers", &mut out);
+    clap_complete::generate(shell, &mut offered(command()), "rbee-workers", &mut out);
     out
+}
+
+/// `root` without its hidden subcommands: clap_complete's static scripts offer a hidden
+/// subcommand (`generate-assets`) as readily as any other, and it is for maintainers only.
+fn offered(root: clap::Command) -> clap::Command {
+    let mut cmd = clap::Command::new(root.get_name().to_string())
+        .about(root.get_about().cloned().unwrap_or_default())
+        .propagate_version(true)
+        .args(root.get_arguments().cloned())
+        .subcommands(root.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+    if let Some(v) = root.get_version() {
+        cmd = cmd.version(v.to_string());
+    }
+    cmd
 }
 
 const TRAILER: &str = r#".SH "EXIT STATUS"

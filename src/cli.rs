@@ -3,6 +3,7 @@
 
 use crate::build::Backend;
 use crate::catalog::Filter;
+use crate::commands::complete;
 use crate::context::Globals;
 use crate::error::Error;
 use crate::install::Options;
@@ -10,6 +11,7 @@ use crate::kinds::Color;
 use crate::render::{arch, brew};
 use crate::request::Request;
 use clap::{Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 use std::path::PathBuf;
 
 /// `--version`: what a bug report needs (`-V` prints the short form).
@@ -63,6 +65,7 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every variant in the catalog
+    #[command(visible_alias = "ls")]
     List {
         /// Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)
         #[arg(long, value_name = "OS[/ARCH]")]
@@ -83,6 +86,7 @@ pub enum Command {
     /// Show a variant, or a worker with all its variants and the one `install` would pick
     Info {
         /// A variant id (llm-worker-cuda), a worker id (llm-worker), or SOURCE/ID
+        #[arg(add = ArgValueCandidates::new(complete::catalog_ids))]
         id: String,
     },
     /// Show the GPUs found here and the backends this machine can run, best first
@@ -90,6 +94,7 @@ pub enum Command {
     /// Build a variant without installing it
     Build {
         /// A variant id, or a worker id for the best variant for this machine
+        #[arg(add = ArgValueCandidates::new(complete::catalog_ids))]
         id: String,
         #[command(flatten)]
         how: BuildArgs,
@@ -100,7 +105,7 @@ pub enum Command {
     /// Build and install variants; a worker id picks the best variant for this machine
     Install {
         /// Variant ids (llm-worker-cuda), or worker ids (llm-worker) for the best variant here
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", add = ArgValueCandidates::new(complete::catalog_ids))]
         ids: Vec<String>,
         #[command(flatten)]
         how: BuildArgs,
@@ -117,7 +122,7 @@ pub enum Command {
     /// Rebuild installed variants whose catalog version is newer
     Upgrade {
         /// Variant or worker ids (default: everything installed)
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = ArgValueCandidates::new(complete::installed_ids))]
         ids: Vec<String>,
         /// Print the plan and run nothing
         #[arg(long)]
@@ -127,9 +132,10 @@ pub enum Command {
         no_sandbox: bool,
     },
     /// Remove installed variants (exactly the files that were recorded)
+    #[command(visible_aliases = ["rm", "uninstall"])]
     Remove {
         /// Installed variant ids, or worker ids for every installed variant of them
-        #[arg(required_unless_present = "orphans", value_name = "ID")]
+        #[arg(required_unless_present = "orphans", value_name = "ID", add = ArgValueCandidates::new(complete::installed_ids))]
         ids: Vec<String>,
         /// Print what would be removed and remove nothing
         #[arg(long)]
@@ -166,7 +172,7 @@ pub enum Command {
     /// a submitted worker); variants this host cannot build are skipped
     Test {
         /// Variant or worker ids (default: every variant)
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = ArgValueCandidates::new(complete::catalog_ids))]
         ids: Vec<String>,
         /// Only the workers changed since REV, found with git
         #[arg(long, value_name = "REV")]
@@ -206,6 +212,7 @@ pub enum Command {
     Pkgbuild {
         /// A variant id (llm-worker-cuda), or a worker id (llm-worker) for one split package of
         /// all its Linux variants
+        #[arg(add = ArgValueCandidates::new(complete::catalog_ids))]
         id: String,
         /// release: the tagged tarball; git: a VCS package `ID-git`; local: this source tree
         #[arg(long, value_enum, default_value_t = PkgFlavor::Release)]
@@ -223,6 +230,7 @@ pub enum Command {
     /// Render a variant's Homebrew formula
     Formula {
         /// A variant id that runs on macOS, e.g. llm-worker-metal
+        #[arg(add = ArgValueCandidates::new(complete::catalog_ids))]
         id: String,
         /// release: url + sha256 of the tagged tarball; head: build the branch head
         #[arg(long, value_enum, default_value_t = BrewFlavor::Release)]
@@ -257,6 +265,7 @@ pub enum SourceCommand {
     /// Remove a source and its cached copy
     Remove {
         /// The source's name, as `source list` shows it
+        #[arg(add = ArgValueCandidates::new(complete::source_names))]
         name: String,
     },
     /// List the sources in search order

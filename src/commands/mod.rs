@@ -4,6 +4,7 @@
 pub mod canary;
 pub mod changed;
 pub mod check;
+pub mod complete;
 pub mod export;
 pub mod graph;
 pub mod install;

@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "canary",
             "changed",
             "check",
+            "complete",
             "export",
             "graph",
             "install",

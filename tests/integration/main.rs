@@ -3,6 +3,7 @@
 mod assets;
 mod cargo_metadata;
 mod catalog;
+mod completion;
 mod context;
 mod contrib;
 mod deps;

@@ -409,9 +409,16 @@ impl Sandbox {
 
     /// [`Sandbox::cmd`] as a `std::process::Command`, to spawn and signal it.
     pub fn std_cmd(&self) -> std::process::Command {
+        self.shell(assert_cmd::cargo::cargo_bin("rbee-workers"))
+    }
+
+    /// `program` (a shell, say) with the environment of [`Sandbox::cmd`], cwd = the sandbox,
+    /// and `$RBEE` the binary, to drive rbee-workers as a user's shell does.
+    pub fn shell(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         self.assert_pinned();
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rbee-workers"));
-        cmd.current_dir(&self.root);
+        let mut cmd = std::process::Command::new(program);
+        cmd.current_dir(&self.root)
+            .env("RBEE", assert_cmd::cargo::cargo_bin("rbee-workers"));
         for (k, v) in self.env() {
             match v {
                 Some(v) => cmd.env(k, v),
