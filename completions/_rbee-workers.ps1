@@ -65,6 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--installed', '--installed', [CompletionResultType]::ParameterName, 'Only installed variants')
+            [CompletionResult]::new('--no-host-hint', '--no-host-hint', [CompletionResultType]::ParameterName, 'Leave out the `[not for this host]` marks')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
             [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
@@ -84,6 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--installed', '--installed', [CompletionResultType]::ParameterName, 'Only installed variants')
+            [CompletionResult]::new('--no-host-hint', '--no-host-hint', [CompletionResultType]::ParameterName, 'Leave out the `[not for this host]` marks')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
             [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')
@@ -100,6 +102,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
         'rbee-workers;search' {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--no-host-hint', '--no-host-hint', [CompletionResultType]::ParameterName, 'Leave out the `[not for this host]` marks')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Use only what is cached; never touch the network')
             [CompletionResult]::new('--noconfirm', '--noconfirm', [CompletionResultType]::ParameterName, 'Answer yes to every question (review, removal), as pacman does')

@@ -759,7 +759,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__list)
-            opts="-q -v -h -V --platform --backend --installed --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --platform --backend --installed --no-host-hint --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -867,7 +867,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__search)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --no-host-hint --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -61,6 +61,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --installed 'Only installed variants'
+            cand --no-host-hint 'Leave out the `[not for this host]` marks'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
@@ -79,6 +80,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
             cand --installed 'Only installed variants'
+            cand --no-host-hint 'Leave out the `[not for this host]` marks'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'
@@ -94,6 +96,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;search'= {
             cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
             cand --color 'When to colour the output'
+            cand --no-host-hint 'Leave out the `[not for this host]` marks'
             cand --json 'Print one JSON document (schema 1) on stdout instead of text'
             cand --offline 'Use only what is cached; never touch the network'
             cand --noconfirm 'Answer yes to every question (review, removal), as pacman does'

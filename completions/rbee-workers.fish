@@ -65,6 +65,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l color
 always\t''
 never\t''"
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l installed -d 'Only installed variants'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l no-host-hint -d 'Leave out the `[not for this host]` marks'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l offline -d 'Use only what is cached; never touch the network'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
@@ -79,6 +80,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l color -
 always\t''
 never\t''"
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l installed -d 'Only installed variants'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l no-host-hint -d 'Leave out the `[not for this host]` marks'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l offline -d 'Use only what is cached; never touch the network'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
@@ -90,6 +92,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l roo
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l no-host-hint -d 'Leave out the `[not for this host]` marks'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l json -d 'Print one JSON document (schema 1) on stdout instead of text'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l offline -d 'Use only what is cached; never touch the network'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'

@@ -76,12 +76,18 @@ pub enum Command {
         /// Only installed variants
         #[arg(long)]
         installed: bool,
+        /// Leave out the `[not for this host]` marks
+        #[arg(long)]
+        no_host_hint: bool,
     },
     /// Find variants whose id, name, tags, description or capabilities match every term
     Search {
         /// Terms that must all match (case-insensitively)
         #[arg(required = true, value_name = "QUERY")]
         terms: Vec<String>,
+        /// Leave out the `[not for this host]` marks
+        #[arg(long)]
+        no_host_hint: bool,
     },
     /// Show a variant, or a worker with all its variants and the one `install` would pick
     Info {
@@ -483,6 +489,7 @@ impl Cli {
                 platform,
                 backend,
                 installed,
+                no_host_hint,
             } => {
                 let mut filter = Filter {
                     backend,
@@ -516,9 +523,19 @@ impl Cli {
                         })?);
                     }
                 }
-                Request::List { filter, installed }
+                Request::List {
+                    filter,
+                    installed,
+                    hint: !no_host_hint,
+                }
             }
-            Command::Search { terms } => Request::Search { terms },
+            Command::Search {
+                terms,
+                no_host_hint,
+            } => Request::Search {
+                terms,
+                hint: !no_host_hint,
+            },
             Command::Info { id } => Request::Info { id },
             Command::Detect => Request::Detect,
             Command::Pkgbuild {

@@ -10,6 +10,8 @@ pub enum Request {
     List {
         filter: Filter,
         installed: bool,
+        /// Mark rows whose platforms exclude this host.
+        hint: bool,
     },
     Build {
         id: String,
@@ -61,6 +63,7 @@ pub enum Request {
     },
     Search {
         terms: Vec<String>,
+        hint: bool,
     },
     Info {
         id: String,

@@ -30,8 +30,26 @@ pub fn installed_doc(
     }
 }
 
+/// The OS and arch this runs on (no GPU probe: `list` works whatever `RBEE_WORKERS_GPU` says).
+fn this_platform() -> Option<(crate::manifest::Os, crate::manifest::Arch)> {
+    Some((
+        std::env::consts::OS.parse().ok()?,
+        std::env::consts::ARCH.parse().ok()?,
+    ))
+}
+
+/// How `list` and `search` lay out rows: a SOURCE column when more than one source is
+/// configured; the `[not for this host]` hint unless `hint` is off.
+fn row_options(cx: &Context, hint: bool) -> report::RowOptions {
+    report::RowOptions {
+        source: usize::from(cx.root.is_some()) + cx.config.sources.len() > 1,
+        host: this_platform().filter(|_| hint),
+    }
+}
+
 fn doc_of(db: &Database, w: &catalog::Worker, v: &catalog::Variant) -> wire::VariantDoc {
     let mut doc = wire::variant_doc(w, v);
+    doc.runs_here = this_platform().map(|(os, arch)| v.supports(os, arch));
     doc.installed = db.installed.get(&v.id).map(|r| {
         installed_doc(
             r,
@@ -53,8 +71,8 @@ fn catalog_doc(catalog: &Catalog, workers: Vec<wire::VariantDoc>) -> CatalogDoc 
     }
 }
 
-/// `list [--installed] [--platform] [--backend]`.
-pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answer> {
+/// `list [--installed] [--platform] [--backend] [--no-host-hint]`.
+pub fn list(cx: &Context, filter: &Filter, installed_only: bool, hint: bool) -> Result<Answer> {
     if installed_only {
         return list_installed(cx, filter);
     }
@@ -79,7 +97,7 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answe
     }
     Ok(Answer::new(
         &doc,
-        report::variants_table(&rows, &installed_versions(&db)),
+        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint)),
     ))
 }
 
@@ -142,7 +160,7 @@ fn installed_versions(db: &crate::db::Database) -> std::collections::BTreeMap<St
 }
 
 /// `search TERM…`: best match first in the text, by id in `workers` with a `ranking`.
-pub fn search(cx: &Context, terms: &[String]) -> Result<Answer> {
+pub fn search(cx: &Context, terms: &[String], hint: bool) -> Result<Answer> {
     let catalog = load(cx)?;
     let mut hits: Vec<_> = catalog
         .variants()
@@ -161,7 +179,7 @@ pub fn search(cx: &Context, terms: &[String]) -> Result<Answer> {
     let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
     Ok(Answer::new(
         &doc,
-        report::variants_table(&rows, &installed_versions(&db)),
+        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint)),
     ))
 }
 

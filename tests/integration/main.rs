@@ -18,5 +18,6 @@ mod render;
 mod serve;
 mod sources;
 mod support;
+mod tables;
 mod tools;
 mod trees;

@@ -83,6 +83,8 @@ pub struct VariantDoc {
     pub installed: Option<InstalledDoc>,
     /// `info WORKER` only.
     pub recommended: Option<bool>,
+    /// `list`, `search` and `info`: whether its platforms include this host.
+    pub runs_here: Option<bool>,
 }
 
 /// Keys every variant object must carry, even when their value is `null` (serde would
