@@ -71,7 +71,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l offli
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand list" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l platform -d 'Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)' -r
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l backend -d 'Only variants of one feature (cpu, cuda, metal, rocm, …)' -r
@@ -86,7 +86,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l offline
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand ls" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -98,7 +98,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l off
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand search" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -109,7 +109,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l offli
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand info" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand detect" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -142,7 +142,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l offl
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand build" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l backend -d 'auto: makepkg on Arch, brew on macOS, else cargo' -r -f -a "auto\t''
 cargo\t''
@@ -166,7 +166,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l of
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand install" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -179,7 +179,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l of
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand upgrade" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -193,7 +193,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l off
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand remove" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -207,7 +207,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -l offline
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand rm" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -221,7 +221,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -l 
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand uninstall" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -232,7 +232,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l off
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -243,7 +243,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and no
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -f -a "add" -d 'Add a source: a git URL (https, ssh, file) or an index.json URL or path'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand source; and not __fish_seen_subcommand_from add remove list help" -f -a "remove" -d 'Remove a source and its cached copy'
@@ -299,7 +299,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -l offli
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l changed -d 'Only the workers changed since REV (their directory, workspace Cargo.toml or Cargo.lock), found with git' -r
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
@@ -311,7 +311,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l offl
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand check" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand new" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand new" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -347,7 +347,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand serve" -l addr -d 'Address to listen on' -r
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand serve" -l root -d 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]' -r -F
@@ -387,7 +387,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l o
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand pkgbuild" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l flavor -d 'release: url + sha256 of the tagged tarball; head: build the branch head' -r -f -a "release\t''
 head\t''"
@@ -402,7 +402,7 @@ complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l of
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -l noconfirm -d 'Answer yes to every question (review, removal), as pacman does'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s q -l quiet -d 'Print less (warnings about broken workers are kept out of the way)'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s v -l verbose -d 'Print more'
-complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s h -l help -d 'Print help'
+complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand formula" -s V -l version -d 'Print version'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check new test completions serve export pkgbuild formula help" -f -a "list" -d 'List every variant in the catalog'
 complete -c rbee-workers -n "__fish_rbee_workers_using_subcommand help; and not __fish_seen_subcommand_from list search info detect build install upgrade remove verify source sync check new test completions serve export pkgbuild formula help" -f -a "search" -d 'Find variants whose id, name, tags, description or capabilities match every term'

@@ -126,15 +126,16 @@ pub fn download_bar(url: &str, len: Option<u64>, quiet: bool) -> indicatif::Prog
     bar
 }
 
-/// Asks a yes/no question on the terminal. Without a terminal there is no one to ask:
-/// that is an error whose help says how to answer in advance (`--noconfirm`).
-pub fn confirm(prompt: &str, no_terminal: Error) -> crate::error::Result<bool> {
+/// Asks a yes/no question on the terminal, Enter answering `default` (`[Y/n]` or `[y/N]`).
+/// Without a terminal there is no one to ask: that is an error whose help says how to
+/// answer in advance (`--noconfirm`).
+pub fn confirm(prompt: &str, default: bool, no_terminal: Error) -> crate::error::Result<bool> {
     if !interactive() {
         return Err(no_terminal);
     }
     dialoguer::Confirm::new()
         .with_prompt(inert(prompt))
-        .default(false)
+        .default(default)
         .interact()
         .map_err(|e| Error::Prompt(e.to_string()))
 }

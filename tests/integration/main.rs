@@ -18,6 +18,6 @@ mod render;
 mod serve;
 mod sources;
 mod support;
-mod tables;
+mod terminal;
 mod tools;
 mod trees;

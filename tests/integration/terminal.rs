@@ -1,6 +1,7 @@
-//! `list` and `search` as a person reads them: rows fitted to the terminal (run under a real
-//! pseudo-terminal with `script`), whole when piped; a SOURCE column once there is more than
-//! one source; `[not for this host]` on rows this machine cannot run, and `runs_here` in JSON.
+//! What a person at a terminal sees (run under a real pseudo-terminal with `script`): `list`
+//! and `search` rows fitted to its width, whole when piped; a SOURCE column once there is
+//! more than one source; `[not for this host]` on rows this machine cannot run, and
+//! `runs_here` in JSON; `remove` asking `[Y/n]` as pacman does.
 
 use crate::support::{assert_success, stdout, Sandbox};
 use crate::tools;
@@ -16,13 +17,29 @@ const LONG: &str = "A worker whose description goes on and on, well past what an
 /// `rbee-workers --root SANDBOX ARGS…` on a pseudo-terminal `columns` wide; its output
 /// with the terminal's `\r\n` turned back into `\n`.
 fn on_terminal(s: &Sandbox, columns: usize, args: &str) -> String {
+    typed_on_terminal(s, columns, args, "")
+}
+
+/// [`on_terminal`] with `keys` typed at the terminal.
+fn typed_on_terminal(s: &Sandbox, columns: usize, args: &str, keys: &str) -> String {
+    use std::io::Write;
     let line = format!("\"$RBEE\" --root {} {args}", tools::sh(s.root()));
-    let out = s
+    let mut child = s
         .shell("script")
         .env("COLUMNS", columns.to_string())
         .args(["-qec", &line, "/dev/null"])
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(keys.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
     assert_success(&out);
     stdout(&out).replace("\r\n", "\n")
 }
@@ -177,4 +194,29 @@ fn a_source_column_appears_once_a_second_source_is_configured() {
     };
     assert_eq!(row("mine-cpu"), "local");
     assert_eq!(row("theirs-cpu"), "extra");
+}
+
+#[test]
+fn remove_asks_y_n_with_yes_the_default_as_pacman_does() {
+    if !tools::require("script", "answer remove's question on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    let file = s.write("prefix/bin/gone-cpu", "#!/bin/sh\n");
+    let db = serde_json::json!({
+        "schema": 1,
+        "installed": {
+            "gone-cpu": {
+                "id": "gone-cpu", "worker": "gone", "feature": "cpu", "version": "0.1.0",
+                "backend": "cargo", "flavor": "local", "source": "local",
+                "files": [{"path": file, "sha256": "0".repeat(64)}],
+                "installed_at": 0
+            }
+        }
+    });
+    s.write(".xdg/data/rbee-workers/installed.json", &db.to_string());
+    // Enter alone takes the default.
+    let text = typed_on_terminal(&s, 80, "remove gone-cpu", "\r");
+    assert!(text.contains("[Y/n]"), "{text}");
+    assert!(!file.exists(), "Enter means yes:\n{text}");
 }
