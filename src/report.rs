@@ -46,7 +46,17 @@ pub fn mode() -> Mode {
 /// A status line on stderr (`removed …`, `==> build …`), unless `--quiet`.
 pub fn say(line: &str) {
     if mode().verbosity >= 0 {
-        let _ = writeln!(anstream::stderr().lock(), "{}", inert(line));
+        let _ = writeln!(anstream::stderr().lock(), "{}", arrow(&inert(line)));
+    }
+}
+
+/// A `==> message` line coloured as makepkg colours its own: a green bold `==>`, the
+/// message bold. anstream drops the colour off a terminal, under NO_COLOR and with
+/// `--color never`.
+pub fn arrow(line: &str) -> String {
+    match line.strip_prefix("==> ") {
+        Some(message) => format!("{} {}", paint(GREEN, "==>"), paint(BOLD, message)),
+        None => line.to_string(),
     }
 }
 

@@ -172,14 +172,7 @@ fn a_source_column_appears_once_a_second_source_is_configured() {
     };
     assert!(!header(&s).contains("SOURCE"), "one source: {}", header(&s));
 
-    let upstream = Sandbox::new();
-    upstream.worker("theirs").features(&["cpu"]).write();
-    tools::git(upstream.root(), &["init", "-q"]);
-    tools::git(upstream.root(), &["add", "bin"]);
-    tools::git(upstream.root(), &["commit", "-q", "-m", "one"]);
-    let url = format!("file://{}", upstream.root().display());
-    assert_success(&s.run(&["source", "add", "extra", &url]));
-    assert_success(&s.run(&["sync"]));
+    let _upstream = add_synced_source(&s);
     let text = stdout(&s.run(&["list"]));
     assert!(header(&s).starts_with("ID"), "{text}");
     assert!(header(&s).contains("SOURCE"), "{text}");
@@ -219,4 +212,48 @@ fn remove_asks_y_n_with_yes_the_default_as_pacman_does() {
     let text = typed_on_terminal(&s, 80, "remove gone-cpu", "\r");
     assert!(text.contains("[Y/n]"), "{text}");
     assert!(!file.exists(), "Enter means yes:\n{text}");
+}
+
+/// A git repository of one worker (`theirs`), added to `s` as source `extra` and synced.
+fn add_synced_source(s: &Sandbox) -> Sandbox {
+    let upstream = Sandbox::new();
+    upstream.worker("theirs").features(&["cpu"]).write();
+    tools::git(upstream.root(), &["init", "-q"]);
+    tools::git(upstream.root(), &["add", "bin"]);
+    tools::git(upstream.root(), &["commit", "-q", "-m", "one"]);
+    let url = format!("file://{}", upstream.root().display());
+    assert_success(&s.run(&["source", "add", "extra", &url]));
+    assert_success(&s.run(&["sync"]));
+    upstream
+}
+
+#[test]
+fn arrow_lines_are_coloured_as_makepkg_colours_them_and_plain_under_no_color() {
+    let s = Sandbox::new();
+    let _upstream = add_synced_source(&s);
+    let arrows = |color: &str| -> Vec<String> {
+        let out = s.run(&["--color", color, "sync"]);
+        assert_success(&out);
+        crate::support::stderr(&out)
+            .lines()
+            .filter(|l| l.contains("==>"))
+            .map(str::to_string)
+            .collect()
+    };
+    let coloured = arrows("always");
+    assert!(!coloured.is_empty(), "sync runs git and says so");
+    for line in &coloured {
+        // Green bold `==>`, then the message in bold, as makepkg's msg().
+        assert!(
+            line.starts_with("\u{1b}[1m\u{1b}[32m==>\u{1b}[0m \u{1b}[1m"),
+            "{line:?}"
+        );
+    }
+    // The sandbox sets NO_COLOR: --color auto prints no escape.
+    for line in arrows("auto") {
+        assert!(
+            line.starts_with("==> ") && !line.contains('\u{1b}'),
+            "{line:?}"
+        );
+    }
 }
