@@ -257,3 +257,35 @@ fn arrow_lines_are_coloured_as_makepkg_colours_them_and_plain_under_no_color() {
         );
     }
 }
+
+#[test]
+fn export_offline_warns_once_per_unpinned_tarball_not_once_per_file() {
+    let s = Sandbox::new();
+    // cpu and cuda on Linux (two release PKGBUILDs), cpu on macOS (a release formula): three
+    // renders that all need the one unpinned tarball.
+    s.worker("multi")
+        .extra(
+            "[source]\ngit = \"https://github.com/example/multi\"\n\
+             tarball = \"https://example.invalid/multi-{version}.tar.gz\"\n",
+        )
+        .write();
+    let site = s.path("site");
+    let out = s.run(&["--offline", "export", site.to_str().unwrap()]);
+    assert_success(&out);
+    let err = crate::support::stderr(&out);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    for what in [
+        "multi-cpu release PKGBUILD",
+        "multi-cuda release PKGBUILD",
+        "multi-cpu release formula",
+    ] {
+        assert!(warnings[0].contains(what), "{what}: {err}");
+    }
+    assert_eq!(
+        err.matches("https://example.invalid/multi-0.1.0.tar.gz")
+            .count(),
+        1,
+        "{err}"
+    );
+}
