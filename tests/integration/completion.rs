@@ -15,18 +15,7 @@ fn sandbox() -> Sandbox {
         .write();
     s.worker("beta").description("Second worker").write();
     let file = s.write("prefix/bin/beta-cpu", "#!/bin/sh\n");
-    let db = serde_json::json!({
-        "schema": 1,
-        "installed": {
-            "beta-cpu": {
-                "id": "beta-cpu", "worker": "beta", "feature": "cpu", "version": "0.1.0",
-                "backend": "cargo", "flavor": "local", "source": "local",
-                "files": [{"path": file, "sha256": "0".repeat(64)}],
-                "installed_at": 0
-            }
-        }
-    });
-    s.write(".xdg/data/rbee-workers/installed.json", &db.to_string());
+    s.installed("beta", "cpu", &file);
     s.write_config(&format!(
         "[[sources]]\nname = \"extra\"\nkind = \"git\"\nurl = {}\n",
         q("https://example.invalid/extra.git")

@@ -449,6 +449,24 @@ impl Sandbox {
         p
     }
 
+    /// Writes an installed database holding one cargo install of `worker`'s `feature` at
+    /// version 0.1.0 that owns `file` (recorded with a placeholder sha256).
+    pub fn installed(&self, worker: &str, feature: &str, file: &Path) {
+        let id = format!("{worker}-{feature}");
+        let db = serde_json::json!({
+            "schema": 1,
+            "installed": {
+                id.clone(): {
+                    "id": id, "worker": worker, "feature": feature, "version": "0.1.0",
+                    "backend": "cargo", "flavor": "local", "source": "local",
+                    "files": [{"path": file, "sha256": "0".repeat(64)}],
+                    "installed_at": 0
+                }
+            }
+        });
+        self.write(".xdg/data/rbee-workers/installed.json", &db.to_string());
+    }
+
     /// A worker crate at `bin/{id}`, to be configured and then `write()`n.
     pub fn worker(&self, id: &str) -> WorkerBuilder<'_> {
         WorkerBuilder::new(self, id)

@@ -196,18 +196,7 @@ fn remove_asks_y_n_with_yes_the_default_as_pacman_does() {
     }
     let s = Sandbox::new();
     let file = s.write("prefix/bin/gone-cpu", "#!/bin/sh\n");
-    let db = serde_json::json!({
-        "schema": 1,
-        "installed": {
-            "gone-cpu": {
-                "id": "gone-cpu", "worker": "gone", "feature": "cpu", "version": "0.1.0",
-                "backend": "cargo", "flavor": "local", "source": "local",
-                "files": [{"path": file, "sha256": "0".repeat(64)}],
-                "installed_at": 0
-            }
-        }
-    });
-    s.write(".xdg/data/rbee-workers/installed.json", &db.to_string());
+    s.installed("gone", "cpu", &file);
     // Enter alone takes the default.
     let text = typed_on_terminal(&s, 80, "remove gone-cpu", "\r");
     assert!(text.contains("[Y/n]"), "{text}");
