@@ -34,9 +34,6 @@ _rbee__workers() {
             rbee__workers,formula)
                 cmd="rbee__workers__subcmd__formula"
                 ;;
-            rbee__workers,generate-assets)
-                cmd="rbee__workers__subcmd__generate__subcmd__assets"
-                ;;
             rbee__workers,help)
                 cmd="rbee__workers__subcmd__help"
                 ;;
@@ -55,6 +52,9 @@ _rbee__workers() {
             rbee__workers,login)
                 cmd="rbee__workers__subcmd__login"
                 ;;
+            rbee__workers,ls)
+                cmd="rbee__workers__subcmd__list"
+                ;;
             rbee__workers,new)
                 cmd="rbee__workers__subcmd__new"
                 ;;
@@ -68,6 +68,9 @@ _rbee__workers() {
                 cmd="rbee__workers__subcmd__registry"
                 ;;
             rbee__workers,remove)
+                cmd="rbee__workers__subcmd__remove"
+                ;;
+            rbee__workers,rm)
                 cmd="rbee__workers__subcmd__remove"
                 ;;
             rbee__workers,search)
@@ -84,6 +87,9 @@ _rbee__workers() {
                 ;;
             rbee__workers,test)
                 cmd="rbee__workers__subcmd__test"
+                ;;
+            rbee__workers,uninstall)
+                cmd="rbee__workers__subcmd__remove"
                 ;;
             rbee__workers,unvote)
                 cmd="rbee__workers__subcmd__unvote"
@@ -114,9 +120,6 @@ _rbee__workers() {
                 ;;
             rbee__workers__subcmd__help,formula)
                 cmd="rbee__workers__subcmd__help__subcmd__formula"
-                ;;
-            rbee__workers__subcmd__help,generate-assets)
-                cmd="rbee__workers__subcmd__help__subcmd__generate__subcmd__assets"
                 ;;
             rbee__workers__subcmd__help,help)
                 cmd="rbee__workers__subcmd__help__subcmd__help"
@@ -290,7 +293,7 @@ _rbee__workers() {
 
     case "${cmd}" in
         rbee__workers)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export login vote unvote rate registry key pkgbuild formula help"
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list ls search info detect build install upgrade remove rm uninstall verify source sync check new test completions serve export login vote unvote rate registry key pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,30 +486,8 @@ _rbee__workers() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rbee__subcmd__workers__subcmd__generate__subcmd__assets)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         rbee__subcmd__workers__subcmd__help)
-            opts="list search info detect build install upgrade remove verify source sync check new test completions generate-assets serve export login vote unvote rate registry key pkgbuild formula help"
+            opts="list search info detect build install upgrade remove verify source sync check new test completions serve export login vote unvote rate registry key pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -590,20 +571,6 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help__subcmd__formula)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rbee__subcmd__workers__subcmd__help__subcmd__generate__subcmd__assets)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1156,7 +1123,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__list)
-            opts="-q -v -h -V --platform --backend --installed --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --platform --backend --installed --no-host-hint --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1588,7 +1555,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__search)
-            opts="-q -v -h -V --sort --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --sort --no-host-hint --root --json --offline --noconfirm --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -13,8 +13,12 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
     // the command exits 130. `serve` waits on the same handler to finish requests in flight.
     crate::exec::interrupted();
     let answer = match req {
-        Request::List { filter, installed } => query::list(cx, &filter, installed)?,
-        Request::Search { terms, sort } => query::search(cx, &terms, sort)?,
+        Request::List {
+            filter,
+            installed,
+            hint,
+        } => query::list(cx, &filter, installed, hint)?,
+        Request::Search { terms, sort, hint } => query::search(cx, &terms, sort, hint)?,
         Request::Info { id } => query::info(cx, &id)?,
         Request::Detect => query::detect(cx)?,
         Request::Build { id, opts } => install::build(cx, &commands::load(cx)?, &id, &opts)?,

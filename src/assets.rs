@@ -24,8 +24,22 @@ pub fn command() -> clap::Command {
 /// The completion script for `shell`.
 pub fn completion(shell: Shell) -> Vec<u8> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command(), "rbee-workers", &mut out);
+    clap_complete::generate(shell, &mut offered(command()), "rbee-workers", &mut out);
     out
+}
+
+/// `root` without its hidden subcommands: clap_complete's static scripts offer a hidden
+/// subcommand (`generate-assets`) as readily as any other, and it is for maintainers only.
+fn offered(root: clap::Command) -> clap::Command {
+    let mut cmd = clap::Command::new(root.get_name().to_string())
+        .about(root.get_about().cloned().unwrap_or_default())
+        .propagate_version(true)
+        .args(root.get_arguments().cloned())
+        .subcommands(root.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+    if let Some(v) = root.get_version() {
+        cmd = cmd.version(v.to_string());
+    }
+    cmd
 }
 
 const TRAILER: &str = r#".SH "EXIT STATUS"
@@ -114,14 +128,68 @@ Where configuration, cache and data live (defaults per platform).
 Disables colour, as does \fB\-\-color never\fR.
 "#;
 
-/// The man page of `cmd`, with the EXIT STATUS, FILES and ENVIRONMENT sections.
-pub fn man_page(cmd: clap::Command) -> Vec<u8> {
+/// The man page of `cmd`: clap_mangen's sections (DESCRIPTION from the long about), its
+/// `after_long_help` examples as EXAMPLES, the EXIT STATUS, FILES and ENVIRONMENT sections,
+/// and SEE ALSO naming the pages `see_also` lists (every one of them generated).
+pub fn man_page(cmd: clap::Command, see_also: &[String]) -> Vec<u8> {
+    let examples = cmd.get_after_long_help().map(|h| h.to_string());
+    let subcommands = cmd.get_subcommands().any(|s| !s.is_hide_set());
+    let version = cmd.get_version().is_some();
+    // `help` is no page of its own: the SUBCOMMANDS list would point at a missing one.
+    let man = clap_mangen::Man::new(
+        cmd.disable_help_subcommand(true)
+            .after_long_help(None::<&str>),
+    );
     let mut out = Vec::new();
-    clap_mangen::Man::new(cmd)
-        .render(&mut out)
+    let w: &mut dyn std::io::Write = &mut out;
+    man.render_title(w)
+        .and_then(|()| man.render_name_section(w))
+        .and_then(|()| man.render_synopsis_section(w))
+        .and_then(|()| man.render_description_section(w))
+        .and_then(|()| man.render_options_section(w))
         .expect("writing to memory");
+    if subcommands {
+        man.render_subcommands_section(w)
+            .expect("writing to memory");
+    }
+    if version {
+        man.render_version_section(w).expect("writing to memory");
+    }
+    // Each section clap_mangen renders on its own starts with the same two-line preamble.
+    let preamble = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+    let text = String::from_utf8(out).expect("roff is UTF-8");
+    let mut out = match text.split_once(preamble) {
+        Some((head, rest)) => format!("{head}{preamble}{}", rest.replace(preamble, "")),
+        None => text,
+    }
+    .into_bytes();
+    if let Some(examples) = examples {
+        out.extend_from_slice(b".SH EXAMPLES\n.nf\n");
+        for line in examples.lines().skip_while(|l| l.trim() == "Examples:") {
+            out.extend_from_slice(roff_text(line.strip_prefix("  ").unwrap_or(line)).as_bytes());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b".fi\n");
+    }
     out.extend_from_slice(TRAILER.as_bytes());
+    out.extend_from_slice(b".SH \"SEE ALSO\"\n");
+    let refs: Vec<String> = see_also
+        .iter()
+        .map(|p| format!("\\fB{}\\fR(1)", roff_text(p)))
+        .collect();
+    out.extend_from_slice(refs.join(", ").as_bytes());
+    out.push(b'\n');
     out
+}
+
+/// A line of text as roff reads it literally (`-` is a hyphen-minus, `\` an escape, and
+/// a leading `.` or `'` is not a request).
+fn roff_text(line: &str) -> String {
+    let text = line.replace('\\', "\\e").replace('-', "\\-");
+    match text.starts_with(['.', '\'']) {
+        true => format!("\\&{text}"),
+        false => text,
+    }
 }
 
 /// Every generated file, as (path relative to the repository root, contents).
@@ -130,20 +198,38 @@ pub fn files() -> Vec<(String, Vec<u8>)> {
     for (shell, name) in SHELLS {
         out.push((format!("completions/{name}"), completion(*shell)));
     }
-    let root = command();
-    out.push(("man/rbee-workers.1".to_string(), man_page(root.clone())));
-    for sub in root
+    man_pages(command(), "rbee-workers", "rbee-workers", &[], &mut out);
+    out
+}
+
+/// The page of `cmd` (named `page`, run as `bin`) and, below it, one page per subcommand
+/// (`rbee-workers-source-add`), so every page a SUBCOMMANDS list names exists. SEE ALSO
+/// names the pages above a page and the ones below it.
+fn man_pages(
+    cmd: clap::Command,
+    page: &str,
+    bin: &str,
+    above: &[String],
+    out: &mut Vec<(String, Vec<u8>)>,
+) {
+    let subs: Vec<clap::Command> = cmd
         .get_subcommands()
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
-    {
-        let name = format!("rbee-workers-{}", sub.get_name());
-        let page = sub
-            .clone()
-            .name(name.clone())
-            .bin_name(format!("rbee-workers {}", sub.get_name()));
-        out.push((format!("man/{name}.1"), man_page(page)));
+        .cloned()
+        .collect();
+    let below: Vec<String> = subs
+        .iter()
+        .map(|s| format!("{page}-{}", s.get_name()))
+        .collect();
+    let see_also: Vec<String> = above.iter().chain(&below).cloned().collect();
+    let named = cmd.name(page.to_string()).bin_name(bin.to_string());
+    out.push((format!("man/{page}.1"), man_page(named, &see_also)));
+    let mut above = above.to_vec();
+    above.push(page.to_string());
+    for (sub, name) in subs.into_iter().zip(below) {
+        let sub_bin = format!("{bin} {}", sub.get_name());
+        man_pages(sub, &name, &sub_bin, &above, out);
     }
-    out
 }
 
 pub fn generate(dir: &Path) -> Result<usize> {

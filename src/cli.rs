@@ -3,6 +3,7 @@
 
 use crate::build::Backend;
 use crate::catalog::Filter;
+use crate::commands::complete;
 use crate::context::Globals;
 use crate::error::Error;
 use crate::install::Options;
@@ -11,6 +12,7 @@ use crate::kinds::Sort;
 use crate::render::{arch, brew};
 use crate::request::Request;
 use clap::{Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 use std::path::PathBuf;
 
 /// `--version`: what a bug report needs (`-V` prints the short form).
@@ -25,9 +27,23 @@ const LONG_VERSION: &str = concat!(
     ")"
 );
 
+/// The root page's DESCRIPTION (`--help` and man).
+const LONG_ABOUT: &str = "An AUR-helper-style package manager for rbee workers: Rust crates that build in cpu, cuda, metal and rocm variants chosen by cargo features. A worker is a directory with a worker.toml beside its Cargo.toml; the variants, the version, the PKGBUILDs and .SRCINFO, the Homebrew formulas, the JSON catalog, builds and installs are derived from those two files.
+
+The local catalog is --root DIR, else $RBEE_WORKERS_ROOT, else the nearest ancestor of the working directory whose bin/ holds a worker.toml; remote sources (git repositories, exported catalogs) are added with `source add` and refreshed with `sync`. Every query has --json, a stable schema.";
+
+const EXAMPLES: &str = "Examples:
+  rbee-workers list                          every variant, marked [installed]
+  rbee-workers search llm cuda               variants matching every term
+  rbee-workers info llm-worker               a worker, its variants, the one picked here
+  rbee-workers install llm-worker            build and install the best variant here
+  rbee-workers upgrade                       rebuild what the catalog has newer
+  rbee-workers remove llm-worker-cuda        remove exactly the recorded files
+  rbee-workers pkgbuild llm-worker-cuda      a PKGBUILD for Arch Linux";
+
 /// Discover, package, build and install rbee workers.
 #[derive(Debug, Parser)]
-#[command(name = "rbee-workers", version, long_version = LONG_VERSION, about, long_about = None, propagate_version = true)]
+#[command(name = "rbee-workers", version, long_version = LONG_VERSION, about, long_about = LONG_ABOUT, after_long_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
     /// The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]
     #[arg(long, global = true, value_name = "DIR")]
@@ -64,6 +80,19 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every variant in the catalog
+    ///
+    /// Installed variants are marked as pacman -Ss marks them ([installed], or [installed:
+    /// OLD] when the catalog has another version); community workers and untrusted sources
+    /// are [unverified]; a variant this host cannot run is [not for this host]. A broken
+    /// worker is a warning naming its file, line and column, never a missing row.
+    #[command(
+        visible_alias = "ls",
+        after_long_help = "Examples:
+  rbee-workers list
+  rbee-workers list --platform macos/aarch64 --backend metal
+  rbee-workers list --installed              installed variants, and newer catalog versions
+  rbee-workers list --json | jq -r '.workers[].id'"
+    )]
     List {
         /// Only variants that run on OS or OS/ARCH (linux, macos, windows; x86_64, aarch64)
         #[arg(long, value_name = "OS[/ARCH]")]
@@ -74,8 +103,17 @@ pub enum Command {
         /// Only installed variants
         #[arg(long)]
         installed: bool,
+        /// Leave out the `[not for this host]` marks
+        #[arg(long)]
+        no_host_hint: bool,
     },
     /// Find variants whose id, name, tags, description or capabilities match every term
+    ///
+    /// Terms match case-insensitively; the best match comes first: exact id, id prefix, id
+    /// substring, name, tags, description, capabilities.
+    #[command(after_long_help = "Examples:
+  rbee-workers search llm cuda
+  rbee-workers search gguf --json")]
     Search {
         /// Terms that must all match (case-insensitively)
         #[arg(required = true, value_name = "QUERY")]
@@ -83,17 +121,37 @@ pub enum Command {
         /// Order of the results: best match, or the registry's counts (most first), or id
         #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
         sort: SortArg,
+        /// Leave out the `[not for this host]` marks
+        #[arg(long)]
+        no_host_hint: bool,
     },
     /// Show a variant, or a worker with all its variants and the one `install` would pick
+    ///
+    /// A variant is shown as pacman -Si shows a package, with what is installed and the
+    /// installs that require it; a worker lists its variants and recommends the one this
+    /// machine's GPU runs (RBEE_WORKERS_GPU overrides the detection).
+    #[command(after_long_help = "Examples:
+  rbee-workers info llm-worker-cuda
+  rbee-workers info llm-worker
+  rbee-workers info extra/llm-worker-cpu     the one from source `extra`")]
     Info {
         /// A variant id (llm-worker-cuda), a worker id (llm-worker), or SOURCE/ID
+        #[arg(add = ArgValueCandidates::new(complete::catalog_ids))]
         id: String,
     },
     /// Show the GPUs found here and the backends this machine can run, best first
     Detect,
     /// Build a variant without installing it
+    ///
+    /// Backends: auto picks makepkg on an Arch host (not as root), brew on macOS with Homebrew, else cargo. The cargo backend builds in the source checkout and installs PREFIX/bin/NAME (default ~/.local); makepkg writes the local PKGBUILD into the cache and hands the package to pacman; brew installs from the local tap rbee/local.
+    ///
+    /// Review: an unverified worker (a community worker, or one from a source added without --trusted) is shown before it builds: the plan's exact files and commands, and you are asked; --noconfirm answers yes. Its cargo steps run in a bubblewrap sandbox when bwrap is installed.
+    #[command(after_long_help = "Examples:
+  rbee-workers build hello-worker-cpu --out dist/
+  rbee-workers build llm-worker --dry-run    every step and exact command; runs nothing")]
     Build {
         /// A variant id, or a worker id for the best variant for this machine
+        #[arg(add = ArgValueCandidates::new(complete::catalog_ids))]
         id: String,
         #[command(flatten)]
         how: BuildArgs,
@@ -106,9 +164,24 @@ pub enum Command {
         bottle: bool,
     },
     /// Build and install variants; a worker id picks the best variant for this machine
+    ///
+    /// Dependencies between workers are resolved first and installed before their
+    /// dependents. A pre-flight checks toolkits (nvcc, hipcc), system packages and the
+    /// destination before anything builds.
+    ///
+    /// Backends: auto picks makepkg on an Arch host (not as root), brew on macOS with Homebrew, else cargo. The cargo backend builds in the source checkout and installs PREFIX/bin/NAME (default ~/.local); makepkg writes the local PKGBUILD into the cache and hands the package to pacman; brew installs from the local tap rbee/local.
+    ///
+    /// Review: an unverified worker (a community worker, or one from a source added without --trusted) is shown before it builds: the plan's exact files and commands, and you are asked; --noconfirm answers yes. Its cargo steps run in a bubblewrap sandbox when bwrap is installed.
+    ///
+    /// Database: every install is recorded in $XDG_DATA_HOME/rbee-workers/installed.json (its files with their sha256, its origin, its reason), changed only under a lock and through a journal, so an interrupted change is finished or undone on the next run.
+    #[command(after_long_help = "Examples:
+  rbee-workers install llm-worker            the best variant for this machine
+  rbee-workers install llm-worker-cuda --prefix /opt/rbee
+  rbee-workers install llm-worker --dry-run --json
+  rbee-workers install tts-worker --noconfirm")]
     Install {
         /// Variant ids (llm-worker-cuda), or worker ids (llm-worker) for the best variant here
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", add = ArgValueCandidates::new(complete::catalog_ids))]
         ids: Vec<String>,
         #[command(flatten)]
         how: BuildArgs,
@@ -126,9 +199,18 @@ pub enum Command {
         build_from_source: bool,
     },
     /// Rebuild installed variants whose catalog version is newer
+    ///
+    /// Each is rebuilt with the backend and flavour it was installed with, from where it was
+    /// installed (whatever the working directory); a dependency is never moved outside what
+    /// an installed dependent requires. Unverified workers are reviewed again.
+    ///
+    /// Database: every install is recorded in $XDG_DATA_HOME/rbee-workers/installed.json (its files with their sha256, its origin, its reason), changed only under a lock and through a journal, so an interrupted change is finished or undone on the next run.
+    #[command(after_long_help = "Examples:
+  rbee-workers upgrade
+  rbee-workers upgrade llm-worker --dry-run")]
     Upgrade {
         /// Variant or worker ids (default: everything installed)
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = ArgValueCandidates::new(complete::installed_ids))]
         ids: Vec<String>,
         /// Print the plan and run nothing
         #[arg(long)]
@@ -141,9 +223,19 @@ pub enum Command {
         build_from_source: bool,
     },
     /// Remove installed variants (exactly the files that were recorded)
+    ///
+    /// It asks first ([Y/n], as pacman does; --noconfirm answers yes) and refuses while
+    /// another install requires what it removes, unless --cascade.
+    ///
+    /// Database: every install is recorded in $XDG_DATA_HOME/rbee-workers/installed.json (its files with their sha256, its origin, its reason), changed only under a lock and through a journal, so an interrupted change is finished or undone on the next run.
+    #[command(visible_aliases = ["rm", "uninstall"], after_long_help = "Examples:
+  rbee-workers remove llm-worker-cuda
+  rbee-workers remove llm-worker             every installed variant of it
+  rbee-workers remove base-worker-cpu --cascade
+  rbee-workers remove --orphans --noconfirm")]
     Remove {
         /// Installed variant ids, or worker ids for every installed variant of them
-        #[arg(required_unless_present = "orphans", value_name = "ID")]
+        #[arg(required_unless_present = "orphans", value_name = "ID", add = ArgValueCandidates::new(complete::installed_ids))]
         ids: Vec<String>,
         /// Print what would be removed and remove nothing
         #[arg(long)]
@@ -156,13 +248,40 @@ pub enum Command {
         orphans: bool,
     },
     /// Re-hash every installed file and report any that changed or vanished
+    ///
+    /// Database: every install is recorded in $XDG_DATA_HOME/rbee-workers/installed.json (its files with their sha256, its origin, its reason), changed only under a lock and through a journal, so an interrupted change is finished or undone on the next run.
+    #[command(after_long_help = "Examples:
+  rbee-workers verify
+  rbee-workers verify --json")]
     Verify,
     /// Manage remote sources of workers (git repositories, exported catalogs)
-    #[command(subcommand)]
+    ///
+    /// Sources are searched in order after the local catalog; the first that holds an id
+    /// wins, and SOURCE/ID names one explicitly. Workers of a source added without --trusted
+    /// are unverified: reviewed before they build.
+    #[command(
+        subcommand,
+        after_long_help = "Examples:
+  rbee-workers source add extra https://github.com/example/workers.git
+  rbee-workers source add mirror https://example.com/catalog/index.json --trusted
+  rbee-workers sync
+  rbee-workers source remove extra"
+    )]
     Source(SourceCommand),
     /// Refresh every remote source (clone/fetch git sources, revalidate index sources)
+    ///
+    /// A source that cannot be reached keeps its cached copy; the others are refreshed.
+    #[command(after_long_help = "Examples:
+  rbee-workers sync
+  rbee-workers sync --json")]
     Sync,
     /// The deployment gate: validate and render every worker × variant × flavour
+    ///
+    /// Every problem is reported with its location in one run; bash -n, shellcheck and
+    /// ruby -c judge the renders when they are installed. Exit 4 when an error remains.
+    #[command(after_long_help = "Examples:
+  rbee-workers --root . check
+  rbee-workers check --changed origin/main   only the workers a pull request touches")]
     Check {
         /// Only the workers changed since REV (their directory, workspace Cargo.toml or
         /// Cargo.lock), found with git
@@ -180,7 +299,7 @@ pub enum Command {
     /// a submitted worker); variants this host cannot build are skipped
     Test {
         /// Variant or worker ids (default: every variant)
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = ArgValueCandidates::new(complete::catalog_ids))]
         ids: Vec<String>,
         /// Only the workers changed since REV, found with git
         #[arg(long, value_name = "REV")]
@@ -193,6 +312,12 @@ pub enum Command {
         no_sandbox: bool,
     },
     /// Print a shell completion script
+    ///
+    /// The static script completes subcommands and flags. For worker and variant ids too,
+    /// register the dynamic one instead: COMPLETE=bash rbee-workers (or zsh, fish).
+    #[command(after_long_help = "Examples:
+  rbee-workers completions bash > /usr/share/bash-completion/completions/rbee-workers
+  echo 'source <(COMPLETE=bash rbee-workers)' >> ~/.bashrc")]
     Completions {
         /// The shell to print the script for
         #[arg(value_enum)]
@@ -268,9 +393,15 @@ pub enum Command {
     #[command(subcommand)]
     Key(KeyCommand),
     /// Render a variant's PKGBUILD (or .SRCINFO) for Arch Linux, or a worker's split package
+    #[command(after_long_help = "Examples:
+  rbee-workers pkgbuild llm-worker-cuda
+  rbee-workers pkgbuild llm-worker-cuda --flavor git --srcinfo
+  rbee-workers pkgbuild hello-worker-cpu --flavor local --out pkg/
+  rbee-workers pkgbuild llm-worker --flavor git   one split package")]
     Pkgbuild {
         /// A variant id (llm-worker-cuda), or a worker id (llm-worker) for one split package of
         /// all its Linux variants
+        #[arg(add = ArgValueCandidates::new(complete::catalog_ids))]
         id: String,
         /// release: the tagged tarball; git: a VCS package `ID-git`; local: this source tree
         #[arg(long, value_enum, default_value_t = PkgFlavor::Release)]
@@ -286,8 +417,12 @@ pub enum Command {
         templates: Option<PathBuf>,
     },
     /// Render a variant's Homebrew formula
+    #[command(after_long_help = "Examples:
+  rbee-workers formula llm-worker-metal
+  rbee-workers formula llm-worker-metal --flavor head --out Formula/")]
     Formula {
         /// A variant id that runs on macOS, e.g. llm-worker-metal
+        #[arg(add = ArgValueCandidates::new(complete::catalog_ids))]
         id: String,
         /// release: url + sha256 of the tagged tarball; head: build the branch head
         #[arg(long, value_enum, default_value_t = BrewFlavor::Release)]
@@ -368,6 +503,7 @@ pub enum SourceCommand {
     /// Remove a source and its cached copy
     Remove {
         /// The source's name, as `source list` shows it
+        #[arg(add = ArgValueCandidates::new(complete::source_names))]
         name: String,
     },
     /// List the sources in search order
@@ -649,6 +785,7 @@ impl Cli {
                 platform,
                 backend,
                 installed,
+                no_host_hint,
             } => {
                 let mut filter = Filter {
                     backend,
@@ -682,10 +819,19 @@ impl Cli {
                         })?);
                     }
                 }
-                Request::List { filter, installed }
+                Request::List {
+                    filter,
+                    installed,
+                    hint: !no_host_hint,
+                }
             }
-            Command::Search { terms, sort } => Request::Search {
+            Command::Search {
                 terms,
+                sort,
+                no_host_hint,
+            } => Request::Search {
+                terms,
+                hint: !no_host_hint,
                 sort: match sort {
                     SortArg::Relevance => Sort::Relevance,
                     SortArg::Votes => Sort::Votes,

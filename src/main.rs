@@ -6,6 +6,10 @@ use rbee_workers::{app, cli::Cli, context::Context, report};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash rbee-workers`: dynamic completion (ids from `commands::complete`).
+    clap_complete::CompleteEnv::with_factory(rbee_workers::assets::command)
+        .bin("rbee-workers")
+        .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // A usage error under --json is a JSON error document too, as every other error is.

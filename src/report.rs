@@ -13,6 +13,8 @@ use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 
+mod layout;
+
 /// The output mode, decided once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mode {
@@ -44,7 +46,17 @@ pub fn mode() -> Mode {
 /// A status line on stderr (`removed …`, `==> build …`), unless `--quiet`.
 pub fn say(line: &str) {
     if mode().verbosity >= 0 {
-        let _ = writeln!(anstream::stderr().lock(), "{}", inert(line));
+        let _ = writeln!(anstream::stderr().lock(), "{}", arrow(&inert(line)));
+    }
+}
+
+/// A `==> message` line coloured as makepkg colours its own: a green bold `==>`, the
+/// message bold. anstream drops the colour off a terminal, under NO_COLOR and with
+/// `--color never`.
+pub fn arrow(line: &str) -> String {
+    match line.strip_prefix("==> ") {
+        Some(message) => format!("{} {}", paint(GREEN, "==>"), paint(BOLD, message)),
+        None => line.to_string(),
     }
 }
 
@@ -124,15 +136,16 @@ pub fn download_bar(url: &str, len: Option<u64>, quiet: bool) -> indicatif::Prog
     bar
 }
 
-/// Asks a yes/no question on the terminal. Without a terminal there is no one to ask:
-/// that is an error whose help says how to answer in advance (`--noconfirm`).
-pub fn confirm(prompt: &str, no_terminal: Error) -> crate::error::Result<bool> {
+/// Asks a yes/no question on the terminal, Enter answering `default` (`[Y/n]` or `[y/N]`).
+/// Without a terminal there is no one to ask: that is an error whose help says how to
+/// answer in advance (`--noconfirm`).
+pub fn confirm(prompt: &str, default: bool, no_terminal: Error) -> crate::error::Result<bool> {
     if !interactive() {
         return Err(no_terminal);
     }
     dialoguer::Confirm::new()
         .with_prompt(inert(prompt))
-        .default(false)
+        .default(default)
         .interact()
         .map_err(|e| Error::Prompt(e.to_string()))
 }
@@ -419,8 +432,11 @@ pub fn platforms_text(p: &Platforms) -> String {
         .join(" ")
 }
 
-/// An aligned table; `cells` are (plain text, style) so widths ignore escape codes.
-fn table(header: &[&str], rows: &[Vec<(String, Style)>]) -> String {
+/// A table row: (plain text, style) per cell.
+type Row = Vec<(String, Style)>;
+
+/// The widths of every column but the last (which is never padded).
+fn column_widths(header: &[&str], rows: &[Vec<(String, Style)>]) -> Vec<usize> {
     let n = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -428,6 +444,12 @@ fn table(header: &[&str], rows: &[Vec<(String, Style)>]) -> String {
             widths[i] = widths[i].max(c.chars().count());
         }
     }
+    widths
+}
+
+/// An aligned table; `cells` are (plain text, style) so widths ignore escape codes.
+fn table(header: &[&str], rows: &[Vec<(String, Style)>]) -> String {
+    let widths = column_widths(header, rows);
     let mut out = String::new();
     let line = |cells: Vec<(String, Style)>, out: &mut String| {
         let last = cells.len() - 1;
@@ -462,29 +484,107 @@ fn marks(w: &Worker) -> String {
     }
 }
 
+/// What `list` and `search` show besides each variant's id, version and description.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowOptions {
+    /// A SOURCE column (more than one source is configured).
+    pub source: bool,
+    /// This host, when rows it cannot run are to be marked `[not for this host]`.
+    pub host: Option<(crate::manifest::Os, crate::manifest::Arch)>,
+}
+
+/// The narrowest description worth keeping on the row before pacman's two-line layout.
+const MIN_DESCRIPTION: usize = 20;
+
 /// The variants as rows; `installed` (id → installed version) marks each installed one as
-/// `pacman -Ss` does: `[installed]`, or `[installed: OLD]` when another version is.
+/// `pacman -Ss` does: `[installed]`, or `[installed: OLD]` when another version is. On a
+/// terminal the rows fit its width (see `layout`); piped, they are whole.
 pub fn variants_table(
     rows: &[(&Worker, &Variant)],
     installed: &std::collections::BTreeMap<String, String>,
+    opts: RowOptions,
 ) -> String {
-    let rows: Vec<Vec<(String, Style)>> = rows
+    // Each row: the cells before the description, the description, its markers.
+    let marked: Vec<(Row, String, String)> = rows
         .iter()
         .map(|(w, v)| {
-            let mark = match installed.get(&v.id) {
-                Some(old) if *old == w.version.to_string() => " [installed]".to_string(),
-                Some(old) => format!(" [installed: {old}]"),
-                None => String::new(),
-            };
-            vec![
-                (v.id.clone(), BOLD),
-                (w.version.to_string(), GREEN),
-                (platforms_text(&v.platforms), CYAN),
-                (format!("{}{}{mark}", w.description, marks(w)), Style::new()),
-            ]
+            let mut mark = marks(w);
+            match installed.get(&v.id) {
+                Some(old) if *old == w.version.to_string() => mark.push_str(" [installed]"),
+                Some(old) => mark.push_str(&format!(" [installed: {old}]")),
+                None => {}
+            }
+            if opts.host.is_some_and(|(os, arch)| !v.supports(os, arch)) {
+                mark.push_str(" [not for this host]");
+            }
+            let mut cells = vec![(v.id.clone(), BOLD)];
+            if opts.source {
+                cells.push((w.source.name.clone(), BLUE));
+            }
+            cells.push((w.version.to_string(), GREEN));
+            cells.push((platforms_text(&v.platforms), CYAN));
+            (cells, w.description.clone(), mark)
         })
         .collect();
-    table(&["ID", "VERSION", "PLATFORMS", "DESCRIPTION"], &rows)
+    let mut header = vec!["ID"];
+    if opts.source {
+        header.push("SOURCE");
+    }
+    header.extend(["VERSION", "PLATFORMS", "DESCRIPTION"]);
+    let whole = |cut: Option<usize>| -> Vec<Vec<(String, Style)>> {
+        marked
+            .iter()
+            .map(|(cells, desc, mark)| {
+                let desc = match cut {
+                    Some(room) => layout::truncate(desc, room.saturating_sub(mark.chars().count())),
+                    None => desc.clone(),
+                };
+                let mut row = cells.clone();
+                row.push((
+                    format!("{desc}{mark}").trim_start().to_string(),
+                    Style::new(),
+                ));
+                row
+            })
+            .collect()
+    };
+    let rows = whole(None);
+    let Some(width) = layout::width() else {
+        return table(&header, &rows);
+    };
+    let widths = column_widths(&header, &rows);
+    let before: usize = widths[..widths.len() - 1].iter().map(|w| w + 2).sum();
+    let longest = rows
+        .iter()
+        .map(|r| before + r.last().map_or(0, |(c, _)| c.chars().count()))
+        .max()
+        .unwrap_or(0);
+    if longest <= width {
+        return table(&header, &rows);
+    }
+    if before + MIN_DESCRIPTION <= width {
+        return table(&header, &whole(Some(width - before)));
+    }
+    // pacman -Ss: `[source/]id version (platforms) [marks]`, the description indented below.
+    let mut out = String::new();
+    for (cells, desc, mark) in &marked {
+        let mut pieces: Vec<(String, String)> = Vec::new();
+        let id = match opts.source {
+            true => format!("{}/{}", cells[1].0, cells[0].0),
+            false => cells[0].0.clone(),
+        };
+        pieces.push((id.clone(), paint(BOLD, &id)));
+        let rest = &cells[if opts.source { 2 } else { 1 }..];
+        pieces.push((rest[0].0.clone(), paint(GREEN, &rest[0].0)));
+        let platforms = format!("({})", rest[1].0);
+        pieces.push((platforms.clone(), paint(CYAN, &platforms)));
+        pieces.extend(layout::words(mark));
+        out.push_str(&layout::wrap(&pieces, width, 0, 4, " "));
+        out.push_str("\n    ");
+        out.push_str(&layout::wrap(&layout::words(desc), width, 4, 4, " "));
+        out.push('\n');
+    }
+    out
 }
 
 /// `list --installed`, like `pacman -Q`: the installed version, and the catalog's when newer.
@@ -518,11 +618,14 @@ pub fn installed_table(rows: &[(String, crate::wire::InstalledDoc, Option<String
     table(&["ID", "VERSION", "BACKEND (SOURCE)", "PATH"], &rows)
 }
 
+/// Where a field's value starts (`Key            : value`).
+const FIELD: usize = 18;
+
 fn field(out: &mut String, key: &str, value: &str) {
     out.push_str(&format!(
         "{}{} : {value}\n",
         paint(BOLD, key),
-        " ".repeat(15usize.saturating_sub(key.len()))
+        " ".repeat((FIELD - 3).saturating_sub(key.len()))
     ));
 }
 
@@ -578,7 +681,14 @@ fn worker_fields(out: &mut String, w: &Worker) {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    field(out, "Capabilities", &list_or_none(&caps));
+    // Wrapped at the terminal's width, each continuation under the first value.
+    let caps: Vec<(String, String)> = caps.iter().map(|c| (c.clone(), c.clone())).collect();
+    let caps = match (caps.is_empty(), layout::width()) {
+        (true, _) => "None".to_string(),
+        (false, Some(width)) => layout::wrap(&caps, width, FIELD, FIELD, "  "),
+        (false, None) => layout::wrap(&caps, usize::MAX, 0, 0, "  "),
+    };
+    field(out, "Capabilities", &caps);
     field(
         out,
         "Source",

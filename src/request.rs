@@ -10,6 +10,8 @@ pub enum Request {
     List {
         filter: Filter,
         installed: bool,
+        /// Mark rows whose platforms exclude this host.
+        hint: bool,
     },
     Build {
         id: String,
@@ -98,6 +100,7 @@ pub enum Request {
     Search {
         terms: Vec<String>,
         sort: crate::kinds::Sort,
+        hint: bool,
     },
     Info {
         id: String,

@@ -100,6 +100,7 @@ pub fn gone_variant_doc(
         bottles: Vec::new(),
         installed: Some(installed),
         recommended: None,
+        runs_here: None,
         community: None,
     }
 }
@@ -145,6 +146,10 @@ pub struct VariantDoc {
     pub installed: Option<InstalledDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommended: Option<bool>,
+    /// Whether its platforms include the host that answers (`list`, `search`, `info`);
+    /// absent from documents a server or an export writes for other hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_here: Option<bool>,
     /// The community registry's counts for this variant's worker (DESIGN section 10); absent
     /// when the document comes from no registry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,6 +215,7 @@ pub fn variant_doc(w: &Worker, v: &Variant) -> VariantDoc {
         bottles: v.bottles.clone(),
         installed: None,
         recommended: None,
+        runs_here: None,
         community: w.counts.as_ref().map(CommunityDoc::from),
     }
 }

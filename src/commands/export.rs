@@ -24,6 +24,9 @@ pub struct Summary {
     pub variants: usize,
     pub files: usize,
     pub skipped: Vec<Problem>,
+    /// The same skips for a person: (why, what was not exported, the manifest), so one
+    /// reason — an unpinned tarball offline, shared by every variant — is said once.
+    pub skipped_because: Vec<(String, String, std::path::PathBuf)>,
 }
 
 fn json_bytes<T: serde::Serialize>(doc: &T) -> Vec<u8> {
@@ -81,10 +84,16 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
                 Ok(n) => summary.files += n,
                 // Ctrl-C during a download: stop, rather than export without it.
                 Err(Error::Interrupted) => return Err(Error::Interrupted),
-                Err(e) => summary.skipped.push(Problem::warning(
-                    &w.manifest_path,
-                    format!("{} {} not exported: {e}", v.id, artifact.describe()),
-                )),
+                Err(e) => {
+                    let what = format!("{} {}", v.id, artifact.describe());
+                    summary.skipped.push(Problem::warning(
+                        &w.manifest_path,
+                        format!("{what} not exported: {e}"),
+                    ));
+                    summary
+                        .skipped_because
+                        .push((e.to_string(), what, w.manifest_path.clone()));
+                }
             }
         }
     }
@@ -175,6 +184,24 @@ fn swap_in(fresh: &Path, dest: &Path) -> Result<()> {
     Ok(())
 }
 
+/// One warning per reason and manifest (an unpinned tarball offline is one reason for every
+/// variant of its worker), naming everything it kept out.
+fn grouped(skips: &[(String, String, std::path::PathBuf)]) -> Vec<Problem> {
+    let mut groups: Vec<(&str, &std::path::Path, Vec<&str>)> = Vec::new();
+    for (why, what, path) in skips {
+        match groups.iter_mut().find(|(w, p, _)| w == why && p == path) {
+            Some((_, _, whats)) => whats.push(what),
+            None => groups.push((why, path, vec![what])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(why, path, whats)| {
+            Problem::warning(path, format!("not exported: {} ({why})", whats.join(", ")))
+        })
+        .collect()
+}
+
 /// `export DIR`: build the tree beside DIR, then swap it in.
 /// `export DIR` as the command runs it: the catalog of every source, then a summary.
 pub fn run(
@@ -196,7 +223,7 @@ pub fn run(
         }
     }
     let summary = export(cx, &catalog, dir, publish)?;
-    report::problems(&summary.skipped);
+    report::problems(&grouped(&summary.skipped_because));
     let doc = serde_json::json!({
         "schema": SCHEMA,
         "dir": std::path::absolute(dir).unwrap_or(dir.to_path_buf()),

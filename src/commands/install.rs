@@ -550,7 +550,14 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
     if plan.backend.name == Backend::Bottle {
         return super::pour::execute(s, w, plan);
     }
-    let total = plan.steps.len();
+    // The counter numbers the commands that run (what the `==> [n/total]` lines show), so
+    // the last one reads `[total/total]`; writes and records print no line of their own.
+    let total = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::Run { .. }))
+        .count();
+    let mut ran = 0;
     let mut installed = Vec::new();
     // Variants of one worker share a target dir, and so `release/<binary>`: hold the worker's
     // lock from the build until the binary is staged, or a concurrent install of another
@@ -559,13 +566,14 @@ pub fn execute(s: &mut Session, w: &Worker, plan: &Plan) -> Result<Vec<PathBuf>>
         Backend::Cargo => Some(worker_lock(&s.cx.dirs.cache, &w.id)?),
         _ => None,
     };
-    for (i, step) in plan.steps.iter().enumerate() {
+    for step in &plan.steps {
         crate::exec::check_interrupted()?;
-        let label = format!("[{}/{total}] {}", i + 1, plan.id);
         match step {
             Step::Run {
                 command, sandboxed, ..
             } => {
+                ran += 1;
+                let label = format!("[{ran}/{total}] {}", plan.id);
                 if *sandboxed {
                     // The sandbox binds the target dir, which must exist to be bound.
                     if let Some(t) = command.env.get("CARGO_TARGET_DIR") {

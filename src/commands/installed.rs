@@ -126,7 +126,7 @@ pub fn remove_with(s: &mut Session, ids: &[String], opts: &RemoveOptions) -> Res
             message: "removal needs confirmation, but there is no terminal to ask on".into(),
             help: "pass --noconfirm to remove without asking".into(),
         };
-        if !report::confirm("Remove these?", no_terminal)? {
+        if !report::confirm("Remove these?", true, no_terminal)? {
             return Err(Error::Declined("nothing removed: declined".into()));
         }
     }

@@ -6,6 +6,7 @@ pub mod changed;
 pub mod check;
 mod checkers;
 pub mod community;
+pub mod complete;
 pub mod export;
 pub mod graph;
 pub mod install;

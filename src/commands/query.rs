@@ -31,8 +31,26 @@ pub fn installed_doc(
     }
 }
 
+/// The OS and arch this runs on (no GPU probe: `list` works whatever `RBEE_WORKERS_GPU` says).
+fn this_platform() -> Option<(crate::manifest::Os, crate::manifest::Arch)> {
+    Some((
+        std::env::consts::OS.parse().ok()?,
+        std::env::consts::ARCH.parse().ok()?,
+    ))
+}
+
+/// How `list` and `search` lay out rows: a SOURCE column when more than one source is
+/// configured; the `[not for this host]` hint unless `hint` is off.
+fn row_options(cx: &Context, hint: bool) -> report::RowOptions {
+    report::RowOptions {
+        source: usize::from(cx.root.is_some()) + cx.config.sources.len() > 1,
+        host: this_platform().filter(|_| hint),
+    }
+}
+
 fn doc_of(db: &Database, w: &catalog::Worker, v: &catalog::Variant) -> wire::VariantDoc {
     let mut doc = wire::variant_doc(w, v);
+    doc.runs_here = this_platform().map(|(os, arch)| v.supports(os, arch));
     doc.installed = db.installed.get(&v.id).map(|r| {
         installed_doc(
             r,
@@ -54,8 +72,8 @@ fn catalog_doc(catalog: &Catalog, workers: Vec<wire::VariantDoc>) -> CatalogDoc 
     }
 }
 
-/// `list [--installed] [--platform] [--backend]`.
-pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answer> {
+/// `list [--installed] [--platform] [--backend] [--no-host-hint]`.
+pub fn list(cx: &Context, filter: &Filter, installed_only: bool, hint: bool) -> Result<Answer> {
     if installed_only {
         return list_installed(cx, filter);
     }
@@ -80,7 +98,7 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool) -> Result<Answe
     }
     Ok(Answer::new(
         &doc,
-        report::variants_table(&rows, &installed_versions(&db)),
+        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint)),
     ))
 }
 
@@ -145,7 +163,7 @@ fn installed_versions(db: &crate::db::Database) -> std::collections::BTreeMap<St
 /// `search TERM… [--sort]`: best match (or most votes, popularity, best rating — paru's
 /// `--sortby`; ties by match, then id) first in the text, by id in `workers` with a
 /// `ranking`. Counts come from index sources that carry the registry's.
-pub fn search(cx: &Context, terms: &[String], sort: Sort) -> Result<Answer> {
+pub fn search(cx: &Context, terms: &[String], sort: Sort, hint: bool) -> Result<Answer> {
     let catalog = load(cx)?;
     let mut hits: Vec<_> = catalog
         .variants()
@@ -184,7 +202,7 @@ pub fn search(cx: &Context, terms: &[String], sort: Sort) -> Result<Answer> {
     let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
     Ok(Answer::new(
         &doc,
-        report::variants_table(&rows, &installed_versions(&db)),
+        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint)),
     ))
 }
 

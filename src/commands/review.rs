@@ -55,7 +55,7 @@ pub fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
         ),
         help: "read the steps above, then pass --noconfirm to proceed".into(),
     };
-    if report::confirm(&format!("Build {}?", plan.id), no_terminal)? {
+    if report::confirm(&format!("Build {}?", plan.id), false, no_terminal)? {
         Ok(())
     } else {
         Err(Error::Declined(format!(

@@ -130,7 +130,8 @@ pub fn sync(cx: &Context) -> Result<Answer> {
     let failed: Vec<String> = results
         .iter()
         .filter(|r| r.status == SyncStatus::Failed || r.message.is_some())
-        .map(|r| format!("{} ({})", r.name, r.message.clone().unwrap_or_default()))
+        // Only the names: each failure's message and log tail are on its own line above.
+        .map(|r| r.name.clone())
         .collect();
     let mut line = format!(
         "{}, {}",
@@ -152,8 +153,8 @@ pub fn sync(cx: &Context) -> Result<Answer> {
         answer
     } else {
         answer.then(Error::Reported(format!(
-            "{} source(s) could not be synced",
-            failed.len()
+            "{} could not be synced",
+            report::count(failed.len(), "source")
         )))
     })
 }

@@ -76,7 +76,11 @@ impl Config {
             Err(crate::tree::Unreadable::Refused(p)) => return Err(Error::Located(p)),
         };
         let config: Config = toml::from_str(&text).map_err(|e| {
-            let p = Problem::error(path, e.message().trim_end().to_string());
+            let message = e.message().trim_end().to_string();
+            let mut p = Problem::error(path, message.clone());
+            if let Some(hint) = unknown_key_hint(&message) {
+                p = p.with_help(hint);
+            }
             Error::Located(match e.span() {
                 Some(span) => p.at(&text, span),
                 None => p,
@@ -103,6 +107,14 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("the configuration always serializes")
     }
+}
+
+/// "did you mean `cargo`?" for serde's ``unknown field `carg`, expected one of `git`, …``.
+fn unknown_key_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (word, expected) = rest.split_once('`')?;
+    let candidates = expected.split('`').skip(1).step_by(2);
+    crate::problem::did_you_mean(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 /// Names the local catalog and community workers use.

@@ -70,6 +70,81 @@ fn man_pages_document_exit_status_files_and_environment() {
 }
 
 #[test]
+fn every_man_page_reference_names_a_page_that_exists_and_man_renders_them() {
+    let files = rbee_workers::assets::files();
+    let pages: Vec<String> = files
+        .iter()
+        .filter_map(|(rel, _)| rel.strip_prefix("man/")?.strip_suffix(".1"))
+        .map(str::to_string)
+        .collect();
+    for (rel, page) in &files {
+        if !rel.starts_with("man/") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(page)
+            .replace("\\-", "-")
+            .replace("\\fB", "")
+            .replace("\\fR", "");
+        // Every `name(1)`, in SUBCOMMANDS and SEE ALSO alike.
+        for (at, _) in text.match_indices("(1)") {
+            let name: String = text[..at]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            assert!(
+                pages.contains(&name),
+                "{rel} refers to {name}(1), which is not generated"
+            );
+        }
+        assert!(text.contains(".SH \"SEE ALSO\""), "{rel} has no SEE ALSO");
+        assert!(text.contains(".SH DESCRIPTION"), "{rel} has no DESCRIPTION");
+    }
+    for sub in ["install", "remove", "list", "pkgbuild"] {
+        let (_, page) = files
+            .iter()
+            .find(|(r, _)| *r == format!("man/rbee-workers-{sub}.1"))
+            .unwrap();
+        let text = String::from_utf8_lossy(page);
+        assert!(text.contains(".SH EXAMPLES"), "{sub} has no EXAMPLES");
+    }
+    let install = String::from_utf8_lossy(
+        &files
+            .iter()
+            .find(|(r, _)| r == "man/rbee-workers-install.1")
+            .unwrap()
+            .1,
+    )
+    .into_owned();
+    for topic in ["Backends:", "Review:", "Database:"] {
+        assert!(install.contains(topic), "install's page lacks {topic}");
+    }
+    if !tools::require("man", "render the man pages") {
+        return;
+    }
+    for name in &pages {
+        let out = Command::new("man")
+            .args(["--warnings", "-l"])
+            .arg(repo().join(format!("man/{name}.1")))
+            .env("MANWIDTH", "80")
+            .env("MANPAGER", "cat")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "man -l {name}.1 failed");
+        let rendered = String::from_utf8_lossy(&out.stdout);
+        assert!(rendered.contains("NAME"), "{name}: {rendered}");
+        assert!(
+            out.stderr.is_empty(),
+            "man -l {name}.1 warns: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn completions_are_printed_for_every_shell() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let out = crate::support::Sandbox::new()

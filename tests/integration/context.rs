@@ -97,3 +97,20 @@ fn an_unknown_backend_or_flavour_in_the_database_is_an_error_that_loses_nothing(
     assert_success(&out);
     assert!(!bin.exists());
 }
+
+#[test]
+fn a_misspelt_key_in_config_toml_is_located_with_a_did_you_mean() {
+    let s = Sandbox::new();
+    s.worker("hello").write();
+    // The pinned [tools] table, then the typo inside it.
+    let text = format!("{}carg = \"/usr/bin/cargo\"\n", s.tool_pins());
+    let line = text.lines().count();
+    crate::support::write_file(&s.config_file(), &text);
+    let out = s.run(&["list"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let at = format!("{}:{line}:1", s.config_file().display());
+    assert!(err.contains("unknown field `carg`"), "{err}");
+    assert!(err.contains(&at), "names {at}: {err}");
+    assert!(err.contains("did you mean `cargo`?"), "{err}");
+}

@@ -363,6 +363,24 @@ fn cpu_and_cuda_install_into_a_prefix_run_and_share_the_worker_target_dir() {
     let results = doc["results"].as_array().expect("results");
     let ids: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["hello-worker-cpu", "hello-worker-cuda"]);
+    // The progress counter numbers the commands each plan runs and reaches its total.
+    let err = stderr(&out);
+    for id in ids.iter() {
+        let counters: Vec<&str> = err
+            .lines()
+            .filter_map(|l| l.strip_prefix("==> ["))
+            .filter(|l| l.contains(&format!("] {id}: ")))
+            .collect();
+        let total = counters.len();
+        assert!(total > 0, "no progress lines for {id}:\n{err}");
+        for (n, line) in counters.iter().enumerate() {
+            assert!(
+                line.starts_with(&format!("{}/{total}] ", n + 1)),
+                "{id}: step {} of {total} reads {line}",
+                n + 1
+            );
+        }
+    }
     for (r, feature) in results.iter().zip(["cpu", "cuda"]) {
         let bin = prefix.join("bin").join(format!("hello-worker-{feature}"));
         assert_eq!(r["version"], "0.1.0");

@@ -86,6 +86,8 @@ pub struct VariantDoc {
     pub installed: Option<InstalledDoc>,
     /// `info WORKER` only.
     pub recommended: Option<bool>,
+    /// `list`, `search` and `info`: whether its platforms include this host.
+    pub runs_here: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -422,9 +424,16 @@ impl Sandbox {
 
     /// [`Sandbox::cmd`] as a `std::process::Command`, to spawn and signal it.
     pub fn std_cmd(&self) -> std::process::Command {
+        self.shell(assert_cmd::cargo::cargo_bin("rbee-workers"))
+    }
+
+    /// `program` (a shell, say) with the environment of [`Sandbox::cmd`], cwd = the sandbox,
+    /// and `$RBEE` the binary, to drive rbee-workers as a user's shell does.
+    pub fn shell(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         self.assert_pinned();
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rbee-workers"));
-        cmd.current_dir(&self.root);
+        let mut cmd = std::process::Command::new(program);
+        cmd.current_dir(&self.root)
+            .env("RBEE", assert_cmd::cargo::cargo_bin("rbee-workers"));
         for (k, v) in self.env() {
             match v {
                 Some(v) => cmd.env(k, v),
@@ -451,6 +460,24 @@ impl Sandbox {
         let p = self.root.join(rel);
         fs::create_dir_all(&p).expect("mkdir");
         p
+    }
+
+    /// Writes an installed database holding one cargo install of `worker`'s `feature` at
+    /// version 0.1.0 that owns `file` (recorded with a placeholder sha256).
+    pub fn installed(&self, worker: &str, feature: &str, file: &Path) {
+        let id = format!("{worker}-{feature}");
+        let db = serde_json::json!({
+            "schema": 1,
+            "installed": {
+                id.clone(): {
+                    "id": id, "worker": worker, "feature": feature, "version": "0.1.0",
+                    "backend": "cargo", "flavor": "local", "source": "local",
+                    "files": [{"path": file, "sha256": "0".repeat(64)}],
+                    "installed_at": 0
+                }
+            }
+        });
+        self.write(".xdg/data/rbee-workers/installed.json", &db.to_string());
     }
 
     /// A worker crate at `bin/{id}`, to be configured and then `write()`n.

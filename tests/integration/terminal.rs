@@ -1,0 +1,280 @@
+//! What a person at a terminal sees (run under a real pseudo-terminal with `script`): `list`
+//! and `search` rows fitted to its width, whole when piped; a SOURCE column once there is
+//! more than one source; `[not for this host]` on rows this machine cannot run, and
+//! `runs_here` in JSON; `remove` asking `[Y/n]` as pacman does.
+
+use crate::support::{assert_success, stdout, Sandbox};
+use crate::tools;
+
+const EVERYWHERE: &[(&str, &[&str])] = &[
+    ("linux", &["x86_64", "aarch64"]),
+    ("macos", &["x86_64", "aarch64"]),
+];
+
+const LONG: &str = "A worker whose description goes on and on, well past what any \
+                    eighty-column terminal can show on the same line as its id";
+
+/// `rbee-workers --root SANDBOX ARGS…` on a pseudo-terminal `columns` wide; its output
+/// with the terminal's `\r\n` turned back into `\n`.
+fn on_terminal(s: &Sandbox, columns: usize, args: &str) -> String {
+    typed_on_terminal(s, columns, args, "")
+}
+
+/// [`on_terminal`] with `keys` typed at the terminal.
+fn typed_on_terminal(s: &Sandbox, columns: usize, args: &str, keys: &str) -> String {
+    use std::io::Write;
+    let line = format!("\"$RBEE\" --root {} {args}", tools::sh(s.root()));
+    let mut child = s
+        .shell("script")
+        .env("COLUMNS", columns.to_string())
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(keys.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_success(&out);
+    stdout(&out).replace("\r\n", "\n")
+}
+
+fn too_wide(text: &str, columns: usize) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.chars().count() > columns)
+        .collect()
+}
+
+#[test]
+fn list_rows_fit_an_80_column_terminal_and_are_whole_when_piped() {
+    if !tools::require("script", "run list on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    // Wide platforms leave no room for the description: pacman's two-line layout.
+    s.worker("wide")
+        .description(LONG)
+        .platforms(EVERYWHERE)
+        .write();
+    for columns in [80, 60] {
+        let text = on_terminal(&s, columns, "list");
+        assert!(too_wide(&text, columns).is_empty(), "{columns}:\n{text}");
+        assert!(text.contains("wide-cpu 0.1.0 ("), "{text}");
+        assert!(text.contains("\n    A worker whose"), "{text}");
+        // Wrapped, not cut: every word is there.
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for w in LONG.split_whitespace() {
+            assert!(words.contains(&w), "{w} is missing:\n{text}");
+        }
+    }
+    // Piped: one whole row per variant, however long.
+    let out = s.run(&["list"]);
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("wide-cpu") && l.ends_with(LONG)),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_description_too_long_for_the_row_is_cut_with_its_markers_kept() {
+    if !tools::require("script", "run search on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    s.worker("narrow")
+        .description(LONG)
+        .features(&["cpu"])
+        .platforms(&[("windows", &["x86_64"])])
+        .write();
+    let text = on_terminal(&s, 80, "search narrow");
+    assert!(too_wide(&text, 80).is_empty(), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("narrow-cpu"))
+        .unwrap_or_else(|| panic!("no row:\n{text}"));
+    assert!(row.ends_with("… [not for this host]"), "{row}");
+    assert!(row.contains("A worker whose"), "{row}");
+}
+
+#[test]
+fn info_wraps_the_capabilities_line_under_its_first_value() {
+    if !tools::require("script", "run info on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    s.worker("caps")
+        .extra(
+            "[capabilities]\nmax_context_length = 32768\nsupported_formats = [\"gguf\", \"safetensors\"]\n\
+             supports_batching = false\nsupports_streaming = true\n",
+        )
+        .write();
+    let text = on_terminal(&s, 80, "info caps-cpu");
+    assert!(too_wide(&text, 80).is_empty(), "{text}");
+    let at = text.find("Capabilities").expect("a capabilities line");
+    let lines: Vec<&str> = text[at..].lines().take(3).collect();
+    assert!(lines[1].starts_with(&" ".repeat(18)), "{lines:?}");
+    assert!(lines[1].trim_start().contains('='), "{lines:?}");
+    // Piped, it is one line.
+    let piped = stdout(&s.run(&["info", "caps-cpu"]));
+    let line = piped
+        .lines()
+        .find(|l| l.starts_with("Capabilities"))
+        .unwrap();
+    assert!(line.ends_with("supports_streaming=true"), "{line}");
+}
+
+#[test]
+fn rows_this_host_cannot_run_are_marked_unless_asked_not_to_and_json_says_runs_here() {
+    let s = Sandbox::new();
+    s.worker("here")
+        .platforms(EVERYWHERE)
+        .features(&["cpu"])
+        .write();
+    s.worker("away")
+        .features(&["cpu"])
+        .platforms(&[("windows", &["x86_64"])])
+        .write();
+    for args in [&["list"][..], &["search", "cpu"]] {
+        let text = stdout(&s.run(args));
+        let row = |id: &str| {
+            text.lines()
+                .find(|l| l.starts_with(id))
+                .unwrap()
+                .to_string()
+        };
+        assert!(row("away-cpu").ends_with("[not for this host]"), "{text}");
+        assert!(!row("here-cpu").contains("not for this host"), "{text}");
+        let hidden = stdout(&s.run(&[args, &["--no-host-hint"]].concat()));
+        assert!(!hidden.contains("not for this host"), "{hidden}");
+        let doc = s.json(args);
+        assert_eq!(doc.variant("away-cpu").runs_here, Some(false));
+        assert_eq!(doc.variant("here-cpu").runs_here, Some(true));
+    }
+}
+
+#[test]
+fn a_source_column_appears_once_a_second_source_is_configured() {
+    let s = Sandbox::new();
+    s.worker("mine").features(&["cpu"]).write();
+    let header = |s: &Sandbox| {
+        stdout(&s.run(&["list"]))
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(!header(&s).contains("SOURCE"), "one source: {}", header(&s));
+
+    let _upstream = add_synced_source(&s);
+    let text = stdout(&s.run(&["list"]));
+    assert!(header(&s).starts_with("ID"), "{text}");
+    assert!(header(&s).contains("SOURCE"), "{text}");
+    let row = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no {id}:\n{text}"))
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(row("mine-cpu"), "local");
+    assert_eq!(row("theirs-cpu"), "extra");
+}
+
+#[test]
+fn remove_asks_y_n_with_yes_the_default_as_pacman_does() {
+    if !tools::require("script", "answer remove's question on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    let file = s.write("prefix/bin/gone-cpu", "#!/bin/sh\n");
+    s.installed("gone", "cpu", &file);
+    // Enter alone takes the default.
+    let text = typed_on_terminal(&s, 80, "remove gone-cpu", "\r");
+    assert!(text.contains("[Y/n]"), "{text}");
+    assert!(!file.exists(), "Enter means yes:\n{text}");
+}
+
+/// A git repository of one worker (`theirs`), added to `s` as source `extra` and synced.
+fn add_synced_source(s: &Sandbox) -> Sandbox {
+    let upstream = Sandbox::new();
+    upstream.worker("theirs").features(&["cpu"]).write();
+    tools::git(upstream.root(), &["init", "-q"]);
+    tools::git(upstream.root(), &["add", "bin"]);
+    tools::git(upstream.root(), &["commit", "-q", "-m", "one"]);
+    let url = format!("file://{}", upstream.root().display());
+    assert_success(&s.run(&["source", "add", "extra", &url]));
+    assert_success(&s.run(&["sync"]));
+    upstream
+}
+
+#[test]
+fn arrow_lines_are_coloured_as_makepkg_colours_them_and_plain_under_no_color() {
+    let s = Sandbox::new();
+    let _upstream = add_synced_source(&s);
+    let arrows = |color: &str| -> Vec<String> {
+        let out = s.run(&["--color", color, "sync"]);
+        assert_success(&out);
+        crate::support::stderr(&out)
+            .lines()
+            .filter(|l| l.contains("==>"))
+            .map(str::to_string)
+            .collect()
+    };
+    let coloured = arrows("always");
+    assert!(!coloured.is_empty(), "sync runs git and says so");
+    for line in &coloured {
+        // Green bold `==>`, then the message in bold, as makepkg's msg().
+        assert!(
+            line.starts_with("\u{1b}[1m\u{1b}[32m==>\u{1b}[0m \u{1b}[1m"),
+            "{line:?}"
+        );
+    }
+    // The sandbox sets NO_COLOR: --color auto prints no escape.
+    for line in arrows("auto") {
+        assert!(
+            line.starts_with("==> ") && !line.contains('\u{1b}'),
+            "{line:?}"
+        );
+    }
+}
+
+#[test]
+fn export_offline_warns_once_per_unpinned_tarball_not_once_per_file() {
+    let s = Sandbox::new();
+    // cpu and cuda on Linux (two release PKGBUILDs), cpu on macOS (a release formula): three
+    // renders that all need the one unpinned tarball.
+    s.worker("multi")
+        .extra(
+            "[source]\ngit = \"https://github.com/example/multi\"\n\
+             tarball = \"https://example.invalid/multi-{version}.tar.gz\"\n",
+        )
+        .write();
+    let site = s.path("site");
+    let out = s.run(&["--offline", "export", site.to_str().unwrap()]);
+    assert_success(&out);
+    let err = crate::support::stderr(&out);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    for what in [
+        "multi-cpu release PKGBUILD",
+        "multi-cuda release PKGBUILD",
+        "multi-cpu release formula",
+    ] {
+        assert!(warnings[0].contains(what), "{what}: {err}");
+    }
+    assert_eq!(
+        err.matches("https://example.invalid/multi-0.1.0.tar.gz")
+            .count(),
+        1,
+        "{err}"
+    );
+}
