@@ -34,3 +34,20 @@ median_of() {
     median=$(printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
         END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f", m / 1e6 }')
 }
+
+# serve_address LOG PID: waits for the `serve` with PID (its stderr in LOG) to say where it
+# listens and prints that base URL; on exit or a minute of silence, shows the log and fails.
+serve_address() {
+    local log=$1 pid=$2 i found
+    for ((i = 0; i < 1200; i++)); do
+        found=$(sed -n 's/^serving the catalog on \(http:[^ ]*\).*/\1/p' "$log" | head -n 1)
+        if [[ -n $found ]]; then
+            printf '%s\n' "$found"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    head -n 20 "$log" >&2
+    return 1
+}

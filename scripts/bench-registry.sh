@@ -23,6 +23,8 @@ conns=${CONNECTIONS:-8}
 secs=${DURATION:-5}
 
 die() { printf 'bench-registry: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/bench-common.sh
+. "$here/bench-common.sh"
 [[ $# -le 1 ]] || { printf 'usage: %s [BINARY]\n' "${0##*/}" >&2; exit 2; }
 [[ -x $bin && ! -d $bin ]] || die "$bin is not an executable (build it: cargo build --release)"
 [[ $bin == */* ]] && bin=$(cd -- "$(dirname -- "$bin")" && pwd)/${bin##*/}
@@ -73,19 +75,11 @@ else
 fi
 
 start_server() { # LOG ARGS…
-    local log=$1 i
+    local log=$1
     shift
     "$bin" --root "$tmp/catalog" serve --addr 127.0.0.1:0 "$@" 2>"$log" &
     server_pid=$!
-    base=''
-    for ((i = 0; i < 1200; i++)); do
-        base=$(sed -n 's/^serving the catalog on \(http:[^ ]*\).*/\1/p' "$log" | head -n 1)
-        [[ -n $base ]] && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    head -n 20 "$log" >&2
-    die "the server did not start (see above)"
+    base=$(serve_address "$log" "$server_pid") || die "the server did not start (see above)"
 }
 stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=''; }
 

@@ -25,6 +25,8 @@ sizes=("$@")
 ((${#sizes[@]})) || sizes=(1000)
 
 die() { printf 'bench-serve: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/bench-common.sh
+. "$here/bench-common.sh"
 say() { printf 'bench-serve: %s\n' "$*" >&2; }
 
 [[ -x $bin && ! -d $bin ]] || die "$bin is not an executable (build it: cargo build --release)"
@@ -105,19 +107,11 @@ EOF
 }
 
 start_serve() {
-    local root=$1 log=$2 i
+    local root=$1 log=$2
     "$bin" --offline --root "$root" serve --addr 127.0.0.1:0 2>"$log" &
     serve_pid=$!
     pids+=("$serve_pid")
-    serve_base=''
-    for ((i = 0; i < 1200; i++)); do
-        serve_base=$(sed -n 's/^serving the catalog on \(http:[^ ]*\).*/\1/p' "$log" | head -n 1)
-        [[ -n $serve_base ]] && return 0
-        kill -0 "$serve_pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    head -n 20 "$log" >&2
-    die "serve did not start (see above)"
+    serve_base=$(serve_address "$log" "$serve_pid") || die "serve did not start (see above)"
 }
 
 stop() {
