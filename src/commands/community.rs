@@ -68,7 +68,8 @@ pub fn counts_of(t: &Tally, today: i64) -> crate::catalog::Counts {
             let age = i32::try_from((today - day).max(0)).unwrap_or(i32::MAX);
             *n as f64 * 0.98f64.powi(age)
         })
-        .sum();
+        // From +0.0: an empty f64 `sum()` is -0.0, which JSON would show as `-0.0`.
+        .fold(0.0, |a, b| a + b);
     crate::catalog::Counts {
         votes: t.votes_by_day.values().sum(),
         popularity: (popularity * 1e6).round() / 1e6,

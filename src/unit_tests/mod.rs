@@ -7,6 +7,7 @@ mod bottle;
 mod build;
 mod cargo;
 mod catalog;
+mod community;
 mod db;
 mod deps;
 mod detect;
