@@ -10,12 +10,15 @@ use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{RecursiveMode, Watcher as _};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 /// Directories watched for changes, and a callback run (on the watcher's thread) for every
 /// event that may change what discovery reads.
 pub struct Watch {
     watcher: notify::RecommendedWatcher,
     watched: BTreeSet<PathBuf>,
+    /// The directories asked for (not their ancestors), read by the callback.
+    wanted: Arc<RwLock<BTreeSet<PathBuf>>>,
 }
 
 /// Why events cannot be had: the caller polls instead.
@@ -42,13 +45,31 @@ fn refused(what: &str, e: &notify::Error) -> Unwatchable {
     Unwatchable(format!("cannot watch {what}: {why}"))
 }
 
+/// Whether an event at `path` concerns a wanted directory: an entry of one, or a directory
+/// on the way to one (an ancestor watched because it is not there yet). Anything else in a
+/// watched ancestor — a log file written in `~/.config`, say — is not: were it, a server
+/// logging beside the directory it waits for would wake itself forever.
+fn concerns(wanted: &BTreeSet<PathBuf>, path: &Path) -> bool {
+    path.parent().is_some_and(|dir| wanted.contains(dir))
+        || wanted.iter().any(|w| w.starts_with(path))
+}
+
 impl Watch {
-    /// A watcher calling `changed` for each event that may change a file (and when the
-    /// kernel's queue overflowed, which may hide some).
+    /// A watcher calling `changed` for each event that may change a file in a wanted
+    /// directory (and when the kernel's queue overflowed, which may hide some).
     pub fn new(changed: impl Fn() + Send + 'static) -> Result<Watch, Unwatchable> {
+        let wanted: Arc<RwLock<BTreeSet<PathBuf>>> = Arc::default();
+        let seen = wanted.clone();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             match event {
-                Ok(e) if !changes(&e.kind) && !e.need_rescan() => {}
+                Ok(e) if e.need_rescan() => changed(),
+                Ok(e) if !changes(&e.kind) => {}
+                Ok(e) if !e.paths.is_empty() => {
+                    let wanted = seen.read().expect("the watch set lock");
+                    if e.paths.iter().any(|p| concerns(&wanted, p)) {
+                        changed();
+                    }
+                }
                 // An error in the stream (an overflow among them) may hide a change.
                 _ => changed(),
             }
@@ -57,6 +78,7 @@ impl Watch {
         Ok(Watch {
             watcher,
             watched: BTreeSet::new(),
+            wanted,
         })
     }
 
@@ -64,6 +86,7 @@ impl Watch {
     /// and removing watches as needed. An error is the kernel refusing one: no watch is
     /// complete any more, and the caller polls.
     pub fn set(&mut self, wanted: &BTreeSet<PathBuf>) -> Result<(), Unwatchable> {
+        *self.wanted.write().expect("the watch set lock") = wanted.clone();
         let wanted: BTreeSet<PathBuf> = wanted.iter().filter_map(|p| existing(p)).collect();
         for gone in self.watched.difference(&wanted) {
             // A directory removed since is no longer watched anyway.

@@ -1067,6 +1067,45 @@ fn added_and_removed_workers_show() {
 }
 
 /// How many catalogs the server has discovered since it started (it logs each).
+/// A directory not there yet (here the cached sources') is watched through its nearest
+/// ancestor; what else is written in that ancestor — a log file, say — is no change. (When it
+/// was, a server logging there rediscovered the catalog after every line, forever.)
+#[test]
+fn writes_beside_a_watched_ancestor_start_no_rediscovery() {
+    let s = Sandbox::new();
+    catalog(&s);
+    let srv = Serve::start_with(&s, &[], None);
+    // Cached sources: none added, so their directory is not there.
+    let sources = s.root().join(".xdg/cache/rbee-workers/sources");
+    let ancestor = sources
+        .ancestors()
+        .find(|p| p.is_dir())
+        .expect("the sandbox exists")
+        .to_path_buf();
+    assert_ne!(ancestor, sources, "no source has been added");
+    assert!(
+        ancestor.starts_with(s.root().join(".xdg/cache")),
+        "{} must not be a directory discovery reads",
+        ancestor.display()
+    );
+    let c = client();
+    get(&c, &srv.url("/workers"));
+    let before = generations(&srv);
+    for i in 0..20 {
+        std::fs::write(ancestor.join("unrelated.log"), format!("line {i}\n")).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The watcher still sees what matters.
+    set_version(&s, "alpha", "0.2.0");
+    eventually_version(&c, &srv.url("/workers"), "alpha-cpu", "0.2.0");
+    let more = generations(&srv) - before;
+    assert!(
+        more <= 2,
+        "{more} rediscoveries for 20 unrelated writes and one bump:\n{}",
+        srv.log()
+    );
+}
+
 fn generations(srv: &Serve) -> usize {
     srv.log().matches("catalog generation ").count()
 }
