@@ -43,7 +43,12 @@ pub fn review(s: &Session, w: &Worker, plan: &Plan) -> Result<()> {
     if w.verified() {
         return Ok(());
     }
-    report::show(&text(w, plan));
+    let shown = text(w, plan);
+    // On a terminal, through the pager (a PKGBUILD-length review would scroll away);
+    // elsewhere, and when no pager runs, inline.
+    if s.cx.noconfirm || !report::interactive() || !crate::exec::page(&report::inert(&shown)) {
+        report::show(&shown);
+    }
     if s.cx.noconfirm {
         report::show("(--noconfirm: proceeding)\n");
         return Ok(());

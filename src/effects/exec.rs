@@ -391,3 +391,34 @@ fn tail_of_file(mut f: std::fs::File) -> String {
     let _ = f.read_to_end(&mut buf);
     String::from_utf8_lossy(&buf).trim_end().to_string()
 }
+
+/// Shows `text` through the user's pager, as git and paru do for long output on a terminal:
+/// `$PAGER` (run by `sh -c`, as git runs it), else `less -R`; `LESS=FRX` unless `LESS` is set,
+/// so a text that fits one screen is printed and the pager quits by itself. False when no
+/// pager could be started (the caller prints the text itself).
+pub fn page(text: &str) -> bool {
+    use std::io::Write;
+    let mut cmd = match std::env::var("PAGER") {
+        Ok(p) if !p.trim().is_empty() => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &p]);
+            c
+        }
+        _ => {
+            let mut c = Command::new("less");
+            c.arg("-R");
+            c
+        }
+    };
+    if std::env::var_os("LESS").is_none() {
+        cmd.env("LESS", "FRX");
+    }
+    let Ok(mut child) = cmd.stdin(Stdio::piped()).spawn() else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // A pager quit before reading everything closes the pipe: that is the user's choice.
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    child.wait().is_ok_and(|s| s.success())
+}

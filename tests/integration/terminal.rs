@@ -278,3 +278,53 @@ fn export_offline_warns_once_per_unpinned_tarball_not_once_per_file() {
         "{err}"
     );
 }
+
+#[test]
+fn a_review_on_a_terminal_goes_through_the_pager() {
+    if !tools::require("script", "review an unverified worker on a pseudo-terminal") {
+        return;
+    }
+    use std::io::Write;
+    let s = Sandbox::new();
+    s.worker("x").dir("bin/community/x").write();
+    let paged = s.root().join("paged.txt");
+    let prefix = s.root().join("prefix");
+    let line = format!(
+        "\"$RBEE\" --root {} install x-cpu --no-sandbox --prefix {}",
+        tools::sh(s.root()),
+        tools::sh(&prefix)
+    );
+    let mut child = s
+        .shell("script")
+        // The user's pager, run by `sh -c` as git runs it: here it keeps what it was given.
+        .env("PAGER", format!("cat > {}", tools::sh(&paged)))
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"n\r").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out).replace("\r\n", "\n");
+    let review = std::fs::read_to_string(&paged).unwrap_or_else(|e| {
+        panic!("the pager was not run ({e}):\n{text}");
+    });
+    assert!(review.contains("x-cpu"), "{review}");
+    assert!(
+        review.contains("cargo"),
+        "the steps are in the review:\n{review}"
+    );
+    let first_step = review
+        .lines()
+        .find(|l| l.contains("cargo"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        !text.contains(&first_step),
+        "the review went to the pager, not inline:\n{text}"
+    );
+    assert!(text.contains("declined"), "{text}");
+    assert!(!prefix.join("bin").exists(), "nothing was installed");
+}
