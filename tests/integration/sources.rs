@@ -178,32 +178,9 @@ fn sync_json(s: &Sandbox, extra: &[&str]) -> (Output, SyncDoc) {
 // git repositories
 // ---------------------------------------------------------------------------------------------
 
-/// Runs git in `dir`, hermetic (no global or system config), and returns its stdout.
+/// [`crate::tools::git`] (hermetic, a fixed identity), its stdout trimmed.
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args([
-            "-c",
-            "user.name=rbee test",
-            "-c",
-            "user.email=test@rbee.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "tag.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {} failed:\n{}",
-        dir.display(),
-        stderr(&out)
-    );
-    stdout(&out).trim().to_string()
+    crate::tools::git(dir, args).trim().to_string()
 }
 
 /// An upstream repository of workers at `SANDBOX/repo`, served by `file://` URL.

@@ -22,11 +22,26 @@ fn on_terminal(s: &Sandbox, columns: usize, args: &str) -> String {
 
 /// [`on_terminal`] with `keys` typed at the terminal.
 fn typed_on_terminal(s: &Sandbox, columns: usize, args: &str, keys: &str) -> String {
+    let out = run_on_terminal(s, columns, args, keys, &[]);
+    assert_success(&out);
+    stdout(&out).replace("\r\n", "\n")
+}
+
+/// `rbee-workers --root SANDBOX ARGS…` on a pseudo-terminal, `keys` typed at it and `env`
+/// set: its output, however it exited.
+fn run_on_terminal(
+    s: &Sandbox,
+    columns: usize,
+    args: &str,
+    keys: &str,
+    env: &[(&str, String)],
+) -> std::process::Output {
     use std::io::Write;
     let line = format!("\"$RBEE\" --root {} {args}", tools::sh(s.root()));
     let mut child = s
         .shell("script")
         .env("COLUMNS", columns.to_string())
+        .envs(env.iter().map(|(k, v)| (*k, v)))
         .args(["-qec", &line, "/dev/null"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -39,9 +54,7 @@ fn typed_on_terminal(s: &Sandbox, columns: usize, args: &str, keys: &str) -> Str
         .unwrap()
         .write_all(keys.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_success(&out);
-    stdout(&out).replace("\r\n", "\n")
+    child.wait_with_output().unwrap()
 }
 
 fn too_wide(text: &str, columns: usize) -> Vec<&str> {
@@ -284,28 +297,14 @@ fn a_review_on_a_terminal_goes_through_the_pager() {
     if !tools::require("script", "review an unverified worker on a pseudo-terminal") {
         return;
     }
-    use std::io::Write;
     let s = Sandbox::new();
     s.worker("x").dir("bin/community/x").write();
     let paged = s.root().join("paged.txt");
     let prefix = s.root().join("prefix");
-    let line = format!(
-        "\"$RBEE\" --root {} install x-cpu --no-sandbox --prefix {}",
-        tools::sh(s.root()),
-        tools::sh(&prefix)
-    );
-    let mut child = s
-        .shell("script")
-        // The user's pager, run by `sh -c` as git runs it: here it keeps what it was given.
-        .env("PAGER", format!("cat > {}", tools::sh(&paged)))
-        .args(["-qec", &line, "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"n\r").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let args = format!("install x-cpu --no-sandbox --prefix {}", tools::sh(&prefix));
+    // The user's pager, run by `sh -c` as git runs it: here it keeps what it was given.
+    let pager = format!("cat > {}", tools::sh(&paged));
+    let out = run_on_terminal(&s, 80, &args, "n\r", &[("PAGER", pager)]);
     let text = stdout(&out).replace("\r\n", "\n");
     let review = std::fs::read_to_string(&paged).unwrap_or_else(|e| {
         panic!("the pager was not run ({e}):\n{text}");
