@@ -21,8 +21,13 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
         Request::Search { terms, sort, hint } => query::search(cx, &terms, sort, hint)?,
         Request::Info { id } => query::info(cx, &id)?,
         Request::Detect => query::detect(cx)?,
-        Request::Build { id, opts } => install::build(cx, &commands::load(cx)?, &id, &opts)?,
-        Request::Install { ids, opts } => install::install(cx, &commands::load(cx)?, &ids, &opts)?,
+        Request::Build { id, opts } => {
+            install::build(cx, &commands::load_for(cx, [id.as_str()])?, &id, &opts)?
+        }
+        Request::Install { ids, opts } => {
+            let catalog = commands::load_for(cx, ids.iter().map(String::as_str))?;
+            install::install(cx, &catalog, &ids, &opts)?
+        }
         Request::Upgrade { ids, opts } => install::upgrade(cx, &ids, &opts)?,
         Request::Remove { ids, opts } => installed::remove(cx, &ids, &opts)?,
         Request::Verify => installed::verify(cx)?,
@@ -82,7 +87,7 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
             templates,
         } => package::pkgbuild_cmd(
             cx,
-            &commands::load(cx)?,
+            &commands::load_for(cx, [id.as_str()])?,
             &id,
             flavor,
             srcinfo,
@@ -96,7 +101,7 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
             templates,
         } => package::formula_cmd(
             cx,
-            &commands::load(cx)?,
+            &commands::load_for(cx, [id.as_str()])?,
             &id,
             flavor,
             out.as_deref(),

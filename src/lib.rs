@@ -39,7 +39,7 @@ pub(crate) use crate::core::{
     tree, vcs,
 };
 pub(crate) use crate::effects::{
-    atomic, checkout, db, exec, registry, sign, sources, unpack, verdicts, watch,
+    atomic, checkout, db, discovery, exec, registry, sign, sources, unpack, verdicts, watch,
 };
 
 #[cfg(test)]

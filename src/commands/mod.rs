@@ -106,6 +106,44 @@ pub struct Loaded {
 
 /// Loads the local root and every configured source, in order.
 pub fn load_catalog(cx: &Context) -> Result<Loaded> {
+    load_catalog_with(cx, None)
+}
+
+/// [`load_catalog`] for a command about the workers `ids` names (`ID` or `SOURCE/ID`, and
+/// what they require): only those are loaded from the discovery cache, which is what makes
+/// `info ID` at 10,000 workers cost little more than at 100. Whenever the part might answer
+/// differently from the whole — an id it does not hold (the "did you mean" needs every id),
+/// or a requirement a source did not provide — the whole catalog is loaded instead.
+pub fn load_catalog_for<'a>(
+    cx: &Context,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<Loaded> {
+    let queries: Vec<&str> = ids.into_iter().collect();
+    let mut want: std::collections::BTreeSet<String> = queries
+        .iter()
+        .map(|q| q.rsplit_once('/').map_or(*q, |(_, id)| id).to_string())
+        .collect();
+    let loaded = load_catalog_with(cx, Some(&mut want))?;
+    let c = &loaded.catalog;
+    let found = queries.iter().all(|q| c.lookup(q).is_some());
+    let held: std::collections::HashSet<&str> = c.workers.iter().map(|w| w.id.as_str()).collect();
+    let complete = c
+        .workers
+        .iter()
+        .flat_map(|w| &w.variants)
+        .flat_map(|v| &v.requires)
+        .all(|r| held.contains(r.id.as_str()));
+    if found && complete {
+        Ok(loaded)
+    } else {
+        load_catalog(cx)
+    }
+}
+
+fn load_catalog_with(
+    cx: &Context,
+    mut want: Option<&mut std::collections::BTreeSet<String>>,
+) -> Result<Loaded> {
     let mut catalog = Catalog::default();
     let mut notes = Vec::new();
     match &cx.root {
@@ -120,7 +158,12 @@ pub fn load_catalog(cx: &Context) -> Result<Loaded> {
                 root: root.clone(),
                 trusted: true,
             };
-            catalog::discover(Arc::new(source), &mut catalog);
+            crate::discovery::discover(
+                &cx.dirs.cache,
+                Arc::new(source),
+                &mut catalog,
+                want.as_deref_mut(),
+            );
         }
         None if cx.config.sources.is_empty() => notes.push(format!(
             "note: no local catalog here (no ancestor of {} has bin/*/worker.toml) and no sources; use --root DIR, RBEE_WORKERS_ROOT or `rbee-workers source add`",
@@ -129,7 +172,7 @@ pub fn load_catalog(cx: &Context) -> Result<Loaded> {
         None => {}
     }
     for s in &cx.config.sources {
-        if !sources::add_source(&cx.dirs, s, &mut catalog) {
+        if !sources::add_source(&cx.dirs, s, &mut catalog, want.as_deref_mut()) {
             notes.push(format!(
                 "warning: source `{}` has not been synced yet; run `rbee-workers sync`",
                 s.name
@@ -144,6 +187,16 @@ pub fn load_catalog(cx: &Context) -> Result<Loaded> {
 /// Loads the catalog and reports its notes and problems (in human mode).
 pub fn load(cx: &Context) -> Result<Catalog> {
     let loaded = load_catalog(cx)?;
+    for n in &loaded.notes {
+        report::note(n);
+    }
+    report::problems(&loaded.catalog.problems);
+    Ok(loaded.catalog)
+}
+
+/// [`load`] for a command about the workers `ids` names (see [`load_catalog_for`]).
+pub fn load_for<'a>(cx: &Context, ids: impl IntoIterator<Item = &'a str>) -> Result<Catalog> {
+    let loaded = load_catalog_for(cx, ids)?;
     for n in &loaded.notes {
         report::note(n);
     }

@@ -96,10 +96,13 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool, hint: bool) -> 
         };
         return Ok(Answer::new(&doc, "").note(note));
     }
-    Ok(Answer::new(
-        &doc,
-        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint)),
-    ))
+    // The table only for a person: at 10,000 workers it costs as much as the document.
+    let table = if cx.json {
+        String::new()
+    } else {
+        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint))
+    };
+    Ok(Answer::new(&doc, table))
 }
 
 /// `list --installed`: every install as recorded, found through its origin from whatever
@@ -200,10 +203,13 @@ pub fn search(cx: &Context, terms: &[String], sort: Sort, hint: bool) -> Result<
         return Ok(Answer::new(&doc, "").note(format!("no variants match {}", terms.join(" "))));
     }
     let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
-    Ok(Answer::new(
-        &doc,
-        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint)),
-    ))
+    // The table only for a person: at 10,000 workers it costs as much as the document.
+    let table = if cx.json {
+        String::new()
+    } else {
+        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint))
+    };
+    Ok(Answer::new(&doc, table))
 }
 
 pub fn not_found(catalog: &Catalog, id: &str) -> Error {
@@ -234,7 +240,7 @@ fn also_in(catalog: &Catalog, id: &str) -> Vec<AlsoIn> {
 /// `info ID`: one variant (with whether it is installed, like `pacman -Qi`), or a worker
 /// with every variant and the one `install` would pick here.
 pub fn info(cx: &Context, id: &str) -> Result<Answer> {
-    let here = load(cx)?;
+    let here = super::load_for(cx, [id])?;
     let db = installed_db(cx)?;
     // An installed variant is found through its origin from anywhere, as `pacman -Qi` is.
     let bare = id.rsplit('/').next().unwrap_or(id);

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::de::{DeTable, DeValue};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BinTarget {
     pub name: String,
     pub required_features: Vec<String>,
 }
 
 /// What a worker needs to know about its crate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CrateInfo {
     pub manifest_path: PathBuf,
     pub package: String,
@@ -40,7 +40,7 @@ pub struct CrateInfo {
 }
 
 /// Where a value was written: the file, and its line and column when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Written {
     pub file: PathBuf,
     pub line: Option<usize>,

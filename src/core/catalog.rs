@@ -12,16 +12,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
+    #[default]
     Local,
     Git,
     Index,
 }
 
 /// A tree of workers and how far it is trusted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Source {
     pub name: String,
     pub kind: SourceKind,
@@ -45,7 +46,7 @@ pub struct Origin {
 }
 
 /// `[source]` with every default filled in and `{version}`/`{tag}` expanded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Upstream {
     pub git: Option<String>,
     pub branch: String,
@@ -56,7 +57,8 @@ pub struct Upstream {
     pub subdir: String,
 }
 
-#[derive(Debug, Clone)]
+/// Serialized whole (but for its source, which the reader attaches) by the discovery cache.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Worker {
     pub id: String,
     pub name: String,
@@ -72,6 +74,7 @@ pub struct Worker {
     pub dir: PathBuf,
     pub manifest_path: PathBuf,
     pub krate: CrateInfo,
+    #[serde(skip)]
     pub source: Arc<Source>,
     pub community: bool,
     pub upstream: Upstream,
@@ -88,7 +91,7 @@ pub struct Worker {
 
 /// A worker's votes and ratings: `NumVotes`, `Popularity` (each vote weighted 0.98 per day
 /// of its age) and the average of its ratings.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Counts {
     pub votes: u64,
     pub popularity: f64,
@@ -113,7 +116,7 @@ impl Worker {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Variant {
     pub id: String,
     pub feature: String,
@@ -192,13 +195,26 @@ pub fn resolve_root(flag: Option<&Path>, env: Option<&Path>, cwd: &Path) -> Opti
 /// each group sorted, with whether it is a community worker. Verified workers come first,
 /// so an unverified community worker can never shadow one with the same id.
 pub fn worker_dirs(root: &Path) -> Vec<(PathBuf, bool)> {
-    scan(root).0
+    scan(root)
+        .0
+        .into_iter()
+        .map(|d| (d.path, d.community))
+        .collect()
+}
+
+/// A directory that holds a worker.toml, as discovery found it.
+#[derive(Debug)]
+pub struct WorkerDir {
+    pub path: PathBuf,
+    pub community: bool,
+    /// What `symlink_metadata` said of its worker.toml (the discovery cache's first look).
+    pub manifest: fs::Metadata,
 }
 
 /// [`worker_dirs`], and a problem for each place that may hold a worker but cannot be looked
 /// into. A worker.toml that is there in any form (a dangling or looping link, a directory, a
 /// FIFO) is a worker directory: reading it then says what is wrong, so none vanishes.
-fn scan(root: &Path) -> (Vec<(PathBuf, bool)>, Vec<Problem>) {
+fn scan(root: &Path) -> (Vec<WorkerDir>, Vec<Problem>) {
     let bin = root.join("bin");
     let mut out = Vec::new();
     let mut problems = Vec::new();
@@ -215,14 +231,25 @@ fn scan(root: &Path) -> (Vec<(PathBuf, bool)>, Vec<Problem>) {
                 continue;
             }
         };
-        let mut group: Vec<(PathBuf, bool)> = Vec::new();
-        for p in rd.flatten().map(|e| e.path()) {
-            if !p.is_dir() {
+        let mut group: Vec<WorkerDir> = Vec::new();
+        for e in rd.flatten() {
+            // The entry's type costs no stat, but for a link (followed, as before).
+            let dir = match e.file_type() {
+                Ok(t) if t.is_dir() => true,
+                Ok(t) if !t.is_symlink() => false,
+                _ => e.path().is_dir(),
+            };
+            if !dir {
                 continue;
             }
+            let p = e.path();
             let manifest = p.join("worker.toml");
             match fs::symlink_metadata(&manifest) {
-                Ok(_) => group.push((p, community)),
+                Ok(m) => group.push(WorkerDir {
+                    path: p,
+                    community,
+                    manifest: m,
+                }),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => problems.push(Problem::error(
                     &manifest,
@@ -233,45 +260,204 @@ fn scan(root: &Path) -> (Vec<(PathBuf, bool)>, Vec<Problem>) {
                 )),
             }
         }
-        group.sort();
+        group.sort_by(|a, b| a.path.cmp(&b.path));
         out.extend(group);
     }
     (out, problems)
 }
 
+/// What discovery found in one worker directory: the worker and its warnings, or why it is
+/// broken.
+pub type Found = Result<(Worker, Vec<Problem>), Vec<Problem>>;
+
+/// What the rest of a discovery needs to know of one directory without its whole worker:
+/// the ids (for duplicates, collisions and the choice of what to load), the worker ids its
+/// variants require, and its problems (a worker's warnings, or why it is broken).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub id: Option<String>,
+    pub variants: Vec<String>,
+    pub requires: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl Summary {
+    pub fn of(found: &Found) -> Summary {
+        match found {
+            Ok((w, warnings)) => {
+                let mut requires: Vec<String> = w
+                    .variants
+                    .iter()
+                    .flat_map(|v| v.requires.iter().map(|r| r.id.clone()))
+                    .collect();
+                requires.sort();
+                requires.dedup();
+                Summary {
+                    id: Some(w.id.clone()),
+                    variants: w.variants.iter().map(|v| v.id.clone()).collect(),
+                    requires,
+                    problems: warnings.clone(),
+                }
+            }
+            Err(problems) => Summary {
+                id: None,
+                variants: Vec::new(),
+                requires: Vec::new(),
+                problems: problems.clone(),
+            },
+        }
+    }
+}
+
+/// A memory of earlier discoveries (the persistent discovery cache of issue 20). It answers
+/// for a directory only while nothing that discovery read there has changed, so a discovery
+/// that recalls gives the answer a cold one would.
+pub trait Recall {
+    /// Called once with every worker directory of the source, before any other call.
+    fn prepare(&mut self, _dirs: &[WorkerDir]) {}
+    /// The summary of an earlier discovery of `dir`, if nothing it read has changed.
+    fn summary(&mut self, dir: &Path, community: bool) -> Option<Summary>;
+    /// The worker of a directory [`Recall::summary`] answered for (its source not yet
+    /// attached); None when what was kept is damaged, and the directory is read again.
+    fn worker(&mut self, dir: &Path) -> Option<Worker>;
+    /// What a fresh discovery of `dir` found.
+    fn remember(&mut self, dir: &Path, community: bool, found: &Found);
+}
+
+/// Remembers nothing: every discovery is cold.
+pub struct Forget;
+
+impl Recall for Forget {
+    fn summary(&mut self, _: &Path, _: bool) -> Option<Summary> {
+        None
+    }
+    fn worker(&mut self, _: &Path) -> Option<Worker> {
+        None
+    }
+    fn remember(&mut self, _: &Path, _: bool, _: &Found) {}
+}
+
 /// Discovers every worker of `source`, appending to `catalog`.
 pub fn discover(source: Arc<Source>, catalog: &mut Catalog) {
+    discover_with(source, catalog, &mut Forget, None);
+}
+
+/// [`discover`], recalling what has not changed since an earlier discovery. With `want`, only
+/// the workers whose id or variant id is in it are loaded, and the worker ids those require
+/// are added to it (so a later source loads them too); every problem of the source is still
+/// reported, duplicates and collisions are still found among all of its workers.
+pub fn discover_with(
+    source: Arc<Source>,
+    catalog: &mut Catalog,
+    recall: &mut dyn Recall,
+    want: Option<&mut std::collections::BTreeSet<String>>,
+) {
     let tree = Tree::new(&source.root);
     let mut cache = CargoCache::in_tree(tree.clone());
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
     let (dirs, problems) = scan(&source.root);
     catalog.problems.extend(problems);
     catalog
         .problems
         .extend(gitmodules_problems(&source.root, &tree));
-    for (dir, community) in dirs {
-        match load_worker(&dir, community, &source, &tree, &mut cache) {
-            Ok((worker, warnings)) => {
-                catalog.problems.extend(warnings);
-                if let Some(first) = seen.get(&worker.id) {
-                    let p = Problem::error(
-                        &worker.manifest_path,
-                        format!(
-                            "duplicate worker id `{}`: {} already defines it; expected each id once per source",
-                            worker.id,
-                            first.display()
-                        ),
-                    );
-                    catalog.problems.push(at_worker_id(p, &tree));
-                    continue;
-                }
-                seen.insert(worker.id.clone(), worker.manifest_path.clone());
-                catalog.workers.push(worker);
+    recall.prepare(&dirs);
+    // Each directory's summary, and its worker when it was read now.
+    let mut entries: Vec<(PathBuf, bool, Summary, Option<Found>)> = Vec::with_capacity(dirs.len());
+    for WorkerDir {
+        path: dir,
+        community,
+        ..
+    } in dirs
+    {
+        let entry = match recall.summary(&dir, community) {
+            Some(summary) => (dir, community, summary, None),
+            None => {
+                let found = load_worker(&dir, community, &source, &tree, &mut cache);
+                recall.remember(&dir, community, &found);
+                (dir, community, Summary::of(&found), Some(found))
             }
-            Err(problems) => catalog.problems.extend(problems),
+        };
+        entries.push(entry);
+    }
+    // The first directory of an id holds it; a later one is a problem, and left out.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut kept = vec![false; entries.len()];
+    let mut problems = Vec::new();
+    for (i, (dir, _, summary, _)) in entries.iter().enumerate() {
+        problems.extend(summary.problems.iter().cloned());
+        let Some(id) = summary.id.as_deref() else {
+            continue;
+        };
+        match seen.get(id) {
+            Some(&first) => {
+                let p = Problem::error(
+                    dir.join("worker.toml"),
+                    format!(
+                        "duplicate worker id `{id}`: {} already defines it; expected each id once per source",
+                        entries[first].0.join("worker.toml").display()
+                    ),
+                );
+                problems.push(at_worker_id(p, &tree));
+            }
+            None => {
+                seen.insert(id, i);
+                kept[i] = true;
+            }
         }
     }
-    check_variant_collisions(catalog);
+    problems.extend(variant_collisions(
+        entries
+            .iter()
+            .zip(&kept)
+            .filter(|(_, k)| **k)
+            .map(|((dir, _, s, _), _)| (dir.as_path(), s)),
+    ));
+    catalog.problems.extend(problems);
+    let wanted = |summary: &Summary, want: &std::collections::BTreeSet<String>| {
+        summary.id.as_ref().is_some_and(|id| want.contains(id))
+            || summary.variants.iter().any(|v| want.contains(v))
+    };
+    let mut selected = kept.clone();
+    if let Some(want) = want {
+        selected.fill(false);
+        loop {
+            let before = want.len();
+            for (i, (_, _, summary, _)) in entries.iter().enumerate() {
+                if kept[i] && !selected[i] && wanted(summary, want) {
+                    selected[i] = true;
+                    want.extend(summary.requires.iter().cloned());
+                }
+            }
+            if want.len() == before {
+                break;
+            }
+        }
+    }
+    for (i, (dir, community, summary, found)) in entries.into_iter().enumerate() {
+        if !selected[i] {
+            continue;
+        }
+        let worker = match found {
+            Some(Ok((w, _))) => Some(w),
+            Some(Err(_)) => None,
+            None => match recall.worker(&dir) {
+                Some(mut w) => {
+                    w.source = source.clone();
+                    Some(w)
+                }
+                // What was kept is damaged: read the directory again, as a cold run would.
+                None => {
+                    let found = load_worker(&dir, community, &source, &tree, &mut cache);
+                    recall.remember(&dir, community, &found);
+                    let fresh = Summary::of(&found);
+                    if fresh != summary {
+                        catalog.problems.extend(fresh.problems);
+                    }
+                    found.ok().map(|(w, _)| w)
+                }
+            },
+        };
+        catalog.workers.extend(worker);
+    }
 }
 
 /// Every submodule URL in the source's `.gitmodules` that git must not be given, located.
@@ -352,42 +538,42 @@ fn at_worker_id(p: Problem, tree: &Tree) -> Problem {
 }
 
 /// A variant id must name one thing: `a-b` + `c` and `a` + `b-c` would both be `a-b-c`.
-fn check_variant_collisions(catalog: &mut Catalog) {
-    let mut owners: HashMap<&str, &Worker> = HashMap::new();
+/// Among the (directory, summary) of one source's workers.
+fn variant_collisions<'a>(workers: impl Iterator<Item = (&'a Path, &'a Summary)>) -> Vec<Problem> {
+    let workers: Vec<(&Path, &str, &[String])> = workers
+        .filter_map(|(dir, s)| Some((dir, s.id.as_deref()?, &s.variants[..])))
+        .collect();
+    let mut owners: HashMap<&str, usize> = HashMap::new();
     let mut problems = Vec::new();
-    for w in &catalog.workers {
-        for v in &w.variants {
-            if let Some(other) = owners.insert(&v.id, w) {
-                if other.source == w.source && other.id != w.id {
+    for (i, (dir, id, variants)) in workers.iter().enumerate() {
+        for v in variants.iter() {
+            if let Some(other) = owners.insert(v, i) {
+                let (other_dir, other_id, _) = &workers[other];
+                if other_id != id {
                     problems.push(Problem::error(
-                        &w.manifest_path,
+                        dir.join("worker.toml"),
                         format!(
-                            "variant id `{}` is also a variant of `{}` ({})",
-                            v.id,
-                            other.id,
-                            other.manifest_path.display()
+                            "variant id `{v}` is also a variant of `{other_id}` ({})",
+                            other_dir.join("worker.toml").display()
                         ),
                     ));
                 }
             }
         }
     }
-    for w in &catalog.workers {
-        if let Some(other) = owners.get(w.id.as_str()) {
-            if other.source == w.source {
-                problems.push(Problem::error(
-                    &w.manifest_path,
-                    format!(
-                        "worker id `{}` is also a variant id of `{}` ({})",
-                        w.id,
-                        other.id,
-                        other.manifest_path.display()
-                    ),
-                ));
-            }
+    for (dir, id, _) in &workers {
+        if let Some(&other) = owners.get(id) {
+            let (other_dir, other_id, _) = &workers[other];
+            problems.push(Problem::error(
+                dir.join("worker.toml"),
+                format!(
+                    "worker id `{id}` is also a variant id of `{other_id}` ({})",
+                    other_dir.join("worker.toml").display()
+                ),
+            ));
         }
     }
-    catalog.problems.extend(problems);
+    problems
 }
 
 /// The one worker in `dir` (its worker.toml and Cargo.toml), read as discovery reads it with

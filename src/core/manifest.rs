@@ -123,7 +123,7 @@ pub struct SourceSpec {
 
 /// `[test]` (DESIGN section 9): what `rbee-workers test`, the installer's smoke test, the
 /// formula's `test do` and the PKGBUILD's `check()` run.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TestSpec {
     /// Extra `cargo test` arguments (`["--lib", "--bins"]`).
     pub cargo_args: Vec<String>,
@@ -188,7 +188,7 @@ const TEST_KEYS: &[&str] = &["cargo_args", "smoke", "expect", "timeout"];
 // Worker dependencies (DESIGN section 8); the resolver is `deps`.
 
 /// One `workers = [...]` entry: a worker id and a semver requirement (`*` when none).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requirement {
     /// As written, for JSON and messages.
     pub text: String,

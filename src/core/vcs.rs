@@ -24,7 +24,7 @@ pub struct Repo {
 
 /// A submodule a build needs, pinned: `name::git+URL#commit=SHA` in a PKGBUILD, a `resource`
 /// in a formula.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Submodule {
     /// Its name in `.gitmodules` (the key of `submodule.NAME.url`).
     pub name: String,
@@ -38,7 +38,7 @@ pub struct Submodule {
 }
 
 /// What rendering knows about a worker's source tree beyond its manifests.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tree {
     /// `[source].branch` is in worker.toml (else the checkout's default branch is taken).
     pub branch_from_manifest: bool,

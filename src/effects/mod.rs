@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod checkout;
 pub mod db;
 pub mod dirs;
+pub mod discovery;
 pub mod exec;
 pub mod fetch;
 pub mod pack;

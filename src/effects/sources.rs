@@ -4,7 +4,7 @@
 //! fetched with ETag revalidation and validated before they replace the cached copy.
 
 use crate::cargo::CrateInfo;
-use crate::catalog::{self, Catalog, Source, SourceKind, Upstream, Variant, Worker};
+use crate::catalog::{Catalog, Source, SourceKind, Upstream, Variant, Worker};
 use crate::config::{Config, RemoteKind, SourceConfig};
 use crate::dirs::Dirs;
 use crate::error::{Error, Result};
@@ -619,7 +619,7 @@ pub fn sync(
             RemoteKind::Index => sync_index(dirs, s, offline, crate::report::mode().verbosity < 0),
         };
         let mut probe = Catalog::default();
-        let have_copy = add_source(dirs, s, &mut probe);
+        let have_copy = add_source(dirs, s, &mut probe, None);
         let workers = probe.workers.len();
         let r = match result {
             Ok(status) => SyncResult {
@@ -672,7 +672,14 @@ pub fn sync_named(
 }
 
 /// Adds the cached copy of source `s` to the catalog; false when there is none.
-pub fn add_source(dirs: &Dirs, s: &SourceConfig, catalog: &mut Catalog) -> bool {
+/// With `want`, a git source loads only the workers it names (see
+/// [`catalog::discover_with`]).
+pub fn add_source(
+    dirs: &Dirs,
+    s: &SourceConfig,
+    catalog: &mut Catalog,
+    want: Option<&mut std::collections::BTreeSet<String>>,
+) -> bool {
     match s.kind {
         RemoteKind::Git => {
             let repo = repo_dir(dirs, &s.name);
@@ -686,7 +693,7 @@ pub fn add_source(dirs: &Dirs, s: &SourceConfig, catalog: &mut Catalog) -> bool 
                 root: repo,
                 trusted: s.trusted,
             };
-            catalog::discover(Arc::new(source), catalog);
+            crate::discovery::discover(&dirs.cache, Arc::new(source), catalog, want);
             true
         }
         RemoteKind::Index => {

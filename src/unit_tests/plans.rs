@@ -255,7 +255,7 @@ fn a_brew_install_writes_the_planned_formula_and_records_what_brew_installed() {
         (r.backend, r.files[0].path.clone()),
         (Backend::Brew, installed)
     );
-    assert_eq!(answer.json["results"][0]["backend"], "brew");
+    assert_eq!(answer.json()["results"][0]["backend"], "brew");
 }
 
 #[test]
@@ -266,7 +266,8 @@ fn a_dry_run_plans_everything_and_creates_nothing() {
     let mut o = options(Backend::Makepkg, &wd.root.join("prefix"));
     o.dry_run = true;
     let answer = install::build_with(&mut s, &wd.catalog, "hello-cpu", &o).unwrap();
-    let steps = &answer.json["plans"][0]["steps"];
+    let doc = answer.json();
+    let steps = &doc["plans"][0]["steps"];
     let write = steps
         .as_array()
         .unwrap()
@@ -351,7 +352,8 @@ fn makepkg_installs_a_dependency_it_built_first_and_as_a_dependency() {
     let mut o = options(Backend::Makepkg, &wd.root.join("prefix"));
     o.dry_run = true;
     let answer = install::install_with(&mut s, &wd.catalog, &["app-cpu".into()], &o).unwrap();
-    let plans = answer.json["plans"].as_array().unwrap();
+    let doc = answer.json();
+    let plans = doc["plans"].as_array().unwrap();
     let makepkg = |i: usize| -> Vec<String> {
         let run = plans[i]["steps"]
             .as_array()

@@ -1,0 +1,475 @@
+//! The persistent discovery cache (issue 20): what discovery found in each worker directory
+//! of a source, kept in `$XDG_CACHE_HOME/rbee-workers/discovery/`, so a command about one
+//! worker does not read and validate 10,000 manifests to answer.
+//!
+//! A directory's entry is trusted only while its *fingerprint* is unchanged: the identity
+//! (device, inode), type, size, mtime and ctime of every file discovery reads for it
+//! (worker.toml, Cargo.toml, the workspace manifests above it, through symlinks) and of every
+//! file whose appearance would change the answer (Cargo.lock, src/main.rs, src/bin and its
+//! entries). An entry whose files were modified within the last two seconds is not kept
+//! (git's "racily clean" problem: a change in the same clock tick as the look would go
+//! unseen), so it is read again next time.
+//!
+//! The file: one line `rbee-workers discovery cache 1 HEADER_LEN HEADER_SHA256`, the header
+//! (JSON: the build that wrote it, the root, and each directory's fingerprint, summary and
+//! where its worker is), then each worker as JSON with its own sha256. A file from another
+//! build or root, a header that does not hash to its sum, or a worker that does not, is never
+//! trusted: the directory is read again and the file rewritten. It is written atomically
+//! (a temp file renamed over it), so concurrent runs each see a whole file, and the last
+//! writer wins; nothing is synced, since losing it costs only a cold run.
+
+use crate::catalog::{self, Catalog, Found, Recall, Source, Summary, Worker, WorkerDir};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const MAGIC: &str = "rbee-workers discovery cache 1";
+
+/// How recent a change may be before a directory is not kept (coarse file-system clocks).
+const RACY: Duration = Duration::from_secs(2);
+
+/// Discovers `source` as [`catalog::discover_with`] does, recalling from and updating its
+/// cache under `cache_dir`.
+pub fn discover(
+    cache_dir: &Path,
+    source: Arc<Source>,
+    catalog: &mut Catalog,
+    want: Option<&mut BTreeSet<String>>,
+) {
+    let mut recall = DiskRecall::open(cache_dir, &source);
+    catalog::discover_with(source, catalog, &mut recall, want);
+    recall.finish();
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    build: String,
+    root: PathBuf,
+    canonical: Option<PathBuf>,
+    entries: Vec<Entry>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Entry {
+    /// The directory, relative to the root.
+    dir: String,
+    community: bool,
+    fingerprint: u64,
+    summary: Summary,
+    /// Where its worker is, after the header (none for a broken directory).
+    worker: Option<Span>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Span {
+    at: u64,
+    len: usize,
+    sha256: String,
+}
+
+/// Where a kept worker's bytes are: in the old file, or serialized now.
+enum Bytes {
+    Old(Span),
+    New(Vec<u8>),
+    None,
+}
+
+struct Old {
+    file: std::fs::File,
+    /// Where the workers start.
+    body: u64,
+    entries: HashMap<String, Entry>,
+}
+
+impl Old {
+    fn read(&self, span: &Span) -> Option<Vec<u8>> {
+        let mut buf = vec![0; span.len];
+        read_at(&self.file, &mut buf, self.body + span.at).ok()?;
+        (hex(&Sha256::digest(&buf)) == span.sha256).then_some(buf)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(mut f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    f.seek(std::io::SeekFrom::Start(at))?;
+    f.read_exact(buf)
+}
+
+pub struct DiskRecall {
+    path: PathBuf,
+    root: PathBuf,
+    canonical: Option<PathBuf>,
+    build: String,
+    old: Option<Old>,
+    /// Each directory's fingerprint (by its path relative to the root), None when it changed
+    /// too recently to be kept.
+    fingerprints: HashMap<String, Option<u64>>,
+    /// What the new file holds, in discovery order.
+    fresh: Vec<(Entry, Bytes)>,
+    at: HashMap<String, usize>,
+    changed: bool,
+    reused: usize,
+}
+
+/// The build that writes a cache: another binary may discover differently.
+fn build_id() -> String {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{mtime}", m.len())
+        })
+        .unwrap_or_default();
+    format!(
+        "{} {} {exe}",
+        env!("CARGO_PKG_VERSION"),
+        env!("RBEE_WORKERS_COMMIT")
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl DiskRecall {
+    pub fn open(cache_dir: &Path, source: &Source) -> DiskRecall {
+        let canonical = std::fs::canonicalize(&source.root).ok();
+        let key = Sha256::digest(format!(
+            "{}\0{}",
+            source.root.display(),
+            canonical.as_deref().unwrap_or(Path::new("")).display()
+        ));
+        let path = cache_dir
+            .join("discovery")
+            .join(format!("{}.cache", hex(&key[..12])));
+        let build = build_id();
+        let old = std::fs::File::open(&path)
+            .ok()
+            .and_then(|file| parse(file, &build, &source.root, canonical.as_deref()));
+        DiskRecall {
+            path,
+            root: source.root.clone(),
+            canonical,
+            build,
+            changed: old.is_none(),
+            old,
+            fingerprints: HashMap::new(),
+            fresh: Vec::new(),
+            at: HashMap::new(),
+            reused: 0,
+        }
+    }
+
+    fn key(&self, dir: &Path) -> String {
+        dir.strip_prefix(&self.root)
+            .unwrap_or(dir)
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// Writes the cache when anything in it changed (a directory read again, added or gone).
+    pub fn finish(self) {
+        // What is left of the old entries was not recalled: gone, or changed.
+        let gone = self.old.as_ref().is_some_and(|o| !o.entries.is_empty());
+        if self.changed || gone {
+            crate::report::verbose(&format!(
+                "discovery: {} of {} worker directories recalled from the cache",
+                self.reused,
+                self.fresh.len()
+            ));
+            let _ = self.write();
+        }
+    }
+
+    fn write(self) -> std::io::Result<()> {
+        let mut body = Vec::new();
+        let mut entries = Vec::with_capacity(self.fresh.len());
+        for (mut entry, bytes) in self.fresh {
+            let slice = match bytes {
+                Bytes::Old(span) => self.old.as_ref().and_then(|o| o.read(&span)),
+                Bytes::New(b) => Some(b),
+                Bytes::None => None,
+            };
+            entry.worker = slice.map(|s| {
+                let span = Span {
+                    at: body.len() as u64,
+                    len: s.len(),
+                    sha256: hex(&Sha256::digest(&s)),
+                };
+                body.extend_from_slice(&s);
+                span
+            });
+            entries.push(entry);
+        }
+        let header = serde_json::to_vec(&Header {
+            build: self.build,
+            root: self.root,
+            canonical: self.canonical,
+            entries,
+        })?;
+        let mut out = format!(
+            "{MAGIC} {} {}\n",
+            header.len(),
+            hex(&Sha256::digest(&header))
+        )
+        .into_bytes();
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&body);
+        let dir = self.path.parent().expect("a cache file has a directory");
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut tmp, &out)?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    fn keep(&mut self, entry: Entry, bytes: Bytes) {
+        match self.at.get(&entry.dir) {
+            Some(&i) => self.fresh[i] = (entry, bytes),
+            None => {
+                self.at.insert(entry.dir.clone(), self.fresh.len());
+                self.fresh.push((entry, bytes));
+            }
+        }
+    }
+}
+
+/// The header of a cache file, if it is whole and from this build and root.
+fn parse(file: std::fs::File, build: &str, root: &Path, canonical: Option<&Path>) -> Option<Old> {
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::new(&file);
+    let mut first = String::new();
+    reader.by_ref().take(256).read_line(&mut first).ok()?;
+    let rest = first.strip_suffix('\n')?.strip_prefix(MAGIC)?.trim_start();
+    let (len, sum) = rest.split_once(' ')?;
+    let len: usize = len.parse().ok()?;
+    let mut header = vec![0; len];
+    reader.read_exact(&mut header).ok()?;
+    if hex(&Sha256::digest(&header)) != sum {
+        return None;
+    }
+    let header: Header = serde_json::from_slice(&header).ok()?;
+    if header.build != build || header.root != root || header.canonical.as_deref() != canonical {
+        return None;
+    }
+    Some(Old {
+        body: (first.len() + len) as u64,
+        entries: header
+            .entries
+            .into_iter()
+            .map(|e| (e.dir.clone(), e))
+            .collect(),
+        file,
+    })
+}
+
+impl Recall for DiskRecall {
+    fn prepare(&mut self, dirs: &[WorkerDir]) {
+        let since = SystemTime::now()
+            .checked_sub(RACY)
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        self.fingerprints = fingerprints(&self.root, dirs, since)
+            .into_iter()
+            .map(|(dir, f)| (self.key(dir), f))
+            .collect();
+    }
+
+    fn summary(&mut self, dir: &Path, community: bool) -> Option<Summary> {
+        let key = self.key(dir);
+        let fingerprint = (*self.fingerprints.get(&key)?)?;
+        let entry = self.old.as_mut()?.entries.remove(&key)?;
+        if entry.fingerprint != fingerprint || entry.community != community {
+            return None;
+        }
+        let bytes = entry.worker.clone().map_or(Bytes::None, Bytes::Old);
+        let summary = entry.summary.clone();
+        self.keep(entry, bytes);
+        self.reused += 1;
+        Some(summary)
+    }
+
+    fn worker(&mut self, dir: &Path) -> Option<Worker> {
+        let key = self.key(dir);
+        let span = match &self.fresh[*self.at.get(&key)?].1 {
+            Bytes::Old(span) => span.clone(),
+            _ => return None,
+        };
+        let worker = self
+            .old
+            .as_ref()?
+            .read(&span)
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if worker.is_none() {
+            // Damaged: the caller reads the directory again and remembers what it finds.
+            self.changed = true;
+        }
+        worker
+    }
+
+    fn remember(&mut self, dir: &Path, community: bool, found: &Found) {
+        self.changed = true;
+        let key = self.key(dir);
+        let Some(Some(fingerprint)) = self.fingerprints.get(&key).copied() else {
+            // Changed too recently (or never looked at): read again next time.
+            return;
+        };
+        let bytes = match found {
+            Ok((w, _)) => match serde_json::to_vec(w) {
+                Ok(b) => Bytes::New(b),
+                Err(_) => return,
+            },
+            Err(_) => Bytes::None,
+        };
+        let entry = Entry {
+            dir: key,
+            community,
+            fingerprint,
+            summary: Summary::of(found),
+            worker: None,
+        };
+        self.keep(entry, bytes);
+    }
+}
+
+/// One look at a path (through a last symlink too), hashed: what is there, its identity,
+/// size and times; whether it changed after `since` (nanoseconds since the epoch).
+fn look(m: std::io::Result<std::fs::Metadata>, h: &mut impl Hasher, since: i128) -> bool {
+    match m {
+        Err(e) => {
+            (e.kind() as u32).hash(h);
+            false
+        }
+        Ok(m) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                (m.dev(), m.ino(), m.mode(), m.size()).hash(h);
+                (m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec()).hash(h);
+                (m.mtime() as i128) * 1_000_000_000 + m.mtime_nsec() as i128 >= since
+            }
+            #[cfg(not(unix))]
+            {
+                m.len().hash(h);
+                let t = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos() as i128);
+                t.hash(h);
+                t >= since
+            }
+        }
+    }
+}
+
+fn probe_with(
+    path: &Path,
+    link: std::io::Result<std::fs::Metadata>,
+    h: &mut impl Hasher,
+    since: i128,
+) -> bool {
+    let is_link = link.as_ref().is_ok_and(|m| m.file_type().is_symlink());
+    let mut racy = look(link, h, since);
+    if is_link {
+        racy |= look(std::fs::metadata(path), h, since);
+    }
+    racy
+}
+
+fn probe(path: &Path, h: &mut impl Hasher, since: i128) -> bool {
+    probe_with(path, std::fs::symlink_metadata(path), h, since)
+}
+
+/// Every directory's fingerprint (None: changed since `since`), looked at on the available
+/// cores. The workspace manifests above a worker are looked at once for all.
+///
+/// What a worker's discovery reads or would read if it appeared: its worker.toml (looked at
+/// by the scan), Cargo.toml and Cargo.lock, `src` (whose entries say whether there is a
+/// `main.rs` and a `bin`), `src/bin` and each of its directories' `main.rs`, and the
+/// Cargo.toml and Cargo.lock of every directory above it inside the root.
+fn fingerprints<'d>(
+    root: &Path,
+    dirs: &'d [WorkerDir],
+    since: i128,
+) -> Vec<(&'d Path, Option<u64>)> {
+    let mut above: HashMap<&Path, (u64, bool)> = HashMap::new();
+    for d in dirs {
+        for a in d.path.ancestors().skip(1) {
+            if !a.starts_with(root) || above.contains_key(a) {
+                break;
+            }
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let racy = probe(&a.join("Cargo.toml"), &mut h, since)
+                | probe(&a.join("Cargo.lock"), &mut h, since);
+            above.insert(a, (h.finish(), racy));
+        }
+    }
+    let one = |d: &WorkerDir| -> Option<u64> {
+        let dir = &d.path;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let manifest = dir.join("worker.toml");
+        let mut racy = probe_with(&manifest, Ok(d.manifest.clone()), &mut h, since);
+        for name in ["Cargo.toml", "Cargo.lock", "src"] {
+            racy |= probe(&dir.join(name), &mut h, since);
+        }
+        let bins = dir.join("src/bin");
+        let listing = std::fs::symlink_metadata(&bins);
+        let is_dir = listing.as_ref().is_ok_and(|m| !m.file_type().is_file());
+        racy |= probe_with(&bins, listing, &mut h, since);
+        if is_dir {
+            if let Ok(rd) = std::fs::read_dir(&bins) {
+                let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+                names.sort();
+                for p in names {
+                    p.hash(&mut h);
+                    if p.is_dir() {
+                        racy |= probe(&p.join("main.rs"), &mut h, since);
+                    }
+                }
+            }
+        }
+        for a in dir.ancestors().skip(1) {
+            let Some(&(sum, r)) = above.get(a) else {
+                break;
+            };
+            sum.hash(&mut h);
+            racy |= r;
+        }
+        (!racy).then(|| h.finish())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    let chunk = dirs.len().div_ceil(threads).max(256);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|d| (d.path.as_path(), one(d)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a fingerprint thread does not panic"))
+            .collect()
+    })
+}
