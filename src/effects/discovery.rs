@@ -185,12 +185,13 @@ impl DiskRecall {
     pub fn finish(self) {
         // What is left of the old entries was not recalled: gone, or changed.
         let gone = self.old.as_ref().is_some_and(|o| !o.entries.is_empty());
+        crate::report::verbose(&format!(
+            "discovery: {} of {} worker directories recalled from the cache ({})",
+            self.reused,
+            self.fingerprints.len(),
+            self.path.display()
+        ));
         if self.changed || gone {
-            crate::report::verbose(&format!(
-                "discovery: {} of {} worker directories recalled from the cache",
-                self.reused,
-                self.fresh.len()
-            ));
             let _ = self.write();
         }
     }

@@ -9,6 +9,7 @@ mod completion;
 mod context;
 mod contrib;
 mod deps;
+mod discovery_cache;
 mod downloads;
 mod escaping;
 mod gate;

@@ -1,0 +1,384 @@
+//! The persistent discovery cache (issue 20): a warm run gives the answer a cold one gives —
+//! after edits that keep a file's size and mtime, added and removed workers, a new workspace
+//! root, a new binary, a duplicate id — and a damaged cache is rebuilt, never trusted.
+//!
+//! Every comparison is between the same command run twice on the same tree: once with the
+//! sandbox's cache (warm, recalled) and once with an empty cache directory of its own (cold).
+
+use crate::support::{assert_success, stderr, write_file, Sandbox};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// Sets the mtime of everything under `root` changed in the last minute two hours back, so
+/// the cache may keep what it read (it keeps nothing changed in the last two seconds), and
+/// what was not changed keeps its fingerprint. The ctimes stay: they are now.
+fn backdate(root: &Path) {
+    let st = std::process::Command::new("find")
+        .arg(root)
+        .args([
+            "-path",
+            "*/.xdg",
+            "-prune",
+            "-o",
+            "-newermt",
+            "1 minute ago",
+        ])
+        .args(["-exec", "touch", "-h", "-d", "2 hours ago", "{}", "+"])
+        .status()
+        .expect("run find");
+    assert!(st.success());
+}
+
+/// What a person and a script see: status, stdout and stderr.
+fn seen(out: &Output) -> (Option<i32>, String, String) {
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr(out),
+    )
+}
+
+/// `args` run warm (the sandbox's cache) and cold (a fresh cache dir).
+fn warm_and_cold(s: &Sandbox, args: &[&str]) -> (Output, Output) {
+    let warm = s.run(args);
+    let cold_cache = tempfile::tempdir().expect("temp dir");
+    let cold = s
+        .cmd()
+        .env("XDG_CACHE_HOME", cold_cache.path())
+        .arg("--root")
+        .arg(s.root())
+        .args(args)
+        .output()
+        .expect("run rbee-workers");
+    (warm, cold)
+}
+
+/// Every command about one worker (and the whole listing), warm against cold.
+const COMMANDS: &[&[&str]] = &[
+    &["info", "app", "--json"],
+    &["info", "app"],
+    &["info", "app-cpu", "--json"],
+    &["info", "base-cpu", "--json"],
+    &["info", "dup", "--json"],
+    &["info", "ap", "--json"],
+    &["info", "broken-cpu"],
+    &["pkgbuild", "app-cpu"],
+    &["formula", "app-cpu"],
+    &["list", "--json"],
+    &["list"],
+];
+
+fn assert_warm_is_cold(s: &Sandbox, when: &str) {
+    for args in COMMANDS {
+        // Twice warm: the first may write the cache, the second reads what it wrote.
+        let _ = s.run(args);
+        let (warm, cold) = warm_and_cold(s, args);
+        assert_eq!(
+            seen(&warm),
+            seen(&cold),
+            "{when}: `{}` warm differs from cold",
+            args.join(" ")
+        );
+    }
+}
+
+/// How many worker directories the last run recalled, from its `-v` line.
+fn recalled(s: &Sandbox, args: &[&str]) -> (usize, usize) {
+    let mut all = vec!["-v"];
+    all.extend_from_slice(args);
+    let out = s.run(&all);
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("discovery: "))
+        .unwrap_or_else(|| panic!("no discovery line in:\n{err}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (
+        words[1].parse().expect("a count"),
+        words[3].parse().expect("a count"),
+    )
+}
+
+/// A catalog with what the cache must keep straight: a dependency, a duplicate id, a broken
+/// worker, a community worker, a worker with a warning, and a workspace member.
+fn catalog() -> Sandbox {
+    let s = Sandbox::new();
+    s.worker("base").features(&["cpu"]).write();
+    s.worker("app")
+        .features(&["cpu", "cuda"])
+        .extra("[depends]\nworkers = [\"base >= 0.1\"]\n")
+        .write();
+    s.worker("dup").features(&["cpu"]).write();
+    s.worker("dup")
+        .dir("bin/dup-again")
+        .features(&["cpu"])
+        .write();
+    s.worker("broken").features(&["cpu"]).write();
+    write_file(
+        &s.path("bin/broken/worker.toml"),
+        "[worker]\nid = \"broken\"\nname = 3\n",
+    );
+    s.worker("voice")
+        .dir("bin/community/voice")
+        .features(&["cpu"])
+        .write();
+    s.worker("metal-only")
+        .features(&["cpu", "metal"])
+        .platforms(&[("linux", &["x86_64"])])
+        .write();
+    s.worker("member").features(&["cpu"]).inherit_all().write();
+    write_file(
+        &s.path("bin/Cargo.toml"),
+        "[workspace]\nmembers = [\"member\"]\n\n[workspace.package]\nversion = \"3.1.4\"\nlicense = \"MIT\"\nedition = \"2021\"\nrepository = \"https://github.com/example/member\"\nhomepage = \"https://example.org/member\"\n",
+    );
+    backdate(s.root());
+    // What the catalog holds, so the comparisons below compare something.
+    let out = s.run(&["list", "--json"]);
+    let doc = crate::support::parse_catalog(&out.stdout);
+    let ids = doc.ids();
+    for id in [
+        "app-cpu",
+        "app-cuda",
+        "base-cpu",
+        "dup-cpu",
+        "member-cpu",
+        "voice-cpu",
+    ] {
+        assert!(ids.contains(&id.to_string()), "{id} not in {ids:?}");
+    }
+    assert!(!ids.contains(&"broken-cpu".to_string()));
+    assert_eq!(doc.variant("member-cpu").version, "3.1.4");
+    let err = stderr(&s.run(&["list"]));
+    for what in [
+        "duplicate worker id `dup`",
+        "bin/broken/worker.toml",
+        "supports no platform",
+    ] {
+        assert!(err.contains(what), "no `{what}` in:\n{err}");
+    }
+    s
+}
+
+#[test]
+fn a_warm_run_answers_as_a_cold_one() {
+    let s = catalog();
+    assert_warm_is_cold(&s, "unchanged");
+    let (recalled_now, of) = recalled(&s, &["info", "app"]);
+    assert_eq!(
+        (recalled_now, of),
+        (of, 8),
+        "an unchanged catalog is recalled whole"
+    );
+    // `info` needs app and what it requires, not the rest.
+    let out = s.run(&["info", "app", "--json"]);
+    assert_success(&out);
+}
+
+#[test]
+fn every_kind_of_change_is_seen() {
+    let s = catalog();
+    assert_warm_is_cold(&s, "unchanged");
+    type Edit = Box<dyn Fn(&Sandbox)>;
+    let edits: Vec<(&str, Edit)> = vec![
+        (
+            "a same-size edit with the mtime put back",
+            Box::new(|s: &Sandbox| {
+                let p = s.path("bin/app/Cargo.toml");
+                let mtime = std::fs::metadata(&p).unwrap().modified().unwrap();
+                let text = std::fs::read_to_string(&p).unwrap();
+                assert!(text.contains("version = \"0.1.0\""));
+                let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+                std::io::Write::write_all(
+                    &mut &f,
+                    text.replace("version = \"0.1.0\"", "version = \"0.9.0\"")
+                        .as_bytes(),
+                )
+                .unwrap();
+                f.set_modified(mtime).unwrap();
+                assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), mtime);
+            }),
+        ),
+        (
+            "a worker id changed to another's",
+            Box::new(|s: &Sandbox| {
+                let p = s.path("bin/base/worker.toml");
+                let text = std::fs::read_to_string(&p).unwrap();
+                write_file(&p, &text.replace("id = \"base\"", "id = \"app\""));
+            }),
+        ),
+        (
+            "the id put back",
+            Box::new(|s: &Sandbox| {
+                let p = s.path("bin/base/worker.toml");
+                let text = std::fs::read_to_string(&p).unwrap();
+                write_file(&p, &text.replace("id = \"app\"", "id = \"base\""));
+            }),
+        ),
+        (
+            "a new worker",
+            Box::new(|s: &Sandbox| {
+                s.worker("apx").features(&["cpu"]).write();
+            }),
+        ),
+        (
+            "a worker removed",
+            Box::new(|s: &Sandbox| {
+                std::fs::remove_dir_all(s.path("bin/dup-again")).unwrap();
+            }),
+        ),
+        (
+            "a broken worker mended",
+            Box::new(|s: &Sandbox| {
+                s.worker("broken").features(&["cpu"]).write();
+            }),
+        ),
+        (
+            "the workspace's version changed",
+            Box::new(|s: &Sandbox| {
+                let p = s.path("bin/Cargo.toml");
+                let text = std::fs::read_to_string(&p).unwrap();
+                write_file(&p, &text.replace("3.1.4", "3.2.0"));
+            }),
+        ),
+        (
+            "a second binary beside main.rs",
+            Box::new(|s: &Sandbox| {
+                write_file(&s.path("bin/app/src/bin/other.rs"), "fn main() {}\n");
+            }),
+        ),
+        (
+            "a third binary in src/bin",
+            Box::new(|s: &Sandbox| {
+                write_file(&s.path("bin/app/src/bin/third.rs"), "fn main() {}\n");
+            }),
+        ),
+        (
+            "a lock file beside a worker",
+            Box::new(|s: &Sandbox| {
+                write_file(&s.path("bin/base/Cargo.lock"), "version = 4\n");
+            }),
+        ),
+        (
+            "a worker.toml replaced by a symlink to another",
+            Box::new(|s: &Sandbox| {
+                let p = s.path("bin/apx/worker.toml");
+                std::fs::remove_file(&p).unwrap();
+                std::os::unix::fs::symlink(s.path("bin/dup/worker.toml"), &p).unwrap();
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        edit(&s);
+        backdate(s.root());
+        assert_warm_is_cold(&s, what);
+    }
+}
+
+#[test]
+fn a_damaged_cache_is_rebuilt_never_trusted() {
+    let s = catalog();
+    let _ = s.run(&["list", "--json"]);
+    let dir = s.path(".xdg/cache/rbee-workers/discovery");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the cache is written")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "one cache file per source: {files:?}");
+    let file = files[0].clone();
+    let good = std::fs::read(&file).unwrap();
+    // Damage: a flipped byte in the header, in the last worker, a cut, an empty file, noise.
+    let header_at = good.iter().position(|&b| b == b'\n').unwrap() + 10;
+    let damages: Vec<(&str, Vec<u8>)> = vec![
+        ("a byte of the header", {
+            let mut b = good.clone();
+            b[header_at] ^= 1;
+            b
+        }),
+        ("the versions inside the workers (still valid JSON)", {
+            let mut b = good.clone();
+            let first = String::from_utf8_lossy(&b[..header_at - 10]).into_owned();
+            let len: usize = first.split(' ').nth(4).unwrap().parse().unwrap();
+            let body = header_at - 10 + 1 + len;
+            let mut flipped = 0;
+            for at in body..b.len() - 7 {
+                if &b[at..at + 7] == b"\"0.1.0\"" {
+                    b[at + 3] = b'7';
+                    flipped += 1;
+                }
+            }
+            assert!(flipped > 0, "no worker version after the header");
+            b
+        }),
+        ("cut short", good[..good.len() - 100].to_vec()),
+        ("empty", Vec::new()),
+        (
+            "noise",
+            b"rbee-workers discovery cache 1 99999999 zz\n{".to_vec(),
+        ),
+    ];
+    for (what, bytes) in damages {
+        std::fs::write(&file, &bytes).unwrap();
+        for args in COMMANDS {
+            std::fs::write(&file, &bytes).unwrap();
+            let (warm, cold) = warm_and_cold(&s, args);
+            assert_eq!(
+                seen(&warm),
+                seen(&cold),
+                "cache damaged ({what}): `{}` differs from a cold run",
+                args.join(" ")
+            );
+        }
+        // And it is whole again after one run.
+        std::fs::write(&file, &bytes).unwrap();
+        let _ = s.run(&["list", "--json"]);
+        let (n, of) = recalled(&s, &["list", "--json"]);
+        assert_eq!(n, of, "cache damaged ({what}): not rebuilt");
+    }
+}
+
+#[test]
+fn concurrent_runs_each_see_a_whole_cache() {
+    let s = catalog();
+    let expected = {
+        let (_, cold) = warm_and_cold(&s, &["info", "app", "--json"]);
+        assert_success(&cold);
+        seen(&cold)
+    };
+    for round in 0..3 {
+        // Every round starts cold, so the runs race to write the cache.
+        let _ = std::fs::remove_dir_all(s.path(".xdg/cache/rbee-workers/discovery"));
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                s.std_cmd()
+                    .arg("--root")
+                    .arg(s.root())
+                    .args(["info", "app", "--json"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn")
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert_eq!(seen(&out), expected, "round {round}");
+        }
+    }
+    let (n, of) = recalled(&s, &["info", "app", "--json"]);
+    assert_eq!(n, of);
+}
+
+#[test]
+fn a_file_changed_just_now_is_read_again() {
+    let s = catalog();
+    // Not backdated: changed within the last two seconds, so not kept.
+    s.worker("fresh").features(&["cpu"]).write();
+    let (_, _) = recalled(&s, &["info", "app"]);
+    let (n, of) = recalled(&s, &["info", "app"]);
+    assert_eq!(
+        of - n,
+        1,
+        "only the worker changed just now is read again ({n} of {of})"
+    );
+}
