@@ -336,10 +336,9 @@ pub fn print_json<T: Serialize>(doc: &T) -> std::io::Result<()> {
 
 /// A document as pretty JSON and a newline.
 fn json_text<T: Serialize + ?Sized>(doc: &T) -> String {
-    let mut out = Vec::with_capacity(4096);
-    serde_json::to_writer_pretty(&mut out, doc).expect("report types always serialize");
-    out.push(b'\n');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    let mut out = serde_json::to_string_pretty(doc).expect("report types always serialize");
+    out.push('\n');
+    out
 }
 
 /// Writes JSON to stdout as it is: serde_json escapes every control character, so there is

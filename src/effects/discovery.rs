@@ -32,6 +32,9 @@ const MAGIC: &str = "rbee-workers discovery cache 1";
 /// How recent a change may be before a directory is not kept (coarse file-system clocks).
 const RACY: Duration = Duration::from_secs(2);
 
+/// How long a cache file of a root not discovered again since it was written is kept.
+const UNUSED: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Discovers `source` as [`catalog::discover_with`] does, recalling from and updating its
 /// cache under `cache_dir`.
 pub fn discover(
@@ -193,6 +196,20 @@ impl DiskRecall {
         ));
         if self.changed || gone {
             let _ = self.write();
+        } else if let Some(old) = &self.old {
+            // Still in use: kept from [`forget_old`] (a look a day, not a write a run).
+            let stale = old
+                .file
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|age| age > Duration::from_secs(24 * 3600));
+            if stale {
+                if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&self.path) {
+                    let _ = f.set_modified(SystemTime::now());
+                }
+            }
         }
     }
 
@@ -235,6 +252,7 @@ impl DiskRecall {
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
         std::io::Write::write_all(&mut tmp, &out)?;
         tmp.persist(&self.path).map_err(|e| e.error)?;
+        forget_old(dir);
         Ok(())
     }
 
@@ -245,6 +263,26 @@ impl DiskRecall {
                 self.at.insert(entry.dir.clone(), self.fresh.len());
                 self.fresh.push((entry, bytes));
             }
+        }
+    }
+}
+
+/// Removes the cache files of roots not discovered for [`UNUSED`] (temporary checkouts of
+/// `--changed`, catalogs moved away): a root seen again is discovered cold once.
+fn forget_old(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for e in rd.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > UNUSED);
+        if old && e.path().extension().is_some_and(|x| x == "cache") {
+            let _ = std::fs::remove_file(e.path());
         }
     }
 }

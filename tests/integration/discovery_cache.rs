@@ -382,3 +382,38 @@ fn a_file_changed_just_now_is_read_again() {
         "only the worker changed just now is read again ({n} of {of})"
     );
 }
+
+#[test]
+fn cache_files_of_roots_unused_for_a_week_are_removed() {
+    let s = catalog();
+    let dir = s.path(".xdg/cache/rbee-workers/discovery");
+    let ours: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(ours.len(), 1);
+    let age = |p: &Path, days: u64| {
+        let f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+        f.set_modified(
+            std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400),
+        )
+        .unwrap();
+    };
+    let gone = write_file(&dir.join("0123456789abcdef01234567.cache"), "old");
+    let kept = write_file(&dir.join("fedcba9876543210fedcba98.cache"), "recent");
+    age(&gone, 8);
+    age(&kept, 6);
+    // Ours, unchanged but not looked at for two days: a run that recalls it marks it used.
+    age(&ours[0], 2);
+    let _ = s.run(&["info", "app"]);
+    let used = std::fs::metadata(&ours[0]).unwrap().modified().unwrap();
+    assert!(used.elapsed().unwrap() < std::time::Duration::from_secs(3600));
+    // A run that writes its cache removes what has not been used for a week.
+    s.worker("another").features(&["cpu"]).write();
+    backdate(s.root());
+    let _ = s.run(&["info", "app"]);
+    assert!(!gone.exists(), "a cache file unused for 8 days is kept");
+    assert!(kept.exists(), "a cache file used 6 days ago is removed");
+    assert!(ours[0].exists());
+}
