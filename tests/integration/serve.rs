@@ -144,10 +144,17 @@ impl Serve {
 
     /// With extra environment, and optionally under `ulimit -n FDS`.
     fn start_with(s: &Sandbox, env: &[(&str, &str)], fds: Option<u32>) -> Serve {
-        Serve::launch(s, Some(s.root()), env, fds)
+        let limit = fds.map(|n| format!("ulimit -n {n}"));
+        Serve::launch(s, Some(s.root()), env, limit.as_deref())
     }
 
-    fn launch(s: &Sandbox, root: Option<&Path>, env: &[(&str, &str)], fds: Option<u32>) -> Serve {
+    /// `prelude` runs in a shell that then execs the server (a lowered limit, say).
+    fn launch(
+        s: &Sandbox,
+        root: Option<&Path>,
+        env: &[(&str, &str)],
+        prelude: Option<&str>,
+    ) -> Serve {
         let mut cmd = std_cmd(s);
         if let Some(r) = root {
             cmd.arg("--root").arg(r);
@@ -157,11 +164,11 @@ impl Serve {
         // poll of RBEE_WORKERS_SERVE_WATCH=poll), or the test waiting for it fails.
         cmd.env("RBEE_WORKERS_SERVE_RESCAN", "3600");
         cmd.envs(env.iter().copied());
-        if let Some(n) = fds {
-            // The same command, exec'd by a shell that lowered the descriptor limit first.
+        if let Some(prelude) = prelude {
+            // The same command, exec'd by a shell that ran the prelude first.
             let mut sh = Command::new("sh");
             sh.arg("-c")
-                .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                .arg(format!("{prelude} && exec \"$0\" \"$@\""))
                 .arg(cmd.get_program())
                 .args(cmd.get_args())
                 .current_dir(cmd.get_current_dir().expect("std_cmd sets a directory"));
@@ -965,6 +972,45 @@ fn version_bump_shows(env: &[(&str, &str)]) {
         |r| r.json()["workers"][0]["description"] == "a new description",
     );
     srv.stop("TERM");
+}
+
+/// A kernel that refuses more inotify watches (a user namespace whose limit is two) makes the
+/// server poll, and say so; a bump still shows.
+#[test]
+fn out_of_inotify_watches_the_server_polls_and_says_so() {
+    let probe = Command::new("unshare")
+        .args(["--user", "--map-root-user", "sh", "-c"])
+        .arg("echo 2 > /proc/sys/user/max_inotify_watches")
+        .output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        crate::tools::skip(
+            "unshare --user with a writable max_inotify_watches",
+            "a user namespace lowers the inotify limit for this server alone",
+        );
+        return;
+    }
+    let s = Sandbox::new();
+    catalog(&s);
+    // The server in a user namespace of its own whose inotify limit is two watches.
+    let srv = Serve::launch(
+        &s,
+        Some(s.root()),
+        &[],
+        Some(
+            "exec unshare --user --map-root-user sh -c \
+             'echo 2 > /proc/sys/user/max_inotify_watches && exec \"$0\" \"$@\"' \"$0\" \"$@\"",
+        ),
+    );
+    let c = client();
+    let list = get(&c, &srv.url("/workers"));
+    assert_eq!(version_of(&list.json(), "alpha-cpu"), "0.1.0");
+    set_version(&s, "alpha", "0.2.0");
+    eventually_version(&c, &srv.url("/workers"), "alpha-cpu", "0.2.0");
+    let log = srv.stop("TERM");
+    assert!(
+        log.contains("out of inotify watches") && log.contains("polling for changes every"),
+        "{log}"
+    );
 }
 
 /// Workspace members inherit their version: a bump in the workspace root's Cargo.toml (a
