@@ -11,10 +11,19 @@ use std::path::{Path, PathBuf};
 
 /// The nearest ancestor of `dir` (or itself) that holds a `.git` entry: the checkout's top
 /// level, found without running git.
-fn toplevel(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
+/// The git top level of `dir` (the nearest directory holding `.git`), remembering the answer for every directory above `dir`: the workers of one
+/// catalog share their parents, so 10,000 of them cost 10,000 looks, not 60,000.
+fn toplevel_in(dir: &Path, known: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+    if let Some(top) = known.get(dir) {
+        return top.clone();
+    }
+    let top = if dir.join(".git").exists() {
+        Some(dir.to_path_buf())
+    } else {
+        dir.parent().and_then(|p| toplevel_in(p, known))
+    };
+    known.insert(dir.to_path_buf(), top.clone());
+    top
 }
 
 fn git(tool: &str, top: &Path) -> CommandSpec {
@@ -153,6 +162,7 @@ pub fn tree(w: &Worker, repo: Option<&Repo>) -> Tree {
 /// index sources.
 pub fn fill(catalog: &mut Catalog, runner: &mut dyn Runner, tool: &str) {
     let mut repos: HashMap<PathBuf, Option<Repo>> = HashMap::new();
+    let mut tops = HashMap::new();
     for w in &mut catalog.workers {
         if w.source.kind == SourceKind::Index {
             w.tree.release_locked = w.krate.lockfile.is_some();
@@ -161,7 +171,7 @@ pub fn fill(catalog: &mut Catalog, runner: &mut dyn Runner, tool: &str) {
             }
             continue;
         }
-        let repo = toplevel(&w.dir).and_then(|top| {
+        let repo = toplevel_in(&w.dir, &mut tops).and_then(|top| {
             repos
                 .entry(top.clone())
                 .or_insert_with(|| probe(runner, tool, &top))
