@@ -51,11 +51,12 @@ pub struct Cli {
     /// Print one JSON document (schema 1) on stdout instead of text
     #[arg(long, global = true)]
     pub json: bool,
-    /// Use only what is cached; never touch the network
-    #[arg(long, global = true)]
+    /// Use only what is cached; never touch the network (build, install, upgrade, sync,
+    /// pkgbuild, formula, export, serve, vote, unvote, rate)
+    #[arg(long)]
     pub offline: bool,
-    /// Answer yes to every question (review, removal), as pacman does
-    #[arg(long, global = true)]
+    /// Answer yes to every question, as pacman does (build, install, upgrade, remove, new)
+    #[arg(long)]
     pub noconfirm: bool,
     /// Print less (warnings about broken workers are kept out of the way)
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
@@ -162,6 +163,10 @@ pub enum Command {
         /// --out DIR instead: {id}-{version}.{target}.bottle.tar.gz
         #[arg(long, requires = "out")]
         bottle: bool,
+        #[command(flatten)]
+        ask: Confirm,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Build and install variants; a worker id picks the best variant for this machine
     ///
@@ -197,6 +202,10 @@ pub enum Command {
         /// Build even when the index source publishes a bottle for this target
         #[arg(long)]
         build_from_source: bool,
+        #[command(flatten)]
+        ask: Confirm,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Rebuild installed variants whose catalog version is newer
     ///
@@ -221,6 +230,10 @@ pub enum Command {
         /// Build even what was installed from a bottle, and what has a bottle now
         #[arg(long)]
         build_from_source: bool,
+        #[command(flatten)]
+        ask: Confirm,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Remove installed variants (exactly the files that were recorded)
     ///
@@ -246,6 +259,8 @@ pub enum Command {
         /// Also remove dependency installs that nothing installed requires any more
         #[arg(long)]
         orphans: bool,
+        #[command(flatten)]
+        ask: Confirm,
     },
     /// Re-hash every installed file and report any that changed or vanished
     ///
@@ -274,7 +289,10 @@ pub enum Command {
     #[command(after_long_help = "Examples:
   rbee-workers sync
   rbee-workers sync --json")]
-    Sync,
+    Sync {
+        #[command(flatten)]
+        net: Offline,
+    },
     /// The deployment gate: validate and render every worker × variant × flavour
     ///
     /// Every problem is reported with its location in one run; bash -n, shellcheck and
@@ -294,6 +312,8 @@ pub enum Command {
         /// The crate's directory [default: the current directory]
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
+        #[command(flatten)]
+        ask: Confirm,
     },
     /// Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on
     /// a submitted worker); variants this host cannot build are skipped
@@ -341,6 +361,8 @@ pub enum Command {
         /// Registry writes a minute allowed per token
         #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
         write_limit: u32,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR
     Export {
@@ -359,6 +381,8 @@ pub enum Command {
         /// [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]
         #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
         db: Option<String>,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Store a registry token for an index source (read from a prompt, or standard input)
     Login {
@@ -369,11 +393,15 @@ pub enum Command {
     Vote {
         /// A worker or variant id (a variant's vote counts for its worker), or SOURCE/ID
         id: String,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Take back your vote for a worker
     Unvote {
         /// A worker or variant id, or SOURCE/ID
         id: String,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Rate a worker from 1 to 5 stars, with an optional short review
     Rate {
@@ -385,6 +413,8 @@ pub enum Command {
         /// A review of at most 2,000 characters on one line
         #[arg(long, value_name = "TEXT")]
         review: Option<String>,
+        #[command(flatten)]
+        net: Offline,
     },
     /// The community registry's accounts (run by the operator, against its database)
     #[command(subcommand)]
@@ -415,6 +445,8 @@ pub enum Command {
         /// Look for templates in DIR before the user's and the built-in ones
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Render a variant's Homebrew formula
     #[command(after_long_help = "Examples:
@@ -433,6 +465,8 @@ pub enum Command {
         /// Look for templates in DIR before the user's and the built-in ones
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        #[command(flatten)]
+        net: Offline,
     },
 }
 
@@ -546,6 +580,24 @@ pub struct BuildArgs {
     no_sandbox: bool,
 }
 
+/// `--noconfirm` after the subcommand: only the commands that ask something take it (before
+/// the subcommand every command accepts it, as a program's own option).
+#[derive(Debug, clap::Args)]
+pub struct Confirm {
+    /// Answer yes to every question (the review of an unverified worker, a removal, the values
+    /// `new` proposes), as pacman does
+    #[arg(long)]
+    noconfirm: bool,
+}
+
+/// `--offline` after the subcommand: only the commands that would touch the network take it.
+#[derive(Debug, clap::Args)]
+pub struct Offline {
+    /// Use only what is cached (sources, downloads); never touch the network
+    #[arg(long)]
+    offline: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendArg {
     Auto,
@@ -613,6 +665,28 @@ pub enum BrewFlavor {
     Head,
 }
 
+impl Command {
+    /// `--noconfirm` and `--offline` as given after the subcommand, which takes each only
+    /// where it acts.
+    fn confirm_offline(&self) -> (bool, bool) {
+        match self {
+            Command::Build { ask, net, .. }
+            | Command::Install { ask, net, .. }
+            | Command::Upgrade { ask, net, .. } => (ask.noconfirm, net.offline),
+            Command::Remove { ask, .. } | Command::New { ask, .. } => (ask.noconfirm, false),
+            Command::Sync { net }
+            | Command::Pkgbuild { net, .. }
+            | Command::Formula { net, .. }
+            | Command::Export { net, .. }
+            | Command::Serve { net, .. }
+            | Command::Vote { net, .. }
+            | Command::Unvote { net, .. }
+            | Command::Rate { net, .. } => (false, net.offline),
+            _ => (false, false),
+        }
+    }
+}
+
 impl Cli {
     /// `-v` counts up, `-q` down.
     pub fn verbosity(&self) -> i8 {
@@ -630,6 +704,7 @@ impl Cli {
     /// Converts the parsed command line into library types, validating values clap can't.
     pub fn into_request(self) -> Result<(Globals, Request), Error> {
         let (verbosity, color) = (self.verbosity(), self.color());
+        let (noconfirm, offline) = self.command.confirm_offline();
         let globals = Globals {
             // Read here rather than by clap, so an exported but empty variable counts as
             // unset, as the XDG variables do.
@@ -639,8 +714,8 @@ impl Cli {
                     .map(PathBuf::from)
             }),
             json: self.json,
-            offline: self.offline,
-            noconfirm: self.noconfirm,
+            offline: self.offline || offline,
+            noconfirm: self.noconfirm || noconfirm,
             verbosity,
             color,
         };
@@ -650,6 +725,7 @@ impl Cli {
                 how,
                 out,
                 bottle,
+                ..
             } => {
                 let mut opts = Options {
                     out,
@@ -678,6 +754,7 @@ impl Cli {
                 needed,
                 overwrite,
                 build_from_source,
+                ..
             } => Request::Install {
                 ids,
                 opts: Options {
@@ -693,6 +770,7 @@ impl Cli {
                 dry_run,
                 no_sandbox,
                 build_from_source,
+                ..
             } => Request::Upgrade {
                 ids,
                 opts: Options {
@@ -707,6 +785,7 @@ impl Cli {
                 dry_run,
                 cascade,
                 orphans,
+                ..
             } => Request::Remove {
                 ids,
                 opts: crate::installed::RemoveOptions {
@@ -736,12 +815,13 @@ impl Cli {
             },
             Command::Source(SourceCommand::Remove { name }) => Request::SourceRemove { name },
             Command::Source(SourceCommand::List) => Request::SourceList,
-            Command::Sync => Request::Sync,
+            Command::Sync { .. } => Request::Sync,
             Command::Export {
                 dir,
                 bottles,
                 sign,
                 db,
+                ..
             } => Request::Export {
                 dir,
                 publish: crate::commands::publish::Publish { bottles, sign },
@@ -749,16 +829,18 @@ impl Cli {
             },
             Command::Key(KeyCommand::Generate { out }) => Request::KeyGenerate { out },
             Command::Login { source } => Request::Login { source },
-            Command::Vote { id } => Request::Vote { id },
-            Command::Unvote { id } => Request::Unvote { id },
-            Command::Rate { id, stars, review } => Request::Rate { id, stars, review },
+            Command::Vote { id, .. } => Request::Vote { id },
+            Command::Unvote { id, .. } => Request::Unvote { id },
+            Command::Rate {
+                id, stars, review, ..
+            } => Request::Rate { id, stars, review },
             Command::Registry(RegistryCommand::User(u)) => match u {
                 UserCommand::Add { name, db } => Request::UserAdd { name, db },
                 UserCommand::List { db } => Request::UserList { db },
                 UserCommand::Disable { name, db } => Request::UserDisable { name, db },
             },
             Command::Check { changed } => Request::Check { changed },
-            Command::New { path } => Request::New { path },
+            Command::New { path, .. } => Request::New { path },
             Command::Test {
                 ids,
                 changed,
@@ -774,6 +856,7 @@ impl Cli {
                 addr,
                 db,
                 write_limit,
+                ..
             } => Request::Serve {
                 addr,
                 db: db.map(|u| Some(u).filter(|u| !u.is_empty())),
@@ -848,6 +931,7 @@ impl Cli {
                 srcinfo,
                 out,
                 templates,
+                ..
             } => Request::Pkgbuild {
                 id,
                 flavor: match flavor {
@@ -864,6 +948,7 @@ impl Cli {
                 flavor,
                 out,
                 templates,
+                ..
             } => Request::Formula {
                 id,
                 flavor: match flavor {

@@ -1709,6 +1709,90 @@ fn list_help_snapshot() {
     insta::assert_snapshot!("list_help", stdout(&out));
 }
 
+/// Every command reachable from `rbee-workers`, as the words that name it (`source add`).
+fn leaf_commands(cmd: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help" && !c.is_hide_set())
+    {
+        let mut p = path.to_vec();
+        p.push(sub.get_name().to_string());
+        if sub.has_subcommands() {
+            leaf_commands(sub, &p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Whether `--help` output (or a man page) lists `flag` as an option of its own, rather
+/// than naming it in the prose.
+fn lists_option(help: &str, flag: &str) -> bool {
+    help.lines()
+        .any(|l| l.split_whitespace().next() == Some(flag))
+}
+
+#[test]
+fn noconfirm_and_offline_are_listed_and_taken_only_by_the_commands_they_act_on() {
+    let asks = ["build", "install", "upgrade", "remove", "new"];
+    let network = [
+        "build", "install", "upgrade", "sync", "pkgbuild", "formula", "export", "serve", "vote",
+        "unvote", "rate",
+    ];
+    let mut commands = Vec::new();
+    leaf_commands(&rbee_workers::assets::command(), &[], &mut commands);
+    assert!(commands.len() > 20, "{commands:?}");
+    let pages: BTreeMap<String, String> = rbee_workers::assets::files()
+        .into_iter()
+        .map(|(rel, text)| (rel, String::from_utf8(text).unwrap()))
+        .collect();
+    let s = Sandbox::new();
+    for words in &commands {
+        let name = words.join(" ");
+        let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = s.run(&args);
+        assert_success(&out);
+        let help = stdout(&out);
+        let page = &pages[&format!("man/rbee-workers-{}.1", words.join("-"))];
+        for (flag, takers) in [("--noconfirm", &asks[..]), ("--offline", &network[..])] {
+            let acts = words.len() == 1 && takers.contains(&name.as_str());
+            assert_eq!(
+                lists_option(&help, flag),
+                acts,
+                "{name} --help, {flag}:\n{help}"
+            );
+            let roff = format!("\\fB{}\\fR", flag.replace('-', "\\-"));
+            assert_eq!(
+                lists_option(page, &roff),
+                acts,
+                "man page of {name}, {flag}"
+            );
+        }
+    }
+    // After the subcommand it is an error where it does nothing; before it, a program-wide
+    // option every command accepts, as in git (`git --no-pager status`).
+    let out = s.run(&["list", "--noconfirm"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = s.run(&["detect", "--offline"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    s.worker("hello").write();
+    assert_success(&s.run(&["--noconfirm", "--offline", "list"]));
+    // And before the subcommand it still acts on one it does something for.
+    let bin = s.write("prefix/bin/hello-cpu", "#!/bin/sh\n");
+    s.installed("hello", "cpu", &bin);
+    let out = s.run(&["remove", "hello-cpu"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no terminal to ask on: {}",
+        stderr(&out)
+    );
+    assert!(bin.is_file());
+    assert_success(&s.run(&["--noconfirm", "remove", "hello-cpu"]));
+    assert!(!bin.exists());
+}
+
 #[test]
 fn messages_count_in_the_singular_and_name_what_is_missing() {
     let s = Sandbox::new();
