@@ -380,9 +380,33 @@ pub fn print_problems(problems: &[Problem]) {
             &mut err,
             (YELLOW, "warning"),
             &message,
-            Some(&p.location()),
+            Some(&shown_location(p)),
             p.help.as_deref(),
         );
+    }
+}
+
+/// `path:line:col` as a person reads it: the path relative to the working directory when it
+/// lies under it (`bin/foo/worker.toml:3:7`, as the README shows), else as it is. `--json`
+/// keeps the absolute `path` its schema documents.
+fn shown_location(p: &Problem) -> String {
+    static CWD: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok());
+    crate::problem::location(&relative_to(cwd.as_deref(), &p.path), p.line, p.column)
+}
+
+/// `path` relative to `cwd` when it lies under it; `/` counts as no working directory.
+fn relative_to<'p>(
+    cwd: Option<&std::path::Path>,
+    path: &'p std::path::Path,
+) -> std::borrow::Cow<'p, std::path::Path> {
+    match cwd
+        .filter(|c| c.parent().is_some())
+        .map(|c| path.strip_prefix(c))
+    {
+        Some(Ok(rest)) if rest.as_os_str().is_empty() => std::path::Path::new(".").into(),
+        Some(Ok(rest)) => rest.into(),
+        _ => path.into(),
     }
 }
 
@@ -409,7 +433,11 @@ pub fn print_error(e: &Error, json: bool) {
         let _ = print_json(&doc);
     }
     let mut err = anstream::stderr().lock();
-    let (location, help) = (e.location(), e.help());
+    let location = match e {
+        Error::Located(p) => Some(shown_location(p)),
+        _ => e.location(),
+    };
+    let help = e.help();
     diagnostic(
         &mut err,
         (RED, "error"),
@@ -790,7 +818,7 @@ pub fn print_check(r: &crate::wire::CheckDoc) {
             &mut err,
             label,
             &p.message,
-            Some(&p.location()),
+            Some(&shown_location(p)),
             p.help.as_deref(),
         );
     }

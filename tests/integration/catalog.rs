@@ -842,7 +842,9 @@ fn check_bad(case: Case<'_>) {
     let out = s.run(&["list"]);
     assert_success(&out);
     let err = stderr(&out);
-    let loc = format!("{}:{line}:{column}", bad.worker_toml.display());
+    // Relative to the working directory, the sandbox (the catalog root).
+    let rel = bad.worker_toml.strip_prefix(s.root()).unwrap();
+    let loc = format!("--> {}:{line}:{column}", rel.display());
     assert!(err.contains(&loc), "stderr lacks {loc}:\n{err}");
     assert!(err.contains("warning"), "{err}");
     assert!(stdout(&out).contains("good-cpu"));
@@ -1707,6 +1709,50 @@ fn list_help_snapshot() {
     let out = s.run(&["list", "--help"]);
     assert_success(&out);
     insta::assert_snapshot!("list_help", stdout(&out));
+}
+
+#[test]
+fn diagnostics_show_paths_relative_to_the_working_directory_and_json_keeps_them_absolute() {
+    let s = Sandbox::new();
+    s.worker("hello").write();
+    let w = s.worker("broken").write();
+    let text = w.worker_text.replace("features = [", "fetaures = [");
+    write_file(&w.worker_toml, &text);
+    let list = |cwd: &Path, json: bool| {
+        let mut cmd = s.cmd();
+        cmd.current_dir(cwd).arg("--root").arg(s.root()).arg("list");
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().expect("run rbee-workers")
+    };
+    // JSON keeps the absolute `path` wherever it runs; its line and column are the expected ones.
+    let doc = parse_catalog(&list(&s.path("bin"), true).stdout);
+    let problems = doc.problems_in(&w.worker_toml);
+    let Some(p) = problems.iter().find(|p| p.message.contains("`fetaures`")) else {
+        panic!("no problem with `fetaures`: {:#?}", doc.problems)
+    };
+    let (line, column) = (p.line.unwrap(), p.column.unwrap());
+    let outside = tempfile::tempdir().unwrap();
+    let outside = outside.path().canonicalize().unwrap();
+    for (cwd, shown) in [
+        // In the catalog, as the README shows it.
+        (s.root().to_path_buf(), "bin/broken/worker.toml".to_string()),
+        (s.path("bin"), "broken/worker.toml".into()),
+        (w.dir.clone(), "worker.toml".into()),
+        // Elsewhere, absolute.
+        (outside, w.worker_toml.display().to_string()),
+    ] {
+        let out = list(&cwd, false);
+        assert_success(&out);
+        let err = stderr(&out);
+        let arrow = format!("--> {shown}:{line}:{column}");
+        assert!(
+            err.lines().any(|l| l.trim() == arrow),
+            "from {}: no `{arrow}`:\n{err}",
+            cwd.display()
+        );
+    }
 }
 
 /// Every command reachable from `rbee-workers`, as the words that name it (`source add`).
