@@ -479,27 +479,103 @@ fn column_widths(header: &[&str], rows: &[Vec<(String, Style)>]) -> Vec<usize> {
 fn table(header: &[&str], rows: &[Vec<(String, Style)>]) -> String {
     let widths = column_widths(header, rows);
     let mut out = String::new();
-    let line = |cells: Vec<(String, Style)>, out: &mut String| {
-        let last = cells.len() - 1;
-        for (i, (c, style)) in cells.into_iter().enumerate() {
-            let pad = if i == last {
-                0
-            } else {
-                widths[i] - c.chars().count() + 2
-            };
-            out.push_str(&paint(style, &c));
-            out.push_str(&" ".repeat(pad));
-        }
-        let trimmed = out.trim_end_matches(' ').len();
-        out.truncate(trimmed);
-        out.push('\n');
-    };
-    line(
-        header.iter().map(|h| (h.to_string(), BOLD)).collect(),
-        &mut out,
-    );
+    table_line(&header_row(header), &widths, &mut out);
     for r in rows {
-        line(r.clone(), &mut out);
+        table_line(r, &widths, &mut out);
+    }
+    out
+}
+
+fn header_row(header: &[&str]) -> Row {
+    header.iter().map(|h| (h.to_string(), BOLD)).collect()
+}
+
+/// One line of a table: each cell but the last padded to its column and two spaces.
+fn table_line(cells: &[(String, Style)], widths: &[usize], out: &mut String) {
+    let last = cells.len() - 1;
+    for (i, (c, style)) in cells.iter().enumerate() {
+        out.push_str(&paint(*style, c));
+        if i != last {
+            out.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+        }
+    }
+    let trimmed = out.trim_end_matches(' ').len();
+    out.truncate(trimmed);
+    out.push('\n');
+}
+
+/// `table` fitted to the terminal, as `pacman -Si` fits a long value: the columns from `from`
+/// on (space-separated words) wrap within their columns, each continuation line under its
+/// column, the earlier of them widened first; whole when piped or when it fits. When even
+/// their longest words do not fit beside the columns before them, each row is those columns
+/// on one line and every wrapped one below it, indented.
+fn fitted_table(header: &[&str], rows: &[Row], from: usize) -> String {
+    let Some(width) = layout::width() else {
+        return table(header, rows);
+    };
+    let mut widths = column_widths(header, rows);
+    let longest = |i: usize, words: bool| {
+        rows.iter()
+            .map(|r| match words {
+                true => r[i].0.split_whitespace().map(|w| w.chars().count()).max(),
+                false => Some(r[i].0.chars().count()),
+            })
+            .fold(header[i].chars().count(), |m, w| m.max(w.unwrap_or(0)))
+    };
+    let last = header.len() - 1;
+    if widths[..last].iter().map(|w| w + 2).sum::<usize>() + longest(last, false) <= width {
+        return table(header, rows);
+    }
+    let before: usize = widths[..from].iter().map(|w| w + 2).sum();
+    let wrapped = from..header.len();
+    let least: usize = wrapped.clone().map(|i| longest(i, true) + 2).sum::<usize>() - 2;
+    if before + least > width {
+        let mut out = String::new();
+        for r in rows {
+            let head: Vec<String> = r[..from].iter().map(|(c, st)| paint(*st, c)).collect();
+            out.push_str(&head.join("  "));
+            for (c, st) in r[from..].iter().filter(|(c, _)| !c.is_empty()) {
+                let text = layout::wrap(&layout::words(c), width, 4, 4, " ");
+                for l in text.lines() {
+                    out.push_str(&format!("\n    {}", paint(*st, l.trim_start())));
+                }
+            }
+            out.push('\n');
+        }
+        return out;
+    }
+    // Each wrapped column at its longest word, then widened in order while room is left.
+    widths.resize(header.len(), 0);
+    let mut room = width - before - least;
+    for i in wrapped.clone() {
+        let least = longest(i, true);
+        let grow = (longest(i, false) - least).min(room);
+        widths[i] = least + grow;
+        room -= grow;
+    }
+    let mut out = String::new();
+    table_line(&header_row(header), &widths, &mut out);
+    for r in rows {
+        let cells: Vec<Vec<String>> = r
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| match wrapped.contains(&i) {
+                true => layout::wrap(&layout::words(c), widths[i], 0, 0, " ")
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+                false => vec![c.clone()],
+            })
+            .collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            let line: Row = cells
+                .iter()
+                .zip(r)
+                .map(|(c, (_, st))| (c.get(k).cloned().unwrap_or_default(), *st))
+                .collect();
+            table_line(&line, &widths, &mut out);
+        }
     }
     out
 }
@@ -649,7 +725,25 @@ pub fn installed_table(rows: &[(String, crate::wire::InstalledDoc, Option<String
 /// Where a field's value starts (`Key            : value`).
 const FIELD: usize = 18;
 
+/// `Key            : value`; on a terminal a plain value too long for it wraps as `pacman -Si`
+/// wraps one, each continuation line under the first (at its double spaces when it is a
+/// list, else at its spaces).
 fn field(out: &mut String, key: &str, value: &str) {
+    let wrapped;
+    let value = match layout::width() {
+        Some(width) if FIELD + value.chars().count() > width && !value.contains(['\n', '\x1b']) => {
+            let sep = if value.contains("  ") { "  " } else { " " };
+            let pieces: Vec<(String, String)> = value
+                .split(sep)
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| (p.to_string(), p.to_string()))
+                .collect();
+            wrapped = layout::wrap(&pieces, width, FIELD, FIELD, sep);
+            &wrapped
+        }
+        _ => value,
+    };
     out.push_str(&format!(
         "{}{} : {value}\n",
         paint(BOLD, key),
@@ -709,14 +803,7 @@ fn worker_fields(out: &mut String, w: &Worker) {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    // Wrapped at the terminal's width, each continuation under the first value.
-    let caps: Vec<(String, String)> = caps.iter().map(|c| (c.clone(), c.clone())).collect();
-    let caps = match (caps.is_empty(), layout::width()) {
-        (true, _) => "None".to_string(),
-        (false, Some(width)) => layout::wrap(&caps, width, FIELD, FIELD, "  "),
-        (false, None) => layout::wrap(&caps, usize::MAX, 0, 0, "  "),
-    };
-    field(out, "Capabilities", &caps);
+    field(out, "Capabilities", &list_or_none(&caps));
     field(
         out,
         "Source",
@@ -769,13 +856,20 @@ pub fn worker_info(w: &Worker, recommended: Option<(&Variant, &str)>) -> String 
             ]
         })
         .collect();
-    out.push_str(&table(&["VARIANT", "BINARY", "PLATFORMS", "NOTE"], &rows));
+    out.push_str(&fitted_table(
+        &["VARIANT", "BINARY", "PLATFORMS", "NOTE"],
+        &rows,
+        2,
+    ));
     match recommended {
-        Some((v, why)) => out.push_str(&format!(
-            "\n{} {} ({why})\n",
-            paint(GREEN, "==> recommended here:"),
-            v.id
-        )),
+        Some((v, why)) => {
+            // Wrapped on a terminal, as the fields are.
+            let head = "==> recommended here:";
+            let mut pieces = vec![(head.to_string(), paint(GREEN, head))];
+            pieces.extend(layout::words(&format!("{} ({why})", v.id)));
+            let width = layout::width().unwrap_or(usize::MAX);
+            out.push_str(&format!("\n{}\n", layout::wrap(&pieces, width, 0, 4, " ")));
+        }
         None => out.push_str("\nno variant of this worker runs on this machine\n"),
     }
     out

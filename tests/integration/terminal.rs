@@ -144,6 +144,81 @@ fn info_wraps_the_capabilities_line_under_its_first_value() {
 }
 
 #[test]
+fn info_worker_fits_its_variant_table_and_long_values_to_the_terminal_and_is_whole_when_piped() {
+    if !tools::require("script", "run info on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    let platforms: &[(&str, &[&str])] = &[
+        ("linux", &["x86_64", "aarch64"]),
+        ("macos", &["x86_64", "aarch64"]),
+        ("windows", &["x86_64"]),
+    ];
+    s.worker("wide")
+        .description(LONG)
+        .features(&["cpu", "cuda", "metal"])
+        .platforms(platforms)
+        .write();
+    let cpu = "wide-cpu";
+    let all = "linux/x86_64,aarch64 macos/x86_64,aarch64 windows/x86_64";
+    // 80 columns: PLATFORMS wraps within its column, under it; 50: each variant's platforms
+    // go below its id and binary, indented.
+    for columns in [80, 50] {
+        let text = on_terminal(&s, columns, "info wide");
+        let under = match columns {
+            80 => text
+                .lines()
+                .find_map(|l| l.strip_prefix("VARIANT")?.find("PLATFORMS"))
+                .map(|at| at + "VARIANT".len())
+                .unwrap_or_else(|| panic!("no header:\n{text}")),
+            _ => 4,
+        };
+        assert!(too_wide(&text, columns).is_empty(), "{columns}:\n{text}");
+        let at = text
+            .lines()
+            .position(|l| l.starts_with(cpu))
+            .unwrap_or_else(|| panic!("no row of {cpu}:\n{text}"));
+        // The row, and its continuation lines.
+        let rows: Vec<&str> = text
+            .lines()
+            .skip(at)
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.starts_with(' '))
+            .map(|(_, l)| l)
+            .collect();
+        let shown: Vec<&str> = rows
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .filter(|w| w.contains('/'))
+            .collect();
+        assert_eq!(
+            shown.join(" "),
+            all,
+            "{columns}: every platform, in order:\n{text}"
+        );
+        assert!(
+            rows[1].starts_with(&" ".repeat(under)) && rows[1].chars().nth(under) != Some(' '),
+            "{columns}: continued at column {under}: {rows:#?}"
+        );
+        assert!(rows.iter().any(|l| l.contains("default")), "{rows:#?}");
+        // A long description wraps under its first line, every word kept.
+        let desc: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Description"))
+            .take_while(|l| l.starts_with("Description") || l.starts_with(&" ".repeat(18)))
+            .collect();
+        assert!(desc.len() > 1, "{columns}: {desc:#?}");
+        let words: Vec<&str> = desc.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert_eq!(words[2..].join(" "), LONG, "{desc:#?}");
+    }
+    // Piped: one whole row per variant, the description on one line.
+    let piped = stdout(&s.run(&["info", "wide"]));
+    let row = piped.lines().find(|l| l.starts_with(cpu)).unwrap();
+    assert!(row.contains(&format!("{all}  default")), "{piped}");
+    assert!(piped.lines().any(|l| l.ends_with(LONG)), "{piped}");
+}
+
+#[test]
 fn rows_this_host_cannot_run_are_marked_unless_asked_not_to_and_json_says_runs_here() {
     let s = Sandbox::new();
     s.worker("here")
