@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // `COMPLETE=bash rbee-workers`: dynamic completion (ids from `commands::complete`).
-    clap_complete::CompleteEnv::with_factory(rbee_workers::assets::command)
+    clap_complete::CompleteEnv::with_factory(rbee_workers::assets::completion_command)
         .bin("rbee-workers")
         .complete();
     let cli = match Cli::try_parse() {
