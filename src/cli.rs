@@ -15,17 +15,54 @@ use clap::{Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCandidates;
 use std::path::PathBuf;
 
+/// `--version`'s text as a literal, for `LONG_VERSION` and `VERBOSE_VERSION` alike.
+macro_rules! long_version {
+    () => {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("RBEE_WORKERS_COMMIT"),
+            " ",
+            env!("RBEE_WORKERS_COMMIT_DATE"),
+            ", ",
+            env!("RBEE_WORKERS_TARGET"),
+            ")"
+        )
+    };
+}
+
 /// `--version`: what a bug report needs (`-V` prints the short form).
-const LONG_VERSION: &str = concat!(
+const LONG_VERSION: &str = long_version!();
+
+/// `--version --verbose`, as `cargo -vV` prints it: the long version, then one `key: value`
+/// a line for what a bug report may need besides.
+pub const VERBOSE_VERSION: &str = concat!(
+    "rbee-workers ",
+    long_version!(),
+    "\nrelease: ",
     env!("CARGO_PKG_VERSION"),
-    " (commit ",
+    "\ncommit-hash: ",
     env!("RBEE_WORKERS_COMMIT"),
-    " ",
+    "\ncommit-date: ",
     env!("RBEE_WORKERS_COMMIT_DATE"),
-    ", ",
+    "\nhost: ",
     env!("RBEE_WORKERS_TARGET"),
-    ")"
+    "\nfeatures: ",
+    env!("RBEE_WORKERS_FEATURES"),
+    "\nprofile: ",
+    env!("RBEE_WORKERS_PROFILE"),
+    "\nrustc: ",
+    env!("RBEE_WORKERS_RUSTC"),
+    "\n"
 );
+
+/// Whether `args` (the command line after the program) ask for more (`-v`, `--verbose`),
+/// read before clap answers `--version` by itself.
+pub fn asks_verbose(args: &[String]) -> bool {
+    args.iter().take_while(|a| *a != "--").any(|a| {
+        a == "--verbose" || (a.starts_with('-') && !a.starts_with("--") && a.contains('v'))
+    })
+}
 
 /// The root page's DESCRIPTION (`--help` and man).
 const LONG_ABOUT: &str = "An AUR-helper-style package manager for rbee workers: Rust crates that build in cpu, cuda, metal and rocm variants chosen by cargo features. A worker is a directory with a worker.toml beside its Cargo.toml; the variants, the version, the PKGBUILDs and .SRCINFO, the Homebrew formulas, the JSON catalog, builds and installs are derived from those two files.

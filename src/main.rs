@@ -12,6 +12,16 @@ fn main() -> ExitCode {
         .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        // `--version --verbose` (`-vV`): the build's details too, as `cargo -vV` prints them.
+        Err(e)
+            if e.kind() == clap::error::ErrorKind::DisplayVersion
+                && rbee_workers::cli::asks_verbose(
+                    &std::env::args().skip(1).collect::<Vec<_>>(),
+                ) =>
+        {
+            let _ = report::out_bytes(rbee_workers::cli::VERBOSE_VERSION.as_bytes());
+            return ExitCode::SUCCESS;
+        }
         // A usage error under --json is a JSON error document too, as every other error is.
         Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--json") => {
             let message = e.render().to_string();

@@ -1892,6 +1892,33 @@ fn long_version_names_the_commit_date_and_target_for_a_bug_report() {
 }
 
 #[test]
+fn version_verbose_adds_the_host_features_profile_and_rustc_as_cargo_vv_does() {
+    let s = Sandbox::new();
+    let long = stdout(&s.cmd().arg("--version").output().unwrap());
+    for args in [
+        &["--version", "--verbose"][..],
+        &["-vV"],
+        &["list", "-V", "-v"],
+    ] {
+        let out = s.cmd().args(args).output().unwrap();
+        assert_success(&out);
+        let text = stdout(&out);
+        assert!(text.starts_with(&long), "{args:?}: {text}");
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+                .unwrap_or_else(|| panic!("{args:?}: no {key}: {text}"))
+                .to_string()
+        };
+        assert_eq!(value("release"), env!("CARGO_PKG_VERSION"));
+        assert!(value("host").contains(std::env::consts::ARCH), "{text}");
+        assert!(long.contains(&value("commit-hash")), "{text}");
+        assert!(value("rustc").starts_with("rustc 1."), "{text}");
+        assert!(!value("features").is_empty() && !value("profile").is_empty());
+    }
+}
+
+#[test]
 fn a_usage_error_under_json_is_a_json_error_document() {
     let s = Sandbox::new();
     let out = s
