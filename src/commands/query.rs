@@ -207,10 +207,7 @@ pub fn search(cx: &Context, terms: &[String], sort: Sort, hint: bool) -> Result<
 }
 
 pub fn not_found(catalog: &Catalog, id: &str) -> Error {
-    Error::NotFound {
-        id: id.to_string(),
-        suggestions: catalog.suggest(id),
-    }
+    super::not_found(catalog, id)
 }
 
 /// Later sources that also provide `id`, for `info`.

@@ -1755,6 +1755,49 @@ fn diagnostics_show_paths_relative_to_the_working_directory_and_json_keeps_them_
     }
 }
 
+#[test]
+fn an_id_of_a_broken_worker_names_its_problem_instead_of_suggesting_others() {
+    let s = Sandbox::new();
+    s.worker("hello").write();
+    let w = s.worker("broken").write();
+    let text = w.worker_text.replace("features = [", "fetaures = [");
+    write_file(&w.worker_toml, &text);
+    let (line, column) = locate(&text, "fetaures");
+    for args in [
+        &["info", "broken-cpu"][..],
+        &["info", "broken"],
+        &["pkgbuild", "broken-cuda"],
+        &["install", "broken", "--dry-run"],
+    ] {
+        let mut all = vec!["-q"];
+        all.extend_from_slice(args);
+        let out = s.run(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("worker `broken` is broken and was skipped: unknown key `fetaures`"),
+            "{args:?}: {err}"
+        );
+        let arrow = format!("--> bin/broken/worker.toml:{line}:{column}");
+        assert!(err.lines().any(|l| l.trim() == arrow), "{args:?}: {err}");
+        assert!(err.contains("did you mean `features`?"), "{err}");
+        assert!(!err.contains("hello"), "suggests no other worker: {err}");
+    }
+    let out = s.run(&["info", "broken-cpu", "--json"]);
+    let doc = parse_error(&out.stdout);
+    assert_eq!(doc.error.kind, "invalid_input");
+    // An id no worker, broken or not, would provide is unknown as before.
+    for id in ["broke", "hello-rocm"] {
+        let out = s.run(&["info", id]);
+        assert_eq!(out.status.code(), Some(3), "{id}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("unknown worker or variant"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
 /// Every command reachable from `rbee-workers`, as the words that name it (`source add`).
 fn leaf_commands(cmd: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
     for sub in cmd
