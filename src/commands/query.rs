@@ -197,7 +197,11 @@ pub fn search(cx: &Context, terms: &[String], sort: Sort, hint: bool) -> Result<
     let mut doc = catalog_doc(&catalog, by_id);
     doc.ranking = Some(hits.iter().map(|(_, _, v)| v.id.clone()).collect());
     if hits.is_empty() {
-        return Ok(Answer::new(&doc, "").note(format!("no variants match {}", terms.join(" "))));
+        let note = match catalog.workers.is_empty() {
+            true => "the catalog has no workers".to_string(),
+            false => format!("no variants match {}", terms.join(" ")),
+        };
+        return Ok(Answer::new(&doc, "").note(note));
     }
     let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
     Ok(Answer::new(

@@ -1900,14 +1900,17 @@ fn messages_count_in_the_singular_and_name_what_is_missing() {
         .output()
         .unwrap();
     assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
-    // An empty catalog is not "no variants match".
+    // An empty catalog is not "no variants match", for list or search.
     s.mkdir("bin");
-    let out = s.run(&["list"]);
-    assert!(
-        stderr(&out).contains("the catalog has no workers"),
-        "{}",
-        stderr(&out)
-    );
+    for args in [&["list"][..], &["search", "llm"]] {
+        let out = s.run(args);
+        assert_success(&out);
+        assert!(
+            stderr(&out).contains("the catalog has no workers"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
     // One of each, in the singular.
     s.worker("one").features(&["cpu"]).write();
     let out = s.run(&["check"]);
