@@ -64,6 +64,31 @@ pub fn asks_verbose(args: &[String]) -> bool {
     })
 }
 
+/// The commands `--noconfirm` and `--offline` act on (and that take them after the name).
+const ASKS: &str = "build, install, upgrade, remove and new";
+const ONLINE: &str =
+    "build, install, upgrade, sync, pkgbuild, formula, export, serve, vote, unvote and rate";
+
+/// clap's "unexpected argument" for `--noconfirm` or `--offline` after a command they do
+/// nothing for, with a tip that says so and where they act.
+pub fn explain(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return e;
+    }
+    let takers = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(a)) if a == "--noconfirm" => ASKS,
+        Some(ContextValue::String(a)) if a == "--offline" => ONLINE,
+        _ => return e,
+    };
+    let tip = format!("it does nothing for this command; it acts on {takers}");
+    e.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![tip.into()]),
+    );
+    e
+}
+
 /// The root page's DESCRIPTION (`--help` and man).
 const LONG_ABOUT: &str = "An AUR-helper-style package manager for rbee workers: Rust crates that build in cpu, cuda, metal and rocm variants chosen by cargo features. A worker is a directory with a worker.toml beside its Cargo.toml; the variants, the version, the PKGBUILDs and .SRCINFO, the Homebrew formulas, the JSON catalog, builds and installs are derived from those two files.
 
@@ -88,12 +113,11 @@ pub struct Cli {
     /// Print one JSON document (schema 1) on stdout instead of text
     #[arg(long, global = true)]
     pub json: bool,
-    /// Use only what is cached; never touch the network (build, install, upgrade, sync,
-    /// pkgbuild, formula, export, serve, vote, unvote, rate)
-    #[arg(long)]
+    /// Use only what is cached; never touch the network
+    #[arg(long, long_help = format!("Use only what is cached; never touch the network (it acts on {ONLINE})"))]
     pub offline: bool,
-    /// Answer yes to every question, as pacman does (build, install, upgrade, remove, new)
-    #[arg(long)]
+    /// Answer yes to every question, as pacman does
+    #[arg(long, long_help = format!("Answer yes to every question, as pacman does (it acts on {ASKS})"))]
     pub noconfirm: bool,
     /// Print less (warnings about broken workers are kept out of the way)
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]

@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(rbee_workers::assets::completion_command)
         .bin("rbee-workers")
         .complete();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse().map_err(rbee_workers::cli::explain) {
         Ok(cli) => cli,
         // `--version --verbose` (`-vV`): the build's details too, as `cargo -vV` prints them.
         Err(e)

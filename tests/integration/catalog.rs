@@ -1863,8 +1863,11 @@ fn noconfirm_and_offline_are_listed_and_taken_only_by_the_commands_they_act_on()
     // option every command accepts, as in git (`git --no-pager status`).
     let out = s.run(&["list", "--noconfirm"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let tip = "tip: it does nothing for this command; it acts on build, install, upgrade, remove";
+    assert!(stderr(&out).contains(tip), "{}", stderr(&out));
     let out = s.run(&["detect", "--offline"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("it acts on build, install, upgrade, sync"));
     s.worker("hello").write();
     assert_success(&s.run(&["--noconfirm", "--offline", "list"]));
     // And before the subcommand it still acts on one it does something for.
