@@ -1711,13 +1711,20 @@ fn list_help_snapshot() {
     insta::assert_snapshot!("list_help", stdout(&out));
 }
 
-#[test]
-fn diagnostics_show_paths_relative_to_the_working_directory_and_json_keeps_them_absolute() {
+/// A sandbox with a good worker `hello` and a worker `broken` whose worker.toml misspells
+/// `features`; with that worker.toml's path and text.
+fn with_a_broken_worker() -> (Sandbox, PathBuf, String) {
     let s = Sandbox::new();
     s.worker("hello").write();
     let w = s.worker("broken").write();
     let text = w.worker_text.replace("features = [", "fetaures = [");
     write_file(&w.worker_toml, &text);
+    (s, w.worker_toml, text)
+}
+
+#[test]
+fn diagnostics_show_paths_relative_to_the_working_directory_and_json_keeps_them_absolute() {
+    let (s, worker_toml, _) = with_a_broken_worker();
     let list = |cwd: &Path, json: bool| {
         let mut cmd = s.cmd();
         cmd.current_dir(cwd).arg("--root").arg(s.root()).arg("list");
@@ -1728,7 +1735,7 @@ fn diagnostics_show_paths_relative_to_the_working_directory_and_json_keeps_them_
     };
     // JSON keeps the absolute `path` wherever it runs; its line and column are the expected ones.
     let doc = parse_catalog(&list(&s.path("bin"), true).stdout);
-    let problems = doc.problems_in(&w.worker_toml);
+    let problems = doc.problems_in(&worker_toml);
     let Some(p) = problems.iter().find(|p| p.message.contains("`fetaures`")) else {
         panic!("no problem with `fetaures`: {:#?}", doc.problems)
     };
@@ -1739,9 +1746,12 @@ fn diagnostics_show_paths_relative_to_the_working_directory_and_json_keeps_them_
         // In the catalog, as the README shows it.
         (s.root().to_path_buf(), "bin/broken/worker.toml".to_string()),
         (s.path("bin"), "broken/worker.toml".into()),
-        (w.dir.clone(), "worker.toml".into()),
+        (
+            worker_toml.parent().unwrap().to_path_buf(),
+            "worker.toml".into(),
+        ),
         // Elsewhere, absolute.
-        (outside, w.worker_toml.display().to_string()),
+        (outside, worker_toml.display().to_string()),
     ] {
         let out = list(&cwd, false);
         assert_success(&out);
@@ -1757,11 +1767,7 @@ fn diagnostics_show_paths_relative_to_the_working_directory_and_json_keeps_them_
 
 #[test]
 fn an_id_of_a_broken_worker_names_its_problem_instead_of_suggesting_others() {
-    let s = Sandbox::new();
-    s.worker("hello").write();
-    let w = s.worker("broken").write();
-    let text = w.worker_text.replace("features = [", "fetaures = [");
-    write_file(&w.worker_toml, &text);
+    let (s, _, text) = with_a_broken_worker();
     let (line, column) = locate(&text, "fetaures");
     for args in [
         &["info", "broken-cpu"][..],
