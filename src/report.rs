@@ -719,7 +719,8 @@ pub fn installed_table(rows: &[(String, crate::wire::InstalledDoc, Option<String
             ]
         })
         .collect();
-    table(&["ID", "VERSION", "BACKEND (SOURCE)", "PATH"], &rows)
+    // A PATH too long for the terminal goes below its row, as info's platforms do.
+    fitted_table(&["ID", "VERSION", "BACKEND (SOURCE)", "PATH"], &rows, 3)
 }
 
 /// Where a field's value starts (`Key            : value`).

@@ -219,6 +219,36 @@ fn info_worker_fits_its_variant_table_and_long_values_to_the_terminal_and_is_who
 }
 
 #[test]
+fn list_installed_puts_a_path_too_long_for_the_terminal_below_its_row() {
+    if !tools::require("script", "run list on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    s.worker("hello").features(&["cpu"]).write();
+    // About 60 columns: longer than what the row leaves (about 40), not than a line.
+    let root = s.root().display().to_string().len();
+    let pad = 60usize.saturating_sub(root + "/bin/hello-cpu".len()).max(1);
+    let bin = s.write(format!("{}/bin/hello-cpu", "p".repeat(pad)), "#!/bin/sh\n");
+    s.installed("hello", "cpu", &bin);
+    let path = bin.display().to_string();
+    let text = on_terminal(&s, 80, "list --installed");
+    // (Under a temp dir so deep that the path alone is wider, only its own line may be.)
+    let own = format!("    {path}");
+    assert!(too_wide(&text, 80).iter().all(|l| *l == own), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("hello-cpu"))
+        .expect(&text);
+    assert!(!lines[at].contains(&path), "{text}");
+    assert_eq!(lines[at + 1], format!("    {path}"), "{text}");
+    // Piped, the row is whole.
+    let piped = stdout(&s.run(&["list", "--installed"]));
+    let row = piped.lines().find(|l| l.starts_with("hello-cpu")).unwrap();
+    assert!(row.ends_with(&path), "{piped}");
+}
+
+#[test]
 fn rows_this_host_cannot_run_are_marked_unless_asked_not_to_and_json_says_runs_here() {
     let s = Sandbox::new();
     s.worker("here")
