@@ -1,5 +1,6 @@
 //! Build metadata for `rbee-workers --version` (a bug report wants the commit, its date and
-//! the target): from git when the source is a checkout, else "unknown".
+//! the target): from git when the source is a checkout, else "unknown"; and for
+//! `--version --verbose`, the cargo features and the compiler.
 
 use std::process::Command;
 
@@ -16,10 +17,41 @@ fn main() {
     println!("cargo:rustc-env=RBEE_WORKERS_COMMIT={commit}");
     println!("cargo:rustc-env=RBEE_WORKERS_COMMIT_DATE={date}");
     println!("cargo:rustc-env=RBEE_WORKERS_TARGET={target}");
-    if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
-        println!("cargo:rerun-if-changed={dir}/HEAD");
+    let mut features: Vec<String> = std::env::vars()
+        .filter_map(|(k, _)| {
+            Some(
+                k.strip_prefix("CARGO_FEATURE_")?
+                    .to_lowercase()
+                    .replace('_', "-"),
+            )
+        })
+        .collect();
+    features.sort();
+    let features = if features.is_empty() {
+        "none".to_string()
+    } else {
+        features.join(", ")
+    };
+    println!("cargo:rustc-env=RBEE_WORKERS_FEATURES={features}");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc = Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=RBEE_WORKERS_RUSTC={rustc}");
+    let profile = std::env::var("PROFILE").unwrap_or_else(|_| "unknown".into());
+    println!("cargo:rustc-env=RBEE_WORKERS_PROFILE={profile}");
+    if let Some(path) = git(&["rev-parse", "--git-path", "HEAD"]) {
+        println!("cargo:rerun-if-changed={path}");
+        // Through --git-path: in a worktree the branch lives in the common directory.
         if let Some(head) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            println!("cargo:rerun-if-changed={dir}/{head}");
+            if let Some(path) = git(&["rev-parse", "--git-path", &head]) {
+                println!("cargo:rerun-if-changed={path}");
+            }
         }
     } else {
         println!("cargo:rerun-if-changed=build.rs");

@@ -315,7 +315,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__build)
-            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --out --bottle --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --out --bottle --noconfirm --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -349,7 +349,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__check)
-            opts="-q -v -h -V --changed --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --changed --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,7 +375,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__completions)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -397,7 +397,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__detect)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,7 +419,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__export)
-            opts="-q -v -h -V --bottles --sign --db --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --bottles --sign --db --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,7 +453,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__formula)
-            opts="-q -v -h -V --flavor --out --templates --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --flavor --out --templates --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -977,7 +977,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__info)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -999,7 +999,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__install)
-            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --prefix --needed --overwrite --build-from-source --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --backend --flavor --dry-run --nodeps --no-sandbox --prefix --needed --overwrite --build-from-source --noconfirm --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,7 +1033,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__key)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version generate help"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1055,7 +1055,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__key__subcmd__generate)
-            opts="-q -v -h -V --out --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --out --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1123,7 +1123,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__list)
-            opts="-q -v -h -V --platform --backend --installed --no-host-hint --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --platform --backend --installed --no-host-hint --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1153,7 +1153,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__login)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1175,7 +1175,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__new)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --noconfirm --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1197,7 +1197,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__pkgbuild)
-            opts="-q -v -h -V --flavor --srcinfo --out --templates --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --flavor --srcinfo --out --templates --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1231,7 +1231,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__rate)
-            opts="-q -v -h -V --review --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --review --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1257,7 +1257,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__registry)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version user help"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version user help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1363,7 +1363,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__registry__subcmd__user)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version add list disable help"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version add list disable help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1385,7 +1385,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__add)
-            opts="-q -v -h -V --db --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --db --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1411,7 +1411,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__disable)
-            opts="-q -v -h -V --db --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --db --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1507,7 +1507,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__registry__subcmd__user__subcmd__list)
-            opts="-q -v -h -V --db --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --db --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1533,7 +1533,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__remove)
-            opts="-q -v -h -V --dry-run --cascade --orphans --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dry-run --cascade --orphans --noconfirm --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1555,7 +1555,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__search)
-            opts="-q -v -h -V --sort --no-host-hint --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --sort --no-host-hint --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1581,7 +1581,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__serve)
-            opts="-q -v -h -V --addr --db --write-limit --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --addr --db --write-limit --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1615,7 +1615,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__source)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version add remove list help"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version add remove list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1637,7 +1637,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__source__subcmd__add)
-            opts="-q -v -h -V --ref --trusted --kind --key --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --ref --trusted --kind --key --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1741,7 +1741,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__source__subcmd__list)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1763,7 +1763,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__source__subcmd__remove)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1785,7 +1785,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__sync)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1807,7 +1807,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__test)
-            opts="-q -v -h -V --changed --junit --no-sandbox --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --changed --junit --no-sandbox --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1837,7 +1837,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__unvote)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1859,7 +1859,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__upgrade)
-            opts="-q -v -h -V --dry-run --no-sandbox --build-from-source --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --dry-run --no-sandbox --build-from-source --noconfirm --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1881,7 +1881,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__verify)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1903,7 +1903,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__vote)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --offline --root --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -28,6 +28,13 @@ pub fn completion(shell: Shell) -> Vec<u8> {
     out
 }
 
+/// The CLI dynamic completion (`COMPLETE=bash rbee-workers`) completes from: without its
+/// hidden subcommands, which clap_complete would still offer once they are the only match
+/// (`rbee-workers g<Tab>`).
+pub fn completion_command() -> clap::Command {
+    offered(command())
+}
+
 /// `root` without its hidden subcommands: clap_complete's static scripts offer a hidden
 /// subcommand (`generate-assets`) as readily as any other, and it is for maintainers only.
 fn offered(root: clap::Command) -> clap::Command {

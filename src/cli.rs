@@ -15,17 +15,79 @@ use clap::{Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCandidates;
 use std::path::PathBuf;
 
+/// `--version`'s text as a literal, for `LONG_VERSION` and `VERBOSE_VERSION` alike.
+macro_rules! long_version {
+    () => {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("RBEE_WORKERS_COMMIT"),
+            " ",
+            env!("RBEE_WORKERS_COMMIT_DATE"),
+            ", ",
+            env!("RBEE_WORKERS_TARGET"),
+            ")"
+        )
+    };
+}
+
 /// `--version`: what a bug report needs (`-V` prints the short form).
-const LONG_VERSION: &str = concat!(
+const LONG_VERSION: &str = long_version!();
+
+/// `--version --verbose`, as `cargo -vV` prints it: the long version, then one `key: value`
+/// a line for what a bug report may need besides.
+pub const VERBOSE_VERSION: &str = concat!(
+    "rbee-workers ",
+    long_version!(),
+    "\nrelease: ",
     env!("CARGO_PKG_VERSION"),
-    " (commit ",
+    "\ncommit-hash: ",
     env!("RBEE_WORKERS_COMMIT"),
-    " ",
+    "\ncommit-date: ",
     env!("RBEE_WORKERS_COMMIT_DATE"),
-    ", ",
+    "\nhost: ",
     env!("RBEE_WORKERS_TARGET"),
-    ")"
+    "\nfeatures: ",
+    env!("RBEE_WORKERS_FEATURES"),
+    "\nprofile: ",
+    env!("RBEE_WORKERS_PROFILE"),
+    "\nrustc: ",
+    env!("RBEE_WORKERS_RUSTC"),
+    "\n"
 );
+
+/// Whether `args` (the command line after the program) ask for more (`-v`, `--verbose`),
+/// read before clap answers `--version` by itself.
+pub fn asks_verbose(args: &[String]) -> bool {
+    args.iter().take_while(|a| *a != "--").any(|a| {
+        a == "--verbose" || (a.starts_with('-') && !a.starts_with("--") && a.contains('v'))
+    })
+}
+
+/// The commands `--noconfirm` and `--offline` act on (and that take them after the name).
+const ASKS: &str = "build, install, upgrade, remove and new";
+const ONLINE: &str =
+    "build, install, upgrade, sync, pkgbuild, formula, export, serve, vote, unvote and rate";
+
+/// clap's "unexpected argument" for `--noconfirm` or `--offline` after a command they do
+/// nothing for, with a tip that says so and where they act.
+pub fn explain(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return e;
+    }
+    let takers = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(a)) if a == "--noconfirm" => ASKS,
+        Some(ContextValue::String(a)) if a == "--offline" => ONLINE,
+        _ => return e,
+    };
+    let tip = format!("it does nothing for this command; it acts on {takers}");
+    e.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![tip.into()]),
+    );
+    e
+}
 
 /// The root page's DESCRIPTION (`--help` and man).
 const LONG_ABOUT: &str = "An AUR-helper-style package manager for rbee workers: Rust crates that build in cpu, cuda, metal and rocm variants chosen by cargo features. A worker is a directory with a worker.toml beside its Cargo.toml; the variants, the version, the PKGBUILDs and .SRCINFO, the Homebrew formulas, the JSON catalog, builds and installs are derived from those two files.
@@ -52,10 +114,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
     /// Use only what is cached; never touch the network
-    #[arg(long, global = true)]
+    #[arg(long, long_help = format!("Use only what is cached; never touch the network (it acts on {ONLINE})"))]
     pub offline: bool,
-    /// Answer yes to every question (review, removal), as pacman does
-    #[arg(long, global = true)]
+    /// Answer yes to every question, as pacman does
+    #[arg(long, long_help = format!("Answer yes to every question, as pacman does (it acts on {ASKS})"))]
     pub noconfirm: bool,
     /// Print less (warnings about broken workers are kept out of the way)
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
@@ -162,6 +224,10 @@ pub enum Command {
         /// --out DIR instead: {id}-{version}.{target}.bottle.tar.gz
         #[arg(long, requires = "out")]
         bottle: bool,
+        #[command(flatten)]
+        ask: Confirm,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Build and install variants; a worker id picks the best variant for this machine
     ///
@@ -197,6 +263,10 @@ pub enum Command {
         /// Build even when the index source publishes a bottle for this target
         #[arg(long)]
         build_from_source: bool,
+        #[command(flatten)]
+        ask: Confirm,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Rebuild installed variants whose catalog version is newer
     ///
@@ -221,6 +291,10 @@ pub enum Command {
         /// Build even what was installed from a bottle, and what has a bottle now
         #[arg(long)]
         build_from_source: bool,
+        #[command(flatten)]
+        ask: Confirm,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Remove installed variants (exactly the files that were recorded)
     ///
@@ -246,6 +320,8 @@ pub enum Command {
         /// Also remove dependency installs that nothing installed requires any more
         #[arg(long)]
         orphans: bool,
+        #[command(flatten)]
+        ask: Confirm,
     },
     /// Re-hash every installed file and report any that changed or vanished
     ///
@@ -274,7 +350,10 @@ pub enum Command {
     #[command(after_long_help = "Examples:
   rbee-workers sync
   rbee-workers sync --json")]
-    Sync,
+    Sync {
+        #[command(flatten)]
+        net: Offline,
+    },
     /// The deployment gate: validate and render every worker × variant × flavour
     ///
     /// Every problem is reported with its location in one run; bash -n, shellcheck and
@@ -294,6 +373,8 @@ pub enum Command {
         /// The crate's directory [default: the current directory]
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
+        #[command(flatten)]
+        ask: Confirm,
     },
     /// Build, test, install into a throwaway prefix and smoke-test variants (what CI runs on
     /// a submitted worker); variants this host cannot build are skipped
@@ -341,6 +422,8 @@ pub enum Command {
         /// Registry writes a minute allowed per token
         #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
         write_limit: u32,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Write the catalog as static files (index.json, PKGBUILDs, formulas) into DIR
     Export {
@@ -359,6 +442,8 @@ pub enum Command {
         /// [default: sqlite:$XDG_DATA_HOME/rbee-workers/registry.db]
         #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
         db: Option<String>,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Store a registry token for an index source (read from a prompt, or standard input)
     Login {
@@ -369,11 +454,15 @@ pub enum Command {
     Vote {
         /// A worker or variant id (a variant's vote counts for its worker), or SOURCE/ID
         id: String,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Take back your vote for a worker
     Unvote {
         /// A worker or variant id, or SOURCE/ID
         id: String,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Rate a worker from 1 to 5 stars, with an optional short review
     Rate {
@@ -385,6 +474,8 @@ pub enum Command {
         /// A review of at most 2,000 characters on one line
         #[arg(long, value_name = "TEXT")]
         review: Option<String>,
+        #[command(flatten)]
+        net: Offline,
     },
     /// The community registry's accounts (run by the operator, against its database)
     #[command(subcommand)]
@@ -415,6 +506,8 @@ pub enum Command {
         /// Look for templates in DIR before the user's and the built-in ones
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        #[command(flatten)]
+        net: Offline,
     },
     /// Render a variant's Homebrew formula
     #[command(after_long_help = "Examples:
@@ -433,6 +526,8 @@ pub enum Command {
         /// Look for templates in DIR before the user's and the built-in ones
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        #[command(flatten)]
+        net: Offline,
     },
 }
 
@@ -546,6 +641,24 @@ pub struct BuildArgs {
     no_sandbox: bool,
 }
 
+/// `--noconfirm` after the subcommand: only the commands that ask something take it (before
+/// the subcommand every command accepts it, as a program's own option).
+#[derive(Debug, clap::Args)]
+pub struct Confirm {
+    /// Answer yes to every question (the review of an unverified worker, a removal, the values
+    /// `new` proposes), as pacman does
+    #[arg(long)]
+    noconfirm: bool,
+}
+
+/// `--offline` after the subcommand: only the commands that would touch the network take it.
+#[derive(Debug, clap::Args)]
+pub struct Offline {
+    /// Use only what is cached (sources, downloads); never touch the network
+    #[arg(long)]
+    offline: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendArg {
     Auto,
@@ -613,6 +726,28 @@ pub enum BrewFlavor {
     Head,
 }
 
+impl Command {
+    /// `--noconfirm` and `--offline` as given after the subcommand, which takes each only
+    /// where it acts.
+    fn confirm_offline(&self) -> (bool, bool) {
+        match self {
+            Command::Build { ask, net, .. }
+            | Command::Install { ask, net, .. }
+            | Command::Upgrade { ask, net, .. } => (ask.noconfirm, net.offline),
+            Command::Remove { ask, .. } | Command::New { ask, .. } => (ask.noconfirm, false),
+            Command::Sync { net }
+            | Command::Pkgbuild { net, .. }
+            | Command::Formula { net, .. }
+            | Command::Export { net, .. }
+            | Command::Serve { net, .. }
+            | Command::Vote { net, .. }
+            | Command::Unvote { net, .. }
+            | Command::Rate { net, .. } => (false, net.offline),
+            _ => (false, false),
+        }
+    }
+}
+
 impl Cli {
     /// `-v` counts up, `-q` down.
     pub fn verbosity(&self) -> i8 {
@@ -630,6 +765,7 @@ impl Cli {
     /// Converts the parsed command line into library types, validating values clap can't.
     pub fn into_request(self) -> Result<(Globals, Request), Error> {
         let (verbosity, color) = (self.verbosity(), self.color());
+        let (noconfirm, offline) = self.command.confirm_offline();
         let globals = Globals {
             // Read here rather than by clap, so an exported but empty variable counts as
             // unset, as the XDG variables do.
@@ -639,8 +775,8 @@ impl Cli {
                     .map(PathBuf::from)
             }),
             json: self.json,
-            offline: self.offline,
-            noconfirm: self.noconfirm,
+            offline: self.offline || offline,
+            noconfirm: self.noconfirm || noconfirm,
             verbosity,
             color,
         };
@@ -650,6 +786,7 @@ impl Cli {
                 how,
                 out,
                 bottle,
+                ..
             } => {
                 let mut opts = Options {
                     out,
@@ -678,6 +815,7 @@ impl Cli {
                 needed,
                 overwrite,
                 build_from_source,
+                ..
             } => Request::Install {
                 ids,
                 opts: Options {
@@ -693,6 +831,7 @@ impl Cli {
                 dry_run,
                 no_sandbox,
                 build_from_source,
+                ..
             } => Request::Upgrade {
                 ids,
                 opts: Options {
@@ -707,6 +846,7 @@ impl Cli {
                 dry_run,
                 cascade,
                 orphans,
+                ..
             } => Request::Remove {
                 ids,
                 opts: crate::installed::RemoveOptions {
@@ -736,12 +876,13 @@ impl Cli {
             },
             Command::Source(SourceCommand::Remove { name }) => Request::SourceRemove { name },
             Command::Source(SourceCommand::List) => Request::SourceList,
-            Command::Sync => Request::Sync,
+            Command::Sync { .. } => Request::Sync,
             Command::Export {
                 dir,
                 bottles,
                 sign,
                 db,
+                ..
             } => Request::Export {
                 dir,
                 publish: crate::commands::publish::Publish { bottles, sign },
@@ -749,16 +890,18 @@ impl Cli {
             },
             Command::Key(KeyCommand::Generate { out }) => Request::KeyGenerate { out },
             Command::Login { source } => Request::Login { source },
-            Command::Vote { id } => Request::Vote { id },
-            Command::Unvote { id } => Request::Unvote { id },
-            Command::Rate { id, stars, review } => Request::Rate { id, stars, review },
+            Command::Vote { id, .. } => Request::Vote { id },
+            Command::Unvote { id, .. } => Request::Unvote { id },
+            Command::Rate {
+                id, stars, review, ..
+            } => Request::Rate { id, stars, review },
             Command::Registry(RegistryCommand::User(u)) => match u {
                 UserCommand::Add { name, db } => Request::UserAdd { name, db },
                 UserCommand::List { db } => Request::UserList { db },
                 UserCommand::Disable { name, db } => Request::UserDisable { name, db },
             },
             Command::Check { changed } => Request::Check { changed },
-            Command::New { path } => Request::New { path },
+            Command::New { path, .. } => Request::New { path },
             Command::Test {
                 ids,
                 changed,
@@ -774,6 +917,7 @@ impl Cli {
                 addr,
                 db,
                 write_limit,
+                ..
             } => Request::Serve {
                 addr,
                 db: db.map(|u| Some(u).filter(|u| !u.is_empty())),
@@ -848,6 +992,7 @@ impl Cli {
                 srcinfo,
                 out,
                 templates,
+                ..
             } => Request::Pkgbuild {
                 id,
                 flavor: match flavor {
@@ -864,6 +1009,7 @@ impl Cli {
                 flavor,
                 out,
                 templates,
+                ..
             } => Request::Formula {
                 id,
                 flavor: match flavor {

@@ -7,11 +7,21 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // `COMPLETE=bash rbee-workers`: dynamic completion (ids from `commands::complete`).
-    clap_complete::CompleteEnv::with_factory(rbee_workers::assets::command)
+    clap_complete::CompleteEnv::with_factory(rbee_workers::assets::completion_command)
         .bin("rbee-workers")
         .complete();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse().map_err(rbee_workers::cli::explain) {
         Ok(cli) => cli,
+        // `--version --verbose` (`-vV`): the build's details too, as `cargo -vV` prints them.
+        Err(e)
+            if e.kind() == clap::error::ErrorKind::DisplayVersion
+                && rbee_workers::cli::asks_verbose(
+                    &std::env::args().skip(1).collect::<Vec<_>>(),
+                ) =>
+        {
+            let _ = report::out_bytes(rbee_workers::cli::VERBOSE_VERSION.as_bytes());
+            return ExitCode::SUCCESS;
+        }
         // A usage error under --json is a JSON error document too, as every other error is.
         Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--json") => {
             let message = e.render().to_string();

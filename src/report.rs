@@ -405,9 +405,33 @@ pub fn print_problems(problems: &[Problem]) {
             &mut err,
             (YELLOW, "warning"),
             &message,
-            Some(&p.location()),
+            Some(&shown_location(p)),
             p.help.as_deref(),
         );
+    }
+}
+
+/// `path:line:col` as a person reads it: the path relative to the working directory when it
+/// lies under it (`bin/foo/worker.toml:3:7`, as the README shows), else as it is. `--json`
+/// keeps the absolute `path` its schema documents.
+fn shown_location(p: &Problem) -> String {
+    static CWD: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok());
+    crate::problem::location(&relative_to(cwd.as_deref(), &p.path), p.line, p.column)
+}
+
+/// `path` relative to `cwd` when it lies under it; `/` counts as no working directory.
+fn relative_to<'p>(
+    cwd: Option<&std::path::Path>,
+    path: &'p std::path::Path,
+) -> std::borrow::Cow<'p, std::path::Path> {
+    match cwd
+        .filter(|c| c.parent().is_some())
+        .map(|c| path.strip_prefix(c))
+    {
+        Some(Ok(rest)) if rest.as_os_str().is_empty() => std::path::Path::new(".").into(),
+        Some(Ok(rest)) => rest.into(),
+        _ => path.into(),
     }
 }
 
@@ -434,7 +458,11 @@ pub fn print_error(e: &Error, json: bool) {
         let _ = print_json(&doc);
     }
     let mut err = anstream::stderr().lock();
-    let (location, help) = (e.location(), e.help());
+    let location = match e {
+        Error::Located(p) => Some(shown_location(p)),
+        _ => e.location(),
+    };
+    let help = e.help();
     diagnostic(
         &mut err,
         (RED, "error"),
@@ -476,27 +504,103 @@ fn column_widths(header: &[&str], rows: &[Vec<(String, Style)>]) -> Vec<usize> {
 fn table(header: &[&str], rows: &[Vec<(String, Style)>]) -> String {
     let widths = column_widths(header, rows);
     let mut out = String::new();
-    let line = |cells: Vec<(String, Style)>, out: &mut String| {
-        let last = cells.len() - 1;
-        for (i, (c, style)) in cells.into_iter().enumerate() {
-            let pad = if i == last {
-                0
-            } else {
-                widths[i] - c.chars().count() + 2
-            };
-            out.push_str(&paint(style, &c));
-            out.push_str(&" ".repeat(pad));
-        }
-        let trimmed = out.trim_end_matches(' ').len();
-        out.truncate(trimmed);
-        out.push('\n');
-    };
-    line(
-        header.iter().map(|h| (h.to_string(), BOLD)).collect(),
-        &mut out,
-    );
+    table_line(&header_row(header), &widths, &mut out);
     for r in rows {
-        line(r.clone(), &mut out);
+        table_line(r, &widths, &mut out);
+    }
+    out
+}
+
+fn header_row(header: &[&str]) -> Row {
+    header.iter().map(|h| (h.to_string(), BOLD)).collect()
+}
+
+/// One line of a table: each cell but the last padded to its column and two spaces.
+fn table_line(cells: &[(String, Style)], widths: &[usize], out: &mut String) {
+    let last = cells.len() - 1;
+    for (i, (c, style)) in cells.iter().enumerate() {
+        out.push_str(&paint(*style, c));
+        if i != last {
+            out.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+        }
+    }
+    let trimmed = out.trim_end_matches(' ').len();
+    out.truncate(trimmed);
+    out.push('\n');
+}
+
+/// `table` fitted to the terminal, as `pacman -Si` fits a long value: the columns from `from`
+/// on (space-separated words) wrap within their columns, each continuation line under its
+/// column, the earlier of them widened first; whole when piped or when it fits. When even
+/// their longest words do not fit beside the columns before them, each row is those columns
+/// on one line and every wrapped one below it, indented.
+fn fitted_table(header: &[&str], rows: &[Row], from: usize) -> String {
+    let Some(width) = layout::width() else {
+        return table(header, rows);
+    };
+    let mut widths = column_widths(header, rows);
+    let longest = |i: usize, words: bool| {
+        rows.iter()
+            .map(|r| match words {
+                true => r[i].0.split_whitespace().map(|w| w.chars().count()).max(),
+                false => Some(r[i].0.chars().count()),
+            })
+            .fold(header[i].chars().count(), |m, w| m.max(w.unwrap_or(0)))
+    };
+    let last = header.len() - 1;
+    if widths[..last].iter().map(|w| w + 2).sum::<usize>() + longest(last, false) <= width {
+        return table(header, rows);
+    }
+    let before: usize = widths[..from].iter().map(|w| w + 2).sum();
+    let wrapped = from..header.len();
+    let least: usize = wrapped.clone().map(|i| longest(i, true) + 2).sum::<usize>() - 2;
+    if before + least > width {
+        let mut out = String::new();
+        for r in rows {
+            let head: Vec<String> = r[..from].iter().map(|(c, st)| paint(*st, c)).collect();
+            out.push_str(&head.join("  "));
+            for (c, st) in r[from..].iter().filter(|(c, _)| !c.is_empty()) {
+                let text = layout::wrap(&layout::words(c), width, 4, 4, " ");
+                for l in text.lines() {
+                    out.push_str(&format!("\n    {}", paint(*st, l.trim_start())));
+                }
+            }
+            out.push('\n');
+        }
+        return out;
+    }
+    // Each wrapped column at its longest word, then widened in order while room is left.
+    widths.resize(header.len(), 0);
+    let mut room = width - before - least;
+    for i in wrapped.clone() {
+        let least = longest(i, true);
+        let grow = (longest(i, false) - least).min(room);
+        widths[i] = least + grow;
+        room -= grow;
+    }
+    let mut out = String::new();
+    table_line(&header_row(header), &widths, &mut out);
+    for r in rows {
+        let cells: Vec<Vec<String>> = r
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| match wrapped.contains(&i) {
+                true => layout::wrap(&layout::words(c), widths[i], 0, 0, " ")
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+                false => vec![c.clone()],
+            })
+            .collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            let line: Row = cells
+                .iter()
+                .zip(r)
+                .map(|(c, (_, st))| (c.get(k).cloned().unwrap_or_default(), *st))
+                .collect();
+            table_line(&line, &widths, &mut out);
+        }
     }
     out
 }
@@ -640,13 +744,32 @@ pub fn installed_table(rows: &[(String, crate::wire::InstalledDoc, Option<String
             ]
         })
         .collect();
-    table(&["ID", "VERSION", "BACKEND (SOURCE)", "PATH"], &rows)
+    // A PATH too long for the terminal goes below its row, as info's platforms do.
+    fitted_table(&["ID", "VERSION", "BACKEND (SOURCE)", "PATH"], &rows, 3)
 }
 
 /// Where a field's value starts (`Key            : value`).
 const FIELD: usize = 18;
 
+/// `Key            : value`; on a terminal a plain value too long for it wraps as `pacman -Si`
+/// wraps one, each continuation line under the first (at its double spaces when it is a
+/// list, else at its spaces).
 fn field(out: &mut String, key: &str, value: &str) {
+    let wrapped;
+    let value = match layout::width() {
+        Some(width) if FIELD + value.chars().count() > width && !value.contains(['\n', '\x1b']) => {
+            let sep = if value.contains("  ") { "  " } else { " " };
+            let pieces: Vec<(String, String)> = value
+                .split(sep)
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| (p.to_string(), p.to_string()))
+                .collect();
+            wrapped = layout::wrap(&pieces, width, FIELD, FIELD, sep);
+            &wrapped
+        }
+        _ => value,
+    };
     out.push_str(&format!(
         "{}{} : {value}\n",
         paint(BOLD, key),
@@ -706,14 +829,7 @@ fn worker_fields(out: &mut String, w: &Worker) {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    // Wrapped at the terminal's width, each continuation under the first value.
-    let caps: Vec<(String, String)> = caps.iter().map(|c| (c.clone(), c.clone())).collect();
-    let caps = match (caps.is_empty(), layout::width()) {
-        (true, _) => "None".to_string(),
-        (false, Some(width)) => layout::wrap(&caps, width, FIELD, FIELD, "  "),
-        (false, None) => layout::wrap(&caps, usize::MAX, 0, 0, "  "),
-    };
-    field(out, "Capabilities", &caps);
+    field(out, "Capabilities", &list_or_none(&caps));
     field(
         out,
         "Source",
@@ -766,13 +882,20 @@ pub fn worker_info(w: &Worker, recommended: Option<(&Variant, &str)>) -> String 
             ]
         })
         .collect();
-    out.push_str(&table(&["VARIANT", "BINARY", "PLATFORMS", "NOTE"], &rows));
+    out.push_str(&fitted_table(
+        &["VARIANT", "BINARY", "PLATFORMS", "NOTE"],
+        &rows,
+        2,
+    ));
     match recommended {
-        Some((v, why)) => out.push_str(&format!(
-            "\n{} {} ({why})\n",
-            paint(GREEN, "==> recommended here:"),
-            v.id
-        )),
+        Some((v, why)) => {
+            // Wrapped on a terminal, as the fields are.
+            let head = "==> recommended here:";
+            let mut pieces = vec![(head.to_string(), paint(GREEN, head))];
+            pieces.extend(layout::words(&format!("{} ({why})", v.id)));
+            let width = layout::width().unwrap_or(usize::MAX);
+            out.push_str(&format!("\n{}\n", layout::wrap(&pieces, width, 0, 4, " ")));
+        }
         None => out.push_str("\nno variant of this worker runs on this machine\n"),
     }
     out
@@ -815,7 +938,7 @@ pub fn print_check(r: &crate::wire::CheckDoc) {
             &mut err,
             label,
             &p.message,
-            Some(&p.location()),
+            Some(&shown_location(p)),
             p.help.as_deref(),
         );
     }

@@ -104,10 +104,7 @@ pub fn pick<'c>(
                 )),
             )),
         },
-        None => Err(Error::NotFound {
-            id: id.to_string(),
-            suggestions: catalog.suggest(id),
-        }),
+        None => Err(super::not_found(catalog, id)),
     }
 }
 

@@ -31,6 +31,44 @@ use crate::error::{Error, Result};
 use crate::{db, report, sources};
 use std::sync::Arc;
 
+/// The error for an id the catalog does not have. When a worker that was skipped as broken
+/// would have provided it (its directory is named as the id, or as the worker of a variant
+/// id), the error is that worker's first problem, located, rather than suggestions of others.
+pub fn not_found(catalog: &Catalog, id: &str) -> Error {
+    let bare = id.rsplit('/').next().unwrap_or(id);
+    let broken = catalog
+        .problems
+        .iter()
+        // Reversed, so that of equals `max_by_key` keeps the first problem, not the last.
+        .rev()
+        .filter(|p| p.is_error())
+        .filter_map(|p| {
+            let dir = p.path.parent()?.file_name()?.to_str()?;
+            let names = bare == dir || bare.strip_prefix(dir)?.starts_with('-');
+            names.then_some((dir, p))
+        })
+        // The longest directory name that fits: `llm-worker`, not `llm`, for llm-worker-cpu.
+        .max_by_key(|(dir, _)| dir.len());
+    match broken {
+        Some((dir, p)) => {
+            let mut p = p.clone();
+            p.message = format!(
+                "`{id}` is not in the catalog: worker `{dir}` is broken and was skipped: {}",
+                p.message
+            );
+            p.help = Some(p.help.map_or_else(
+                || "fix it; `rbee-workers check` lists every problem".to_string(),
+                |h| format!("{h} (`rbee-workers check` lists every problem)"),
+            ));
+            Error::Located(p)
+        }
+        None => Error::NotFound {
+            id: id.to_string(),
+            suggestions: catalog.suggest(id),
+        },
+    }
+}
+
 /// A command's context and the runner its steps go through (tests record instead).
 pub struct Session<'a> {
     pub cx: &'a Context,

@@ -38,10 +38,7 @@ pub fn variant<'c>(catalog: &'c Catalog, id: &str) -> Result<(&'c Worker, &'c Va
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
-        None => Err(Error::NotFound {
-            id: id.to_string(),
-            suggestions: catalog.suggest(id),
-        }),
+        None => Err(super::not_found(catalog, id)),
     }
 }
 

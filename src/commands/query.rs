@@ -206,7 +206,11 @@ pub fn search(cx: &Context, terms: &[String], sort: Sort, hint: bool) -> Result<
     let mut doc = catalog_doc(&catalog, by_id);
     doc.ranking = Some(hits.iter().map(|(_, _, v)| v.id.clone()).collect());
     if hits.is_empty() {
-        return Ok(Answer::new(&doc, "").note(format!("no variants match {}", terms.join(" "))));
+        let note = match catalog.workers.is_empty() {
+            true => "the catalog has no workers".to_string(),
+            false => format!("no variants match {}", terms.join(" ")),
+        };
+        return Ok(Answer::new(&doc, "").note(note));
     }
     let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
     // The table only for a person: at 10,000 workers it costs as much as the document.
@@ -225,10 +229,7 @@ pub fn search(cx: &Context, terms: &[String], sort: Sort, hint: bool) -> Result<
 }
 
 pub fn not_found(catalog: &Catalog, id: &str) -> Error {
-    Error::NotFound {
-        id: id.to_string(),
-        suggestions: catalog.suggest(id),
-    }
+    super::not_found(catalog, id)
 }
 
 /// Later sources that also provide `id`, for `info`.

@@ -131,12 +131,7 @@ fn select<'c>(catalog: &'c Catalog, ids: &[String]) -> Result<Vec<(&'c Worker, &
         let found: Vec<(&Worker, &Variant)> = match catalog.lookup(id) {
             Some(Target::Variant(w, v)) => vec![(w, v)],
             Some(Target::Worker(w)) => w.variants.iter().map(|v| (w, v)).collect(),
-            None => {
-                return Err(Error::NotFound {
-                    id: id.to_string(),
-                    suggestions: catalog.suggest(id),
-                })
-            }
+            None => return Err(super::not_found(catalog, id)),
         };
         for (w, v) in found {
             if !out.iter().any(|(_, o)| o.id == v.id) {

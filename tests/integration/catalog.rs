@@ -842,7 +842,9 @@ fn check_bad(case: Case<'_>) {
     let out = s.run(&["list"]);
     assert_success(&out);
     let err = stderr(&out);
-    let loc = format!("{}:{line}:{column}", bad.worker_toml.display());
+    // Relative to the working directory, the sandbox (the catalog root).
+    let rel = bad.worker_toml.strip_prefix(s.root()).unwrap();
+    let loc = format!("--> {}:{line}:{column}", rel.display());
     assert!(err.contains(&loc), "stderr lacks {loc}:\n{err}");
     assert!(err.contains("warning"), "{err}");
     assert!(stdout(&out).contains("good-cpu"));
@@ -1709,6 +1711,186 @@ fn list_help_snapshot() {
     insta::assert_snapshot!("list_help", stdout(&out));
 }
 
+/// A sandbox with a good worker `hello` and a worker `broken` whose worker.toml misspells
+/// `features`; with that worker.toml's path and text.
+fn with_a_broken_worker() -> (Sandbox, PathBuf, String) {
+    let s = Sandbox::new();
+    s.worker("hello").write();
+    let w = s.worker("broken").write();
+    let text = w.worker_text.replace("features = [", "fetaures = [");
+    write_file(&w.worker_toml, &text);
+    (s, w.worker_toml, text)
+}
+
+#[test]
+fn diagnostics_show_paths_relative_to_the_working_directory_and_json_keeps_them_absolute() {
+    let (s, worker_toml, _) = with_a_broken_worker();
+    let list = |cwd: &Path, json: bool| {
+        let mut cmd = s.cmd();
+        cmd.current_dir(cwd).arg("--root").arg(s.root()).arg("list");
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().expect("run rbee-workers")
+    };
+    // JSON keeps the absolute `path` wherever it runs; its line and column are the expected ones.
+    let doc = parse_catalog(&list(&s.path("bin"), true).stdout);
+    let problems = doc.problems_in(&worker_toml);
+    let Some(p) = problems.iter().find(|p| p.message.contains("`fetaures`")) else {
+        panic!("no problem with `fetaures`: {:#?}", doc.problems)
+    };
+    let (line, column) = (p.line.unwrap(), p.column.unwrap());
+    let outside = tempfile::tempdir().unwrap();
+    let outside = outside.path().canonicalize().unwrap();
+    for (cwd, shown) in [
+        // In the catalog, as the README shows it.
+        (s.root().to_path_buf(), "bin/broken/worker.toml".to_string()),
+        (s.path("bin"), "broken/worker.toml".into()),
+        (
+            worker_toml.parent().unwrap().to_path_buf(),
+            "worker.toml".into(),
+        ),
+        // Elsewhere, absolute.
+        (outside, worker_toml.display().to_string()),
+    ] {
+        let out = list(&cwd, false);
+        assert_success(&out);
+        let err = stderr(&out);
+        let arrow = format!("--> {shown}:{line}:{column}");
+        assert!(
+            err.lines().any(|l| l.trim() == arrow),
+            "from {}: no `{arrow}`:\n{err}",
+            cwd.display()
+        );
+    }
+}
+
+#[test]
+fn an_id_of_a_broken_worker_names_its_problem_instead_of_suggesting_others() {
+    let (s, _, text) = with_a_broken_worker();
+    let (line, column) = locate(&text, "fetaures");
+    for args in [
+        &["info", "broken-cpu"][..],
+        &["info", "broken"],
+        &["pkgbuild", "broken-cuda"],
+        &["install", "broken", "--dry-run"],
+    ] {
+        let mut all = vec!["-q"];
+        all.extend_from_slice(args);
+        let out = s.run(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("worker `broken` is broken and was skipped: unknown key `fetaures`"),
+            "{args:?}: {err}"
+        );
+        let arrow = format!("--> bin/broken/worker.toml:{line}:{column}");
+        assert!(err.lines().any(|l| l.trim() == arrow), "{args:?}: {err}");
+        assert!(err.contains("did you mean `features`?"), "{err}");
+        assert!(!err.contains("hello"), "suggests no other worker: {err}");
+    }
+    let out = s.run(&["info", "broken-cpu", "--json"]);
+    let doc = parse_error(&out.stdout);
+    assert_eq!(doc.error.kind, "invalid_input");
+    // An id no worker, broken or not, would provide is unknown as before.
+    for id in ["broke", "hello-rocm"] {
+        let out = s.run(&["info", id]);
+        assert_eq!(out.status.code(), Some(3), "{id}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("unknown worker or variant"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+/// Every command reachable from `rbee-workers`, as the words that name it (`source add`).
+fn leaf_commands(cmd: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help" && !c.is_hide_set())
+    {
+        let mut p = path.to_vec();
+        p.push(sub.get_name().to_string());
+        if sub.has_subcommands() {
+            leaf_commands(sub, &p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Whether `--help` output (or a man page) lists `flag` as an option of its own, rather
+/// than naming it in the prose.
+fn lists_option(help: &str, flag: &str) -> bool {
+    help.lines()
+        .any(|l| l.split_whitespace().next() == Some(flag))
+}
+
+#[test]
+fn noconfirm_and_offline_are_listed_and_taken_only_by_the_commands_they_act_on() {
+    let asks = ["build", "install", "upgrade", "remove", "new"];
+    let network = [
+        "build", "install", "upgrade", "sync", "pkgbuild", "formula", "export", "serve", "vote",
+        "unvote", "rate",
+    ];
+    let mut commands = Vec::new();
+    leaf_commands(&rbee_workers::assets::command(), &[], &mut commands);
+    assert!(commands.len() > 20, "{commands:?}");
+    let pages: BTreeMap<String, String> = rbee_workers::assets::files()
+        .into_iter()
+        .map(|(rel, text)| (rel, String::from_utf8(text).unwrap()))
+        .collect();
+    let s = Sandbox::new();
+    for words in &commands {
+        let name = words.join(" ");
+        let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = s.run(&args);
+        assert_success(&out);
+        let help = stdout(&out);
+        let page = &pages[&format!("man/rbee-workers-{}.1", words.join("-"))];
+        for (flag, takers) in [("--noconfirm", &asks[..]), ("--offline", &network[..])] {
+            let acts = words.len() == 1 && takers.contains(&name.as_str());
+            assert_eq!(
+                lists_option(&help, flag),
+                acts,
+                "{name} --help, {flag}:\n{help}"
+            );
+            let roff = format!("\\fB{}\\fR", flag.replace('-', "\\-"));
+            assert_eq!(
+                lists_option(page, &roff),
+                acts,
+                "man page of {name}, {flag}"
+            );
+        }
+    }
+    // After the subcommand it is an error where it does nothing; before it, a program-wide
+    // option every command accepts, as in git (`git --no-pager status`).
+    let out = s.run(&["list", "--noconfirm"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let tip = "tip: it does nothing for this command; it acts on build, install, upgrade, remove";
+    assert!(stderr(&out).contains(tip), "{}", stderr(&out));
+    let out = s.run(&["detect", "--offline"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("it acts on build, install, upgrade, sync"));
+    s.worker("hello").write();
+    assert_success(&s.run(&["--noconfirm", "--offline", "list"]));
+    // And before the subcommand it still acts on one it does something for.
+    let bin = s.write("prefix/bin/hello-cpu", "#!/bin/sh\n");
+    s.installed("hello", "cpu", &bin);
+    let out = s.run(&["remove", "hello-cpu"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no terminal to ask on: {}",
+        stderr(&out)
+    );
+    assert!(bin.is_file());
+    assert_success(&s.run(&["--noconfirm", "remove", "hello-cpu"]));
+    assert!(!bin.exists());
+}
+
 #[test]
 fn messages_count_in_the_singular_and_name_what_is_missing() {
     let s = Sandbox::new();
@@ -1727,14 +1909,17 @@ fn messages_count_in_the_singular_and_name_what_is_missing() {
         .output()
         .unwrap();
     assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
-    // An empty catalog is not "no variants match".
+    // An empty catalog is not "no variants match", for list or search.
     s.mkdir("bin");
-    let out = s.run(&["list"]);
-    assert!(
-        stderr(&out).contains("the catalog has no workers"),
-        "{}",
-        stderr(&out)
-    );
+    for args in [&["list"][..], &["search", "llm"]] {
+        let out = s.run(args);
+        assert_success(&out);
+        assert!(
+            stderr(&out).contains("the catalog has no workers"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
     // One of each, in the singular.
     s.worker("one").features(&["cpu"]).write();
     let out = s.run(&["check"]);
@@ -1759,6 +1944,33 @@ fn long_version_names_the_commit_date_and_target_for_a_bug_report() {
         short.trim(),
         format!("rbee-workers {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+#[test]
+fn version_verbose_adds_the_host_features_profile_and_rustc_as_cargo_vv_does() {
+    let s = Sandbox::new();
+    let long = stdout(&s.cmd().arg("--version").output().unwrap());
+    for args in [
+        &["--version", "--verbose"][..],
+        &["-vV"],
+        &["list", "-V", "-v"],
+    ] {
+        let out = s.cmd().args(args).output().unwrap();
+        assert_success(&out);
+        let text = stdout(&out);
+        assert!(text.starts_with(&long), "{args:?}: {text}");
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+                .unwrap_or_else(|| panic!("{args:?}: no {key}: {text}"))
+                .to_string()
+        };
+        assert_eq!(value("release"), env!("CARGO_PKG_VERSION"));
+        assert!(value("host").contains(std::env::consts::ARCH), "{text}");
+        assert!(long.contains(&value("commit-hash")), "{text}");
+        assert!(value("rustc").starts_with("rustc 1."), "{text}");
+        assert!(!value("features").is_empty() && !value("profile").is_empty());
+    }
 }
 
 #[test]

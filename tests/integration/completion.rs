@@ -26,16 +26,21 @@ fn sandbox() -> Sandbox {
 /// The words a completion offers after `line` (the word being completed is empty: the
 /// cursor sits after a space), as `shell` computes them with the dynamic script sourced.
 fn offered(s: &Sandbox, shell: &str, line: &str) -> Vec<String> {
+    completed(s, shell, line, "")
+}
+
+/// The words a completion offers for `current`, the word being typed after `line`.
+fn completed(s: &Sandbox, shell: &str, line: &str, current: &str) -> Vec<String> {
     let script = match shell {
         // What bash's programmable completion does on <Tab>: fill COMP_WORDS/COMP_CWORD and
         // call the function `complete -F` registered.
         "bash" => format!(
             r#"source <(COMPLETE=bash "$RBEE")
-COMP_WORDS=({line} "")
+COMP_WORDS=({line} "{current}")
 COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
 COMP_TYPE=9
 f=$(complete -p rbee-workers | sed -E 's/.* -F ([^ ]+) .*/\1/')
-"$f" rbee-workers "" "${{COMP_WORDS[COMP_CWORD-1]}}"
+"$f" rbee-workers "{current}" "${{COMP_WORDS[COMP_CWORD-1]}}"
 printf '%s\n' "${{COMPREPLY[@]}}""#
         ),
         // zsh's completion system needs a terminal; its two entry points the script uses
@@ -44,13 +49,14 @@ printf '%s\n' "${{COMPREPLY[@]}}""#
             r#"compdef() {{ registered=$1; }}
 _describe() {{ local arr=${{@[-1]}}; for c in ${{(P)arr}}; do print -r -- ${{c%%:*}}; done; }}
 source <(COMPLETE=zsh "$RBEE")
-words=({line} "")
+words=({line} "{current}")
 CURRENT=${{#words}}
 $registered"#
         ),
         "fish" => format!(
             r#"COMPLETE=fish "$RBEE" | source
-complete -C "{line} " | string replace -r '\t.*' ''"#
+complete -C "{line} {current}" | string replace -r '\t.*' ''
+true"#
         ),
         other => panic!("no driver for {other}"),
     };
@@ -72,7 +78,7 @@ complete -C "{line} " | string replace -r '\t.*' ''"#
     let mut words: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
-        .filter(|w| !w.starts_with('-'))
+        .filter(|w| !w.is_empty() && !w.starts_with('-'))
         .collect();
     words.sort();
     words
@@ -114,6 +120,17 @@ fn check_shell(shell: &str) {
     assert!(
         !verbs.iter().any(|v| v == "generate-assets"),
         "{shell} offers the hidden generate-assets: {verbs:?}"
+    );
+    // Not even when it is the only verb that starts with what is typed.
+    assert_eq!(
+        completed(&s, shell, "rbee-workers", "g"),
+        Vec::<String>::new(),
+        "{shell}"
+    );
+    assert_eq!(
+        completed(&s, shell, "rbee-workers", "ins"),
+        ["install"],
+        "{shell}"
     );
 }
 

@@ -109,7 +109,8 @@ fn a_misspelt_key_in_config_toml_is_located_with_a_did_you_mean() {
     let out = s.run(&["list"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    let at = format!("{}:{line}:1", s.config_file().display());
+    // Relative to the working directory (the sandbox), which holds the XDG directories.
+    let at = format!("--> .xdg/config/rbee-workers/config.toml:{line}:1");
     assert!(err.contains("unknown field `carg`"), "{err}");
     assert!(err.contains(&at), "names {at}: {err}");
     assert!(err.contains("did you mean `cargo`?"), "{err}");

@@ -225,21 +225,23 @@ fn find<'d>(doc: &'d CheckDoc, path: &Path, says: &[&str]) -> &'d ProblemDoc {
         })
 }
 
-fn location(p: &ProblemDoc) -> String {
+/// `path:line:col` as a person is shown it, from `cwd`: the path relative to it when under it.
+fn location(p: &ProblemDoc, cwd: &Path) -> String {
+    let path = p.path.strip_prefix(cwd).unwrap_or(&p.path).display();
     match (p.line, p.column) {
-        (Some(l), Some(c)) => format!("{}:{l}:{c}", p.path.display()),
-        (Some(l), None) => format!("{}:{l}", p.path.display()),
-        _ => p.path.display().to_string(),
+        (Some(l), Some(c)) => format!("{path}:{l}:{c}"),
+        (Some(l), None) => format!("{path}:{l}"),
+        _ => path.to_string(),
     }
 }
 
 /// Human mode: every problem as `error|warning: message` + `--> location`, each once, and a
 /// summary line with the error and warning counts.
-fn assert_human_report(err: &str, doc: &CheckDoc) {
+fn assert_human_report(err: &str, doc: &CheckDoc, cwd: &Path) {
     for p in &doc.problems {
         let head = format!("{}: {}", p.severity, p.message);
         assert!(err.contains(&head), "stderr lacks `{head}`:\n{err}");
-        let arrow = format!("--> {}", location(p));
+        let arrow = format!("--> {}", location(p, cwd));
         assert!(
             err.lines().any(|l| l.trim() == arrow),
             "stderr lacks `{arrow}`:\n{err}"
@@ -301,7 +303,7 @@ fn check_passes_on_the_bundled_examples() {
     let out = check(&s, &examples(), false, None);
     assert_eq!(code(&out), Some(0), "{}", describe(&out));
     assert!(stdout(&out).is_empty(), "human output goes to stderr");
-    assert_human_report(&stderr(&out), &doc);
+    assert_human_report(&stderr(&out), &doc, s.root());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -503,7 +505,7 @@ fn a_broken_catalog_is_reported_in_full_in_one_run() {
     let out = check(&s, s.root(), false, None);
     assert_eq!(code(&out), Some(4), "{}", describe(&out));
     assert!(stdout(&out).is_empty(), "{}", describe(&out));
-    assert_human_report(&stderr(&out), &doc);
+    assert_human_report(&stderr(&out), &doc, s.root());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -540,7 +542,7 @@ fn a_catalog_with_warnings_only_passes() {
 
     let out = check(&s, s.root(), false, None);
     assert_eq!(code(&out), Some(0), "{}", describe(&out));
-    assert_human_report(&stderr(&out), &doc);
+    assert_human_report(&stderr(&out), &doc, s.root());
 }
 
 #[test]

@@ -144,6 +144,111 @@ fn info_wraps_the_capabilities_line_under_its_first_value() {
 }
 
 #[test]
+fn info_worker_fits_its_variant_table_and_long_values_to_the_terminal_and_is_whole_when_piped() {
+    if !tools::require("script", "run info on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    let platforms: &[(&str, &[&str])] = &[
+        ("linux", &["x86_64", "aarch64"]),
+        ("macos", &["x86_64", "aarch64"]),
+        ("windows", &["x86_64"]),
+    ];
+    s.worker("wide")
+        .description(LONG)
+        .features(&["cpu", "cuda", "metal"])
+        .platforms(platforms)
+        .write();
+    let cpu = "wide-cpu";
+    let all = "linux/x86_64,aarch64 macos/x86_64,aarch64 windows/x86_64";
+    // 80 columns: PLATFORMS wraps within its column, under it; 50: each variant's platforms
+    // go below its id and binary, indented.
+    for columns in [80, 50] {
+        let text = on_terminal(&s, columns, "info wide");
+        let under = match columns {
+            80 => text
+                .lines()
+                .find_map(|l| l.strip_prefix("VARIANT")?.find("PLATFORMS"))
+                .map(|at| at + "VARIANT".len())
+                .unwrap_or_else(|| panic!("no header:\n{text}")),
+            _ => 4,
+        };
+        assert!(too_wide(&text, columns).is_empty(), "{columns}:\n{text}");
+        let at = text
+            .lines()
+            .position(|l| l.starts_with(cpu))
+            .unwrap_or_else(|| panic!("no row of {cpu}:\n{text}"));
+        // The row, and its continuation lines.
+        let rows: Vec<&str> = text
+            .lines()
+            .skip(at)
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.starts_with(' '))
+            .map(|(_, l)| l)
+            .collect();
+        let shown: Vec<&str> = rows
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .filter(|w| w.contains('/'))
+            .collect();
+        assert_eq!(
+            shown.join(" "),
+            all,
+            "{columns}: every platform, in order:\n{text}"
+        );
+        assert!(
+            rows[1].starts_with(&" ".repeat(under)) && rows[1].chars().nth(under) != Some(' '),
+            "{columns}: continued at column {under}: {rows:#?}"
+        );
+        assert!(rows.iter().any(|l| l.contains("default")), "{rows:#?}");
+        // A long description wraps under its first line, every word kept.
+        let desc: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Description"))
+            .take_while(|l| l.starts_with("Description") || l.starts_with(&" ".repeat(18)))
+            .collect();
+        assert!(desc.len() > 1, "{columns}: {desc:#?}");
+        let words: Vec<&str> = desc.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert_eq!(words[2..].join(" "), LONG, "{desc:#?}");
+    }
+    // Piped: one whole row per variant, the description on one line.
+    let piped = stdout(&s.run(&["info", "wide"]));
+    let row = piped.lines().find(|l| l.starts_with(cpu)).unwrap();
+    assert!(row.contains(&format!("{all}  default")), "{piped}");
+    assert!(piped.lines().any(|l| l.ends_with(LONG)), "{piped}");
+}
+
+#[test]
+fn list_installed_puts_a_path_too_long_for_the_terminal_below_its_row() {
+    if !tools::require("script", "run list on a pseudo-terminal") {
+        return;
+    }
+    let s = Sandbox::new();
+    s.worker("hello").features(&["cpu"]).write();
+    // About 60 columns: longer than what the row leaves (about 40), not than a line.
+    let root = s.root().display().to_string().len();
+    let pad = 60usize.saturating_sub(root + "/bin/hello-cpu".len()).max(1);
+    let bin = s.write(format!("{}/bin/hello-cpu", "p".repeat(pad)), "#!/bin/sh\n");
+    s.installed("hello", "cpu", &bin);
+    let path = bin.display().to_string();
+    let text = on_terminal(&s, 80, "list --installed");
+    // (Under a temp dir so deep that the path alone is wider, only its own line may be.)
+    let own = format!("    {path}");
+    assert!(too_wide(&text, 80).iter().all(|l| *l == own), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("hello-cpu"))
+        .expect(&text);
+    assert!(!lines[at].contains(&path), "{text}");
+    assert_eq!(lines[at + 1], format!("    {path}"), "{text}");
+    // Piped, the row is whole.
+    let piped = stdout(&s.run(&["list", "--installed"]));
+    let row = piped.lines().find(|l| l.starts_with("hello-cpu")).unwrap();
+    assert!(row.ends_with(&path), "{piped}");
+}
+
+#[test]
 fn rows_this_host_cannot_run_are_marked_unless_asked_not_to_and_json_says_runs_here() {
     let s = Sandbox::new();
     s.worker("here")

@@ -147,8 +147,10 @@ fn check_broken_file(
     problem_at(&doc, file, says);
     let out = bounded(&s, &["list"]);
     assert!(out.status.success());
+    // Shown relative to the working directory, the sandbox.
+    let shown = file.strip_prefix(s.root()).unwrap();
     assert!(
-        stderr(&out).contains(&file.display().to_string()),
+        stderr(&out).contains(&format!("--> {}", shown.display())),
         "{}",
         stderr(&out)
     );
@@ -461,7 +463,7 @@ fn config_toml_as_a_fifo_cannot_hang_any_command() {
     assert!(!out.status.success(), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(
-        err.contains(&config.display().to_string()) && err.contains("FIFO"),
+        err.contains("--> fifo-config/rbee-workers/config.toml") && err.contains("FIFO"),
         "{err}"
     );
 }
