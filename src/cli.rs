@@ -69,6 +69,44 @@ const ASKS: &str = "build, install, upgrade, remove and new";
 const ONLINE: &str =
     "build, install, upgrade, sync, pkgbuild, formula, export, serve, vote, unvote and rate";
 
+/// A command line with `--noconfirm`/`--offline` moved before the subcommand, and what to
+/// tell the user about it.
+pub struct Moved {
+    pub args: Vec<std::ffi::OsString>,
+    pub note: String,
+}
+
+/// When `parsed` failed only because `--noconfirm` or `--offline` came after a command they
+/// do nothing for: the same line with the flag before the subcommand, where every command
+/// takes it (DESIGN section 5: global flags work before or after the subcommand).
+pub fn misplaced(
+    args: &[std::ffi::OsString],
+    parsed: Result<Cli, clap::Error>,
+) -> Result<Cli, (clap::Error, Option<Moved>)> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let e = match parsed {
+        Ok(cli) => return Ok(cli),
+        Err(e) => e,
+    };
+    if e.kind() != ErrorKind::UnknownArgument {
+        return Err((e, None));
+    }
+    let (flag, takers) = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(a)) if a == "--noconfirm" => ("--noconfirm", ASKS),
+        Some(ContextValue::String(a)) if a == "--offline" => ("--offline", ONLINE),
+        _ => return Err((e, None)),
+    };
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    let Some(at) = args[..end].iter().rposition(|a| a == flag) else {
+        return Err((e, None));
+    };
+    let mut moved = args.to_vec();
+    let f = moved.remove(at);
+    moved.insert(1.min(moved.len()), f);
+    let note = format!("`{flag}` does nothing for this command; it acts on {takers}");
+    Err((e, Some(Moved { args: moved, note })))
+}
+
 /// clap's "unexpected argument" for `--noconfirm` or `--offline` after a command they do
 /// nothing for, with a tip that says so and where they act.
 pub fn explain(mut e: clap::Error) -> clap::Error {

@@ -28,6 +28,10 @@ pub enum Error {
     Usage(String),
     #[error("{}", .0.message)]
     Located(Problem),
+    /// An id no worker provides because the worker that would was skipped as broken: not
+    /// found (exit 3, `not_found`), shown as that worker's first problem, located.
+    #[error("{}", .0.message)]
+    BrokenWorker(Box<Problem>),
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
         action: &'static str,
@@ -198,7 +202,10 @@ fn status_text(status: Option<i32>) -> String {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::NotFound { .. } | Error::NotInstalled { .. } | Error::UnknownSource { .. } => 3,
+            Error::NotFound { .. }
+            | Error::BrokenWorker(_)
+            | Error::NotInstalled { .. }
+            | Error::UnknownSource { .. } => 3,
             Error::Usage(_) => 2,
             Error::GateFailed => 4,
             Error::Interrupted => 130,
@@ -209,9 +216,10 @@ impl Error {
     /// The HTTP status `serve` answers with when this error decides a request.
     pub fn http_status(&self) -> u16 {
         match self {
-            Error::NotFound { .. } | Error::NotInstalled { .. } | Error::UnknownSource { .. } => {
-                404
-            }
+            Error::NotFound { .. }
+            | Error::BrokenWorker(_)
+            | Error::NotInstalled { .. }
+            | Error::UnknownSource { .. } => 404,
             Error::Usage(_) => 400,
             Error::NoArtifact { .. }
             | Error::MissingUpstream { .. }
@@ -261,6 +269,7 @@ impl Error {
                 Some("`rbee-workers list --installed` shows what is".into())
             }
             Error::Located(p) => p.help.clone(),
+            Error::BrokenWorker(p) => p.help.clone(),
             Error::CommandFailed(c) => Some(match &c.hint {
                 Some(h) => format!("{h}; the full log is {}", c.log.display()),
                 None => format!("the full log is {}", c.log.display()),
@@ -301,6 +310,7 @@ impl Error {
     pub fn location(&self) -> Option<String> {
         match self {
             Error::Located(p) => Some(p.location()),
+            Error::BrokenWorker(p) => Some(p.location()),
             _ => None,
         }
     }
@@ -308,9 +318,10 @@ impl Error {
     /// The `kind` of the `--json` error document.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::NotFound { .. } | Error::NotInstalled { .. } | Error::UnknownSource { .. } => {
-                "not_found"
-            }
+            Error::NotFound { .. }
+            | Error::BrokenWorker(_)
+            | Error::NotInstalled { .. }
+            | Error::UnknownSource { .. } => "not_found",
             Error::Usage(_) => "usage",
             Error::Located(_) => "invalid_input",
             Error::Io { .. } => "io",

@@ -10,7 +10,23 @@ fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(rbee_workers::assets::completion_command)
         .bin("rbee-workers")
         .complete();
-    let cli = match Cli::try_parse().map_err(rbee_workers::cli::explain) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = match rbee_workers::cli::misplaced(&args, Cli::try_parse_from(&args)) {
+        // DESIGN section 5: a global flag works after the subcommand too; one that does
+        // nothing for it is taken as the program's, with a note saying so.
+        Err((e, Some(moved))) => match Cli::try_parse_from(&moved.args) {
+            Ok(cli) => {
+                if !std::env::args().any(|a| a == "-q" || a == "--quiet") {
+                    eprintln!("note: {}", moved.note);
+                }
+                Ok(cli)
+            }
+            Err(_) => Err(e),
+        },
+        Err((e, None)) => Err(e),
+        Ok(cli) => Ok(cli),
+    };
+    let cli = match parsed.map_err(rbee_workers::cli::explain) {
         Ok(cli) => cli,
         // `--version --verbose` (`-vV`): the build's details too, as `cargo -vV` prints them.
         Err(e)

@@ -460,6 +460,7 @@ pub fn print_error(e: &Error, json: bool) {
     let mut err = anstream::stderr().lock();
     let location = match e {
         Error::Located(p) => Some(shown_location(p)),
+        Error::BrokenWorker(p) => Some(shown_location(p)),
         _ => e.location(),
     };
     let help = e.help();

@@ -42,6 +42,13 @@ pub fn not_found(catalog: &Catalog, id: &str) -> Error {
         // Reversed, so that of equals `max_by_key` keeps the first problem, not the last.
         .rev()
         .filter(|p| p.is_error())
+        // Only a directory that gave no worker: a kept worker's collision is not "broken".
+        .filter(|p| {
+            catalog
+                .workers
+                .iter()
+                .all(|w| Some(w.dir.as_path()) != p.path.parent())
+        })
         .filter_map(|p| {
             let dir = p.path.parent()?.file_name()?.to_str()?;
             let names = bare == dir || bare.strip_prefix(dir)?.starts_with('-');
@@ -60,7 +67,7 @@ pub fn not_found(catalog: &Catalog, id: &str) -> Error {
                 || "fix it; `rbee-workers check` lists every problem".to_string(),
                 |h| format!("{h} (`rbee-workers check` lists every problem)"),
             ));
-            Error::Located(p)
+            Error::BrokenWorker(Box::new(p))
         }
         None => Error::NotFound {
             id: id.to_string(),
@@ -151,11 +158,16 @@ pub fn load_catalog(cx: &Context) -> Result<Loaded> {
 /// what they require): only those are loaded from the discovery cache, which is what makes
 /// `info ID` at 10,000 workers cost little more than at 100. Whenever the part might answer
 /// differently from the whole — an id it does not hold (the "did you mean" needs every id),
-/// or a requirement a source did not provide — the whole catalog is loaded instead.
+/// or a requirement a source did not provide — the whole catalog is loaded instead. Only the
+/// local catalog alone is loaded in part: across sources the first one holding an id wins
+/// the worker whole (and its dependencies), which a part of each cannot tell.
 pub fn load_catalog_for<'a>(
     cx: &Context,
     ids: impl IntoIterator<Item = &'a str>,
 ) -> Result<Loaded> {
+    if !cx.config.sources.is_empty() {
+        return load_catalog(cx);
+    }
     let queries: Vec<&str> = ids.into_iter().collect();
     let mut want: std::collections::BTreeSet<String> = queries
         .iter()

@@ -296,6 +296,10 @@ fn parse(file: std::fs::File, build: &str, root: &Path, canonical: Option<&Path>
     let rest = first.strip_suffix('\n')?.strip_prefix(MAGIC)?.trim_start();
     let (len, sum) = rest.split_once(' ')?;
     let len: usize = len.parse().ok()?;
+    // A damaged length is refused before anything is allocated for it.
+    if len as u64 > file.metadata().ok()?.len() {
+        return None;
+    }
     let mut header = vec![0; len];
     reader.read_exact(&mut header).ok()?;
     if hex(&Sha256::digest(&header)) != sum {

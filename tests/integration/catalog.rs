@@ -1778,7 +1778,8 @@ fn an_id_of_a_broken_worker_names_its_problem_instead_of_suggesting_others() {
         let mut all = vec!["-q"];
         all.extend_from_slice(args);
         let out = s.run(&all);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        // Still "not found" (DESIGN section 5: exit 3), said better.
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(
             err.contains("worker `broken` is broken and was skipped: unknown key `fetaures`"),
@@ -1791,7 +1792,7 @@ fn an_id_of_a_broken_worker_names_its_problem_instead_of_suggesting_others() {
     }
     let out = s.run(&["info", "broken-cpu", "--json"]);
     let doc = parse_error(&out.stdout);
-    assert_eq!(doc.error.kind, "invalid_input");
+    assert_eq!(doc.error.kind, "not_found");
     // An id no worker, broken or not, would provide is unknown as before.
     for id in ["broke", "hello-rocm"] {
         let out = s.run(&["info", id]);
@@ -1865,16 +1866,21 @@ fn noconfirm_and_offline_are_listed_and_taken_only_by_the_commands_they_act_on()
             );
         }
     }
-    // After the subcommand it is an error where it does nothing; before it, a program-wide
-    // option every command accepts, as in git (`git --no-pager status`).
-    let out = s.run(&["list", "--noconfirm"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let tip = "tip: it does nothing for this command; it acts on build, install, upgrade, remove";
-    assert!(stderr(&out).contains(tip), "{}", stderr(&out));
-    let out = s.run(&["detect", "--offline"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("it acts on build, install, upgrade, sync"));
+    // After the subcommand where it does nothing it still works (DESIGN section 5: global
+    // flags work before or after), with a note; before it, a program-wide option every
+    // command accepts, as in git (`git --no-pager status`).
     s.worker("hello").write();
+    let out = s.run(&["list", "--noconfirm"]);
+    assert_success(&out);
+    let note = "note: `--noconfirm` does nothing for this command; it acts on build, install, upgrade, remove";
+    assert!(stderr(&out).contains(note), "{}", stderr(&out));
+    assert_eq!(out.stdout, s.run(&["list"]).stdout);
+    let out = s.run(&["detect", "--offline", "--json"]);
+    assert_success(&out);
+    assert!(stderr(&out).contains("it acts on build, install, upgrade, sync"));
+    // Anything else unknown is still a usage error.
+    let out = s.run(&["list", "--nope"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_success(&s.run(&["--noconfirm", "--offline", "list"]));
     // And before the subcommand it still acts on one it does something for.
     let bin = s.write("prefix/bin/hello-cpu", "#!/bin/sh\n");

@@ -983,9 +983,10 @@ fn out_of_inotify_watches_the_server_polls_and_says_so() {
         .arg("echo 2 > /proc/sys/user/max_inotify_watches")
         .output();
     if !probe.as_ref().is_ok_and(|o| o.status.success()) {
-        crate::tools::skip(
-            "unshare --user with a writable max_inotify_watches",
-            "a user namespace lowers the inotify limit for this server alone",
+        // A kernel or container capability, not a tool .ci/run could install: skipped, even
+        // under CI.
+        eprintln!(
+            "skipped: out_of_inotify_watches_the_server_polls_and_says_so: no user namespace with a writable max_inotify_watches here"
         );
         return;
     }
