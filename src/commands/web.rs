@@ -209,20 +209,30 @@ pub fn write_pages(out: &Path, docs: &[VariantDoc], offers: &[Offer]) -> Result<
     crate::atomic::write_unsynced(&out.join("index.html"), index.as_bytes())?;
     crate::atomic::write_unsynced(&out.join("style.css"), pages::STYLESHEET.as_bytes())?;
     let mut files = 2;
-    let mut workers: Vec<&str> = docs.iter().map(|d| d.worker.as_str()).collect();
-    workers.sort();
-    workers.dedup();
-    for worker in workers {
+    // Grouped once: a scan of every document and offer per worker was quadratic (minutes at
+    // 10,000 workers).
+    let mut by_worker: std::collections::BTreeMap<&str, Vec<VariantDoc>> = Default::default();
+    for d in docs {
+        by_worker
+            .entry(d.worker.as_str())
+            .or_default()
+            .push(d.clone());
+    }
+    let mut by_variant: std::collections::HashMap<&str, Vec<&Offer>> = Default::default();
+    for o in offers {
+        by_variant.entry(o.variant.as_str()).or_default().push(o);
+    }
+    for (worker, variants) in by_worker {
         // A document from an index source may name anything; only a plain id is a directory.
         if !crate::manifest::is_valid_id(worker) {
             continue;
         }
-        let variants: Vec<VariantDoc> = docs
+        let own: Vec<Offer> = variants
             .iter()
-            .filter(|d| d.worker == worker)
-            .cloned()
+            .flat_map(|v| by_variant.get(v.id.as_str()).into_iter().flatten())
+            .map(|o| (*o).clone())
             .collect();
-        let page = pages::worker_page(&variants, offers, &[], &Site::exported(2))?;
+        let page = pages::worker_page(&variants, &own, &[], &Site::exported(2))?;
         crate::atomic::write_unsynced(
             &out.join("w").join(worker).join("index.html"),
             page.as_bytes(),
