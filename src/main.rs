@@ -11,14 +11,13 @@ fn main() -> ExitCode {
         .bin("rbee-workers")
         .complete();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut moved_note = None;
     let parsed = match rbee_workers::cli::misplaced(&args, Cli::try_parse_from(&args)) {
         // DESIGN section 5: a global flag works after the subcommand too; one that does
         // nothing for it is taken as the program's, with a note saying so.
         Err((e, Some(moved))) => match Cli::try_parse_from(&moved.args) {
             Ok(cli) => {
-                if !std::env::args().any(|a| a == "-q" || a == "--quiet") {
-                    eprintln!("note: {}", moved.note);
-                }
+                moved_note = Some(moved.note);
                 Ok(cli)
             }
             Err(_) => Err(e),
@@ -53,6 +52,9 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     report::init(cli.json, cli.verbosity(), cli.color());
+    if let Some(n) = moved_note {
+        report::note(&format!("note: {n}"));
+    }
     let outcome = cli
         .into_request()
         .and_then(|(globals, request)| Ok((Context::new(&globals)?, request)))

@@ -42,6 +42,8 @@ pub struct Server {
     /// Permits for upstream work (downloads, renders): `RBEE_WORKERS_SERVE_JOBS`.
     upstream: Arc<tokio::sync::Semaphore>,
     shared: Arc<refresh::Shared>,
+    /// The files' fingerprint just before the first discovery (see [`refresh::spawn`]).
+    first_look: u64,
     /// The community registry (`--db`): votes and ratings in every variant document.
     pub registry: Option<Arc<super::community::Registry>>,
 }
@@ -59,9 +61,11 @@ impl Server {
     /// Discovers once (so a broken root fails before listening); [`Server::watch`] keeps it
     /// current from then on.
     pub fn new(cx: Context, jobs: usize) -> Result<Self> {
+        let first_look = refresh::first_look(&cx);
         let (now, catalog) = refresh::load(&cx)?;
         let first = Generation::new(0, now, Ok(Arc::new(catalog)));
         Ok(Server {
+            first_look,
             cx,
             upstream: Arc::new(tokio::sync::Semaphore::new(jobs)),
             shared: Arc::new(refresh::Shared::new(first)),
@@ -71,7 +75,7 @@ impl Server {
 
     /// Starts the discovery thread.
     fn watch(&self, mode: refresh::Mode) {
-        refresh::spawn(self.shared.clone(), self.cx.clone(), mode);
+        refresh::spawn(self.shared.clone(), self.cx.clone(), mode, self.first_look);
     }
 
     /// The last complete generation (never waits for a discovery).

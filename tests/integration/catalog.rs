@@ -1875,9 +1875,13 @@ fn noconfirm_and_offline_are_listed_and_taken_only_by_the_commands_they_act_on()
     let note = "note: `--noconfirm` does nothing for this command; it acts on build, install, upgrade, remove";
     assert!(stderr(&out).contains(note), "{}", stderr(&out));
     assert_eq!(out.stdout, s.run(&["list"]).stdout);
-    let out = s.run(&["detect", "--offline", "--json"]);
+    let out = s.run(&["detect", "--offline"]);
     assert_success(&out);
     assert!(stderr(&out).contains("it acts on build, install, upgrade, sync"));
+    // Under --json the document is what it would be, and nothing is said.
+    let out = s.run(&["list", "--json", "--noconfirm"]);
+    assert_success(&out);
+    assert_eq!(out.stdout, s.run(&["list", "--json"]).stdout);
     // Anything else unknown is still a usage error.
     let out = s.run(&["list", "--nope"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

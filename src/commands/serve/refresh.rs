@@ -112,15 +112,23 @@ pub fn load(cx: &Context) -> Result<(Context, Catalog)> {
     Ok((cx, catalog))
 }
 
-/// Starts the discovery thread; it runs until the process ends.
-pub fn spawn(shared: Arc<Shared>, cx: Context, mode: Mode) {
+/// What the worker files look like before the first discovery: the discovery thread, once its
+/// watches are set, looks again, so a file changed between that discovery and the watches
+/// (a bump right after the server said it was ready, on a loaded machine) is not lost.
+pub fn first_look(cx: &Context) -> u64 {
+    fingerprint(None, cx)
+}
+
+/// Starts the discovery thread; it runs until the process ends. `first_look` is
+/// [`first_look`] taken before the first generation was discovered.
+pub fn spawn(shared: Arc<Shared>, cx: Context, mode: Mode, first_look: u64) {
     std::thread::Builder::new()
         .name("rbee-serve-discovery".into())
-        .spawn(move || run(&shared, &cx, mode))
+        .spawn(move || run(&shared, &cx, mode, first_look))
         .expect("spawn the discovery thread");
 }
 
-fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode) {
+fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
     let mut watch = match mode.events {
         false => None,
         true => {
@@ -142,6 +150,9 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode) {
     let mut watched = watch_set(catalog.as_deref(), cx);
     set_watches(&mut watch, &watched);
     let mut fp = fingerprint(catalog.as_deref(), cx);
+    if fingerprint(None, cx) != first_look {
+        shared.poke();
+    }
     let mut number = shared.current().number;
     loop {
         let interval = if watch.is_some() { mode.rescan } else { POLL };
