@@ -41,6 +41,30 @@ fn this_platform() -> Option<(crate::manifest::Os, crate::manifest::Arch)> {
 
 /// How `list` and `search` lay out rows: a SOURCE column when more than one source is
 /// configured; the `[not for this host]` hint unless `hint` is off.
+/// The answer of `list` and `search`: the document, and the table only for a person (at
+/// 10,000 workers it costs as much as the document).
+fn table_answer(
+    cx: &Context,
+    doc: &CatalogDoc,
+    rows: &[(&catalog::Worker, &catalog::Variant)],
+    db: &Database,
+    hint: bool,
+) -> Answer {
+    let table = if cx.json {
+        String::new()
+    } else {
+        report::variants_table(rows, &installed_versions(db), row_options(cx, hint))
+    };
+    Answer::new(doc, table)
+}
+
+/// The process ends with the answer: freeing 10,000 workers one allocation at a time would
+/// cost a tenth of the run, for memory the exit gives back at once.
+fn leave_to_exit(doc: CatalogDoc, catalog: Catalog) {
+    std::mem::forget(doc);
+    std::mem::forget(catalog);
+}
+
 fn row_options(cx: &Context, hint: bool) -> report::RowOptions {
     report::RowOptions {
         source: usize::from(cx.root.is_some()) + cx.config.sources.len() > 1,
@@ -96,18 +120,9 @@ pub fn list(cx: &Context, filter: &Filter, installed_only: bool, hint: bool) -> 
         };
         return Ok(Answer::new(&doc, "").note(note));
     }
-    // The table only for a person: at 10,000 workers it costs as much as the document.
-    let table = if cx.json {
-        String::new()
-    } else {
-        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint))
-    };
-    let answer = Answer::new(&doc, table);
-    // The process ends with this answer: freeing 10,000 workers one allocation at a time
-    // would cost a tenth of the run, for memory the exit gives back at once.
+    let answer = table_answer(cx, &doc, &rows, &db, hint);
     drop(rows);
-    std::mem::forget(doc);
-    std::mem::forget(catalog);
+    leave_to_exit(doc, catalog);
     Ok(answer)
 }
 
@@ -213,18 +228,9 @@ pub fn search(cx: &Context, terms: &[String], sort: Sort, hint: bool) -> Result<
         return Ok(Answer::new(&doc, "").note(note));
     }
     let rows: Vec<_> = hits.iter().map(|(_, w, v)| (*w, *v)).collect();
-    // The table only for a person: at 10,000 workers it costs as much as the document.
-    let table = if cx.json {
-        String::new()
-    } else {
-        report::variants_table(&rows, &installed_versions(&db), row_options(cx, hint))
-    };
-    let answer = Answer::new(&doc, table);
-    // The process ends with this answer: freeing 10,000 workers one allocation at a time
-    // would cost a tenth of the run, for memory the exit gives back at once.
+    let answer = table_answer(cx, &doc, &rows, &db, hint);
     drop(rows);
-    std::mem::forget(doc);
-    std::mem::forget(catalog);
+    leave_to_exit(doc, catalog);
     Ok(answer)
 }
 
