@@ -19,6 +19,7 @@
 //! writer wins; nothing is synced, since losing it costs only a cold run.
 
 use crate::catalog::{self, Catalog, Found, Recall, Source, Summary, Worker, WorkerDir};
+use crate::checksum::{hex, sha256_bytes};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
@@ -92,7 +93,7 @@ impl Old {
     fn read(&self, span: &Span) -> Option<Vec<u8>> {
         let mut buf = vec![0; span.len];
         read_at(&self.file, &mut buf, self.body + span.at).ok()?;
-        (hex(&Sha256::digest(&buf)) == span.sha256).then_some(buf)
+        (sha256_bytes(&buf) == span.sha256).then_some(buf)
     }
 }
 
@@ -142,10 +143,6 @@ fn build_id() -> String {
         env!("CARGO_PKG_VERSION"),
         env!("RBEE_WORKERS_COMMIT")
     )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl DiskRecall {
@@ -226,7 +223,7 @@ impl DiskRecall {
                 let span = Span {
                     at: body.len() as u64,
                     len: s.len(),
-                    sha256: hex(&Sha256::digest(&s)),
+                    sha256: sha256_bytes(&s),
                 };
                 body.extend_from_slice(&s);
                 span
@@ -239,12 +236,7 @@ impl DiskRecall {
             canonical: self.canonical,
             entries,
         })?;
-        let mut out = format!(
-            "{MAGIC} {} {}\n",
-            header.len(),
-            hex(&Sha256::digest(&header))
-        )
-        .into_bytes();
+        let mut out = format!("{MAGIC} {} {}\n", header.len(), sha256_bytes(&header)).into_bytes();
         out.extend_from_slice(&header);
         out.extend_from_slice(&body);
         let dir = self.path.parent().expect("a cache file has a directory");
@@ -302,7 +294,7 @@ fn parse(file: std::fs::File, build: &str, root: &Path, canonical: Option<&Path>
     }
     let mut header = vec![0; len];
     reader.read_exact(&mut header).ok()?;
-    if hex(&Sha256::digest(&header)) != sum {
+    if sha256_bytes(&header) != sum {
         return None;
     }
     let header: Header = serde_json::from_slice(&header).ok()?;

@@ -123,7 +123,7 @@ pub fn new_token() -> Result<String> {
         message: format!("cannot draw a random token: {e}"),
         help: None,
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::checksum::hex(&bytes))
 }
 
 impl Store {
