@@ -1,6 +1,9 @@
 //! The `rbee-workers` binary: parse, resolve the context once, run, map the outcome to an
 //! exit code.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use rbee_workers::{app, cli::Cli, context::Context, report};
 use std::process::ExitCode;

@@ -207,6 +207,19 @@ impl Answer {
         }
     }
 
+    /// [`Answer::new`] for a catalog document: the same bytes, its variants written on the
+    /// available cores.
+    pub fn catalog(doc: &crate::wire::CatalogDoc, text: impl Into<String>) -> Answer {
+        Answer {
+            json: (mode().json || cfg!(test)).then(|| {
+                String::from_utf8(crate::wire::pretty_catalog(doc)).expect("JSON is UTF-8")
+            }),
+            text: text.into(),
+            note: None,
+            then: None,
+        }
+    }
+
     /// The JSON document as a value (tests look into it), whatever the mode.
     pub fn json(&self) -> serde_json::Value {
         self.json

@@ -254,6 +254,94 @@ fn source_doc(s: &Source, subdir: &str, verified: bool) -> SourceDoc {
     }
 }
 
+/// One element of the `workers` array of a pretty [`CatalogDoc`] as `serde_json` writes it
+/// there: `,\n`, then the element indented two levels (the first element of the array goes
+/// without the comma).
+pub fn pretty_element<T: Serialize>(element: &T) -> Vec<u8> {
+    const INDENT: &[u8] = b"    ";
+    let pretty = serde_json::to_vec_pretty(element).expect("documents serialize");
+    let lines = pretty.iter().filter(|&&b| b == b'\n').count();
+    let mut out = Vec::with_capacity(2 + INDENT.len() * (lines + 1) + pretty.len());
+    out.extend_from_slice(b",\n");
+    out.extend_from_slice(INDENT);
+    // A JSON string holds no raw newline: every newline is the formatter's.
+    for line in pretty.split_inclusive(|&b| b == b'\n') {
+        out.extend_from_slice(line);
+        if line.ends_with(b"\n") {
+            out.extend_from_slice(INDENT);
+        }
+    }
+    out
+}
+
+/// A pretty [`CatalogDoc`] made with no workers (its final newline included), split where
+/// the elements of `workers` go: the head ends with `[`, the tail starts with `\n  ]` when
+/// there are elements, and is `]…` as it was when there are none.
+pub fn split_pretty(frame: &[u8], elements: bool) -> (&[u8], std::borrow::Cow<'_, [u8]>) {
+    // The top-level key: every nested line is indented further.
+    const EMPTY: &[u8] = b"\n  \"workers\": []";
+    let at = frame
+        .windows(EMPTY.len())
+        .position(|w| w == EMPTY)
+        .expect("a catalog document has its workers")
+        + EMPTY.len()
+        - 1;
+    let (head, tail) = frame.split_at(at);
+    if !elements {
+        return (head, tail.into());
+    }
+    let mut end = b"\n  ".to_vec();
+    end.extend_from_slice(tail);
+    (head, end.into())
+}
+
+/// `doc` as [`serde_json::to_vec_pretty`] writes it, with a final newline; the variant
+/// documents are written on the available cores (`list --json` at 10,000 workers writes
+/// 50 MB).
+pub fn pretty_catalog(doc: &CatalogDoc) -> Vec<u8> {
+    let frame = CatalogDoc {
+        schema: doc.schema,
+        workers: Vec::new(),
+        problems: doc.problems.clone(),
+        ranking: doc.ranking.clone(),
+        also_in: doc.also_in.clone(),
+        recommendation: doc.recommendation.clone(),
+    };
+    let mut frame = serde_json::to_vec_pretty(&frame).expect("documents serialize");
+    frame.push(b'\n');
+    let (head, tail) = split_pretty(&frame, !doc.workers.is_empty());
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = doc.workers.len().div_ceil(threads).max(512);
+    let parts: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let handles: Vec<_> = doc
+            .workers
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    for w in part {
+                        out.extend_from_slice(&pretty_element(w));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("serializing does not panic"))
+            .collect()
+    });
+    let size = head.len() + tail.len() + parts.iter().map(Vec::len).sum::<usize>();
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(head);
+    for (n, p) in parts.iter().enumerate() {
+        // The first element goes without its comma.
+        out.extend_from_slice(if n == 0 { &p[1..] } else { p });
+    }
+    out.extend_from_slice(&tail);
+    out
+}
+
 /// `list`, `search` and `info`: `{"schema": 1, "workers": [...], "problems": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct CatalogDoc {
@@ -277,7 +365,7 @@ pub struct AlsoIn {
     pub version: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {
     pub id: String,
     pub reason: String,

@@ -225,7 +225,7 @@ pub fn run(
         let (day, none) = (super::community::today(), Default::default());
         for w in &mut catalog.workers {
             let t = tallies.get(&w.id).unwrap_or(&none);
-            w.counts = Some(super::community::counts_of(t, day));
+            std::sync::Arc::make_mut(w).counts = Some(super::community::counts_of(t, day));
         }
     }
     let summary = export(cx, &catalog, dir, publish)?;

@@ -151,7 +151,26 @@ pub struct Loaded {
 
 /// Loads the local root and every configured source, in order.
 pub fn load_catalog(cx: &Context) -> Result<Loaded> {
-    load_catalog_with(cx, None)
+    finished(load_catalog_with(cx, None, None)?)
+}
+
+fn finished((loaded, unwritten): (Loaded, Option<crate::discovery::DiskRecall>)) -> Result<Loaded> {
+    if let Some(u) = unwritten {
+        u.finish();
+    }
+    Ok(loaded)
+}
+
+/// [`load_quiet`] for `serve`'s next generation: workers are taken from `prior` (its last
+/// catalog) where nothing changed, and the local root's discovery cache is left for the
+/// caller to write (with [`crate::discovery::DiskRecall::finish`]) once the catalog is
+/// answering.
+pub fn load_after(
+    cx: &Context,
+    prior: Option<Arc<Catalog>>,
+) -> Result<(Catalog, Option<crate::discovery::DiskRecall>)> {
+    let (loaded, unwritten) = load_catalog_with(cx, None, prior)?;
+    Ok((loaded.catalog, unwritten))
 }
 
 /// [`load_catalog`] for a command about the workers `ids` names (`ID` or `SOURCE/ID`, and
@@ -173,7 +192,7 @@ pub fn load_catalog_for<'a>(
         .iter()
         .map(|q| q.rsplit_once('/').map_or(*q, |(_, id)| id).to_string())
         .collect();
-    let loaded = load_catalog_with(cx, Some(&mut want))?;
+    let loaded = finished(load_catalog_with(cx, Some(&mut want), None)?)?;
     let c = &loaded.catalog;
     let found = queries.iter().all(|q| c.lookup(q).is_some());
     let held: std::collections::HashSet<&str> = c.workers.iter().map(|w| w.id.as_str()).collect();
@@ -193,9 +212,11 @@ pub fn load_catalog_for<'a>(
 fn load_catalog_with(
     cx: &Context,
     mut want: Option<&mut std::collections::BTreeSet<String>>,
-) -> Result<Loaded> {
+    prior: Option<Arc<Catalog>>,
+) -> Result<(Loaded, Option<crate::discovery::DiskRecall>)> {
     let mut catalog = Catalog::default();
     let mut notes = Vec::new();
+    let mut unwritten = None;
     match &cx.root {
         Some(root) => {
             if !root.is_dir() {
@@ -208,12 +229,13 @@ fn load_catalog_with(
                 root: root.clone(),
                 trusted: true,
             };
-            crate::discovery::discover(
+            unwritten = Some(crate::discovery::discover_after(
                 &cx.dirs.cache,
                 Arc::new(source),
                 &mut catalog,
                 want.as_deref_mut(),
-            );
+                prior,
+            ));
         }
         None if cx.config.sources.is_empty() => notes.push(format!(
             "note: no local catalog here (no ancestor of {} has bin/*/worker.toml) and no sources; use --root DIR, RBEE_WORKERS_ROOT or `rbee-workers source add`",
@@ -231,7 +253,7 @@ fn load_catalog_with(
     }
     crate::checkout::fill(&mut catalog, &mut system_runner(cx), &cx.config.tools.git);
     catalog.link();
-    Ok(Loaded { catalog, notes })
+    Ok((Loaded { catalog, notes }, unwritten))
 }
 
 /// Loads the catalog and reports its notes and problems (in human mode).
@@ -277,7 +299,7 @@ pub fn origin_of(cx: &Context, catalog: &Catalog, r: &db::Record) -> Option<cata
         .iter()
         .filter(|w| w.source.name == r.source)
         .find(|w| w.variants.iter().any(|v| v.id == r.id))
-        .map(catalog::Worker::origin)
+        .map(|w| w.origin())
         .or_else(|| {
             let s = cx.config.sources.iter().find(|s| s.name == r.source)?;
             Some(catalog::Origin {
@@ -343,7 +365,7 @@ pub fn find_installed<'c>(
         .workers
         .iter()
         .filter(|w| w.source.kind == origin.kind && w.source.location == origin.location)
-        .find_map(|w| w.variants.iter().find(|v| v.id == r.id).map(|v| (w, v)))
+        .find_map(|w| w.variants.iter().find(|v| v.id == r.id).map(|v| (&**w, v)))
 }
 
 /// Fills in the origin of records written before origins were recorded, where it can be

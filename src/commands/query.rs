@@ -55,7 +55,7 @@ fn table_answer(
     } else {
         report::variants_table(rows, &installed_versions(db), row_options(cx, hint))
     };
-    Answer::new(doc, table)
+    Answer::catalog(doc, table)
 }
 
 /// The process ends with the answer: freeing 10,000 workers one allocation at a time would
@@ -248,7 +248,7 @@ fn also_in(catalog: &Catalog, id: &str) -> Vec<AlsoIn> {
         .workers
         .iter()
         .filter(|w| w.id == bare || w.variants.iter().any(|v| v.id == bare))
-        .filter(|w| !shown.is_some_and(|s| std::ptr::eq(s, *w)))
+        .filter(|w| !shown.is_some_and(|s| std::ptr::eq(s, &***w)))
         .map(|w| AlsoIn {
             source: w.source.name.clone(),
             version: w.version.to_string(),

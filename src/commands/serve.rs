@@ -14,6 +14,8 @@
 mod cache;
 mod refresh;
 
+#[cfg(test)]
+pub use cache::whole_list;
 pub use cache::{Body, Generation};
 
 use crate::artifacts;
@@ -62,8 +64,12 @@ impl Server {
     /// current from then on.
     pub fn new(cx: Context, jobs: usize) -> Result<Self> {
         let first_look = refresh::first_look(&cx);
-        let (now, catalog) = refresh::load(&cx)?;
-        let first = Generation::new(0, now, Ok(Arc::new(catalog)));
+        let (now, catalog, unwritten) = refresh::load(&cx, None)?;
+        // Written first, so what it holds is freed before the documents are made.
+        if let Some(u) = unwritten {
+            u.finish();
+        }
+        let first = Generation::new(0, now, Ok(Arc::new(catalog)), None);
         Ok(Server {
             first_look,
             cx,

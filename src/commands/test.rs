@@ -123,7 +123,7 @@ fn select<'c>(catalog: &'c Catalog, ids: &[String]) -> Result<Vec<(&'c Worker, &
         return Ok(catalog
             .workers
             .iter()
-            .flat_map(|w| w.variants.iter().map(move |v| (w, v)))
+            .flat_map(|w| w.variants.iter().map(move |v| (&**w, v)))
             .collect());
     }
     let mut out: Vec<(&Worker, &Variant)> = Vec::new();

@@ -17,7 +17,7 @@ pub struct BinTarget {
 }
 
 /// What a worker needs to know about its crate.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CrateInfo {
     pub manifest_path: PathBuf,
     pub package: String,

@@ -58,7 +58,7 @@ pub struct Upstream {
 }
 
 /// Serialized whole (but for its source, which the reader attaches) by the discovery cache.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Worker {
     pub id: String,
     pub name: String,
@@ -140,8 +140,12 @@ impl Variant {
 
 #[derive(Debug, Default)]
 pub struct Catalog {
-    pub workers: Vec<Worker>,
+    pub workers: Vec<Arc<Worker>>,
     pub problems: Vec<Problem>,
+    /// The fingerprint (the discovery cache's) each worker directory had when it was looked
+    /// at, before it was read: a later discovery in the same process takes a worker from
+    /// this catalog for a directory whose fingerprint is still this one.
+    pub seen: HashMap<PathBuf, u64>,
     /// Where each id is, built by [`Catalog::link`] once every source is loaded.
     index: Option<Index>,
 }
@@ -158,7 +162,7 @@ struct Index {
 }
 
 impl Index {
-    fn new(workers: &[Worker]) -> Index {
+    fn new(workers: &[Arc<Worker>]) -> Index {
         let mut index = Index {
             len: workers.len(),
             ..Default::default()
@@ -319,7 +323,7 @@ pub trait Recall {
     fn summary(&mut self, dir: &Path, community: bool) -> Option<Summary>;
     /// The worker of a directory [`Recall::summary`] answered for (its source not yet
     /// attached); None when what was kept is damaged, and the directory is read again.
-    fn worker(&mut self, dir: &Path) -> Option<Worker>;
+    fn worker(&mut self, dir: &Path) -> Option<Arc<Worker>>;
     /// What a fresh discovery of `dir` found.
     fn remember(&mut self, dir: &Path, community: bool, found: &Found);
 }
@@ -331,7 +335,7 @@ impl Recall for Forget {
     fn summary(&mut self, _: &Path, _: bool) -> Option<Summary> {
         None
     }
-    fn worker(&mut self, _: &Path) -> Option<Worker> {
+    fn worker(&mut self, _: &Path) -> Option<Arc<Worker>> {
         None
     }
     fn remember(&mut self, _: &Path, _: bool, _: &Found) {}
@@ -361,7 +365,9 @@ pub fn discover_with(
         .extend(gitmodules_problems(&source.root, &tree));
     recall.prepare(&dirs);
     // Each directory's summary, and its worker when it was read now.
-    let mut entries: Vec<(PathBuf, bool, Summary, Option<Found>)> = Vec::with_capacity(dirs.len());
+    // (A worker read now is boxed: most directories are recalled, and a `Found` is large.)
+    let mut entries: Vec<(PathBuf, bool, Summary, Option<Box<Found>>)> =
+        Vec::with_capacity(dirs.len());
     for WorkerDir {
         path: dir,
         community,
@@ -373,7 +379,7 @@ pub fn discover_with(
             None => {
                 let found = load_worker(&dir, community, &source, &tree, &mut cache);
                 recall.remember(&dir, community, &found);
-                (dir, community, Summary::of(&found), Some(found))
+                (dir, community, Summary::of(&found), Some(Box::new(found)))
             }
         };
         entries.push(entry);
@@ -436,12 +442,14 @@ pub fn discover_with(
         if !selected[i] {
             continue;
         }
-        let worker = match found {
-            Some(Ok((w, _))) => Some(w),
+        let worker = match found.map(|f| *f) {
+            Some(Ok((w, _))) => Some(Arc::new(w)),
             Some(Err(_)) => None,
             None => match recall.worker(&dir) {
                 Some(mut w) => {
-                    w.source = source.clone();
+                    if *w.source != *source {
+                        Arc::make_mut(&mut w).source = source.clone();
+                    }
                     Some(w)
                 }
                 // What was kept is damaged: read the directory again, as a cold run would.
@@ -452,7 +460,7 @@ pub fn discover_with(
                     if fresh != summary {
                         catalog.problems.extend(fresh.problems);
                     }
-                    found.ok().map(|(w, _)| w)
+                    found.ok().map(|(w, _)| Arc::new(w))
                 }
             },
         };
@@ -593,7 +601,7 @@ pub fn load_one(dir: &Path, root: &Path, community: bool) -> Catalog {
     match load_worker(dir, community, &source, &tree, &mut cache) {
         Ok((w, warnings)) => {
             catalog.problems.extend(warnings);
-            catalog.workers.push(w);
+            catalog.workers.push(Arc::new(w));
         }
         Err(problems) => catalog.problems.extend(problems),
     }
@@ -979,9 +987,22 @@ impl Catalog {
             .into_iter()
             .map(|w| (w.id.clone(), format!("{}-{}", w.id, w.default_feature)))
             .collect();
-        for v in self.workers.iter_mut().flat_map(|w| w.variants.iter_mut()) {
-            for r in &mut v.requires {
-                r.default_variant = defaults.get(&r.id).cloned();
+        // A worker whose links are already these is left as it is (shared with the catalog
+        // it was taken from, see [`Catalog::seen`]).
+        for w in &mut self.workers {
+            let linked = |w: &Worker| {
+                w.variants
+                    .iter()
+                    .flat_map(|v| &v.requires)
+                    .all(|r| r.default_variant.as_ref() == defaults.get(&r.id))
+            };
+            if linked(w) {
+                continue;
+            }
+            for v in Arc::make_mut(w).variants.iter_mut() {
+                for r in &mut v.requires {
+                    r.default_variant = defaults.get(&r.id).cloned();
+                }
             }
         }
     }
@@ -992,6 +1013,7 @@ impl Catalog {
         let mut seen = std::collections::HashSet::new();
         self.workers
             .iter()
+            .map(|w| &**w)
             .filter(|w| seen.insert(w.id.as_str()))
             .collect()
     }
@@ -1000,18 +1022,35 @@ impl Catalog {
     /// variant id) shadows.
     pub fn shadowed(&self, id: &str) -> Vec<&Worker> {
         let holds = |w: &&Worker| w.id == id || w.variants.iter().any(|v| v.id == id);
-        self.workers.iter().filter(holds).skip(1).collect()
+        self.workers
+            .iter()
+            .map(|w| &**w)
+            .filter(holds)
+            .skip(1)
+            .collect()
     }
 
     /// Every visible (worker, variant), sorted by variant id.
     pub fn variants(&self) -> Vec<(&Worker, &Variant)> {
-        let mut out: Vec<(&Worker, &Variant)> = self
-            .visible()
+        self.variant_indices()
             .into_iter()
-            .flat_map(|w| w.variants.iter().map(move |v| (w, v)))
+            .map(|(i, j)| (&*self.workers[i], &self.workers[i].variants[j]))
+            .collect()
+    }
+
+    /// [`Catalog::variants`] as (worker, variant) indices into `workers` and its `variants`.
+    pub fn variant_indices(&self) -> Vec<(usize, usize)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out: Vec<(usize, usize)> = self
+            .workers
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| seen.insert(w.id.as_str()))
+            .flat_map(|(i, w)| (0..w.variants.len()).map(move |j| (i, j)))
             .collect();
-        out.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-        out.dedup_by(|b, a| a.1.id == b.1.id);
+        let id = |&(i, j): &(usize, usize)| self.workers[i].variants[j].id.as_str();
+        out.sort_by(|a, b| id(a).cmp(id(b)));
+        out.dedup_by(|b, a| id(a) == id(b));
         out
     }
 
@@ -1061,7 +1100,7 @@ impl Catalog {
         in_source: impl Fn(&Worker) -> bool,
     ) -> Option<Target<'c>> {
         let pool = if any_source {
-            self.workers.iter().collect()
+            self.workers.iter().map(|w| &**w).collect()
         } else {
             self.visible()
         };

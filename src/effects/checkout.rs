@@ -163,11 +163,21 @@ pub fn tree(w: &Worker, repo: Option<&Repo>) -> Tree {
 pub fn fill(catalog: &mut Catalog, runner: &mut dyn Runner, tool: &str) {
     let mut repos: HashMap<PathBuf, Option<Repo>> = HashMap::new();
     let mut tops = HashMap::new();
+    // A worker whose tree and branch are already what they would become is left as it is
+    // (shared with the catalog it was taken from, see `Catalog::seen`).
     for w in &mut catalog.workers {
         if w.source.kind == SourceKind::Index {
-            w.tree.release_locked = w.krate.lockfile.is_some();
-            if !w.tree.release_locked {
-                w.tree.unlocked_why = Some("the index says its release has no Cargo.lock".into());
+            let release_locked = w.krate.lockfile.is_some();
+            let why = (!release_locked)
+                .then(|| "the index says its release has no Cargo.lock".to_string());
+            if w.tree.release_locked != release_locked
+                || (why.is_some() && w.tree.unlocked_why != why)
+            {
+                let w = std::sync::Arc::make_mut(w);
+                w.tree.release_locked = release_locked;
+                if why.is_some() {
+                    w.tree.unlocked_why = why;
+                }
             }
             continue;
         }
@@ -178,11 +188,15 @@ pub fn fill(catalog: &mut Catalog, runner: &mut dyn Runner, tool: &str) {
                 .clone()
         });
         let tree = tree(w, repo.as_ref());
-        if !tree.branch_from_manifest {
-            if let Some(b) = &tree.default_branch {
-                w.upstream.branch = b.clone();
-            }
+        let branch = match (&tree.default_branch, tree.branch_from_manifest) {
+            (Some(b), false) => b,
+            _ => &w.upstream.branch,
+        };
+        if tree != w.tree || *branch != w.upstream.branch {
+            let branch = branch.clone();
+            let w = std::sync::Arc::make_mut(w);
+            w.upstream.branch = branch;
+            w.tree = tree;
         }
-        w.tree = tree;
     }
 }

@@ -44,9 +44,40 @@ pub fn discover(
     catalog: &mut Catalog,
     want: Option<&mut BTreeSet<String>>,
 ) {
+    discover_after(cache_dir, source, catalog, want, None).finish();
+}
+
+/// [`discover`], taking workers from `prior` (an earlier discovery in this process, `serve`'s
+/// last generation) rather than from the file for every directory whose fingerprint is the one
+/// it had then; the cache file is written when the caller [`DiskRecall::finish`]es, which
+/// `serve` does once the new catalog is answering.
+pub fn discover_after(
+    cache_dir: &Path,
+    source: Arc<Source>,
+    catalog: &mut Catalog,
+    want: Option<&mut BTreeSet<String>>,
+    prior: Option<Arc<Catalog>>,
+) -> DiskRecall {
     let mut recall = DiskRecall::open(cache_dir, &source);
+    if let Some(p) = prior {
+        recall.prior = p
+            .workers
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.source.root == source.root)
+            .filter_map(|(i, w)| Some((recall.key(&w.dir), (i, *p.seen.get(&w.dir)?))))
+            .collect();
+        recall.prior_catalog = Some(p);
+    }
     catalog::discover_with(source, catalog, &mut recall, want);
-    recall.finish();
+    catalog.seen.extend(
+        recall
+            .fingerprints
+            .iter()
+            .filter_map(|(key, f)| Some((recall.root.join(key), (*f)?))),
+    );
+    recall.prior_catalog = None;
+    recall
 }
 
 #[derive(Serialize, Deserialize)]
@@ -123,6 +154,10 @@ pub struct DiskRecall {
     at: HashMap<String, usize>,
     changed: bool,
     reused: usize,
+    /// [`discover_after`]'s earlier catalog, and where in it each directory's worker is with
+    /// the fingerprint it was found with.
+    prior_catalog: Option<Arc<Catalog>>,
+    prior: HashMap<String, (usize, u64)>,
 }
 
 /// The build that writes a cache: another binary may discover differently.
@@ -171,6 +206,8 @@ impl DiskRecall {
             fresh: Vec::new(),
             at: HashMap::new(),
             reused: 0,
+            prior_catalog: None,
+            prior: HashMap::new(),
         }
     }
 
@@ -210,25 +247,27 @@ impl DiskRecall {
         }
     }
 
+    /// Writes the file through a buffer, copying the workers kept from the old file one at a
+    /// time, so writing holds no second copy of the cache. A kept worker whose bytes no longer
+    /// match their sum is written as zeros: the next run finds it damaged and reads it again.
     fn write(self) -> std::io::Result<()> {
-        let mut body = Vec::new();
+        let mut at = 0u64;
         let mut entries = Vec::with_capacity(self.fresh.len());
+        let mut bodies = Vec::with_capacity(self.fresh.len());
         for (mut entry, bytes) in self.fresh {
-            let slice = match bytes {
-                Bytes::Old(span) => self.old.as_ref().and_then(|o| o.read(&span)),
-                Bytes::New(b) => Some(b),
+            let span = match &bytes {
+                Bytes::Old(old) => Some(Span { at, ..old.clone() }),
+                Bytes::New(b) => Some(Span {
+                    at,
+                    len: b.len(),
+                    sha256: sha256_bytes(b),
+                }),
                 Bytes::None => None,
             };
-            entry.worker = slice.map(|s| {
-                let span = Span {
-                    at: body.len() as u64,
-                    len: s.len(),
-                    sha256: sha256_bytes(&s),
-                };
-                body.extend_from_slice(&s);
-                span
-            });
+            at += span.as_ref().map_or(0, |s| s.len as u64);
+            entry.worker = span;
             entries.push(entry);
+            bodies.push(bytes);
         }
         let header = serde_json::to_vec(&Header {
             build: self.build,
@@ -236,13 +275,27 @@ impl DiskRecall {
             canonical: self.canonical,
             entries,
         })?;
-        let mut out = format!("{MAGIC} {} {}\n", header.len(), sha256_bytes(&header)).into_bytes();
-        out.extend_from_slice(&header);
-        out.extend_from_slice(&body);
         let dir = self.path.parent().expect("a cache file has a directory");
         std::fs::create_dir_all(dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut tmp, &out)?;
+        {
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+            writeln!(out, "{MAGIC} {} {}", header.len(), sha256_bytes(&header))?;
+            out.write_all(&header)?;
+            drop(header);
+            for bytes in bodies {
+                match bytes {
+                    Bytes::Old(span) => {
+                        let b = self.old.as_ref().and_then(|o| o.read(&span));
+                        out.write_all(&b.unwrap_or_else(|| vec![0; span.len]))?;
+                    }
+                    Bytes::New(b) => out.write_all(&b)?,
+                    Bytes::None => {}
+                }
+            }
+            out.flush()?;
+        }
         tmp.persist(&self.path).map_err(|e| e.error)?;
         forget_old(dir);
         Ok(())
@@ -338,8 +391,17 @@ impl Recall for DiskRecall {
         Some(summary)
     }
 
-    fn worker(&mut self, dir: &Path) -> Option<Worker> {
+    fn worker(&mut self, dir: &Path) -> Option<Arc<Worker>> {
         let key = self.key(dir);
+        if let (Some(&(i, then)), Some(&Some(now)), Some(c)) = (
+            self.prior.get(&key),
+            self.fingerprints.get(&key),
+            &self.prior_catalog,
+        ) {
+            if then == now {
+                return Some(c.workers[i].clone());
+            }
+        }
         let span = match &self.fresh[*self.at.get(&key)?].1 {
             Bytes::Old(span) => span.clone(),
             _ => return None,
@@ -348,7 +410,8 @@ impl Recall for DiskRecall {
             .old
             .as_ref()?
             .read(&span)
-            .and_then(|b| serde_json::from_slice(&b).ok());
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .map(Arc::new);
         if worker.is_none() {
             // Damaged: the caller reads the directory again and remembers what it finds.
             self.changed = true;

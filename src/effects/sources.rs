@@ -720,9 +720,11 @@ pub fn add_source(
                         root: source_dir(dirs, &s.name),
                         trusted: s.trusted,
                     });
-                    catalog
-                        .workers
-                        .extend(workers_from_index(&doc, &source, &path));
+                    catalog.workers.extend(
+                        workers_from_index(&doc, &source, &path)
+                            .into_iter()
+                            .map(Arc::new),
+                    );
                 }
                 Err(e) => catalog.problems.push(Problem::error(&path, e.to_string())),
             }

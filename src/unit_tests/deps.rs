@@ -37,7 +37,7 @@ fn host(backends: &[&str]) -> Detection {
 fn find<'c>(c: &'c Catalog, id: &str) -> (&'c Worker, &'c Variant) {
     c.workers
         .iter()
-        .find_map(|w| w.variants.iter().find(|v| v.id == id).map(|v| (w, v)))
+        .find_map(|w| w.variants.iter().find(|v| v.id == id).map(|v| (&**w, v)))
         .unwrap_or_else(|| panic!("no variant {id}: {:#?}", c.problems))
 }
 

@@ -13,6 +13,7 @@ mod deps;
 mod detect;
 mod manifest;
 mod plans;
+mod serve;
 
 use crate::catalog::{discover, Catalog, Source, SourceKind, Worker};
 use std::fs;

@@ -971,6 +971,21 @@ fn version_bump_shows(env: &[(&str, &str)]) {
         "the new description",
         |r| r.json()["workers"][0]["description"] == "a new description",
     );
+    // The listing after these changes (its unchanged variants' parts taken from earlier
+    // generations) is, byte for byte and tag for tag, what a server starting now answers,
+    // with its length said.
+    let kept = eventually(&c, &srv.url("/workers"), "the new description", |r| {
+        r.body.contains("a new description")
+    });
+    let fresh = Serve::start_with(&s, env, None);
+    let new = get(&c, &fresh.url("/workers"));
+    assert_eq!(
+        kept.body, new.body,
+        "an incremental listing differs from a fresh one"
+    );
+    assert_eq!(kept.etag(), new.etag());
+    assert_eq!(kept.header("content-length"), kept.body.len().to_string());
+    fresh.stop("TERM");
     srv.stop("TERM");
 }
 

@@ -13,6 +13,7 @@ use crate::render::Engine;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use sha2::Digest;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::io::Write;
@@ -22,9 +23,18 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 /// Bodies smaller than this are sent as they are: compressing them saves less than a packet.
 const GZIP_MIN: usize = 1400;
 
+/// A body's bytes: whole, or in parts sent one after another (`/workers`: each variant's
+/// document a part, shared with the next generation when its worker did not change, so a
+/// change makes one variant's bytes again and memory holds one copy of the document).
+enum Content {
+    Whole(Bytes),
+    Parts(Arc<[Bytes]>),
+}
+
 /// One response body, its ETag, and its gzip form once asked for.
 pub struct Body {
-    bytes: Bytes,
+    content: Content,
+    len: usize,
     content_type: &'static str,
     /// `"…"`: the first 128 bits of the body's sha256, in hex.
     etag: HeaderValue,
@@ -50,13 +60,28 @@ impl Body {
             salted.extend_from_slice(&key.to_le_bytes());
             sha256_bytes(&salted)
         };
+        Body::tagged(content_type, Content::Whole(bytes), &hash)
+    }
+
+    /// A body in `parts`, whose ETag is made from `hash` (hex: a hash of what the parts hold,
+    /// made by the caller without hashing every byte again).
+    fn in_parts(content_type: &'static str, parts: Vec<Bytes>, hash: &str) -> Body {
+        Body::tagged(content_type, Content::Parts(parts.into()), hash)
+    }
+
+    fn tagged(content_type: &'static str, content: Content, hash: &str) -> Body {
         let hash = &hash[..32];
         let tag = |t: String| HeaderValue::from_str(&t).expect("hex is a valid header");
+        let len = match &content {
+            Content::Whole(b) => b.len(),
+            Content::Parts(p) => p.iter().map(Bytes::len).sum(),
+        };
         Body {
             content_type,
             etag: tag(format!("\"{hash}\"")),
             gzip_etag: tag(format!("\"{hash}-gz\"")),
-            bytes,
+            content,
+            len,
             gzip: OnceLock::new(),
         }
     }
@@ -71,11 +96,25 @@ impl Body {
     }
 
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.len
     }
 
     fn compressible(&self) -> bool {
-        self.bytes.len() >= GZIP_MIN
+        self.len >= GZIP_MIN
+    }
+
+    #[cfg(test)]
+    pub fn etag(&self) -> &HeaderValue {
+        &self.etag
+    }
+
+    /// The bytes, whole (a copy when in parts).
+    #[cfg(test)]
+    pub fn to_vec(&self) -> Vec<u8> {
+        match &self.content {
+            Content::Whole(b) => b.to_vec(),
+            Content::Parts(p) => p.concat(),
+        }
     }
 
     fn gzipped(&self) -> Bytes {
@@ -83,14 +122,17 @@ impl Body {
             .get_or_init(|| {
                 // A large document is compressed fast: it is made once per generation, but a
                 // client waits for it.
-                let level = if self.bytes.len() > (1 << 20) {
+                let level = if self.len > (1 << 20) {
                     flate2::Compression::fast()
                 } else {
                     flate2::Compression::default()
                 };
-                let mut gz =
-                    flate2::write::GzEncoder::new(Vec::with_capacity(self.bytes.len() / 4), level);
-                gz.write_all(&self.bytes).expect("compressing into memory");
+                let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(self.len / 4), level);
+                match &self.content {
+                    Content::Whole(b) => gz.write_all(b),
+                    Content::Parts(p) => p.iter().try_for_each(|b| gz.write_all(b)),
+                }
+                .expect("compressing into memory");
                 Bytes::from(gz.finish().expect("compressing into memory"))
             })
             .clone()
@@ -105,10 +147,14 @@ impl Body {
         let mut resp = if ok && matches_etag(req, etag) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            let body = if gzip {
-                self.gzipped()
-            } else {
-                self.bytes.clone()
+            let body = match (&self.content, gzip) {
+                (_, true) => axum::body::Body::from(self.gzipped()),
+                (Content::Whole(b), false) => axum::body::Body::from(b.clone()),
+                (Content::Parts(p), false) => axum::body::Body::new(PartsBody {
+                    parts: p.clone(),
+                    next: 0,
+                    left: self.len as u64,
+                }),
             };
             let mut r = (status, body).into_response();
             let h = r.headers_mut();
@@ -134,6 +180,39 @@ impl Body {
         };
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         resp
+    }
+}
+
+/// The parts of a body, sent one after another with their total length.
+struct PartsBody {
+    parts: Arc<[Bytes]>,
+    next: usize,
+    left: u64,
+}
+
+impl http_body::Body for PartsBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        let part = this.parts.get(this.next).cloned();
+        if let Some(p) = &part {
+            this.next += 1;
+            this.left -= p.len() as u64;
+        }
+        std::task::Poll::Ready(part.map(|p| Ok(http_body::Frame::data(p))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.next >= self.parts.len()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.left)
     }
 }
 
@@ -247,6 +326,130 @@ pub struct Docs {
     pub extra: u64,
     pub list: Arc<Body>,
     pub docs: Bounded<DocKey>,
+    /// The parts of `list`, for the next generation to take what it can.
+    fragments: Fragments,
+}
+
+/// The parts of a `/workers` document by variant id, and the `extra` they were made for.
+pub struct Fragments {
+    extra: u64,
+    /// In the document's order (by variant id).
+    list: Vec<Fragment>,
+}
+
+impl Fragments {
+    /// Where the bytes of the part of `id` (a variant of `c`, the catalog these were made
+    /// from) are: two parts made once are the same bytes.
+    #[cfg(test)]
+    pub fn at(&self, c: &Catalog, id: &str) -> Option<*const u8> {
+        self.list
+            .iter()
+            .find(|f| c.workers[f.at.0].variants[f.at.1].id == id)
+            .map(|f| f.bytes.as_ptr())
+    }
+}
+
+/// One variant's document as it sits in the `workers` array of the pretty `/workers`
+/// document — `,\n` and the document indented two levels (the first one is sent without its
+/// comma) — with its sha256, and the worker and variant of its catalog it was made from.
+#[derive(Clone)]
+struct Fragment {
+    bytes: Bytes,
+    sum: [u8; 32],
+    at: (usize, usize),
+}
+
+impl Fragment {
+    fn of(doc: &crate::wire::VariantDoc, at: (usize, usize)) -> Fragment {
+        let bytes = crate::wire::pretty_element(doc);
+        Fragment {
+            sum: sha2::Sha256::digest(&bytes).into(),
+            bytes: Bytes::from(bytes),
+            at,
+        }
+    }
+}
+
+/// The whole `/workers` document of `c` (what [`json_bytes`] makes of its `CatalogDoc`, byte
+/// for byte) in parts, one per variant. A variant whose worker and variant are equal to
+/// those its part in `prior` (the last generation's catalog and documents, when made for
+/// the same `extra`) was made from takes that part; the others are made now.
+pub fn whole_list(
+    c: &Catalog,
+    community: (u64, Option<&super::Registry>),
+    prior: Option<(&Catalog, &Fragments)>,
+) -> (Body, Fragments) {
+    let (extra, registry) = community;
+    let at = c.variant_indices();
+    let prior = prior.filter(|(_, d)| d.extra == extra);
+    // Both lists are sorted by variant id: one walk pairs them.
+    let mut old = prior.map(|(pc, pd)| (pc, pd.list.iter().peekable()));
+    let mut same_worker: HashMap<(usize, usize), bool> = HashMap::new();
+    let mut parts: Vec<Option<Fragment>> = at
+        .iter()
+        .map(|&(i, j)| {
+            let (pc, old) = old.as_mut()?;
+            let w = &c.workers[i];
+            let v = &w.variants[j];
+            let id_of = |f: &Fragment| &pc.workers[f.at.0].variants[f.at.1].id;
+            while old.next_if(|f| *id_of(f) < v.id).is_some() {}
+            let f = old.next_if(|f| *id_of(f) == v.id)?;
+            let (pi, pj) = f.at;
+            let same = *same_worker.entry((pi, i)).or_insert_with(|| {
+                // A worker taken from the last catalog is the same allocation.
+                let p = &pc.workers[pi];
+                Arc::ptr_eq(p, w) || **p == **w
+            });
+            (same && pc.workers[pi].variants[pj] == *v).then(|| Fragment {
+                at: (i, j),
+                ..f.clone()
+            })
+        })
+        .collect();
+    let todo: Vec<usize> = (0..at.len()).filter(|&k| parts[k].is_none()).collect();
+    // In batches: the registry fills a batch at a time, and no document of all is held.
+    for batch in todo.chunks(256) {
+        let docs = batch
+            .iter()
+            .map(|&k| {
+                let (i, j) = at[k];
+                crate::wire::variant_doc(&c.workers[i], &c.workers[i].variants[j])
+            })
+            .collect();
+        for (&k, doc) in batch.iter().zip(super::with_community(registry, docs)) {
+            parts[k] = Some(Fragment::of(&doc, at[k]));
+        }
+    }
+    let parts: Vec<Fragment> = parts.into_iter().flatten().collect();
+    let frame = json_bytes(&crate::wire::CatalogDoc {
+        schema: crate::wire::SCHEMA,
+        workers: Vec::new(),
+        problems: c.problems.clone(),
+        ranking: None,
+        also_in: Vec::new(),
+        recommendation: None,
+    });
+    let (head, tail) = crate::wire::split_pretty(&frame, !parts.is_empty());
+    let mut sum = sha2::Sha256::new();
+    let mut body = Vec::with_capacity(parts.len() + 2);
+    sum.update(head);
+    body.push(Bytes::copy_from_slice(head));
+    for (n, p) in parts.iter().enumerate() {
+        sum.update(p.sum);
+        body.push(if n == 0 {
+            p.bytes.slice(1..)
+        } else {
+            p.bytes.clone()
+        });
+    }
+    sum.update(&tail);
+    body.push(Bytes::copy_from_slice(&tail));
+    sum.update(extra.to_le_bytes());
+    let hash = crate::checksum::hex(&sum.finalize());
+    (
+        Body::in_parts("application/json", body, &hash),
+        Fragments { extra, list: parts },
+    )
 }
 
 /// An artifact of a variant: the id as asked, the artifact, and which file of it.
@@ -277,7 +480,13 @@ fn cache_limit(list: &Body) -> usize {
 }
 
 impl Generation {
-    pub fn new(number: u64, cx: Context, catalog: Result<Arc<Catalog>, Error>) -> Generation {
+    /// `prior`: the generation this one follows, whose documents it takes what it can from.
+    pub fn new(
+        number: u64,
+        cx: Context,
+        catalog: Result<Arc<Catalog>, Error>,
+        prior: Option<&Generation>,
+    ) -> Generation {
         let catalog = catalog.map_err(|e| Failure {
             status: StatusCode::from_u16(e.http_status())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -295,7 +504,8 @@ impl Generation {
         };
         // The whole document now, on the discovery thread, so no request waits for it.
         if let Ok(c) = &g.catalog {
-            let docs = g.docs_for(c, 0, None);
+            let prior = prior.and_then(|p| Some((p.catalog.as_deref().ok()?, p.docs_ready(0)?)));
+            let docs = g.make_docs(c, 0, None, prior.as_ref().map(|(c, d)| (*c, &d.fragments)));
             g.artifacts = Bounded::new(cache_limit(&docs.list));
         }
         g
@@ -309,20 +519,27 @@ impl Generation {
         extra: u64,
         registry: Option<&super::Registry>,
     ) -> Arc<Docs> {
+        self.make_docs(catalog, extra, registry, None)
+    }
+
+    fn make_docs(
+        &self,
+        catalog: &Catalog,
+        extra: u64,
+        registry: Option<&super::Registry>,
+        prior: Option<(&Catalog, &Fragments)>,
+    ) -> Arc<Docs> {
         let _one_at_a_time = self.making.lock().expect("the documents lock");
         if let Some(d) = self.docs_ready(extra) {
             return d;
         }
-        let list = Arc::new(super::list_doc(
-            catalog,
-            &crate::catalog::Filter::default(),
-            None,
-            (extra, registry),
-        ));
+        let (list, fragments) = whole_list(catalog, (extra, registry), prior);
+        let list = Arc::new(list);
         let made = Arc::new(Docs {
             extra,
             docs: Bounded::new(cache_limit(&list)),
             list,
+            fragments,
         });
         *self.docs.write().expect("the documents lock") = Some(made.clone());
         made

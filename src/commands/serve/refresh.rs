@@ -12,6 +12,7 @@
 use super::Generation;
 use crate::catalog::Catalog;
 use crate::context::Context;
+use crate::discovery::DiskRecall;
 use crate::error::{Error, Result};
 use crate::report;
 use crate::watch::Watch;
@@ -98,18 +99,32 @@ impl Shared {
 
 /// Discovers once, as every request would have: the configuration read again, the root
 /// resolved again. An error (a root gone, a broken config.toml) is the generation's answer.
-pub fn discover(cx: &Context, number: u64) -> Generation {
-    match load(cx) {
-        Ok((cx, catalog)) => Generation::new(number, cx, Ok(Arc::new(catalog))),
-        Err(e) => Generation::new(number, cx.clone(), Err(e)),
+/// `prior`, the generation answering now, lends what has not changed: its workers and the
+/// parts of its documents. The discovery cache is written after; give it back to
+/// [`DiskRecall::finish`] once the generation is answering.
+pub fn discover(
+    cx: &Context,
+    number: u64,
+    prior: Option<&Generation>,
+) -> (Generation, Option<DiskRecall>) {
+    let before = prior.and_then(|p| p.catalog.as_ref().ok().cloned());
+    match load(cx, before) {
+        Ok((cx, catalog, unwritten)) => (
+            Generation::new(number, cx, Ok(Arc::new(catalog)), prior),
+            unwritten,
+        ),
+        Err(e) => (Generation::new(number, cx.clone(), Err(e), None), None),
     }
 }
 
-/// The context and catalog as they are on disk now.
-pub fn load(cx: &Context) -> Result<(Context, Catalog)> {
+/// The context and catalog as they are on disk now, and the discovery cache not yet written.
+pub fn load(
+    cx: &Context,
+    prior: Option<Arc<Catalog>>,
+) -> Result<(Context, Catalog, Option<DiskRecall>)> {
     let cx = cx.refresh()?;
-    let catalog = crate::commands::load_quiet(&cx)?;
-    Ok((cx, catalog))
+    let (catalog, unwritten) = crate::commands::load_after(&cx, prior)?;
+    Ok((cx, catalog, unwritten))
 }
 
 /// What the worker files look like before the first discovery: the discovery thread, once its
@@ -169,9 +184,12 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
         fp = fingerprint(catalog.as_deref(), cx);
         number += 1;
         let started = std::time::Instant::now();
-        let next = discover(cx, number);
+        let (next, unwritten) = discover(cx, number, Some(&shared.current()));
         catalog = next.catalog.as_ref().ok().cloned();
-        *shared.current.write().expect("the generation lock") = Arc::new(next);
+        let before = std::mem::replace(
+            &mut *shared.current.write().expect("the generation lock"),
+            Arc::new(next),
+        );
         report::say(&match &catalog {
             Some(c) => format!(
                 "catalog generation {number}: {} workers, {} problems, in {} ms",
@@ -181,6 +199,12 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
             ),
             None => format!("catalog generation {number}: the catalog cannot be read"),
         });
+        // Once the new generation answers: the cache file, and the old generation freed here
+        // rather than by a request.
+        if let Some(u) = unwritten {
+            u.finish();
+        }
+        drop(before);
         // Directories this discovery found (a new workspace root) were not watched while it
         // read them: once more, watching them.
         let now = watch_set(catalog.as_deref(), cx);
@@ -197,7 +221,12 @@ fn candidates(root: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for bin in [root.join("bin"), root.join("bin/community")] {
         if let Ok(rd) = std::fs::read_dir(bin) {
-            out.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+            // The entry's type from the listing; only a link is looked through.
+            out.extend(rd.flatten().filter_map(|e| {
+                let t = e.file_type().ok()?;
+                let dir = t.is_dir() || (t.is_symlink() && e.path().is_dir());
+                dir.then(|| e.path())
+            }));
         }
     }
     out
@@ -297,15 +326,18 @@ fn fingerprint(catalog: Option<&Catalog>, cx: &Context) -> u64 {
             paths.push(e.path().join("repo/.git/FETCH_HEAD"));
         }
     }
-    paths.sort();
-    paths.dedup();
-    let mut h = DefaultHasher::new();
-    for p in &paths {
-        p.hash(&mut h);
-        if let Ok(m) = std::fs::metadata(p) {
-            m.len().hash(&mut h);
-            m.modified().ok().hash(&mut h);
-        }
-    }
-    h.finish()
+    // Each path hashed on its own and the hashes summed: the same answer in any order,
+    // without sorting every path.
+    paths
+        .iter()
+        .map(|p| {
+            let mut h = DefaultHasher::new();
+            p.hash(&mut h);
+            if let Ok(m) = std::fs::metadata(p) {
+                m.len().hash(&mut h);
+                m.modified().ok().hash(&mut h);
+            }
+            h.finish()
+        })
+        .fold(0u64, u64::wrapping_add)
 }
