@@ -195,6 +195,11 @@ for n in "${sizes[@]}"; do
         stop "$load"
         awk -v n="$n" -v a="$b0" -v b="$b1" 'BEGIN {
             printf "%-6d serve: a version bump under load visible after %.0f ms\n", n, (b - a) * 1000 }'
+        # The peak again, now that two generations have been alive at once.
+        hwm=$(rss_kb "$serve_pid" VmHWM)
+        awk -v n="$n" -v j="$json" -v h="$hwm" 'BEGIN {
+            printf "%-6d serve: peak RSS after the bump %.1f MB = %.2fx the catalog document\n",
+                n, h / 1024, h * 1024 / j }'
     else
         say "no version line for $id in $cargo_toml: no bump measured"
     fi

@@ -151,7 +151,16 @@ pub struct Loaded {
 
 /// Loads the local root and every configured source, in order.
 pub fn load_catalog(cx: &Context) -> Result<Loaded> {
-    finished(load_catalog_with(cx, None, None)?)
+    finished(load_catalog_with(cx, None, Serving::No)?)
+}
+
+/// How `serve` loads the local root.
+enum Serving {
+    No,
+    /// Its first catalog: what was seen is recorded, the cache file written later.
+    First,
+    /// The next one after this catalog, from memory.
+    After(Arc<Catalog>),
 }
 
 fn finished((loaded, unwritten): (Loaded, Option<crate::discovery::DiskRecall>)) -> Result<Loaded> {
@@ -169,7 +178,8 @@ pub fn load_after(
     cx: &Context,
     prior: Option<Arc<Catalog>>,
 ) -> Result<(Catalog, Option<crate::discovery::DiskRecall>)> {
-    let (loaded, unwritten) = load_catalog_with(cx, None, prior)?;
+    let serving = prior.map_or(Serving::First, Serving::After);
+    let (loaded, unwritten) = load_catalog_with(cx, None, serving)?;
     Ok((loaded.catalog, unwritten))
 }
 
@@ -192,7 +202,7 @@ pub fn load_catalog_for<'a>(
         .iter()
         .map(|q| q.rsplit_once('/').map_or(*q, |(_, id)| id).to_string())
         .collect();
-    let loaded = finished(load_catalog_with(cx, Some(&mut want), None)?)?;
+    let loaded = finished(load_catalog_with(cx, Some(&mut want), Serving::No)?)?;
     let c = &loaded.catalog;
     let found = queries.iter().all(|q| c.lookup(q).is_some());
     let held: std::collections::HashSet<&str> = c.workers.iter().map(|w| w.id.as_str()).collect();
@@ -212,7 +222,7 @@ pub fn load_catalog_for<'a>(
 fn load_catalog_with(
     cx: &Context,
     mut want: Option<&mut std::collections::BTreeSet<String>>,
-    prior: Option<Arc<Catalog>>,
+    serving: Serving,
 ) -> Result<(Loaded, Option<crate::discovery::DiskRecall>)> {
     let mut catalog = Catalog::default();
     let mut notes = Vec::new();
@@ -229,13 +239,18 @@ fn load_catalog_with(
                 root: root.clone(),
                 trusted: true,
             };
-            unwritten = Some(crate::discovery::discover_after(
-                &cx.dirs.cache,
-                Arc::new(source),
-                &mut catalog,
-                want.as_deref_mut(),
-                prior,
-            ));
+            let source = Arc::new(source);
+            let cache = &cx.dirs.cache;
+            match serving {
+                Serving::No => {
+                    crate::discovery::discover(cache, source, &mut catalog, want.as_deref_mut())
+                }
+                Serving::First => {
+                    let at = want.as_deref_mut();
+                    unwritten = Some(crate::discovery::discover_after(cache, source, &mut catalog, at))
+                }
+                Serving::After(p) => crate::discovery::rediscover(source, &mut catalog, &p),
+            }
         }
         None if cx.config.sources.is_empty() => notes.push(format!(
             "note: no local catalog here (no ancestor of {} has bin/*/worker.toml) and no sources; use --root DIR, RBEE_WORKERS_ROOT or `rbee-workers source add`",

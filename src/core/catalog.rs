@@ -142,10 +142,10 @@ impl Variant {
 pub struct Catalog {
     pub workers: Vec<Arc<Worker>>,
     pub problems: Vec<Problem>,
-    /// The fingerprint (the discovery cache's) each worker directory had when it was looked
-    /// at, before it was read: a later discovery in the same process takes a worker from
-    /// this catalog for a directory whose fingerprint is still this one.
-    pub seen: HashMap<PathBuf, u64>,
+    /// What discovery saw of each worker directory of a local source: a later discovery in
+    /// the same process (`serve`'s next generation) takes the summary and worker of every
+    /// directory whose fingerprint is still this one from this catalog.
+    pub seen: HashMap<PathBuf, Seen>,
     /// Where each id is, built by [`Catalog::link`] once every source is loaded.
     index: Option<Index>,
 }
@@ -283,6 +283,15 @@ pub struct Summary {
     pub variants: Vec<String>,
     pub requires: Vec<String>,
     pub problems: Vec<Problem>,
+}
+
+/// One worker directory as a discovery saw it: its fingerprint (the discovery cache's,
+/// taken before it was read) and what was found there.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub fingerprint: u64,
+    pub community: bool,
+    pub summary: Arc<Summary>,
 }
 
 impl Summary {

@@ -18,7 +18,7 @@
 //! (a temp file renamed over it), so concurrent runs each see a whole file, and the last
 //! writer wins; nothing is synced, since losing it costs only a cold run.
 
-use crate::catalog::{self, Catalog, Found, Recall, Source, Summary, Worker, WorkerDir};
+use crate::catalog::{self, Catalog, Found, Recall, Seen, Source, Summary, Worker, WorkerDir};
 use crate::checksum::{hex, sha256_bytes};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,40 +44,112 @@ pub fn discover(
     catalog: &mut Catalog,
     want: Option<&mut BTreeSet<String>>,
 ) {
-    discover_after(cache_dir, source, catalog, want, None).finish();
+    let mut recall = DiskRecall::open(cache_dir, &source);
+    catalog::discover_with(source, catalog, &mut recall, want);
+    recall.finish();
 }
 
-/// [`discover`], taking workers from `prior` (an earlier discovery in this process, `serve`'s
-/// last generation) rather than from the file for every directory whose fingerprint is the one
-/// it had then; the cache file is written when the caller [`DiskRecall::finish`]es, which
-/// `serve` does once the new catalog is answering.
+/// [`discover`], with the cache file written when the caller [`DiskRecall::finish`]es it
+/// (`serve`, once the catalog is answering); `catalog.seen` records what was seen.
 pub fn discover_after(
     cache_dir: &Path,
     source: Arc<Source>,
     catalog: &mut Catalog,
     want: Option<&mut BTreeSet<String>>,
-    prior: Option<Arc<Catalog>>,
 ) -> DiskRecall {
     let mut recall = DiskRecall::open(cache_dir, &source);
-    if let Some(p) = prior {
-        recall.prior = p
+    catalog::discover_with(source, catalog, &mut recall, want);
+    catalog.seen.extend(recall.fresh.iter().map(|(entry, _)| {
+        let seen = Seen {
+            fingerprint: entry.fingerprint,
+            community: entry.community,
+            summary: Arc::new(entry.summary.clone()),
+        };
+        (recall.root.join(&entry.dir), seen)
+    }));
+    recall
+}
+
+/// [`discover`] from memory alone: the summary and worker of every directory whose
+/// fingerprint is the one `prior` (an earlier discovery of the same source in this process,
+/// `serve`'s last generation) saw are taken from it, shared; only the others are read. The
+/// cache file is neither read nor written (a later run reads the changed directories again).
+pub fn rediscover(source: Arc<Source>, catalog: &mut Catalog, prior: &Catalog) {
+    let mut recall = MemoryRecall {
+        workers: prior
             .workers
             .iter()
             .enumerate()
             .filter(|(_, w)| w.source.root == source.root)
-            .filter_map(|(i, w)| Some((recall.key(&w.dir), (i, *p.seen.get(&w.dir)?))))
+            .map(|(i, w)| (w.dir.as_path(), i))
+            .collect(),
+        root: source.root.clone(),
+        prior,
+        fingerprints: HashMap::new(),
+        seen: HashMap::new(),
+    };
+    catalog::discover_with(source, catalog, &mut recall, None);
+    catalog.seen.extend(recall.seen);
+}
+
+struct MemoryRecall<'p> {
+    root: PathBuf,
+    prior: &'p Catalog,
+    workers: HashMap<&'p Path, usize>,
+    fingerprints: HashMap<PathBuf, Option<u64>>,
+    /// What this discovery saw (recalled or read), for the next one.
+    seen: HashMap<PathBuf, Seen>,
+}
+
+impl Recall for MemoryRecall<'_> {
+    fn prepare(&mut self, dirs: &[WorkerDir]) {
+        self.fingerprints = fingerprints(&self.root, dirs, racy_since())
+            .into_iter()
+            .map(|(dir, f)| (dir.to_path_buf(), f))
             .collect();
-        recall.prior_catalog = Some(p);
     }
-    catalog::discover_with(source, catalog, &mut recall, want);
-    catalog.seen.extend(
-        recall
-            .fingerprints
-            .iter()
-            .filter_map(|(key, f)| Some((recall.root.join(key), (*f)?))),
-    );
-    recall.prior_catalog = None;
-    recall
+
+    fn summary(&mut self, dir: &Path, community: bool) -> Option<Summary> {
+        let now = (*self.fingerprints.get(dir)?)?;
+        let then = self.prior.seen.get(dir)?;
+        if then.fingerprint != now || then.community != community {
+            return None;
+        }
+        self.seen.insert(dir.to_path_buf(), then.clone());
+        Some((*then.summary).clone())
+    }
+
+    fn worker(&mut self, dir: &Path) -> Option<Arc<Worker>> {
+        // Only for a directory recalled above: its fingerprint is the one it was read with.
+        self.seen.get(dir)?;
+        let &i = self.workers.get(dir)?;
+        Some(self.prior.workers[i].clone())
+    }
+
+    fn remember(&mut self, dir: &Path, community: bool, found: &Found) {
+        match self.fingerprints.get(dir).copied().flatten() {
+            Some(fingerprint) => {
+                let seen = Seen {
+                    fingerprint,
+                    community,
+                    summary: Arc::new(Summary::of(found)),
+                };
+                self.seen.insert(dir.to_path_buf(), seen);
+            }
+            // Changed too recently: read again next time.
+            None => {
+                self.seen.remove(dir);
+            }
+        }
+    }
+}
+
+/// Changes after this (nanoseconds since the epoch) are too recent to be kept.
+fn racy_since() -> i128 {
+    SystemTime::now()
+        .checked_sub(RACY)
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -154,10 +226,6 @@ pub struct DiskRecall {
     at: HashMap<String, usize>,
     changed: bool,
     reused: usize,
-    /// [`discover_after`]'s earlier catalog, and where in it each directory's worker is with
-    /// the fingerprint it was found with.
-    prior_catalog: Option<Arc<Catalog>>,
-    prior: HashMap<String, (usize, u64)>,
 }
 
 /// The build that writes a cache: another binary may discover differently.
@@ -206,8 +274,6 @@ impl DiskRecall {
             fresh: Vec::new(),
             at: HashMap::new(),
             reused: 0,
-            prior_catalog: None,
-            prior: HashMap::new(),
         }
     }
 
@@ -367,11 +433,7 @@ fn parse(file: std::fs::File, build: &str, root: &Path, canonical: Option<&Path>
 
 impl Recall for DiskRecall {
     fn prepare(&mut self, dirs: &[WorkerDir]) {
-        let since = SystemTime::now()
-            .checked_sub(RACY)
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i128);
-        self.fingerprints = fingerprints(&self.root, dirs, since)
+        self.fingerprints = fingerprints(&self.root, dirs, racy_since())
             .into_iter()
             .map(|(dir, f)| (self.key(dir), f))
             .collect();
@@ -393,15 +455,6 @@ impl Recall for DiskRecall {
 
     fn worker(&mut self, dir: &Path) -> Option<Arc<Worker>> {
         let key = self.key(dir);
-        if let (Some(&(i, then)), Some(&Some(now)), Some(c)) = (
-            self.prior.get(&key),
-            self.fingerprints.get(&key),
-            &self.prior_catalog,
-        ) {
-            if then == now {
-                return Some(c.workers[i].clone());
-            }
-        }
         let span = match &self.fresh[*self.at.get(&key)?].1 {
             Bytes::Old(span) => span.clone(),
             _ => return None,

@@ -74,6 +74,11 @@ fn the_parts_are_the_pretty_document_byte_for_byte() {
         String::from_utf8(reference(&c)).unwrap()
     );
     assert_eq!(body.len(), reference(&c).len());
+    assert_eq!(
+        body.slices(),
+        3,
+        "the head, the parts made together as one slice, the tail"
+    );
 
     let empty = Catalog::default();
     let (body, _) = whole_list(&empty, (0, None), None);
@@ -90,6 +95,7 @@ fn a_part_is_taken_from_the_last_generation_only_when_its_worker_is_the_same() {
     let after = catalog(dir.path(), "2.0.0");
     let (second, next) = whole_list(&after, (0, None), Some((&before, &parts)));
     assert_eq!(second.to_vec(), reference(&after));
+    assert_eq!(second.slices(), 5, "head, alpha, the new beta, gamma, tail");
     assert_ne!(first.to_vec(), second.to_vec());
     assert_ne!(first.etag(), second.etag(), "another document, another tag");
     for id in ["alpha-cpu", "alpha-cuda", "gamma-cpu"] {

@@ -1128,6 +1128,52 @@ fn added_and_removed_workers_show() {
     srv.stop("TERM");
 }
 
+/// A worker broken, a duplicate id, the worker mended: each generation (taking what did not
+/// change from the last one) answers what a fresh `list --json` does, problems included.
+#[test]
+fn broken_duplicate_and_mended_workers_show_as_a_fresh_load_would() {
+    let s = Sandbox::new();
+    catalog(&s);
+    let srv = Serve::start(&s);
+    let c = client();
+    let fresh = |s: &Sandbox| {
+        let out = s.run(&["list", "--json"]);
+        without_runs_here(serde_json::from_slice(&out.stdout).expect("list --json is JSON"))
+    };
+    assert_eq!(get(&c, &srv.url("/workers")).json(), fresh(&s));
+
+    let wt = s.path("bin/beta/worker.toml");
+    let good = fs::read_to_string(&wt).unwrap();
+    fs::write(&wt, "[worker\n").unwrap();
+    let r = eventually(&c, &srv.url("/workers"), "beta broken", |r| {
+        !ids(&r.json()).contains(&"beta-cpu".to_string())
+    });
+    assert!(
+        r.body.contains("bin/beta/worker.toml"),
+        "the problem: {}",
+        r.body
+    );
+    assert_eq!(r.json(), fresh(&s));
+
+    let alpha = s.path("bin/alpha");
+    let again = s.path("bin/alpha-again");
+    fs::create_dir_all(again.join("src")).unwrap();
+    for f in ["Cargo.toml", "src/main.rs", "worker.toml"] {
+        fs::copy(alpha.join(f), again.join(f)).unwrap();
+    }
+    let r = eventually(&c, &srv.url("/workers"), "the duplicate", |r| {
+        r.body.contains("duplicate worker id")
+    });
+    assert_eq!(r.json(), fresh(&s));
+
+    fs::write(&wt, good).unwrap();
+    let r = eventually(&c, &srv.url("/workers"), "beta mended", |r| {
+        ids(&r.json()).contains(&"beta-cpu".to_string())
+    });
+    assert_eq!(r.json(), fresh(&s));
+    srv.stop("TERM");
+}
+
 /// How many catalogs the server has discovered since it started (it logs each).
 /// A directory not there yet (here the cached sources') is watched through its nearest
 /// ancestor; what else is written in that ancestor — a log file, say — is no change. (When it

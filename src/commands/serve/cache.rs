@@ -108,6 +108,15 @@ impl Body {
         &self.etag
     }
 
+    /// How many slices the body is sent in.
+    #[cfg(test)]
+    pub fn slices(&self) -> usize {
+        match &self.content {
+            Content::Whole(_) => 1,
+            Content::Parts(p) => p.len(),
+        }
+    }
+
     /// The bytes, whole (a copy when in parts).
     #[cfg(test)]
     pub fn to_vec(&self) -> Vec<u8> {
@@ -345,29 +354,43 @@ impl Fragments {
         self.list
             .iter()
             .find(|f| c.workers[f.at.0].variants[f.at.1].id == id)
-            .map(|f| f.bytes.as_ptr())
+            .map(|f| f.block[f.range.clone()].as_ptr())
     }
 }
 
 /// One variant's document as it sits in the `workers` array of the pretty `/workers`
 /// document — `,\n` and the document indented two levels (the first one is sent without its
 /// comma) — with its sha256, and the worker and variant of its catalog it was made from.
+/// Parts made together share one block of memory, so a run of them is sent as one slice.
 #[derive(Clone)]
 struct Fragment {
-    bytes: Bytes,
+    block: Bytes,
+    range: std::ops::Range<usize>,
     sum: [u8; 32],
     at: (usize, usize),
 }
 
-impl Fragment {
-    fn of(doc: &crate::wire::VariantDoc, at: (usize, usize)) -> Fragment {
-        let bytes = crate::wire::pretty_element(doc);
-        Fragment {
-            sum: sha2::Sha256::digest(&bytes).into(),
-            bytes: Bytes::from(bytes),
-            at,
-        }
+/// The parts of `docs` (each with where it is in its catalog), in one block.
+fn fragments(docs: &[crate::wire::VariantDoc], at: &[(usize, usize)]) -> Vec<Fragment> {
+    let each: Vec<Vec<u8>> = docs.iter().map(crate::wire::pretty_element).collect();
+    // Exactly as large as what it holds: the block is kept as it is allocated.
+    let mut block = Vec::with_capacity(each.iter().map(Vec::len).sum());
+    let mut made = Vec::with_capacity(docs.len());
+    for (bytes, &at) in each.iter().zip(at) {
+        let start = block.len();
+        block.extend_from_slice(bytes);
+        made.push((start..block.len(), at));
     }
+    drop(each);
+    let block = Bytes::from(block);
+    made.into_iter()
+        .map(|(range, at)| Fragment {
+            sum: sha2::Sha256::digest(&block[range.clone()]).into(),
+            block: block.clone(),
+            range,
+            at,
+        })
+        .collect()
 }
 
 /// The whole `/workers` document of `c` (what [`json_bytes`] makes of its `CatalogDoc`, byte
@@ -416,8 +439,10 @@ pub fn whole_list(
                 crate::wire::variant_doc(&c.workers[i], &c.workers[i].variants[j])
             })
             .collect();
-        for (&k, doc) in batch.iter().zip(super::with_community(registry, docs)) {
-            parts[k] = Some(Fragment::of(&doc, at[k]));
+        let docs = super::with_community(registry, docs);
+        let places: Vec<_> = batch.iter().map(|&k| at[k]).collect();
+        for (&k, f) in batch.iter().zip(fragments(&docs, &places)) {
+            parts[k] = Some(f);
         }
     }
     let parts: Vec<Fragment> = parts.into_iter().flatten().collect();
@@ -434,13 +459,25 @@ pub fn whole_list(
     let mut body = Vec::with_capacity(parts.len() + 2);
     sum.update(head);
     body.push(Bytes::copy_from_slice(head));
+    // Runs of parts next to each other in one block go as one slice of it (the first part
+    // without its comma).
+    let mut run: Option<(&Bytes, std::ops::Range<usize>)> = None;
     for (n, p) in parts.iter().enumerate() {
         sum.update(p.sum);
-        body.push(if n == 0 {
-            p.bytes.slice(1..)
-        } else {
-            p.bytes.clone()
-        });
+        let start = p.range.start + usize::from(n == 0);
+        run = match run {
+            Some((block, r)) if block.as_ptr() == p.block.as_ptr() && r.end == start => {
+                Some((block, r.start..p.range.end))
+            }
+            Some((block, r)) => {
+                body.push(block.slice(r));
+                Some((&p.block, start..p.range.end))
+            }
+            None => Some((&p.block, start..p.range.end)),
+        };
+    }
+    if let Some((block, r)) = run {
+        body.push(block.slice(r));
     }
     sum.update(&tail);
     body.push(Bytes::copy_from_slice(&tail));

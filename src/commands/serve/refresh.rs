@@ -305,10 +305,14 @@ fn fingerprint(catalog: Option<&Catalog>, cx: &Context) -> u64 {
         }
     }
     if let Some(c) = catalog {
+        // The members of one workspace share its root: looked at once.
+        let mut roots = std::collections::HashSet::new();
         for w in &c.workers {
             if let Some(ws) = &w.krate.workspace_root {
-                paths.push(ws.join("Cargo.toml"));
-                paths.push(ws.join("Cargo.lock"));
+                if roots.insert(ws) {
+                    paths.push(ws.join("Cargo.toml"));
+                    paths.push(ws.join("Cargo.lock"));
+                }
             } else {
                 paths.push(w.dir.join("Cargo.lock"));
             }
