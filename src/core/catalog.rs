@@ -89,6 +89,9 @@ pub struct Worker {
     pub counts: Option<Counts>,
 }
 
+/// The branch of a worker whose manifest names none, until its checkout says otherwise.
+pub const DEFAULT_BRANCH: &str = "main";
+
 /// A worker's votes and ratings: `NumVotes`, `Popularity` (each vote weighted 0.98 per day
 /// of its age) and the average of its ratings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -816,7 +819,11 @@ fn upstream(m: &WorkerManifest, krate: &CrateInfo, rel: &Path) -> Upstream {
     });
     Upstream {
         git,
-        branch: m.source.branch.clone().unwrap_or_else(|| "main".into()),
+        branch: m
+            .source
+            .branch
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BRANCH.into()),
         tag,
         tarball,
         sha256: m.source.sha256.clone(),

@@ -188,12 +188,15 @@ pub fn fill(catalog: &mut Catalog, runner: &mut dyn Runner, tool: &str) {
                 .clone()
         });
         let tree = tree(w, repo.as_ref());
+        // From what the manifest says and the checkout alone, never from an earlier fill
+        // (a worker taken from serve's last generation was filled before).
         let branch = match (&tree.default_branch, tree.branch_from_manifest) {
-            (Some(b), false) => b,
-            _ => &w.upstream.branch,
+            (_, true) => w.upstream.branch.as_str(),
+            (Some(b), false) => b.as_str(),
+            (None, false) => crate::catalog::DEFAULT_BRANCH,
         };
-        if tree != w.tree || *branch != w.upstream.branch {
-            let branch = branch.clone();
+        if tree != w.tree || branch != w.upstream.branch {
+            let branch = branch.to_string();
             let w = std::sync::Arc::make_mut(w);
             w.upstream.branch = branch;
             w.tree = tree;

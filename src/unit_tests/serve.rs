@@ -122,3 +122,26 @@ fn a_part_is_taken_from_the_last_generation_only_when_its_worker_is_the_same() {
     assert_eq!(again.etag(), second.etag());
     assert_eq!(last.at(&after, "beta-cpu"), next.at(&after, "beta-cpu"));
 }
+
+/// A worker serve takes from its last generation was filled before: filling it again gives
+/// the branch a fresh load gives (the manifest's, else the checkout's default, else `main`),
+/// not the one an earlier checkout said.
+#[test]
+fn filling_again_takes_the_branch_from_the_manifest_and_the_checkout_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write_worker(
+        dir.path(),
+        "w",
+        &worker_toml("w", &["cpu"], PLATFORMS, "", ""),
+        &cargo_toml("w-pkg", &["cpu"], ""),
+    );
+    let mut c = discover_root(dir.path());
+    // As the last generation left it: filled from a checkout whose default branch was master,
+    // which is gone now (the directory is in no checkout).
+    std::sync::Arc::make_mut(&mut c.workers[0]).upstream.branch = "master".into();
+    let mut runner = crate::exec::SystemRunner {
+        log_dir: dir.path().join("logs"),
+    };
+    crate::checkout::fill(&mut c, &mut runner, "git");
+    assert_eq!(c.workers[0].upstream.branch, crate::catalog::DEFAULT_BRANCH);
+}

@@ -36,7 +36,8 @@ pub struct Body {
     content: Content,
     len: usize,
     content_type: &'static str,
-    /// `"…"`: the first 128 bits of the body's sha256, in hex.
+    /// `"…"`: the first 128 bits of the body's sha256 in hex (for a body in parts, of a hash
+    /// over its head, its parts' sums, its tail and its key).
     etag: HeaderValue,
     /// `"…-gz"`: the gzip form is another representation, so another tag.
     gzip_etag: HeaderValue,
