@@ -159,8 +159,12 @@ enum Serving {
     No,
     /// Its first catalog: what was seen is recorded, the cache file written later.
     First,
-    /// The next one after this catalog, from memory.
-    After(Arc<Catalog>),
+    /// The next one after this catalog, from memory; with the directories file events named
+    /// since, only those are looked at.
+    After(
+        Arc<Catalog>,
+        Option<std::collections::HashSet<std::path::PathBuf>>,
+    ),
 }
 
 fn finished((loaded, unwritten): (Loaded, Option<crate::discovery::DiskRecall>)) -> Result<Loaded> {
@@ -177,8 +181,12 @@ fn finished((loaded, unwritten): (Loaded, Option<crate::discovery::DiskRecall>))
 pub fn load_after(
     cx: &Context,
     prior: Option<Arc<Catalog>>,
+    changed: Option<std::collections::HashSet<std::path::PathBuf>>,
 ) -> Result<(Catalog, Option<crate::discovery::DiskRecall>)> {
-    let serving = prior.map_or(Serving::First, Serving::After);
+    let serving = match prior {
+        Some(p) => Serving::After(p, changed),
+        None => Serving::First,
+    };
     let (loaded, unwritten) = load_catalog_with(cx, None, serving)?;
     Ok((loaded.catalog, unwritten))
 }
@@ -249,7 +257,9 @@ fn load_catalog_with(
                     let at = want.as_deref_mut();
                     unwritten = Some(crate::discovery::discover_after(cache, source, &mut catalog, at))
                 }
-                Serving::After(p) => crate::discovery::rediscover(source, &mut catalog, &p),
+                Serving::After(p, changed) => {
+                    crate::discovery::rediscover(source, &mut catalog, &p, changed.as_ref())
+                }
             }
         }
         None if cx.config.sources.is_empty() => notes.push(format!(

@@ -64,7 +64,7 @@ impl Server {
     /// current from then on.
     pub fn new(cx: Context, jobs: usize) -> Result<Self> {
         let first_look = refresh::first_look(&cx);
-        let (now, catalog, unwritten) = refresh::load(&cx, None)?;
+        let (now, catalog, unwritten) = refresh::load(&cx, None, None)?;
         // Written first, so what it holds is freed before the documents are made.
         if let Some(u) = unwritten {
             u.finish();

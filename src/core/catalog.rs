@@ -210,7 +210,7 @@ pub fn worker_dirs(root: &Path) -> Vec<(PathBuf, bool)> {
 }
 
 /// A directory that holds a worker.toml, as discovery found it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct WorkerDir {
     pub path: PathBuf,
     pub community: bool,
@@ -221,7 +221,7 @@ pub struct WorkerDir {
 /// [`worker_dirs`], and a problem for each place that may hold a worker but cannot be looked
 /// into. A worker.toml that is there in any form (a dangling or looping link, a directory, a
 /// FIFO) is a worker directory: reading it then says what is wrong, so none vanishes.
-fn scan(root: &Path) -> (Vec<WorkerDir>, Vec<Problem>) {
+pub fn scan(root: &Path) -> (Vec<WorkerDir>, Vec<Problem>) {
     let bin = root.join("bin");
     let mut out = Vec::new();
     let mut problems = Vec::new();

@@ -74,8 +74,18 @@ pub fn discover_after(
 /// fingerprint is the one `prior` (an earlier discovery of the same source in this process,
 /// `serve`'s last generation) saw are taken from it, shared; only the others are read. The
 /// cache file is neither read nor written (a later run reads the changed directories again).
-pub fn rediscover(source: Arc<Source>, catalog: &mut Catalog, prior: &Catalog) {
+///
+/// With `changed` (the directories file events named since `prior`), every other directory
+/// `prior` saw is taken as it was without being looked at: the file events say it did not
+/// change, and the safety net ([`unchanged`]) catches an event that never came.
+pub fn rediscover(
+    source: Arc<Source>,
+    catalog: &mut Catalog,
+    prior: &Catalog,
+    changed: Option<&std::collections::HashSet<PathBuf>>,
+) {
     let mut recall = MemoryRecall {
+        changed,
         workers: prior
             .workers
             .iter()
@@ -93,6 +103,7 @@ pub fn rediscover(source: Arc<Source>, catalog: &mut Catalog, prior: &Catalog) {
 }
 
 struct MemoryRecall<'p> {
+    changed: Option<&'p std::collections::HashSet<PathBuf>>,
     root: PathBuf,
     prior: &'p Catalog,
     workers: HashMap<&'p Path, usize>,
@@ -103,10 +114,19 @@ struct MemoryRecall<'p> {
 
 impl Recall for MemoryRecall<'_> {
     fn prepare(&mut self, dirs: &[WorkerDir]) {
-        self.fingerprints = fingerprints(&self.root, dirs, racy_since())
+        let (look, trust): (Vec<&WorkerDir>, Vec<&WorkerDir>) = dirs.iter().partition(|d| {
+            self.changed
+                .is_none_or(|c| c.contains(&d.path) || !self.prior.seen.contains_key(&d.path))
+        });
+        let look: Vec<WorkerDir> = look.into_iter().cloned().collect();
+        self.fingerprints = fingerprints(&self.root, &look, racy_since())
             .into_iter()
             .map(|(dir, f)| (dir.to_path_buf(), f))
             .collect();
+        for d in trust {
+            let then = self.prior.seen[&d.path].fingerprint;
+            self.fingerprints.insert(d.path.clone(), Some(then));
+        }
     }
 
     fn summary(&mut self, dir: &Path, community: bool) -> Option<Summary> {
@@ -142,6 +162,18 @@ impl Recall for MemoryRecall<'_> {
             }
         }
     }
+}
+
+/// Whether the worker directories of `root` are the ones `seen` records, each with the same
+/// fingerprint (serve's safety net between file events): false when one was added, removed,
+/// or changed, or changed too recently to say.
+pub fn unchanged(root: &Path, seen: &HashMap<PathBuf, Seen>) -> bool {
+    let (dirs, _) = catalog::scan(root);
+    let here = seen.keys().filter(|p| p.starts_with(root)).count();
+    dirs.len() == here
+        && fingerprints(root, &dirs, racy_since())
+            .into_iter()
+            .all(|(dir, f)| f.is_some() && seen.get(dir).map(|s| s.fingerprint) == f)
 }
 
 /// Changes after this (nanoseconds since the epoch) are too recent to be kept.

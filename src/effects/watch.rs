@@ -56,22 +56,25 @@ fn concerns(wanted: &BTreeSet<PathBuf>, path: &Path) -> bool {
 
 impl Watch {
     /// A watcher calling `changed` for each event that may change a file in a wanted
-    /// directory (and when the kernel's queue overflowed, which may hide some).
-    pub fn new(changed: impl Fn() + Send + 'static) -> Result<Watch, Unwatchable> {
+    /// directory, with the event's paths (and with none when the kernel's queue overflowed,
+    /// which may hide some: anything may have changed).
+    pub fn new(
+        changed: impl Fn(Option<&[PathBuf]>) + Send + 'static,
+    ) -> Result<Watch, Unwatchable> {
         let wanted: Arc<RwLock<BTreeSet<PathBuf>>> = Arc::default();
         let seen = wanted.clone();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             match event {
-                Ok(e) if e.need_rescan() => changed(),
+                Ok(e) if e.need_rescan() => changed(None),
                 Ok(e) if !changes(&e.kind) => {}
                 Ok(e) if !e.paths.is_empty() => {
                     let wanted = seen.read().expect("the watch set lock");
                     if e.paths.iter().any(|p| concerns(&wanted, p)) {
-                        changed();
+                        changed(Some(&e.paths));
                     }
                 }
                 // An error in the stream (an overflow among them) may hide a change.
-                _ => changed(),
+                _ => changed(None),
             }
         })
         .map_err(|e| refused("files", &e))?;

@@ -1128,6 +1128,44 @@ fn added_and_removed_workers_show() {
     srv.stop("TERM");
 }
 
+/// Every file and directory under `dir` as if written a minute ago (older than the two
+/// seconds within which a change is too recent to be kept).
+fn age(dir: &Path) {
+    let status = Command::new("find")
+        .arg(dir)
+        .args(["-exec", "touch", "-h", "-d", "1 minute ago", "{}", "+"])
+        .status()
+        .expect("run find and touch");
+    assert!(status.success(), "find -exec touch: {status}");
+}
+
+/// With file events, an edit inside one worker's directory is read alone: no other
+/// directory is looked at, and the listing is still, byte for byte, a fresh server's.
+#[test]
+fn an_edit_inside_one_worker_is_read_alone() {
+    let s = Sandbox::new();
+    catalog(&s);
+    age(s.root());
+    let srv = Serve::start(&s);
+    let c = client();
+    get(&c, &srv.url("/workers"));
+    set_version(&s, "beta", "0.3.0");
+    let kept = eventually_version(&c, &srv.url("/workers"), "beta-cpu", "0.3.0");
+    assert!(
+        srv.log()
+            .contains("(looked at the 1 directories file events named)"),
+        "{}",
+        srv.log()
+    );
+    assert_eq!(version_of(&kept.json(), "alpha-cpu"), "0.1.0");
+    let fresh = Serve::start(&s);
+    let new = get(&c, &fresh.url("/workers"));
+    assert_eq!(kept.body, new.body);
+    assert_eq!(kept.etag(), new.etag());
+    fresh.stop("TERM");
+    srv.stop("TERM");
+}
+
 /// A worker broken, a duplicate id, the worker mended: each generation (taking what did not
 /// change from the last one) answers what a fresh `list --json` does, problems included.
 #[test]

@@ -16,7 +16,7 @@ use crate::discovery::DiskRecall;
 use crate::error::{Error, Result};
 use crate::report;
 use crate::watch::Watch;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -59,15 +59,23 @@ impl Mode {
 /// What the discovery thread and the requests share.
 pub struct Shared {
     pub current: RwLock<Arc<Generation>>,
-    wake: Mutex<bool>,
+    wake: Mutex<Wake>,
     cond: Condvar,
+}
+
+/// What woke the discovery thread: the paths file events named, or anything.
+#[derive(Default)]
+struct Wake {
+    poked: bool,
+    anything: bool,
+    paths: HashSet<PathBuf>,
 }
 
 impl Shared {
     pub fn new(first: Generation) -> Shared {
         Shared {
             current: RwLock::new(Arc::new(first)),
-            wake: Mutex::new(false),
+            wake: Mutex::new(Wake::default()),
             cond: Condvar::new(),
         }
     }
@@ -76,25 +84,64 @@ impl Shared {
         self.current.read().expect("the generation lock").clone()
     }
 
-    /// Something may have changed: the discovery thread looks.
+    /// Something may have changed: the discovery thread looks at everything.
     fn poke(&self) {
-        *self.wake.lock().expect("the wake lock") = true;
+        let mut w = self.wake.lock().expect("the wake lock");
+        w.poked = true;
+        w.anything = true;
         self.cond.notify_one();
     }
 
-    /// Waits for a poke or `timeout`; true when poked. Clears the poke.
-    fn wait(&self, timeout: Duration) -> bool {
-        let guard = self.wake.lock().expect("the wake lock");
-        let (mut poked, _) = self
-            .cond
-            .wait_timeout_while(guard, timeout, |p| !*p)
-            .expect("the wake lock");
-        std::mem::replace(&mut *poked, false)
+    /// A file event at `paths` (None: the kernel does not say where).
+    fn poke_at(&self, paths: Option<&[PathBuf]>) {
+        let mut w = self.wake.lock().expect("the wake lock");
+        w.poked = true;
+        match paths {
+            Some(p) => w.paths.extend(p.iter().cloned()),
+            None => w.anything = true,
+        }
+        self.cond.notify_one();
     }
 
-    fn clear(&self) {
-        *self.wake.lock().expect("the wake lock") = false;
+    /// Waits for a poke or `timeout`; true when poked.
+    fn wait(&self, timeout: Duration) -> bool {
+        let guard = self.wake.lock().expect("the wake lock");
+        let (w, _) = self
+            .cond
+            .wait_timeout_while(guard, timeout, |w| !w.poked)
+            .expect("the wake lock");
+        w.poked
     }
+
+    /// What woke it since the last take, cleared.
+    fn take(&self) -> Wake {
+        std::mem::take(&mut *self.wake.lock().expect("the wake lock"))
+    }
+}
+
+/// The worker directories a wake names, when that is all it names: every path an entry of
+/// a worker directory of the local root (not the directory itself, and not a workspace root
+/// other workers read). Anything else — `bin/` itself, a workspace manifest, configuration,
+/// templates, sources, an event the kernel could not place — is a look at everything.
+fn only_in_workers(wake: &Wake, catalog: Option<&Catalog>) -> Option<HashSet<PathBuf>> {
+    if wake.anything || wake.paths.is_empty() {
+        return None;
+    }
+    let c = catalog?;
+    let roots: HashSet<&PathBuf> = c
+        .workers
+        .iter()
+        .filter_map(|w| w.krate.workspace_root.as_ref())
+        .collect();
+    let mut dirs = HashSet::new();
+    for p in &wake.paths {
+        let dir = p.parent()?;
+        if !c.seen.contains_key(dir) || roots.contains(&dir.to_path_buf()) {
+            return None;
+        }
+        dirs.insert(dir.to_path_buf());
+    }
+    Some(dirs)
 }
 
 /// Discovers once, as every request would have: the configuration read again, the root
@@ -102,13 +149,17 @@ impl Shared {
 /// `prior`, the generation answering now, lends what has not changed: its workers and the
 /// parts of its documents. The discovery cache is written after; give it back to
 /// [`DiskRecall::finish`] once the generation is answering.
+///
+/// `changed`: the worker directories file events named since `prior`, when they named
+/// nothing else; only those are looked at.
 pub fn discover(
     cx: &Context,
     number: u64,
     prior: Option<&Generation>,
+    changed: Option<HashSet<PathBuf>>,
 ) -> (Generation, Option<DiskRecall>) {
     let before = prior.and_then(|p| p.catalog.as_ref().ok().cloned());
-    match load(cx, before) {
+    match load(cx, before, changed) {
         Ok((cx, catalog, unwritten)) => (
             Generation::new(number, cx, Ok(Arc::new(catalog)), prior),
             unwritten,
@@ -121,9 +172,10 @@ pub fn discover(
 pub fn load(
     cx: &Context,
     prior: Option<Arc<Catalog>>,
+    changed: Option<HashSet<PathBuf>>,
 ) -> Result<(Context, Catalog, Option<DiskRecall>)> {
     let cx = cx.refresh()?;
-    let (catalog, unwritten) = crate::commands::load_after(&cx, prior)?;
+    let (catalog, unwritten) = crate::commands::load_after(&cx, prior, changed)?;
     Ok((cx, catalog, unwritten))
 }
 
@@ -148,9 +200,9 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
         false => None,
         true => {
             let poke = Arc::downgrade(shared);
-            match Watch::new(move || {
+            match Watch::new(move |paths| {
                 if let Some(s) = poke.upgrade() {
-                    s.poke();
+                    s.poke_at(paths);
                 }
             }) {
                 Ok(w) => Some(w),
@@ -169,22 +221,35 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
         shared.poke();
     }
     let mut number = shared.current().number;
+    // A round that looked only at the directories events named took the others on trust;
+    // until a round looks at everything, the safety net checks them too.
+    let mut trusted = false;
     loop {
         let interval = if watch.is_some() { mode.rescan } else { POLL };
+        let mut only = None;
         if shared.wait(interval) {
             std::thread::sleep(SETTLE);
-            shared.clear();
-        } else if fingerprint(catalog.as_deref(), cx) == fp {
+            let wake = shared.take();
+            if watch.is_some() {
+                only = only_in_workers(&wake, catalog.as_deref());
+            }
+        } else if fingerprint(catalog.as_deref(), cx) == fp
+            && !(trusted && changed_untold(catalog.as_deref(), cx))
+        {
             continue;
         }
-        // Watches first, then the fingerprint, then the reads: a write after any of them is
-        // a change the next round sees.
-        watched = watch_set(catalog.as_deref(), cx);
-        set_watches(&mut watch, &watched);
-        fp = fingerprint(catalog.as_deref(), cx);
+        if only.is_none() {
+            // Watches first, then the fingerprint, then the reads: a write after any of
+            // them is a change the next round sees.
+            watched = watch_set(catalog.as_deref(), cx);
+            set_watches(&mut watch, &watched);
+            fp = fingerprint(catalog.as_deref(), cx);
+        }
+        trusted = only.is_some();
         number += 1;
         let started = std::time::Instant::now();
-        let (next, unwritten) = discover(cx, number, Some(&shared.current()));
+        let looked = only.as_ref().map(HashSet::len);
+        let (next, unwritten) = discover(cx, number, Some(&shared.current()), only);
         catalog = next.catalog.as_ref().ok().cloned();
         let before = std::mem::replace(
             &mut *shared.current.write().expect("the generation lock"),
@@ -192,10 +257,14 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
         );
         report::say(&match &catalog {
             Some(c) => format!(
-                "catalog generation {number}: {} workers, {} problems, in {} ms",
+                "catalog generation {number}: {} workers, {} problems, in {} ms{}",
                 c.workers.len(),
                 c.problems.len(),
-                started.elapsed().as_millis()
+                started.elapsed().as_millis(),
+                match looked {
+                    Some(n) => format!(" (looked at the {n} directories file events named)"),
+                    None => String::new(),
+                }
             ),
             None => format!("catalog generation {number}: the catalog cannot be read"),
         });
@@ -205,6 +274,11 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
             u.finish();
         }
         drop(before);
+        if trusted {
+            // Taken after the reads, off the bump's path: a write to a directory looked at
+            // is an event (or, missed, the safety net's look at `seen`).
+            fp = fingerprint(catalog.as_deref(), cx);
+        }
         // Directories this discovery found (a new workspace root) were not watched while it
         // read them: once more, watching them.
         let now = watch_set(catalog.as_deref(), cx);
@@ -212,6 +286,15 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
             set_watches(&mut watch, &now);
             shared.poke();
         }
+    }
+}
+
+/// Whether a worker directory of the local root changed without the file event that would
+/// have said so: the fingerprints discovery recorded, against the files now.
+fn changed_untold(catalog: Option<&Catalog>, cx: &Context) -> bool {
+    match (catalog, root_now(cx)) {
+        (Some(c), Some(root)) => !crate::discovery::unchanged(&root, &c.seen),
+        _ => true,
     }
 }
 
