@@ -7,7 +7,9 @@
 //! keep the last complete one meanwhile, and only this thread discovers (single flight).
 //!
 //! The pending flag is cleared *before* discovery reads anything, so a file written during a
-//! discovery wakes the next one, and the watches of a discovery are set before it reads.
+//! discovery wakes the next one, and the watches of a round that looks at everything are set
+//! before it reads. A round woken only by events inside worker directories looks at those
+//! alone (see [`only_in_workers`]); the rounds that look at everything keep the others true.
 
 use super::Generation;
 use crate::catalog::Catalog;
@@ -223,22 +225,33 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
     let mut number = shared.current().number;
     // A round that looked only at the directories events named took the others on trust;
     // until a round looks at everything, the safety net checks them too.
+    // `fp` is taken only before a round that looks at everything, so after a targeted round
+    // the next check finds the edited files changed and looks at everything; and at least
+    // every `interval` a round looks at everything however many events keep coming.
     let mut trusted = false;
+    let mut last_full = std::time::Instant::now();
     loop {
         let interval = if watch.is_some() { mode.rescan } else { POLL };
         let mut only = None;
         if shared.wait(interval) {
             std::thread::sleep(SETTLE);
             let wake = shared.take();
-            if watch.is_some() {
+            if watch.is_some() && last_full.elapsed() < interval {
                 only = only_in_workers(&wake, catalog.as_deref());
             }
-        } else if fingerprint(catalog.as_deref(), cx) == fp
-            && !(trusted && changed_untold(catalog.as_deref(), cx))
-        {
-            continue;
+        } else {
+            let same = fingerprint(catalog.as_deref(), cx) == fp;
+            if same && !trusted {
+                continue;
+            }
+            if same && !changed_untold(catalog.as_deref(), cx) {
+                // Everything taken on trust is as recorded.
+                trusted = false;
+                continue;
+            }
         }
         if only.is_none() {
+            last_full = std::time::Instant::now();
             // Watches first, then the fingerprint, then the reads: a write after any of
             // them is a change the next round sees.
             watched = watch_set(catalog.as_deref(), cx);
@@ -274,11 +287,6 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
             u.finish();
         }
         drop(before);
-        if trusted {
-            // Taken after the reads, off the bump's path: a write to a directory looked at
-            // is an event (or, missed, the safety net's look at `seen`).
-            fp = fingerprint(catalog.as_deref(), cx);
-        }
         // Directories this discovery found (a new workspace root) were not watched while it
         // read them: once more, watching them.
         let now = watch_set(catalog.as_deref(), cx);
