@@ -226,17 +226,19 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
     // A round that looked only at the directories events named took the others on trust;
     // until a round looks at everything, the safety net checks them too.
     // `fp` is taken only before a round that looks at everything, so after a targeted round
-    // the next check finds the edited files changed and looks at everything; and at least
-    // every `interval` a round looks at everything however many events keep coming.
+    // the next check finds the edited files changed and looks at everything; and no
+    // directory is taken on trust for longer than `interval`, however many events keep
+    // coming.
     let mut trusted = false;
-    let mut last_full = std::time::Instant::now();
+    let mut trusted_since: Option<std::time::Instant> = None;
     loop {
         let interval = if watch.is_some() { mode.rescan } else { POLL };
         let mut only = None;
         if shared.wait(interval) {
             std::thread::sleep(SETTLE);
             let wake = shared.take();
-            if watch.is_some() && last_full.elapsed() < interval {
+            let overdue = trusted_since.is_some_and(|t| t.elapsed() >= interval);
+            if watch.is_some() && !overdue {
                 only = only_in_workers(&wake, catalog.as_deref());
             }
         } else {
@@ -247,11 +249,12 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
             if same && !changed_untold(catalog.as_deref(), cx) {
                 // Everything taken on trust is as recorded.
                 trusted = false;
+                trusted_since = None;
                 continue;
             }
         }
         if only.is_none() {
-            last_full = std::time::Instant::now();
+            trusted_since = None;
             // Watches first, then the fingerprint, then the reads: a write after any of
             // them is a change the next round sees.
             watched = watch_set(catalog.as_deref(), cx);
@@ -259,6 +262,9 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
             fp = fingerprint(catalog.as_deref(), cx);
         }
         trusted = only.is_some();
+        if trusted && trusted_since.is_none() {
+            trusted_since = Some(std::time::Instant::now());
+        }
         number += 1;
         let started = std::time::Instant::now();
         let looked = only.as_ref().map(HashSet::len);
