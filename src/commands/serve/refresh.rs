@@ -228,8 +228,8 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
     // `fp` is taken only before a round that looks at everything, so after a targeted round
     // the next check finds the edited files changed and looks at everything; and no
     // directory is taken on trust for longer than `interval`, however many events keep
-    // coming.
-    let mut trusted = false;
+    // coming. `trusted_since`: when the first round since the last full one took directories
+    // on trust (None: nothing is taken on trust).
     let mut trusted_since: Option<std::time::Instant> = None;
     loop {
         let interval = if watch.is_some() { mode.rescan } else { POLL };
@@ -243,12 +243,11 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
             }
         } else {
             let same = fingerprint(catalog.as_deref(), cx) == fp;
-            if same && !trusted {
+            if same && trusted_since.is_none() {
                 continue;
             }
             if same && !changed_untold(catalog.as_deref(), cx) {
                 // Everything taken on trust is as recorded.
-                trusted = false;
                 trusted_since = None;
                 continue;
             }
@@ -261,8 +260,7 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
             set_watches(&mut watch, &watched);
             fp = fingerprint(catalog.as_deref(), cx);
         }
-        trusted = only.is_some();
-        if trusted && trusted_since.is_none() {
+        if only.is_some() && trusted_since.is_none() {
             trusted_since = Some(std::time::Instant::now());
         }
         number += 1;
