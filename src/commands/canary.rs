@@ -27,7 +27,7 @@ pub fn overridden(dirs: &[PathBuf]) -> bool {
     dirs.iter().any(|d| {
         BUILTIN
             .iter()
-            .any(|(name, _)| !name.ends_with(".rb.j2") && d.join(name).is_file())
+            .any(|(name, _)| name.ends_with(".PKGBUILD.j2") && d.join(name).is_file())
     })
 }
 

@@ -23,6 +23,10 @@ pub(super) struct Script {
     /// Its name in the scratch directory, unique in the run.
     pub(super) file: String,
     pub(super) text: String,
+    /// A PKGBUILD's shape (its render by [`Engine::shapes`]), for shellcheck; none for a
+    /// formula, or when a bash template is overridden (an override's values are not
+    /// known to stand where the built-in templates put them).
+    pub(super) shape: Option<String>,
     pub(super) manifest: PathBuf,
     pub(super) what: String,
 }
@@ -54,6 +58,9 @@ pub fn run(cx: &crate::context::Context, changed: Option<&str>) -> Result<crate:
 
 pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<Report> {
     let engine = crate::package::engine(None, dirs);
+    let overridden = super::canary::overridden(&[dirs.templates()]);
+    let shapes = (!overridden && crate::exec::tool_exists("shellcheck"))
+        .then(|| Engine::shapes(vec![dirs.templates()]));
     let scratch = tempfile::tempdir()
         .map_err(|e| crate::error::Error::io("create", std::env::temp_dir(), e))?;
     let mut problems = catalog.problems.clone();
@@ -105,6 +112,7 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
                 w,
                 v,
                 &engine,
+                shapes.as_ref(),
                 &mut checked,
                 &mut problems,
                 &mut scripts,
@@ -118,7 +126,7 @@ pub fn check(dirs: &Dirs, catalog: &Catalog, runner: &mut dyn Runner) -> Result<
             "no workers found: is --root (or the working directory) the catalog? it needs bin/*/worker.toml",
         ));
     }
-    if super::canary::overridden(&[dirs.templates()]) {
+    if overridden {
         problems.extend(super::canary::check(
             catalog,
             &engine,
@@ -167,6 +175,7 @@ fn render_variant(
     w: &Worker,
     v: &crate::catalog::Variant,
     engine: &Engine,
+    shapes: Option<&Engine>,
     checked: &mut Checked,
     problems: &mut Vec<Problem>,
     scripts: &mut Vec<Script>,
@@ -192,7 +201,9 @@ fn render_variant(
         match artifact {
             Artifact::Pkgbuild(flavor) => {
                 let archive = placeholder_archive(w, v, flavor, &sha);
-                check_pkgbuild(w, v, engine, flavor, &archive, checked, problems, scripts);
+                check_pkgbuild(
+                    w, v, engine, shapes, flavor, &archive, checked, problems, scripts,
+                );
             }
             Artifact::Formula(flavor) => {
                 let sum = (flavor == brew::Flavor::Release).then(|| sha.clone());
@@ -207,6 +218,7 @@ fn check_pkgbuild(
     w: &Worker,
     v: &Variant,
     engine: &Engine,
+    shapes: Option<&Engine>,
     flavor: arch::Flavor,
     archive: &arch::Archive,
     checked: &mut Checked,
@@ -240,17 +252,27 @@ fn check_pkgbuild(
                 ));
             }
             let file = format!("{}.{}.PKGBUILD", v.id, flavor.name());
-            stage(&file, text, w, format!("{} {what}", v.id), scripts);
+            // Rendered from the same model: the same template, branches and word count.
+            let shape = shapes.and_then(|e| e.render(flavor.template(), &model).ok());
+            stage(&file, text, shape, w, format!("{} {what}", v.id), scripts);
         }
         Err(e) => problems.push(render_failed(w, v, &what, e)),
     }
 }
 
 /// Keeps a render for the external checkers to judge.
-fn stage(file: &str, text: String, w: &Worker, what: String, into: &mut Vec<Script>) {
+fn stage(
+    file: &str,
+    text: String,
+    shape: Option<String>,
+    w: &Worker,
+    what: String,
+    into: &mut Vec<Script>,
+) {
     into.push(Script {
         file: file.to_string(),
         text,
+        shape,
         manifest: w.manifest_path.clone(),
         what,
     });
@@ -295,7 +317,7 @@ fn check_formula(
                 ));
             }
             let file = format!("{}.{}.rb", v.id, flavor.name());
-            stage(&file, text, w, format!("{} {what}", v.id), formulas);
+            stage(&file, text, None, w, format!("{} {what}", v.id), formulas);
         }
         Err(e) => problems.push(render_failed(w, v, &what, e)),
     }

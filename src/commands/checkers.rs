@@ -94,23 +94,73 @@ impl Checker {
     }
 }
 
-/// One checker process over some of the files.
+/// One checker process over some of a pass's subjects.
 struct Job {
-    /// Which pass (checker over its files) it belongs to.
+    /// Which pass (checker over its subjects) it belongs to.
     pass: usize,
-    /// Indices into the pass's files.
+    /// Indices into the pass's subjects.
     files: Vec<usize>,
     spec: CommandSpec,
 }
 
-/// One checker over its files: each file's path in the scratch directory, cache key, and
-/// findings (None until judged).
+/// One checker over distinct texts (its *subjects*): each one's path in the scratch
+/// directory, cache key, and findings (None until judged).
 struct Pass<'a> {
     checker: Checker,
-    files: &'a [Script],
+    texts: Vec<&'a str>,
     paths: Vec<String>,
     keys: Vec<String>,
     found: Vec<Option<Vec<String>>>,
+}
+
+impl<'a> Pass<'a> {
+    /// A pass over `texts` (file names in the scratch directory beside them), each distinct
+    /// text once; also which subject each of `texts` became.
+    fn new(
+        checker: Checker,
+        scratch: &Path,
+        texts: impl Iterator<Item = (String, &'a str)>,
+        cache: &mut Verdicts,
+    ) -> (Pass<'a>, Vec<usize>) {
+        let identity = checker.identity();
+        let mut pass = Pass {
+            checker,
+            texts: Vec::new(),
+            paths: Vec::new(),
+            keys: Vec::new(),
+            found: Vec::new(),
+        };
+        let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut of = Vec::new();
+        for (file, text) in texts {
+            let i = *at.entry(text).or_insert_with(|| {
+                let key = verdicts::key(&identity, text.as_bytes());
+                pass.found.push(cache.get(&key).map(<[String]>::to_vec));
+                pass.keys.push(key);
+                pass.texts.push(text);
+                pass.paths
+                    .push(scratch.join(&file).to_string_lossy().into_owned());
+                pass.texts.len() - 1
+            });
+            of.push(i);
+        }
+        (pass, of)
+    }
+
+    /// The subjects no verdict was cached for, each written to its path.
+    fn pending(&self) -> Result<Vec<usize>> {
+        let pending: Vec<usize> = (0..self.texts.len())
+            .filter(|&i| self.found[i].is_none())
+            .collect();
+        for &i in &pending {
+            // The PKGBUILDs are shared by two checkers: written once.
+            let path = Path::new(&self.paths[i]);
+            if !path.exists() {
+                std::fs::write(path, self.texts[i]).map_err(|e| Error::io("write", path, e))?;
+            }
+        }
+        Ok(pending)
+    }
 }
 
 /// What each file's marker line says: Some(true) passed, Some(false) failed, None when the
@@ -172,101 +222,49 @@ fn findings(
         .collect()
 }
 
-pub(super) struct Judged {
-    pub(super) problems: Vec<Problem>,
-    pub(super) skipped: Vec<String>,
-}
-
-/// Judges `scripts` (PKGBUILDs) and `formulas`, writing into `scratch` only the files some
-/// checker has not judged before.
-pub(super) fn judge(
-    dirs: &Dirs,
+/// Runs every pass's pending subjects at once on the available cores (shellcheck and
+/// `bash -n` in chunks, one Ruby for all formulas), filling in and caching their findings.
+fn run(
     runner: &mut dyn Runner,
     scratch: &Path,
-    scripts: &[Script],
-    formulas: &[Script],
-) -> Result<Judged> {
-    let mut judged = Judged {
-        problems: Vec::new(),
-        skipped: Vec::new(),
-    };
-    let mut cache = Verdicts::open(&dirs.cache);
+    cache: &mut Verdicts,
+    passes: &mut [Pass],
+) -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // Longest first, so the short ones fill the gaps at the end.
-    let plan = [
-        (Checker::Shellcheck, scripts),
-        (Checker::Ruby, formulas),
-        (Checker::BashN, scripts),
-    ];
     let mut jobs = Vec::new();
-    let mut passes: Vec<Pass> = Vec::new();
-    for (checker, files) in plan {
-        if files.is_empty() {
+    for (pass, p) in passes.iter().enumerate() {
+        let pending = p.pending()?;
+        if pending.is_empty() {
             continue;
         }
-        if !have(checker.program()) {
-            judged.skipped.push(checker.skipped().to_string());
+        if p.checker == Checker::Ruby {
+            let list = scratch.join("formulas.txt");
+            let text: String = pending
+                .iter()
+                .map(|&i| format!("{}\n", p.paths[i]))
+                .collect();
+            std::fs::write(&list, text).map_err(|e| Error::io("write", &list, e))?;
+            let spec =
+                CommandSpec::new("ruby").args(["-e", RUBY_PARSE, list.to_string_lossy().as_ref()]);
+            jobs.push(Job {
+                pass,
+                files: pending,
+                spec,
+            });
             continue;
         }
-        let identity = checker.identity();
-        let keys: Vec<String> = files
-            .iter()
-            .map(|s| verdicts::key(&identity, s.text.as_bytes()))
-            .collect();
-        let found: Vec<Option<Vec<String>>> = keys
-            .iter()
-            .map(|k| cache.get(k).map(<[String]>::to_vec))
-            .collect();
-        let paths: Vec<String> = files
-            .iter()
-            .map(|s| scratch.join(&s.file).to_string_lossy().into_owned())
-            .collect();
-        let pending: Vec<usize> = (0..files.len()).filter(|&i| found[i].is_none()).collect();
-        for &i in &pending {
-            // The PKGBUILDs are shared by two checkers: written once.
-            let path = Path::new(&paths[i]);
-            if !path.exists() {
-                std::fs::write(path, &files[i].text).map_err(|e| Error::io("write", path, e))?;
-            }
+        let size = pending.len().div_ceil(cores).clamp(1, CHUNK);
+        for chunk in pending.chunks(size) {
+            let spec = match p.checker {
+                Checker::BashN => CommandSpec::new("bash").args(["-c", BASH_LOOP, "each-file"]),
+                _ => CommandSpec::new("shellcheck").args(SHELLCHECK_ARGS),
+            };
+            jobs.push(Job {
+                pass,
+                files: chunk.to_vec(),
+                spec: spec.args(chunk.iter().map(|&i| p.paths[i].clone())),
+            });
         }
-        let pass = passes.len();
-        if checker == Checker::Ruby {
-            if !pending.is_empty() {
-                let list = scratch.join("formulas.txt");
-                let text: String = pending.iter().map(|&i| format!("{}\n", paths[i])).collect();
-                std::fs::write(&list, text).map_err(|e| Error::io("write", &list, e))?;
-                let spec = CommandSpec::new("ruby").args([
-                    "-e",
-                    RUBY_PARSE,
-                    list.to_string_lossy().as_ref(),
-                ]);
-                jobs.push(Job {
-                    pass,
-                    files: pending,
-                    spec,
-                });
-            }
-        } else {
-            let size = pending.len().div_ceil(cores).clamp(1, CHUNK);
-            for chunk in pending.chunks(size) {
-                let spec = match checker {
-                    Checker::BashN => CommandSpec::new("bash").args(["-c", BASH_LOOP, "each-file"]),
-                    _ => CommandSpec::new("shellcheck").args(SHELLCHECK_ARGS),
-                };
-                jobs.push(Job {
-                    pass,
-                    files: chunk.to_vec(),
-                    spec: spec.args(chunk.iter().map(|&i| paths[i].clone())),
-                });
-            }
-        }
-        passes.push(Pass {
-            checker,
-            files,
-            paths,
-            keys,
-            found,
-        });
     }
     let specs: Vec<CommandSpec> = jobs.iter().map(|j| j.spec.clone()).collect();
     let outputs = runner.output_all(&specs)?;
@@ -280,9 +278,108 @@ pub(super) fn judge(
             pass.found[i] = Some(found);
         }
     }
-    for pass in &passes {
-        for (s, found) in pass.files.iter().zip(&pass.found) {
-            for finding in found.iter().flatten() {
+    Ok(())
+}
+
+/// Each file as itself: its name in the scratch directory and its bytes.
+fn real(files: &[Script]) -> impl Iterator<Item = (String, &str)> {
+    files.iter().map(|s| (s.file.clone(), s.text.as_str()))
+}
+
+pub(super) struct Judged {
+    pub(super) problems: Vec<Problem>,
+    pub(super) skipped: Vec<String>,
+}
+
+/// Judges `scripts` (PKGBUILDs) and `formulas`, writing into `scratch` only the files some
+/// checker has not judged before.
+///
+/// shellcheck judges a PKGBUILD's *shape* when it has one (`Script::shape`: every value a
+/// placeholder word of its quoting form), so the PKGBUILDs of a thousand workers cost it the
+/// few distinct shapes their templates make. Only the PKGBUILDs of a shape shellcheck
+/// complains about are judged themselves, so what is reported is what shellcheck says about
+/// the file. `bash -n` and Ruby judge every file itself.
+pub(super) fn judge(
+    dirs: &Dirs,
+    runner: &mut dyn Runner,
+    scratch: &Path,
+    scripts: &[Script],
+    formulas: &[Script],
+) -> Result<Judged> {
+    let mut judged = Judged {
+        problems: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut cache = Verdicts::open(&dirs.cache);
+    let can = |checker: Checker, files: &[Script], judged: &mut Judged| {
+        let ok = !files.is_empty() && have(checker.program());
+        if !files.is_empty() && !ok {
+            judged.skipped.push(checker.skipped().to_string());
+        }
+        ok
+    };
+    // Longest first, so the short ones fill the gaps at the end.
+    let mut passes = Vec::new();
+    let mut owners = Vec::new();
+    if can(Checker::Shellcheck, scripts, &mut judged) {
+        let shapes = scripts.iter().enumerate().map(|(i, s)| match &s.shape {
+            Some(shape) => (format!("shape-{i}.PKGBUILD"), shape.as_str()),
+            None => (s.file.clone(), s.text.as_str()),
+        });
+        let (pass, of) = Pass::new(Checker::Shellcheck, scratch, shapes, &mut cache);
+        passes.push(pass);
+        owners.push(of);
+    }
+    if can(Checker::Ruby, formulas, &mut judged) {
+        let (pass, of) = Pass::new(Checker::Ruby, scratch, real(formulas), &mut cache);
+        passes.push(pass);
+        owners.push(of);
+    }
+    if can(Checker::BashN, scripts, &mut judged) {
+        let (pass, of) = Pass::new(Checker::BashN, scratch, real(scripts), &mut cache);
+        passes.push(pass);
+        owners.push(of);
+    }
+    run(runner, scratch, &mut cache, &mut passes)?;
+    // The PKGBUILDs whose shape shellcheck complained about, judged themselves.
+    let mut again = None;
+    if let Some(first) = passes.first().filter(|p| p.checker == Checker::Shellcheck) {
+        let flagged: Vec<usize> = (0..scripts.len())
+            .filter(|&i| {
+                scripts[i].shape.is_some()
+                    && first.found[owners[0][i]]
+                        .as_ref()
+                        .is_some_and(|f| !f.is_empty())
+            })
+            .collect();
+        if !flagged.is_empty() {
+            let texts = flagged
+                .iter()
+                .map(|&i| (scripts[i].file.clone(), scripts[i].text.as_str()));
+            let (pass, of) = Pass::new(Checker::Shellcheck, scratch, texts, &mut cache);
+            let mut round = [pass];
+            run(runner, scratch, &mut cache, &mut round)?;
+            let [pass] = round;
+            again = Some((flagged, pass, of));
+        }
+    }
+    for (pass, of) in passes.iter().zip(&owners) {
+        let files = if pass.checker == Checker::Ruby {
+            formulas
+        } else {
+            scripts
+        };
+        for (i, s) in files.iter().enumerate() {
+            let mut found = pass.found[of[i]].as_deref().unwrap_or_default();
+            if pass.checker == Checker::Shellcheck && s.shape.is_some() {
+                found = &[];
+                if let Some((flagged, again, of)) = &again {
+                    if let Ok(k) = flagged.binary_search(&i) {
+                        found = again.found[of[k]].as_deref().unwrap_or_default();
+                    }
+                }
+            }
+            for finding in found {
                 judged.problems.push(pass.checker.problem(s, finding));
             }
         }

@@ -1233,6 +1233,78 @@ proptest! {
     }
 }
 
+/// What bash reads of a PKGBUILD's top level: each array's length, and the functions.
+const PKGBUILD_WORDS: &str = r#"for a in arch license depends makedepends provides conflicts source sha256sums; do
+  declare -n r=$a; printf '%s=%s\n' "$a" "${#r[@]}"; unset -n r
+done
+declare -F"#;
+
+/// `check` has shellcheck judge a PKGBUILD's shape (`Engine::shapes`: every value a
+/// placeholder word of its quoting form). For any value in every field, the shape of each
+/// flavour's PKGBUILD is a script `bash -n` accepts, whose arrays are as long as the
+/// render's and whose functions are the render's.
+fn check_shape(case: &Case) {
+    let base = scratch();
+    let root = base.path().join("catalog");
+    write_catalog(&root, case);
+    let catalog = discover(&root);
+    assert_eq!(
+        catalog.workers.len(),
+        1,
+        "{case:?}: {:#?}",
+        catalog.problems
+    );
+    let (w, v) = (&catalog.workers[0], &catalog.workers[0].variants[0]);
+    let (text, shapes) = (Engine::new(vec![]), Engine::shapes(vec![]));
+    let flavours = [
+        (
+            arch::Flavor::Release,
+            arch::Archive::Release { sha256: PIN.into() },
+        ),
+        (arch::Flavor::Git, arch::Archive::Git),
+        (arch::Flavor::Local, arch::Archive::local(w, v, PIN.into())),
+    ];
+    for (flavor, archive) in flavours {
+        let model = arch::model(w, v, &archive).unwrap();
+        let read = |engine: &Engine, name: &str| {
+            let path = base.path().join(name);
+            fs::write(&path, engine.render(flavor.template(), &model).unwrap()).unwrap();
+            let checked = output(child("bash", base.path(), "C.UTF-8").arg("-n").arg(&path));
+            assert_ran(&checked, &format!("{case:?}: bash -n {name}"));
+            let script = format!(". {}\n{PKGBUILD_WORDS}", path.display());
+            let out = output(child("bash", base.path(), "C.UTF-8").arg("-c").arg(script));
+            assert_ran(&out, &format!("{case:?}: bash reads {name}"));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let (render, shape) = (read(&text, "render.sh"), read(&shapes, "shape.sh"));
+        assert!(render.contains("declare -f package"), "{render}");
+        assert_eq!(shape, render, "{case:?}: the {} shape", flavor.name());
+    }
+    assert_no_canary(base.path(), &format!("{case:?}"));
+}
+
+#[test]
+fn the_shape_of_each_fixed_hostile_value_s_pkgbuild_has_its_words() {
+    if !tools::require("bash", "bash reads the shapes") {
+        return;
+    }
+    check_all(&fixed_cases(), check_shape);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(32) })]
+
+    #[test]
+    fn the_shape_of_any_value_s_pkgbuild_has_its_words(
+        value in any_text().prop_map(one_line),
+        layout in layout(),
+    ) {
+        if tools::require("bash", "bash reads the shapes") {
+            check_shape(&Case { value, layout });
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Line breaks: refused where the manifest reads a one-line value
 // ---------------------------------------------------------------------------------------------

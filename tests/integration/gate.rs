@@ -760,6 +760,8 @@ fn bash_n_shellcheck_and_ruby_c_complaints_fail_the_gate() {
 /// unchanged catalog runs no checker and reports the same failures (byte-equal JSON); a
 /// worker whose renders changed is judged again (and only it), with what its new renders
 /// earn; a damaged cache is ignored and rebuilt. Formulas go to one Ruby interpreter.
+/// shellcheck is asked about each distinct *shape* of PKGBUILD once (its values as
+/// placeholders), and about the PKGBUILDs themselves only when it complains of their shape.
 #[test]
 fn check_verdicts_are_cached_by_content_and_a_changed_render_is_judged_again() {
     if !tools::require_all(&["bash", "ruby"], "the logging wrappers run the real tools") {
@@ -772,8 +774,9 @@ fn check_verdicts_are_cached_by_content_and_a_changed_render_is_judged_again() {
     let bin = bin_dir(&["git", "grep", "sed"]);
     let log = s.path("checkers.log");
     let log_q = crate::support::q(log.to_str().unwrap());
-    // bash -n fails every file, shellcheck complains about files saying FLAG; each logs
-    // what it was given, and ruby logs each start and each formula of its list file.
+    // bash -n fails every file; shellcheck complains about a check() that passes cargo test
+    // arguments of its own (shape or file); each logs what it was given, and ruby logs each
+    // start and each formula of its list file.
     write_script(
         bin.path(),
         "bash",
@@ -785,7 +788,7 @@ fn check_verdicts_are_cached_by_content_and_a_changed_render_is_judged_again() {
     write_script(
         bin.path(),
         "shellcheck",
-        &format!("#!/bin/sh\nfor f; do case \"$f\" in -*) ;; *) echo \"sc $f\" >> {log_q}; if grep -q FLAG \"$f\"; then echo \"$f:3:1: warning: flagged [SC9999]\"; fi;; esac; done\nexit 1\n"),
+        &format!("#!/bin/sh\nfor f; do case \"$f\" in -*) ;; *) echo \"sc $f\" >> {log_q}; if grep -qE -- '--features [^ ]+ [^-]' \"$f\"; then echo \"$f:3:1: warning: flagged [SC9999]\"; fi;; esac; done\nexit 1\n"),
     );
     write_script(
         bin.path(),
@@ -812,7 +815,11 @@ fn check_verdicts_are_cached_by_content_and_a_changed_render_is_judged_again() {
     let pkgbuilds = count(&ran, "n ", "");
     let formulas = count(&ran, "rb ", "");
     assert!(pkgbuilds >= 2 && formulas >= 2, "{ran}");
-    assert_eq!(count(&ran, "sc ", ""), pkgbuilds, "{ran}");
+    // The two workers' PKGBUILDs differ only in their values: their shapes are shared
+    // (a release and a local PKGBUILD too have one shape).
+    let shapes = count(&ran, "sc ", "");
+    assert_eq!(count(&ran, "sc ", "/shape-"), shapes, "only shapes: {ran}");
+    assert!(shapes >= 1 && 2 * shapes <= pkgbuilds, "{ran}");
     assert_eq!(
         count(&ran, "start", ""),
         1,
@@ -830,12 +837,34 @@ fn check_verdicts_are_cached_by_content_and_a_changed_render_is_judged_again() {
         "the cached failures, as reported"
     );
 
-    // `other`'s renders change: they alone are judged again, and now fail shellcheck too.
+    // Only `other`'s description changes: its files are judged again, but not its shapes.
     let w = s
         .worker("other")
         .dir("bin/other")
         .extra(&clean_source("other"))
-        .description("other FLAG description")
+        .description("other new description")
+        .write();
+    write_lock(&w);
+    check(&s, s.root(), true, Some(bin.path()));
+    let ran = logged();
+    assert!(
+        count(&ran, "n ", "other-") >= 1 && count(&ran, "rb ", "other-") >= 1,
+        "{ran}"
+    );
+    assert_eq!(
+        count(&ran, "n ", "judged-") + count(&ran, "sc ", ""),
+        0,
+        "{ran}"
+    );
+
+    // `other`'s check() gains an argument: a new shape, which shellcheck complains about,
+    // so it judges `other`'s PKGBUILDs themselves (and only those).
+    let extra = clean_source("other").replace("[test]\n", "[test]\ncargo_args = [\"FLAG\"]\n");
+    let w = s
+        .worker("other")
+        .dir("bin/other")
+        .extra(&extra)
+        .description("other new description")
         .write();
     write_lock(&w);
     let third = check(&s, s.root(), true, Some(bin.path()));
@@ -846,8 +875,9 @@ fn check_verdicts_are_cached_by_content_and_a_changed_render_is_judged_again() {
         "{ran}"
     );
     let others = count(&ran, "n ", "other-");
-    assert!(others >= 1 && count(&ran, "rb ", "other-") >= 1, "{ran}");
+    assert!(others >= 1, "{ran}");
     assert_eq!(count(&ran, "sc ", "other-"), others, "{ran}");
+    assert!(count(&ran, "sc ", "/shape-") >= 1, "{ran}");
     let doc3 = parse_check(&third);
     let flagged: Vec<_> = doc3
         .problems

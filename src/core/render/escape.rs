@@ -46,6 +46,21 @@ pub fn bash(s: &str) -> String {
     out
 }
 
+/// The shape of [`bash`]'s word for `s`: a placeholder of the same quoting form — `v` for a
+/// bare word, `'v'` for a single-quoted one, `$'v'` for an ANSI-C-quoted one. Each is one
+/// inert word, as the word it stands for is, so a render's shape has the render's words in
+/// the render's places, whatever the values say.
+pub fn bash_shape(s: &str) -> String {
+    let word = bash(s);
+    if word.starts_with("$'") {
+        "$'v'".to_string()
+    } else if word.starts_with('\'') {
+        "'v'".to_string()
+    } else {
+        "v".to_string()
+    }
+}
+
 /// Quotes `s` as a Ruby double-quoted string literal that evaluates to exactly `s`:
 /// `"`, `\` and the interpolation openers `#{`, `#@`, `#$` are escaped.
 pub fn ruby(s: &str) -> String {

@@ -109,18 +109,30 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(override_dirs: Vec<PathBuf>) -> Self {
+        Self::build(override_dirs, false)
+    }
+
+    /// An engine whose bash renders are *shapes*: every value printed as a placeholder word
+    /// of the same quoting form (`v`, `'v'` or `$'v'`, by [`escape::bash_shape`]), so renders
+    /// that differ only in their values' text have one shape. `check` has shellcheck judge
+    /// the shapes (see `commands/checkers.rs`). Ruby and HTML renders are as [`Engine::new`]'s.
+    pub fn shapes(override_dirs: Vec<PathBuf>) -> Self {
+        Self::build(override_dirs, true)
+    }
+
+    fn build(override_dirs: Vec<PathBuf>, shape: bool) -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
         env.set_trim_blocks(true);
         env.set_auto_escape_callback(|name| Language::of(name).escape());
-        env.set_formatter(|out, state, value| {
+        env.set_formatter(move |out, state, value| {
             let language = match state.auto_escape() {
                 AutoEscape::Custom("ruby") => Language::Ruby,
                 AutoEscape::Custom("html") => Language::Html,
                 _ => Language::Bash,
             };
-            let text = format_value(value, language)?;
+            let text = format_value(value, language, shape)?;
             out.write_str(&text)
                 .map_err(|_| TplError::new(ErrorKind::WriteFailure, "write failed"))
         });
@@ -547,8 +559,9 @@ const URL_ATTRIBUTES: &[&str] = &[
 /// Strings and numbers are quoted; a list becomes space-separated quoted words (bash) or an
 /// array literal (Ruby), and is refused in HTML (a page loops over it); values marked safe by
 /// the template pass through.
-fn format_value(value: &Value, language: Language) -> Result<String, TplError> {
+fn format_value(value: &Value, language: Language, shape: bool) -> Result<String, TplError> {
     let quote: fn(&str) -> String = match language {
+        Language::Bash if shape => escape::bash_shape,
         Language::Bash => escape::bash,
         Language::Ruby => escape::ruby,
         Language::Html => escape::html,
@@ -568,7 +581,7 @@ fn format_value(value: &Value, language: Language) -> Result<String, TplError> {
         ValueKind::Seq | ValueKind::Iterable => {
             let items = value
                 .try_iter()?
-                .map(|v| format_value(&v, language))
+                .map(|v| format_value(&v, language, shape))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(if language == Language::Ruby {
                 format!("[{}]", items.join(", "))
