@@ -258,20 +258,25 @@ fn source_doc(s: &Source, subdir: &str, verified: bool) -> SourceDoc {
 /// there: `,\n`, then the element indented two levels (the first element of the array goes
 /// without the comma).
 pub fn pretty_element<T: Serialize>(element: &T) -> Vec<u8> {
-    const INDENT: &[u8] = b"    ";
-    let pretty = serde_json::to_vec_pretty(element).expect("documents serialize");
-    let lines = pretty.iter().filter(|&&b| b == b'\n').count();
-    let mut out = Vec::with_capacity(2 + INDENT.len() * (lines + 1) + pretty.len());
-    out.extend_from_slice(b",\n");
-    out.extend_from_slice(INDENT);
-    // A JSON string holds no raw newline: every newline is the formatter's.
-    for line in pretty.split_inclusive(|&b| b == b'\n') {
-        out.extend_from_slice(line);
-        if line.ends_with(b"\n") {
-            out.extend_from_slice(INDENT);
-        }
-    }
+    let mut out = Vec::new();
+    pretty_element_into(&mut out, element);
     out
+}
+
+/// [`pretty_element`], appended to `out`: serde_json's pretty formatter, started two levels
+/// in (the document's object, its `workers` array), writes the element where it goes, with
+/// no copy to indent it afterwards.
+pub fn pretty_element_into<T: Serialize>(out: &mut Vec<u8>, element: &T) {
+    use serde_json::ser::Formatter;
+    let mut formatter = serde_json::ser::PrettyFormatter::new();
+    let sink = &mut std::io::sink();
+    formatter
+        .begin_object(sink)
+        .and_then(|()| formatter.begin_array(sink))
+        .expect("a sink takes everything");
+    out.extend_from_slice(b",\n    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    element.serialize(&mut ser).expect("documents serialize");
 }
 
 /// A pretty [`CatalogDoc`] made with no workers (its final newline included), split where
@@ -320,7 +325,7 @@ pub fn pretty_catalog(doc: &CatalogDoc) -> Vec<u8> {
                 s.spawn(move || {
                     let mut out = Vec::new();
                     for w in part {
-                        out.extend_from_slice(&pretty_element(w));
+                        pretty_element_into(&mut out, w);
                     }
                     out
                 })

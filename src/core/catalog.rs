@@ -336,6 +336,11 @@ pub trait Recall {
     /// The worker of a directory [`Recall::summary`] answered for (its source not yet
     /// attached); None when what was kept is damaged, and the directory is read again.
     fn worker(&mut self, dir: &Path) -> Option<Arc<Worker>>;
+    /// [`Recall::worker`] of each of `dirs`, in order (a recall that reads them from a file
+    /// reads them on the available cores).
+    fn workers(&mut self, dirs: &[&Path]) -> Vec<Option<Arc<Worker>>> {
+        dirs.iter().map(|d| self.worker(d)).collect()
+    }
     /// What a fresh discovery of `dir` found.
     fn remember(&mut self, dir: &Path, community: bool, found: &Found);
 }
@@ -450,6 +455,13 @@ pub fn discover_with(
             }
         }
     }
+    let recalled: Vec<&Path> = entries
+        .iter()
+        .zip(&selected)
+        .filter(|((_, _, _, found), &s)| s && found.is_none())
+        .map(|((dir, ..), _)| dir.as_path())
+        .collect();
+    let mut recalled = recall.workers(&recalled).into_iter();
     for (i, (dir, community, summary, found)) in entries.into_iter().enumerate() {
         if !selected[i] {
             continue;
@@ -457,7 +469,7 @@ pub fn discover_with(
         let worker = match found.map(|f| *f) {
             Some(Ok((w, _))) => Some(Arc::new(w)),
             Some(Err(_)) => None,
-            None => match recall.worker(&dir) {
+            None => match recalled.next().flatten() {
                 Some(mut w) => {
                     if *w.source != *source {
                         Arc::make_mut(&mut w).source = source.clone();

@@ -504,6 +504,44 @@ impl Recall for DiskRecall {
         worker
     }
 
+    fn workers(&mut self, dirs: &[&Path]) -> Vec<Option<Arc<Worker>>> {
+        let Some(old) = self.old.as_ref() else {
+            return vec![None; dirs.len()];
+        };
+        let spans: Vec<Option<Span>> = dirs
+            .iter()
+            .map(
+                |d| match self.at.get(&self.key(d)).map(|&i| &self.fresh[i].1) {
+                    Some(Bytes::Old(span)) => Some(span.clone()),
+                    _ => None,
+                },
+            )
+            .collect();
+        let read = |span: &Option<Span>| -> Option<Arc<Worker>> {
+            let bytes = old.read(span.as_ref()?)?;
+            serde_json::from_slice(&bytes).ok().map(Arc::new)
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 8);
+        let chunk = spans.len().div_ceil(threads).max(256);
+        let workers: Vec<Option<Arc<Worker>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = spans
+                .chunks(chunk)
+                .map(|part| s.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("reading the cache does not panic"))
+                .collect()
+        });
+        if workers.iter().any(Option::is_none) {
+            // Damaged: the caller reads those directories again and remembers what it finds.
+            self.changed = true;
+        }
+        workers
+    }
+
     fn remember(&mut self, dir: &Path, community: bool, found: &Found) {
         self.changed = true;
         let key = self.key(dir);
