@@ -35,8 +35,8 @@ pub use crate::effects::{dirs, fetch, pack};
 // Short paths for the rest of the crate.
 pub(crate) use crate::commands::{graph, install, installed, preflight, review, serve};
 pub(crate) use crate::core::{
-    artifacts, bottle, build, command, config, deps, detect, problem, sandbox, scaffold, tomlread,
-    tree, vcs,
+    artifacts, bottle, build, command, config, deps, detect, par, problem, sandbox, scaffold,
+    tomlread, tree, vcs,
 };
 pub(crate) use crate::effects::{
     atomic, checkout, db, discovery, exec, registry, sign, sources, unpack, verdicts, watch,

@@ -239,19 +239,22 @@ pub fn scan(root: &Path) -> (Vec<WorkerDir>, Vec<Problem>) {
             }
         };
         let mut group: Vec<WorkerDir> = Vec::new();
-        for e in rd.flatten() {
-            // The entry's type costs no stat, but for a link (followed, as before).
-            let dir = match e.file_type() {
+        // The entry's type costs no stat, but for a link (followed, as before).
+        let candidates: Vec<PathBuf> = rd
+            .flatten()
+            .filter(|e| match e.file_type() {
                 Ok(t) if t.is_dir() => true,
                 Ok(t) if !t.is_symlink() => false,
                 _ => e.path().is_dir(),
-            };
-            if !dir {
-                continue;
-            }
-            let p = e.path();
+            })
+            .map(|e| e.path())
+            .collect();
+        let looked = crate::par::map(&candidates, 1024, |p| {
+            fs::symlink_metadata(p.join("worker.toml"))
+        });
+        for (p, looked) in candidates.into_iter().zip(looked) {
             let manifest = p.join("worker.toml");
-            match fs::symlink_metadata(&manifest) {
+            match looked {
                 Ok(m) => group.push(WorkerDir {
                     path: p,
                     community,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod deps;
 pub mod detect;
 pub mod manifest;
+pub mod par;
 pub mod problem;
 pub mod render;
 pub mod sandbox;

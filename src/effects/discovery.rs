@@ -521,20 +521,7 @@ impl Recall for DiskRecall {
             let bytes = old.read(span.as_ref()?)?;
             serde_json::from_slice(&bytes).ok().map(Arc::new)
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, 8);
-        let chunk = spans.len().div_ceil(threads).max(256);
-        let workers: Vec<Option<Arc<Worker>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = spans
-                .chunks(chunk)
-                .map(|part| s.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("reading the cache does not panic"))
-                .collect()
-        });
+        let workers = crate::par::map(&spans, 256, read);
         if workers.iter().any(Option::is_none) {
             // Damaged: the caller reads those directories again and remembers what it finds.
             self.changed = true;
@@ -673,24 +660,5 @@ fn fingerprints<'d>(
         }
         (!racy).then(|| h.finish())
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, 8);
-    let chunk = dirs.len().div_ceil(threads).max(256);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = dirs
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|d| (d.path.as_path(), one(d)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a fingerprint thread does not panic"))
-            .collect()
-    })
+    crate::par::map(dirs, 256, |d| (d.path.as_path(), one(d)))
 }

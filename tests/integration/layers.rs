@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "deps",
             "detect",
             "manifest",
+            "par",
             "problem",
             "render",
             "sandbox",
