@@ -1149,6 +1149,12 @@ fn an_edit_inside_one_worker_is_read_alone() {
     let srv = Serve::start(&s);
     let c = client();
     get(&c, &srv.url("/workers"));
+    // An edit before the watches are set is found by a look at everything.
+    let start = std::time::Instant::now();
+    while !srv.log().contains("watching ") {
+        assert!(start.elapsed() < Duration::from_secs(60), "{}", srv.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     set_version(&s, "beta", "0.3.0");
     let kept = eventually_version(&c, &srv.url("/workers"), "beta-cpu", "0.3.0");
     assert!(

@@ -222,6 +222,14 @@ fn run(shared: &Arc<Shared>, cx: &Context, mode: Mode, first_look: u64) {
     if fingerprint(None, cx) != first_look {
         shared.poke();
     }
+    // From here on a change is an event (a change before it was seen by the look above).
+    if watch.is_some() {
+        report::say(&format!(
+            "watching {} directories for changes (and looking at every file every {} s)",
+            watched.len(),
+            mode.rescan.as_secs()
+        ));
+    }
     let mut number = shared.current().number;
     // A round that looked only at the directories events named took the others on trust;
     // until a round looks at everything, the safety net checks them too.
