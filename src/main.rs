@@ -8,12 +8,13 @@ use clap::Parser;
 use rbee_workers::{app, cli::Cli, context::Context, report};
 use std::process::ExitCode;
 
-/// mimalloc's `mi_option_purge_delay` (`mimalloc.h`, v3; libmimalloc-sys names it only for v2).
+/// mimalloc's `mi_option_purge_delay` (`mimalloc.h`, v2 and v3; libmimalloc-sys 0.1.49
+/// names no constant for it).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// serve holds two catalog generations while it builds the next: memory freed then goes back
-/// to the system at once, not a second later (peak RSS at 10,000 workers: 4.3x the catalog
-/// document with the default delay, 3.9x without; scripts/bench-serve.sh).
+/// to the system at once, not a second later (peak RSS after a bump at 10,000 workers, idle:
+/// 4.27-4.39x the catalog document with the default delay, 3.84-3.92x without).
 fn purge_at_once() {
     // SAFETY: sets one of mimalloc's options, which it reads on each purge; nothing else
     // changes it meanwhile (serve has started no thread yet).

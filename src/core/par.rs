@@ -1,5 +1,6 @@
-//! The one way to map over many items on the available cores: in order, in chunks of at
-//! least `min` items (a list no longer than one chunk is mapped on the calling thread).
+//! Mapping over many items on the available cores (discovery's scan, fingerprints and cache
+//! reads): in order, in chunks of at least `min` items (a list no longer than one chunk is
+//! mapped on the calling thread).
 
 /// `f` of each of `items`, in order, on up to 8 threads.
 pub fn map<'a, T: Sync, R: Send>(
@@ -22,7 +23,7 @@ pub fn map<'a, T: Sync, R: Send>(
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("a worker thread does not panic"))
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
 }

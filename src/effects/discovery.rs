@@ -521,7 +521,9 @@ impl Recall for DiskRecall {
             let bytes = old.read(span.as_ref()?)?;
             serde_json::from_slice(&bytes).ok().map(Arc::new)
         };
-        let workers = crate::par::map(&spans, 256, read);
+        // On the available cores where a read does not move a shared offset (pread).
+        let min = if cfg!(unix) { 256 } else { usize::MAX };
+        let workers = crate::par::map(&spans, min, read);
         if workers.iter().any(Option::is_none) {
             // Damaged: the caller reads those directories again and remembers what it finds.
             self.changed = true;
