@@ -486,22 +486,7 @@ impl Recall for DiskRecall {
     }
 
     fn worker(&mut self, dir: &Path) -> Option<Arc<Worker>> {
-        let key = self.key(dir);
-        let span = match &self.fresh[*self.at.get(&key)?].1 {
-            Bytes::Old(span) => span.clone(),
-            _ => return None,
-        };
-        let worker = self
-            .old
-            .as_ref()?
-            .read(&span)
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .map(Arc::new);
-        if worker.is_none() {
-            // Damaged: the caller reads the directory again and remembers what it finds.
-            self.changed = true;
-        }
-        worker
+        self.workers(&[dir]).pop().flatten()
     }
 
     fn workers(&mut self, dirs: &[&Path]) -> Vec<Option<Arc<Worker>>> {
