@@ -35,7 +35,7 @@ pub use crate::effects::{dirs, fetch, pack};
 // Short paths for the rest of the crate.
 pub(crate) use crate::commands::{graph, install, installed, preflight, review, serve};
 pub(crate) use crate::core::{
-    artifacts, bottle, build, command, config, deps, detect, par, problem, sandbox, scaffold,
+    artifacts, bottle, build, command, config, deps, detect, look, par, problem, sandbox, scaffold,
     tomlread, tree, vcs,
 };
 pub(crate) use crate::effects::{

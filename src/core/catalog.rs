@@ -214,8 +214,8 @@ pub fn worker_dirs(root: &Path) -> Vec<(PathBuf, bool)> {
 pub struct WorkerDir {
     pub path: PathBuf,
     pub community: bool,
-    /// What `symlink_metadata` said of its worker.toml (the discovery cache's first look).
-    pub manifest: fs::Metadata,
+    /// What `lstat` said of its worker.toml (the discovery cache's first look).
+    pub manifest: crate::look::Stat,
 }
 
 /// [`worker_dirs`], and a problem for each place that may hold a worker but cannot be looked
@@ -240,20 +240,22 @@ pub fn scan(root: &Path) -> (Vec<WorkerDir>, Vec<Problem>) {
         };
         let mut group: Vec<WorkerDir> = Vec::new();
         // The entry's type costs no stat, but for a link (followed, as before).
-        let candidates: Vec<PathBuf> = rd
+        let mut candidates: Vec<(std::ffi::OsString, PathBuf)> = rd
             .flatten()
             .filter(|e| match e.file_type() {
                 Ok(t) if t.is_dir() => true,
                 Ok(t) if !t.is_symlink() => false,
                 _ => e.path().is_dir(),
             })
-            .map(|e| e.path())
+            .map(|e| (e.file_name(), e.path()))
             .collect();
-        let looked = crate::par::map(&candidates, 1024, |p| {
-            fs::symlink_metadata(p.join("worker.toml"))
+        // By name: the order of their paths (one parent), without comparing whole paths.
+        candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let at = crate::look::At::open(&dir);
+        let looked = crate::par::map(&candidates, 1024, |(name, _)| {
+            at.symlink_metadata(&Path::new(name).join("worker.toml"))
         });
-        for (p, looked) in candidates.into_iter().zip(looked) {
-            let manifest = p.join("worker.toml");
+        for ((_, p), looked) in candidates.into_iter().zip(looked) {
             match looked {
                 Ok(m) => group.push(WorkerDir {
                     path: p,
@@ -262,7 +264,7 @@ pub fn scan(root: &Path) -> (Vec<WorkerDir>, Vec<Problem>) {
                 }),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => problems.push(Problem::error(
-                    &manifest,
+                    p.join("worker.toml"),
                     format!(
                         "cannot tell whether {} holds a worker: {e}; expected a readable directory",
                         p.display()
@@ -270,7 +272,6 @@ pub fn scan(root: &Path) -> (Vec<WorkerDir>, Vec<Problem>) {
                 )),
             }
         }
-        group.sort_by(|a, b| a.path.cmp(&b.path));
         out.extend(group);
     }
     (out, problems)

@@ -11,6 +11,7 @@ pub mod command;
 pub mod config;
 pub mod deps;
 pub mod detect;
+pub mod look;
 pub mod manifest;
 pub mod par;
 pub mod problem;

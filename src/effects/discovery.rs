@@ -20,6 +20,7 @@
 
 use crate::catalog::{self, Catalog, Found, Recall, Seen, Source, Summary, Worker, WorkerDir};
 use crate::checksum::{hex, sha256_bytes};
+use crate::look::{At, Stat};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
@@ -541,53 +542,40 @@ impl Recall for DiskRecall {
     }
 }
 
-/// One look at a path (through a last symlink too), hashed: what is there, its identity,
-/// size and times; whether it changed after `since` (nanoseconds since the epoch).
-fn look(m: std::io::Result<std::fs::Metadata>, h: &mut impl Hasher, since: i128) -> bool {
+/// One look at a path, hashed: what is there, its identity, size and times; whether it
+/// changed after `since` (nanoseconds since the epoch).
+fn look(m: std::io::Result<Stat>, h: &mut impl Hasher, since: i128) -> bool {
     match m {
         Err(e) => {
             (e.kind() as u32).hash(h);
             false
         }
         Ok(m) => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt;
-                (m.dev(), m.ino(), m.mode(), m.size()).hash(h);
-                (m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec()).hash(h);
-                (m.mtime() as i128) * 1_000_000_000 + m.mtime_nsec() as i128 >= since
-            }
-            #[cfg(not(unix))]
-            {
-                m.len().hash(h);
-                let t = m
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i128);
-                t.hash(h);
-                t >= since
-            }
+            m.hash(h);
+            m.mtime >= since
         }
     }
 }
 
+/// [`look`] at `rel` inside `at` as `link` (its `lstat`) saw it, and through it when it is a
+/// symlink.
 fn probe_with(
-    path: &Path,
-    link: std::io::Result<std::fs::Metadata>,
+    at: &At,
+    rel: &Path,
+    link: std::io::Result<Stat>,
     h: &mut impl Hasher,
     since: i128,
 ) -> bool {
-    let is_link = link.as_ref().is_ok_and(|m| m.file_type().is_symlink());
+    let is_link = link.as_ref().is_ok_and(Stat::is_symlink);
     let mut racy = look(link, h, since);
     if is_link {
-        racy |= look(std::fs::metadata(path), h, since);
+        racy |= look(at.metadata(rel), h, since);
     }
     racy
 }
 
-fn probe(path: &Path, h: &mut impl Hasher, since: i128) -> bool {
-    probe_with(path, std::fs::symlink_metadata(path), h, since)
+fn probe(at: &At, rel: &Path, h: &mut impl Hasher, since: i128) -> bool {
+    probe_with(at, rel, at.symlink_metadata(rel), h, since)
 }
 
 /// Every directory's fingerprint (None: changed since `since`), looked at on the available
@@ -602,49 +590,76 @@ fn fingerprints<'d>(
     dirs: &'d [WorkerDir],
     since: i128,
 ) -> Vec<(&'d Path, Option<u64>)> {
-    let mut above: HashMap<&Path, (u64, bool)> = HashMap::new();
+    // What is above the workers is the same for every worker of one parent (`bin`,
+    // `bin/community`): looked at once, with the parent opened for the looks inside it.
+    struct Parent {
+        at: At,
+        /// The sum of each directory above it inside the root, nearest first.
+        above: Vec<u64>,
+        racy: bool,
+    }
+    let mut sums: HashMap<&Path, (u64, bool)> = HashMap::new();
+    let mut parents: HashMap<&Path, Parent> = HashMap::new();
     for d in dirs {
+        let Some(parent) = d.path.parent() else {
+            continue;
+        };
+        if parents.contains_key(parent) {
+            continue;
+        }
+        let mut above = Vec::new();
+        let mut racy = false;
         for a in d.path.ancestors().skip(1) {
-            if !a.starts_with(root) || above.contains_key(a) {
+            if !a.starts_with(root) {
                 break;
             }
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            let racy = probe(&a.join("Cargo.toml"), &mut h, since)
-                | probe(&a.join("Cargo.lock"), &mut h, since);
-            above.insert(a, (h.finish(), racy));
+            let &mut (sum, r) = sums.entry(a).or_insert_with(|| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                let at = At::open(a);
+                let r = probe(&at, Path::new("Cargo.toml"), &mut h, since)
+                    | probe(&at, Path::new("Cargo.lock"), &mut h, since);
+                (h.finish(), r)
+            });
+            above.push(sum);
+            racy |= r;
         }
+        let at = At::open(parent);
+        parents.insert(parent, Parent { at, above, racy });
     }
     let one = |d: &WorkerDir| -> Option<u64> {
         let dir = &d.path;
+        let parent = &parents[dir.parent()?];
+        let at = &parent.at;
+        // NAME/FILE, in one buffer.
+        let mut rel = PathBuf::from(dir.file_name()?);
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        let manifest = dir.join("worker.toml");
-        let mut racy = probe_with(&manifest, Ok(d.manifest.clone()), &mut h, since);
-        for name in ["Cargo.toml", "Cargo.lock", "src"] {
-            racy |= probe(&dir.join(name), &mut h, since);
+        rel.push("worker.toml");
+        let mut racy = probe_with(at, &rel, Ok(d.manifest), &mut h, since);
+        for file in ["Cargo.toml", "Cargo.lock", "src"] {
+            rel.set_file_name(file);
+            racy |= probe(at, &rel, &mut h, since);
         }
-        let bins = dir.join("src/bin");
-        let listing = std::fs::symlink_metadata(&bins);
-        let is_dir = listing.as_ref().is_ok_and(|m| !m.file_type().is_file());
-        racy |= probe_with(&bins, listing, &mut h, since);
+        rel.push("bin");
+        let listing = at.symlink_metadata(&rel);
+        let is_dir = listing.as_ref().is_ok_and(|m| !m.is_file());
+        racy |= probe_with(at, &rel, listing, &mut h, since);
         if is_dir {
-            if let Ok(rd) = std::fs::read_dir(&bins) {
-                let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+            if let Ok(rd) = std::fs::read_dir(dir.join("src/bin")) {
+                let mut names: Vec<_> = rd.flatten().map(|e| e.file_name()).collect();
                 names.sort();
-                for p in names {
+                for n in names {
+                    let p = rel.join(n);
                     p.hash(&mut h);
-                    if p.is_dir() {
-                        racy |= probe(&p.join("main.rs"), &mut h, since);
+                    if at.metadata(&p).is_ok_and(|m| m.is_dir()) {
+                        racy |= probe(at, &p.join("main.rs"), &mut h, since);
                     }
                 }
             }
         }
-        for a in dir.ancestors().skip(1) {
-            let Some(&(sum, r)) = above.get(a) else {
-                break;
-            };
+        for sum in &parent.above {
             sum.hash(&mut h);
-            racy |= r;
         }
+        racy |= parent.racy;
         (!racy).then(|| h.finish())
     };
     crate::par::map(dirs, 256, |d| (d.path.as_path(), one(d)))

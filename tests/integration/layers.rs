@@ -25,6 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config",
             "deps",
             "detect",
+            "look",
             "manifest",
             "par",
             "problem",
