@@ -336,7 +336,7 @@ pub trait Recall {
     /// Called once with every worker directory of the source, before any other call.
     fn prepare(&mut self, _dirs: &[WorkerDir]) {}
     /// The summary of an earlier discovery of `dir`, if nothing it read has changed.
-    fn summary(&mut self, dir: &Path, community: bool) -> Option<Summary>;
+    fn summary(&mut self, dir: &Path, community: bool) -> Option<Arc<Summary>>;
     /// The worker of a directory [`Recall::summary`] answered for (its source not yet
     /// attached); None when what was kept is damaged, and the directory is read again.
     fn worker(&mut self, dir: &Path) -> Option<Arc<Worker>>;
@@ -353,7 +353,7 @@ pub trait Recall {
 pub struct Forget;
 
 impl Recall for Forget {
-    fn summary(&mut self, _: &Path, _: bool) -> Option<Summary> {
+    fn summary(&mut self, _: &Path, _: bool) -> Option<Arc<Summary>> {
         None
     }
     fn worker(&mut self, _: &Path) -> Option<Arc<Worker>> {
@@ -387,8 +387,8 @@ pub fn discover_with(
     recall.prepare(&dirs);
     // Each directory's summary, and its worker when it was read now.
     // (A worker read now is boxed: most directories are recalled, and a `Found` is large.)
-    let mut entries: Vec<(PathBuf, bool, Summary, Option<Box<Found>>)> =
-        Vec::with_capacity(dirs.len());
+    type Entry = (PathBuf, bool, Arc<Summary>, Option<Box<Found>>);
+    let mut entries: Vec<Entry> = Vec::with_capacity(dirs.len());
     for WorkerDir {
         path: dir,
         community,
@@ -400,7 +400,8 @@ pub fn discover_with(
             None => {
                 let found = load_worker(&dir, community, &source, &tree, &mut cache);
                 recall.remember(&dir, community, &found);
-                (dir, community, Summary::of(&found), Some(Box::new(found)))
+                let summary = Arc::new(Summary::of(&found));
+                (dir, community, summary, Some(Box::new(found)))
             }
         };
         entries.push(entry);
@@ -436,7 +437,7 @@ pub fn discover_with(
             .iter()
             .zip(&kept)
             .filter(|(_, k)| **k)
-            .map(|((dir, _, s, _), _)| (dir.as_path(), s)),
+            .map(|((dir, _, s, _), _)| (dir.as_path(), &**s)),
     ));
     catalog.problems.extend(problems);
     let wanted = |summary: &Summary, want: &std::collections::BTreeSet<String>| {
@@ -485,7 +486,7 @@ pub fn discover_with(
                     let found = load_worker(&dir, community, &source, &tree, &mut cache);
                     recall.remember(&dir, community, &found);
                     let fresh = Summary::of(&found);
-                    if fresh != summary {
+                    if fresh != *summary {
                         catalog.problems.extend(fresh.problems);
                     }
                     found.ok().map(|(w, _)| Arc::new(w))

@@ -64,7 +64,7 @@ pub fn discover_after(
         let seen = Seen {
             fingerprint: entry.fingerprint,
             community: entry.community,
-            summary: Arc::new(entry.summary.clone()),
+            summary: entry.summary.clone(),
         };
         (recall.root.join(&entry.dir), seen)
     }));
@@ -130,14 +130,14 @@ impl Recall for MemoryRecall<'_> {
         }
     }
 
-    fn summary(&mut self, dir: &Path, community: bool) -> Option<Summary> {
+    fn summary(&mut self, dir: &Path, community: bool) -> Option<Arc<Summary>> {
         let now = (*self.fingerprints.get(dir)?)?;
         let then = self.prior.seen.get(dir)?;
         if then.fingerprint != now || then.community != community {
             return None;
         }
         self.seen.insert(dir.to_path_buf(), then.clone());
-        Some((*then.summary).clone())
+        Some(then.summary.clone())
     }
 
     fn worker(&mut self, dir: &Path) -> Option<Arc<Worker>> {
@@ -199,7 +199,7 @@ struct Entry {
     dir: String,
     community: bool,
     fingerprint: u64,
-    summary: Summary,
+    summary: Arc<Summary>,
     /// Where its worker is, after the header (none for a broken directory).
     worker: Option<Span>,
 }
@@ -310,11 +310,10 @@ impl DiskRecall {
         }
     }
 
-    fn key(&self, dir: &Path) -> String {
+    fn key<'d>(&self, dir: &'d Path) -> std::borrow::Cow<'d, str> {
         dir.strip_prefix(&self.root)
             .unwrap_or(dir)
             .to_string_lossy()
-            .into_owned()
     }
 
     /// Writes the cache when anything in it changed (a directory read again, added or gone).
@@ -468,18 +467,19 @@ impl Recall for DiskRecall {
     fn prepare(&mut self, dirs: &[WorkerDir]) {
         self.fingerprints = fingerprints(&self.root, dirs, racy_since())
             .into_iter()
-            .map(|(dir, f)| (self.key(dir), f))
+            .map(|(dir, f)| (self.key(dir).into_owned(), f))
             .collect();
     }
 
-    fn summary(&mut self, dir: &Path, community: bool) -> Option<Summary> {
+    fn summary(&mut self, dir: &Path, community: bool) -> Option<Arc<Summary>> {
         let key = self.key(dir);
-        let fingerprint = (*self.fingerprints.get(&key)?)?;
-        let entry = self.old.as_mut()?.entries.remove(&key)?;
+        let fingerprint = (*self.fingerprints.get(&*key)?)?;
+        let mut entry = self.old.as_mut()?.entries.remove(&*key)?;
         if entry.fingerprint != fingerprint || entry.community != community {
             return None;
         }
-        let bytes = entry.worker.clone().map_or(Bytes::None, Bytes::Old);
+        // (The span is placed again when the file is written.)
+        let bytes = entry.worker.take().map_or(Bytes::None, Bytes::Old);
         let summary = entry.summary.clone();
         self.keep(entry, bytes);
         self.reused += 1;
@@ -497,7 +497,7 @@ impl Recall for DiskRecall {
         let spans: Vec<Option<Span>> = dirs
             .iter()
             .map(
-                |d| match self.at.get(&self.key(d)).map(|&i| &self.fresh[i].1) {
+                |d| match self.at.get(&*self.key(d)).map(|&i| &self.fresh[i].1) {
                     Some(Bytes::Old(span)) => Some(span.clone()),
                     _ => None,
                 },
@@ -519,7 +519,7 @@ impl Recall for DiskRecall {
 
     fn remember(&mut self, dir: &Path, community: bool, found: &Found) {
         self.changed = true;
-        let key = self.key(dir);
+        let key = self.key(dir).into_owned();
         let Some(Some(fingerprint)) = self.fingerprints.get(&key).copied() else {
             // Changed too recently (or never looked at): read again next time.
             return;
@@ -535,7 +535,7 @@ impl Recall for DiskRecall {
             dir: key,
             community,
             fingerprint,
-            summary: Summary::of(found),
+            summary: Arc::new(Summary::of(found)),
             worker: None,
         };
         self.keep(entry, bytes);
