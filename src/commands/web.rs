@@ -233,10 +233,9 @@ pub fn write_pages(out: &Path, docs: &[VariantDoc], offers: &[Offer]) -> Result<
             .map(|o| (*o).clone())
             .collect();
         let page = pages::worker_page(&variants, &own, &[], &Site::exported(2))?;
-        crate::atomic::write_unsynced(
-            &out.join("w").join(worker).join("index.html"),
-            page.as_bytes(),
-        )?;
+        let dir = out.join("w").join(worker);
+        crate::atomic::make_dir(&dir)?;
+        crate::atomic::write_unsynced(&dir.join("index.html"), page.as_bytes())?;
         files += 1;
     }
     Ok(files)

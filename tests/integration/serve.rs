@@ -1775,6 +1775,55 @@ fn export_over_an_existing_dir_replaces_it_whole() {
     }
 }
 
+/// Every exported file is readable by a web server (0644) whatever the umask it was written
+/// under: a umask that takes bits away is undone file by file, one that takes none is left
+/// to the open.
+#[cfg(unix)]
+#[test]
+fn exported_files_are_0644_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let s = Sandbox::new();
+    catalog(&s);
+    let out = tempfile::tempdir().unwrap();
+    for umask in [0o077, 0o022, 0o002] {
+        let dir = out.path().join(format!("site-{umask:o}"));
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rbee-workers"));
+        cmd.current_dir(s.path("."));
+        for (k, v) in s.env() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.arg("--root").arg(s.path(".")).arg("export").arg(&dir);
+        // SAFETY: umask(2) is async-signal-safe, and nothing else runs in the child.
+        unsafe {
+            cmd.pre_exec(move || {
+                rustix::process::umask(rustix::fs::Mode::from_raw_mode(umask));
+                Ok(())
+            });
+        }
+        assert_success(&cmd.output().unwrap());
+        let mut files = 0;
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap() {
+                let e = e.unwrap();
+                let m = e.metadata().unwrap();
+                if m.is_dir() {
+                    stack.push(e.path());
+                } else {
+                    files += 1;
+                    let mode = m.permissions().mode() & 0o777;
+                    assert_eq!(mode, 0o644, "umask {umask:o}: {}", e.path().display());
+                }
+            }
+        }
+        assert!(files > 10, "umask {umask:o}: only {files} files exported");
+    }
+}
+
 /// An exported index.json, added as an `index` source in a sandbox without the local root,
 /// lists the same variants, and PKGBUILDs render from it as they were exported.
 #[test]

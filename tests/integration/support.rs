@@ -387,7 +387,7 @@ impl Sandbox {
     }
 
     /// The environment of every command the sandbox runs (`None`: removed).
-    fn env(&self) -> Vec<(&'static str, Option<PathBuf>)> {
+    pub fn env(&self) -> Vec<(&'static str, Option<PathBuf>)> {
         vec![
             ("RBEE_WORKERS_ROOT", None),
             ("RBEE_WORKERS_TOKEN", None),
