@@ -42,8 +42,8 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
     let mut offers = Vec::new();
     let variants = catalog.variants();
     let scratch = tempfile::tempdir().map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
-    // Directories are made top-down, each with one mkdir, before their files are written.
-    atomic::make_dir(&out.join("workers"))?;
+    // Directories are made top-down, each with one mkdir, before their files are written
+    // (`workers/` itself with the first variant's document).
     for (w, v) in &variants {
         summary.variants += 1;
         let base = out.join("workers").join(&v.id);

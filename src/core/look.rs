@@ -45,13 +45,18 @@ pub struct At {
 }
 
 impl At {
-    /// Opens `dir` for looking (an `O_PATH` descriptor: no permission to read it is needed).
+    /// Opens `dir` for looking (an `O_PATH` descriptor on Linux: no permission to read it is
+    /// needed).
     /// When it cannot be opened, looks go by the whole path and fail as they would.
     pub fn open(dir: &Path) -> At {
         #[cfg(unix)]
         {
             use rustix::fs::{Mode, OFlags};
+            // O_PATH needs no permission to read the directory, where the system has it.
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
             let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
             At {
                 path: dir.to_path_buf(),
                 fd: rustix::fs::open(dir, flags, Mode::empty()).ok(),

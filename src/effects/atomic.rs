@@ -46,12 +46,13 @@ pub fn lock_file(path: &Path) -> Result<std::fs::File> {
 
 /// Writes a file of a tree that nobody sees yet (an export being built beside its
 /// destination): no temp file and no fsync per file — `sync_tree` makes the whole tree
-/// durable once, before it is swapped in.
+/// durable once, before it is swapped in. The file is 0644 whatever the umask (a web server
+/// reads it), and a missing directory is made as [`make_dir`] makes it.
 ///
-/// A new file in a directory that exists (nearly every file of an export) costs one open,
-/// one write and one close: the directory is made only when the open says it is missing, and
-/// the mode is given to the open, changed afterwards only when the umask takes a bit of
-/// 0644 away or the file was already there.
+/// A new file in a directory that exists (nearly every file of an export) costs an open, a
+/// write, an fstat and a close: the directory is made only when the open says it is missing,
+/// and the mode given to the open is changed afterwards only when it did not come out 0644
+/// (a umask or a default ACL took from it) or the file was already there.
 pub fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
     let open_new = || {
         let mut o = std::fs::OpenOptions::new();
@@ -63,7 +64,7 @@ pub fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
     let created = match (open_new(), parent) {
         (Err(e), Some(dir)) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+            make_dir(dir)?;
             open_new()
         }
         (r, _) => r,
@@ -79,37 +80,53 @@ pub fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes)
         .map_err(|e| Error::io("write", path, e))?;
     #[cfg(unix)]
-    if !fresh || umask_takes_from(0o644) {
+    {
         use std::os::unix::fs::PermissionsExt;
-        // As `write` leaves it, whatever the umask.
-        let _ = f.set_permissions(std::fs::Permissions::from_mode(0o644));
+        let right = fresh
+            && f.metadata()
+                .is_ok_and(|m| m.permissions().mode() & 0o7777 == 0o644);
+        if !right {
+            let _ = f.set_permissions(std::fs::Permissions::from_mode(0o644));
+        }
     }
     #[cfg(not(unix))]
     let _ = fresh;
     Ok(())
 }
 
-/// Makes the directory `dir` of a tree being filled, with one `mkdir` when its parent is
-/// there (a writer that makes its directories top-down), else as `create_dir_all` does.
+/// Makes the directory `dir` of a tree being filled, 0755 whatever the umask (a web server
+/// reads the tree): one mkdir and one stat when its parent is there (a writer that makes its
+/// directories top-down), its missing parents first, the same way, otherwise. A directory
+/// that is already there is left as it is.
 pub fn make_dir(dir: &Path) -> Result<()> {
+    let io = |e: std::io::Error| Error::io("create", dir, e);
     match std::fs::create_dir(dir) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
-        Err(_) => std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e)),
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(parent) => make_dir(parent)?,
+                None => return Err(io(e)),
+            }
+            match std::fs::create_dir(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {
+                    return Ok(())
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+        Err(e) => return Err(io(e)),
     }
-}
-
-/// Whether the process's umask clears any bit of `mode` (true when it cannot be told). Read
-/// once from /proc/self/status: setting the umask to learn it would race other threads.
-#[cfg(unix)]
-fn umask_takes_from(mode: u32) -> bool {
-    static UMASK: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
-    let umask = UMASK.get_or_init(|| {
-        let status = std::fs::read_to_string("/proc/self/status").ok()?;
-        let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
-        u32::from_str_radix(line.trim(), 8).ok()
-    });
-    umask.is_none_or(|u| u & mode != 0)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir).map_err(io)?.permissions().mode() & 0o7777;
+        if mode != 0o755 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
+        }
+    }
+    Ok(())
 }
 
 /// Makes every file and directory under `root` durable: one `syncfs` of its file system on

@@ -1775,12 +1775,12 @@ fn export_over_an_existing_dir_replaces_it_whole() {
     }
 }
 
-/// Every exported file is readable by a web server (0644) whatever the umask it was written
-/// under: a umask that takes bits away is undone file by file, one that takes none is left
+/// Every exported file (0644) and directory (0755) is readable by a web server whatever the
+/// umask it was written under: what a umask takes away is given back, what it leaves is left
 /// to the open.
 #[cfg(unix)]
 #[test]
-fn exported_files_are_0644_whatever_the_umask() {
+fn an_export_is_readable_by_a_web_server_whatever_the_umask() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
     let s = Sandbox::new();
@@ -1788,6 +1788,7 @@ fn exported_files_are_0644_whatever_the_umask() {
     let out = tempfile::tempdir().unwrap();
     for umask in [0o077, 0o022, 0o002] {
         let dir = out.path().join(format!("site-{umask:o}"));
+        s.assert_pinned();
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rbee-workers"));
         cmd.current_dir(s.path("."));
         for (k, v) in s.env() {
@@ -1812,6 +1813,8 @@ fn exported_files_are_0644_whatever_the_umask() {
                 let e = e.unwrap();
                 let m = e.metadata().unwrap();
                 if m.is_dir() {
+                    let mode = m.permissions().mode() & 0o777;
+                    assert_eq!(mode, 0o755, "umask {umask:o}: {}", e.path().display());
                     stack.push(e.path());
                 } else {
                     files += 1;
