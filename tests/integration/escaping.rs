@@ -339,7 +339,7 @@ fn ruby_expected(values: &[String]) -> Vec<Vec<u8>> {
 /// `ruby -wc` accepts the file without a warning, and running it prints exactly `values` in
 /// every context; Ruby runs in the C locale, where nothing is transcoded.
 fn check_ruby_roundtrip(values: &[String]) {
-    if !tools::require("ruby", "Ruby itself judges the Ruby quoting") {
+    if !tools::require_quietly("ruby", "Ruby itself judges the Ruby quoting") {
         return;
     }
     let dir = scratch();
@@ -1029,7 +1029,7 @@ $stdout.write(JSON.generate($rec))
 /// `ruby -wc` accepts the formula without a warning; loaded under the stub, every DSL value
 /// equals the model's field, and nothing ran.
 fn check_formula(case: &Case, f: &RenderedFormula) {
-    if !tools::require("ruby", "Ruby itself loads every formula") {
+    if !tools::require_quietly("ruby", "Ruby itself loads every formula") {
         return;
     }
     let m = &f.model;

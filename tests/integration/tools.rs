@@ -39,6 +39,24 @@ pub fn require_all(tools: &[&str], why: &str) -> bool {
     false
 }
 
+/// [`require`] for a check a test makes many times (each case of a property test): says it
+/// skips once per test and tool, not once per case.
+pub fn require_quietly(tool: &str, why: &str) -> bool {
+    static SAID: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    if have(tool) {
+        return true;
+    }
+    let test = std::thread::current().name().unwrap_or("").to_string();
+    let key = (test, tool.to_string());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if in_ci() || !said.contains(&key) {
+        said.push(key);
+        drop(said);
+        skip(tool, why);
+    }
+    false
+}
+
 /// What [`require`] does when something is missing: `skipped: TEST: WHAT not found (WHY)` on
 /// stderr, or a panic under `CI`. For checks that cannot use [`require`] (a file, not a tool
 /// on PATH); the caller then leaves out what needs it.
