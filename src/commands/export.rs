@@ -42,8 +42,8 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
     let mut offers = Vec::new();
     let variants = catalog.variants();
     let scratch = tempfile::tempdir().map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
-    // Directories are made top-down, each with one mkdir, before their files are written
-    // (`workers/` itself with the first variant's document).
+    // Each directory is made before its files are written, so a file costs one open
+    // (`workers/` with the first variant's document, a variant's own with its first artifact).
     for (w, v) in &variants {
         summary.variants += 1;
         let base = out.join("workers").join(&v.id);
@@ -61,23 +61,15 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
         )?;
         summary.files += 1;
         // What serve answers and check renders, from the same policy; a release render that
-        // cannot get its checksum (no pin, no network) is skipped with a warning.
-        let mut made_base = false;
-        // Only an artifact that is written gets its directory.
-        let mut make_dirs = |d: &Path| -> Result<()> {
-            if !made_base {
-                atomic::make_dir(&base)?;
-                made_base = true;
-            }
-            atomic::make_dir(d)
-        };
+        // cannot get its checksum (no pin, no network) is skipped with a warning. Only an
+        // artifact that is written gets its directory.
         for (artifact, _) in artifacts::offered(w, v, false) {
             let d = base.join(artifact.flavor_name());
             let written = match artifact {
                 Artifact::Pkgbuild(flavor) => {
                     package::render_pkgbuild(cx, &engine, w, v, flavor, scratch.path()).and_then(
                         |(_, pkgbuild, srcinfo, _)| {
-                            make_dirs(&d)?;
+                            atomic::make_dir(&d)?;
                             atomic::write_unsynced(&d.join("PKGBUILD"), pkgbuild.as_bytes())?;
                             atomic::write_unsynced(&d.join(".SRCINFO"), srcinfo.as_bytes())?;
                             Ok(2)
@@ -86,7 +78,7 @@ pub fn write_tree(cx: &Context, catalog: &Catalog, out: &Path) -> Result<Summary
                 }
                 Artifact::Formula(flavor) => package::render_formula(cx, &engine, w, v, flavor)
                     .and_then(|(model, text)| {
-                        make_dirs(&d)?;
+                        atomic::make_dir(&d)?;
                         atomic::write_unsynced(&d.join(&model.file_name), text.as_bytes())?;
                         Ok(1)
                     }),

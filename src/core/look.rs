@@ -84,13 +84,7 @@ impl At {
     fn stat(&self, rel: &Path, follow: bool) -> io::Result<Stat> {
         use rustix::fs::AtFlags;
         let Some(fd) = &self.fd else {
-            let path = self.path.join(rel);
-            let m = if follow {
-                std::fs::metadata(path)
-            } else {
-                std::fs::symlink_metadata(path)
-            };
-            return m.map(|m| Stat::of(&m));
+            return self.by_path(rel, follow);
         };
         let flags = if follow {
             AtFlags::empty()
@@ -98,19 +92,23 @@ impl At {
             AtFlags::SYMLINK_NOFOLLOW
         };
         let s = rustix::fs::statat(fd, rel, flags).map_err(io::Error::from)?;
-        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
         Ok(Stat {
             dev: s.st_dev as u64,
             ino: s.st_ino as u64,
             mode: s.st_mode as u32,
             size: s.st_size as u64,
-            mtime: ns(s.st_mtime as i64, s.st_mtime_nsec as i64),
-            ctime: ns(s.st_ctime as i64, s.st_ctime_nsec as i64),
+            mtime: nanos(s.st_mtime as i64, s.st_mtime_nsec as i64),
+            ctime: nanos(s.st_ctime as i64, s.st_ctime_nsec as i64),
         })
     }
 
     #[cfg(not(unix))]
     fn stat(&self, rel: &Path, follow: bool) -> io::Result<Stat> {
+        self.by_path(rel, follow)
+    }
+
+    /// The look by the whole path, through `std`.
+    fn by_path(&self, rel: &Path, follow: bool) -> io::Result<Stat> {
         let path = self.path.join(rel);
         let m = if follow {
             std::fs::metadata(path)
@@ -121,20 +119,25 @@ impl At {
     }
 }
 
+/// Seconds and nanoseconds since the epoch, as nanoseconds.
+#[cfg(unix)]
+fn nanos(secs: i64, nsec: i64) -> i128 {
+    i128::from(secs) * 1_000_000_000 + i128::from(nsec)
+}
+
 impl Stat {
     /// What `std` said of a path, in the same terms.
     pub fn of(m: &std::fs::Metadata) -> Stat {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
             Stat {
                 dev: m.dev(),
                 ino: m.ino(),
                 mode: m.mode(),
                 size: m.size(),
-                mtime: ns(m.mtime(), m.mtime_nsec()),
-                ctime: ns(m.ctime(), m.ctime_nsec()),
+                mtime: nanos(m.mtime(), m.mtime_nsec()),
+                ctime: nanos(m.ctime(), m.ctime_nsec()),
             }
         }
         #[cfg(not(unix))]

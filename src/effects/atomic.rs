@@ -100,22 +100,19 @@ pub fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
 /// that is already there is left as it is.
 pub fn make_dir(dir: &Path) -> Result<()> {
     let io = |e: std::io::Error| Error::io("create", dir, e);
-    match std::fs::create_dir(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
+    let made = match std::fs::create_dir(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
                 Some(parent) => make_dir(parent)?,
                 None => return Err(io(e)),
             }
-            match std::fs::create_dir(dir) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {
-                    return Ok(())
-                }
-                Err(e) => return Err(io(e)),
-            }
+            std::fs::create_dir(dir)
         }
+        made => made,
+    };
+    match made {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
         Err(e) => return Err(io(e)),
     }
     #[cfg(unix)]

@@ -395,7 +395,7 @@ fn local_tarball_is_deterministic() {
         fs::read(out.join("a.tar.gz")).unwrap(),
         fs::read(out.join("b.tar.gz")).unwrap()
     );
-    let listing = tar_names(&out.join("b.tar.gz"));
+    let listing = tools::tar_names(&out.join("b.tar.gz"));
     assert!(listing.contains("t-1/src/main.rs"), "{listing}");
     for absent in ["target", ".git/", "build.log"] {
         assert!(
@@ -406,24 +406,6 @@ fn local_tarball_is_deterministic() {
     fs::write(b.join("src/main.rs"), "fn main() {}\n").unwrap();
     let sha_c = rbee_workers::pack::pack(&b, "t-1", &out.join("c.tar.gz")).unwrap();
     assert_ne!(sha_a, sha_c, "content changes the checksum");
-}
-
-/// The names in a `.tar.gz`, one per line as `bsdtar -tf` prints them (a directory with a
-/// trailing `/`), read in-process so the test needs no archiver on the host.
-fn tar_names(path: &Path) -> String {
-    let file = fs::File::open(path).unwrap();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let mut out = String::new();
-    for entry in archive.entries().unwrap() {
-        let entry = entry.unwrap();
-        let mut name = entry.path().unwrap().to_string_lossy().into_owned();
-        if entry.header().entry_type().is_dir() && !name.ends_with('/') {
-            name.push('/');
-        }
-        out.push_str(&name);
-        out.push('\n');
-    }
-    out
 }
 
 /// A worker whose release tarball is served from 127.0.0.1.
@@ -687,7 +669,7 @@ fn out_dir_gets_pkgbuild_srcinfo_and_the_local_tarball() {
         [".SRCINFO", "PKGBUILD", "llm-worker-cpu-0.3.1.tar.gz"]
     );
     // A workspace member's tarball is its workspace, and the PKGBUILD cds to the member.
-    let listing = tar_names(&out_dir.path().join("llm-worker-cpu-0.3.1.tar.gz"));
+    let listing = tools::tar_names(&out_dir.path().join("llm-worker-cpu-0.3.1.tar.gz"));
     assert!(
         listing
             .lines()

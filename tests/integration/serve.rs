@@ -1788,15 +1788,7 @@ fn an_export_is_readable_by_a_web_server_whatever_the_umask() {
     let out = tempfile::tempdir().unwrap();
     for umask in [0o077, 0o022, 0o002] {
         let dir = out.path().join(format!("site-{umask:o}"));
-        s.assert_pinned();
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rbee-workers"));
-        cmd.current_dir(s.path("."));
-        for (k, v) in s.env() {
-            match v {
-                Some(v) => cmd.env(k, v),
-                None => cmd.env_remove(k),
-            };
-        }
+        let mut cmd = s.std_cmd();
         cmd.arg("--root").arg(s.path(".")).arg("export").arg(&dir);
         // SAFETY: umask(2) is async-signal-safe, and nothing else runs in the child.
         unsafe {

@@ -362,7 +362,7 @@ impl Sandbox {
 
     /// Asserts config.toml still pins every [`PINNED_TOOLS`] entry to some path (a test
     /// that rewrote it must have kept them). A config that does not parse runs no tool.
-    pub fn assert_pinned(&self) {
+    fn assert_pinned(&self) {
         let Ok(text) = fs::read_to_string(self.config_file()) else {
             panic!(
                 "{} is gone: the host's tools are no longer pinned",
@@ -387,7 +387,7 @@ impl Sandbox {
     }
 
     /// The environment of every command the sandbox runs (`None`: removed).
-    pub fn env(&self) -> Vec<(&'static str, Option<PathBuf>)> {
+    fn env(&self) -> Vec<(&'static str, Option<PathBuf>)> {
         vec![
             ("RBEE_WORKERS_ROOT", None),
             ("RBEE_WORKERS_TOKEN", None),

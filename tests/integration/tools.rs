@@ -246,6 +246,25 @@ pub fn tar_listing(tarball: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The names in a `.tar.gz`, one per line as `bsdtar -tf` prints them (a directory with a
+/// trailing `/`), read in-process with the `tar` crate: unlike [`tar_listing`], a test that
+/// needs only the names needs no archiver on the host.
+pub fn tar_names(path: &Path) -> String {
+    let file = std::fs::File::open(path).unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut out = String::new();
+    for entry in archive.entries().unwrap() {
+        let entry = entry.unwrap();
+        let mut name = entry.path().unwrap().to_string_lossy().into_owned();
+        if entry.header().entry_type().is_dir() && !name.ends_with('/') {
+            name.push('/');
+        }
+        out.push_str(&name);
+        out.push('\n');
+    }
+    out
+}
+
 /// Unpacks the archive `from` into `into` (created) with bsdtar.
 pub fn extract(from: &Path, into: &Path) {
     std::fs::create_dir_all(into).expect("create the directory");
