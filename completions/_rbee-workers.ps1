@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Find variants whose id, name, tags, description or capabilities match every term')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show a variant, or a worker with all its variants and the one `install` would pick')
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Show the GPUs found here and the backends this machine can run, best first')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch the local catalog, so a command about one worker need not look at every one')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build a variant without installing it')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Build and install variants; a worker id picks the best variant for this machine')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Rebuild installed variants whose catalog version is newer')
@@ -141,6 +142,24 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rbee-workers;watch' {
+            [CompletionResult]::new('--idle', '--idle', [CompletionResultType]::ParameterName, 'Exit after this many seconds without a command asking')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--background', '--background', [CompletionResultType]::ParameterName, 'Start the watcher in the background and return once it answers')
+            [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop the watcher of this catalog')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Say whether a watcher of this catalog runs, and what it watches')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema 1) on stdout instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less (warnings about broken workers are kept out of the way)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -740,6 +759,7 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Find variants whose id, name, tags, description or capabilities match every term')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show a variant, or a worker with all its variants and the one `install` would pick')
             [CompletionResult]::new('detect', 'detect', [CompletionResultType]::ParameterValue, 'Show the GPUs found here and the backends this machine can run, best first')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch the local catalog, so a command about one worker need not look at every one')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build a variant without installing it')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Build and install variants; a worker id picks the best variant for this machine')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Rebuild installed variants whose catalog version is newer')
@@ -774,6 +794,9 @@ Register-ArgumentCompleter -Native -CommandName 'rbee-workers' -ScriptBlock {
             break
         }
         'rbee-workers;help;detect' {
+            break
+        }
+        'rbee-workers;help;watch' {
             break
         }
         'rbee-workers;help;build' {

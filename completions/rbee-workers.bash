@@ -103,6 +103,9 @@ _rbee__workers() {
             rbee__workers,vote)
                 cmd="rbee__workers__subcmd__vote"
                 ;;
+            rbee__workers,watch)
+                cmd="rbee__workers__subcmd__watch"
+                ;;
             rbee__workers__subcmd__help,build)
                 cmd="rbee__workers__subcmd__help__subcmd__build"
                 ;;
@@ -180,6 +183,9 @@ _rbee__workers() {
                 ;;
             rbee__workers__subcmd__help,vote)
                 cmd="rbee__workers__subcmd__help__subcmd__vote"
+                ;;
+            rbee__workers__subcmd__help,watch)
+                cmd="rbee__workers__subcmd__help__subcmd__watch"
                 ;;
             rbee__workers__subcmd__help__subcmd__key,generate)
                 cmd="rbee__workers__subcmd__help__subcmd__key__subcmd__generate"
@@ -293,7 +299,7 @@ _rbee__workers() {
 
     case "${cmd}" in
         rbee__workers)
-            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list ls search info detect build install upgrade remove rm uninstall verify source sync check new test completions serve export login vote unvote rate registry key pkgbuild formula help"
+            opts="-q -v -h -V --root --json --offline --noconfirm --quiet --verbose --color --help --version list ls search info detect watch build install upgrade remove rm uninstall verify source sync check new test completions serve export login vote unvote rate registry key pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,7 +493,7 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help)
-            opts="list search info detect build install upgrade remove verify source sync check new test completions serve export login vote unvote rate registry key pkgbuild formula help"
+            opts="list search info detect watch build install upgrade remove verify source sync check new test completions serve export login vote unvote rate registry key pkgbuild formula help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +969,20 @@ _rbee__workers() {
             return 0
             ;;
         rbee__subcmd__workers__subcmd__help__subcmd__vote)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1909,6 +1929,32 @@ _rbee__workers() {
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rbee__subcmd__workers__subcmd__watch)
+            opts="-q -v -h -V --background --stop --status --idle --root --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --idle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

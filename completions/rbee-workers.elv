@@ -36,6 +36,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand search 'Find variants whose id, name, tags, description or capabilities match every term'
             cand info 'Show a variant, or a worker with all its variants and the one `install` would pick'
             cand detect 'Show the GPUs found here and the backends this machine can run, best first'
+            cand watch 'Watch the local catalog, so a command about one worker need not look at every one'
             cand build 'Build a variant without installing it'
             cand install 'Build and install variants; a worker id picks the best variant for this machine'
             cand upgrade 'Rebuild installed variants whose catalog version is newer'
@@ -133,6 +134,23 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand --verbose 'Print more'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rbee-workers;watch'= {
+            cand --idle 'Exit after this many seconds without a command asking'
+            cand --root 'The local catalog: a directory whose bin/ holds worker crates [env: RBEE_WORKERS_ROOT]'
+            cand --color 'When to colour the output'
+            cand --background 'Start the watcher in the background and return once it answers'
+            cand --stop 'Stop the watcher of this catalog'
+            cand --status 'Say whether a watcher of this catalog runs, and what it watches'
+            cand --json 'Print one JSON document (schema 1) on stdout instead of text'
+            cand -q 'Print less (warnings about broken workers are kept out of the way)'
+            cand --quiet 'Print less (warnings about broken workers are kept out of the way)'
+            cand -v 'Print more'
+            cand --verbose 'Print more'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -681,6 +699,7 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
             cand search 'Find variants whose id, name, tags, description or capabilities match every term'
             cand info 'Show a variant, or a worker with all its variants and the one `install` would pick'
             cand detect 'Show the GPUs found here and the backends this machine can run, best first'
+            cand watch 'Watch the local catalog, so a command about one worker need not look at every one'
             cand build 'Build a variant without installing it'
             cand install 'Build and install variants; a worker id picks the best variant for this machine'
             cand upgrade 'Rebuild installed variants whose catalog version is newer'
@@ -711,6 +730,8 @@ set edit:completion:arg-completer[rbee-workers] = {|@words|
         &'rbee-workers;help;info'= {
         }
         &'rbee-workers;help;detect'= {
+        }
+        &'rbee-workers;help;watch'= {
         }
         &'rbee-workers;help;build'= {
         }

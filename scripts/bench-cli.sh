@@ -3,7 +3,8 @@
 # in the same run, on synthetic catalogs of N workers x FEATURES features each (default 4)
 # written by the generator script gen-catalog.sh:
 #
-#   info ONE-ID        at INFO_BIG workers (warm: after one run) / at INFO_SMALL workers
+#   info ONE-ID        at INFO_BIG workers (warm: after one run) / at INFO_SMALL workers;
+#                      then the same with `rbee-workers watch` running for both catalogs
 #   check              at CHECK_N workers: first run (empty verdict cache) / BASELINE's check,
 #                      and a second, unchanged run / BASELINE's check (BASELINE: an older
 #                      binary; without it, the second run / the first)
@@ -91,6 +92,14 @@ warm() {
         die "the discovery cache does not recall the whole $1-worker catalog: ${line:-no -v line}"
 }
 
+# watched N: fails unless a one-worker command on catalog N is answered without looking.
+watched() {
+    local line
+    line=$("$bin" -v --root "$tmp/catalog-$1" info worker-00001 2>&1 >/dev/null | grep '^discovery: ') || line=
+    [[ $line == *"the watcher saw no change" ]] ||
+        die "the watcher of the $1-worker catalog does not vouch for it: ${line:-no -v line}"
+}
+
 wants() { [[ " $only " == *" $1 "* ]]; }
 
 if wants info; then
@@ -103,6 +112,20 @@ if wants info; then
     warm "$big"
     time_cmd "$runs" "$bin" --root "$cat" info worker-00001 --json
     row "info ONE-ID (warm)" "$big" "$median" "info at $small workers" "$t_small" "<= 3x"
+    # The same with `rbee-workers watch` running for each catalog (both sides watched).
+    for n in "$small" "$big"; do
+        "$bin" --root "$tmp/catalog-$n" watch --background --idle 600 >/dev/null ||
+            die "watch --background fails on the $n-worker catalog"
+        "$bin" --root "$tmp/catalog-$n" info worker-00001 --json >/dev/null 2>&1 || true
+        watched "$n"
+    done
+    time_cmd "$runs" "$bin" --root "$tmp/catalog-$small" info worker-00001 --json
+    t_small=$median
+    time_cmd "$runs" "$bin" --root "$tmp/catalog-$big" info worker-00001 --json
+    row "info ONE-ID (watched)" "$big" "$median" "watched info at $small" "$t_small" "<= 3x"
+    for n in "$small" "$big"; do
+        "$bin" --root "$tmp/catalog-$n" watch --stop >/dev/null || true
+    done
 fi
 
 if wants check; then

@@ -21,6 +21,7 @@ pub fn run(cx: &Context, req: Request) -> Result<()> {
         Request::Search { terms, sort, hint } => query::search(cx, &terms, sort, hint)?,
         Request::Info { id } => query::info(cx, &id)?,
         Request::Detect => query::detect(cx)?,
+        Request::Watch { mode, idle } => commands::watcher::watch(cx, mode, idle)?,
         Request::Build { id, opts } => {
             install::build(cx, &commands::load_for(cx, [id.as_str()])?, &id, &opts)?
         }

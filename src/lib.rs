@@ -38,6 +38,8 @@ pub(crate) use crate::core::{
     artifacts, bottle, build, command, config, deps, detect, look, par, problem, sandbox, scaffold,
     tomlread, tree, vcs,
 };
+#[cfg(unix)]
+pub(crate) use crate::effects::watchd;
 pub(crate) use crate::effects::{
     atomic, checkout, db, discovery, exec, registry, sign, sources, unpack, verdicts, watch,
 };

@@ -106,6 +106,10 @@ pub enum Request {
         id: String,
     },
     Detect,
+    Watch {
+        mode: crate::commands::watcher::WatchMode,
+        idle: std::time::Duration,
+    },
     Pkgbuild {
         id: String,
         flavor: crate::kinds::ArchFlavor,

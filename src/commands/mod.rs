@@ -23,6 +23,7 @@ pub mod serve;
 pub mod source;
 pub mod test;
 pub mod voting;
+pub mod watcher;
 pub mod web;
 
 use crate::catalog::{self, Catalog, Source, SourceKind};

@@ -333,8 +333,23 @@ impl Summary {
 /// for a directory only while nothing that discovery read there has changed, so a discovery
 /// that recalls gives the answer a cold one would.
 pub trait Recall {
-    /// Called once with every worker directory of the source, before any other call.
-    fn prepare(&mut self, _dirs: &[WorkerDir]) {}
+    /// The whole answer for the workers `want` names, when nothing at all changed since it was
+    /// kept: every problem of the source (but `.gitmodules`', read each time) and the selected
+    /// workers in discovery order; `want` gains the ids they require. Tried first.
+    fn whole(&mut self, _want: &mut std::collections::BTreeSet<String>) -> Option<Whole> {
+        None
+    }
+    /// The source's worker directories, known without a scan (a watcher says which could have
+    /// changed, and those were looked at). None: scan.
+    fn dirs(&mut self) -> Option<Vec<WorkerDir>> {
+        None
+    }
+    /// Called once with every worker directory of the source, before any other call but the
+    /// two above; `clean`: the scan found no problem.
+    fn prepare(&mut self, _dirs: &[WorkerDir], _clean: bool) {}
+    /// The source's problems from its directories' summaries, duplicates and collisions, and
+    /// the directories that hold their ids (for [`Recall::whole`] next time).
+    fn outcome(&mut self, _problems: &[Problem], _kept: &[&Path]) {}
     /// The summary of an earlier discovery of `dir`, if nothing it read has changed.
     fn summary(&mut self, dir: &Path, community: bool) -> Option<Arc<Summary>>;
     /// The worker of a directory [`Recall::summary`] answered for (its source not yet
@@ -347,6 +362,12 @@ pub trait Recall {
     }
     /// What a fresh discovery of `dir` found.
     fn remember(&mut self, dir: &Path, community: bool, found: &Found);
+}
+
+/// What [`Recall::whole`] answers.
+pub struct Whole {
+    pub problems: Vec<Problem>,
+    pub workers: Vec<Arc<Worker>>,
 }
 
 /// Remembers nothing: every discovery is cold.
@@ -375,16 +396,33 @@ pub fn discover_with(
     source: Arc<Source>,
     catalog: &mut Catalog,
     recall: &mut dyn Recall,
-    want: Option<&mut std::collections::BTreeSet<String>>,
+    mut want: Option<&mut std::collections::BTreeSet<String>>,
 ) {
     let tree = Tree::new(&source.root);
+    if let Some(whole) = want.as_deref_mut().and_then(|w| recall.whole(w)) {
+        catalog
+            .problems
+            .extend(gitmodules_problems(&source.root, &tree));
+        catalog.problems.extend(whole.problems);
+        for mut w in whole.workers {
+            if *w.source != *source {
+                Arc::make_mut(&mut w).source = source.clone();
+            }
+            catalog.workers.push(w);
+        }
+        return;
+    }
     let mut cache = CargoCache::in_tree(tree.clone());
-    let (dirs, problems) = scan(&source.root);
+    let (dirs, problems) = match recall.dirs() {
+        Some(dirs) => (dirs, Vec::new()),
+        None => scan(&source.root),
+    };
+    let clean = problems.is_empty();
     catalog.problems.extend(problems);
     catalog
         .problems
         .extend(gitmodules_problems(&source.root, &tree));
-    recall.prepare(&dirs);
+    recall.prepare(&dirs, clean);
     // Each directory's summary, and its worker when it was read now.
     // (A worker read now is boxed: most directories are recalled, and a `Found` is large.)
     type Entry = (PathBuf, bool, Arc<Summary>, Option<Box<Found>>);
@@ -439,6 +477,14 @@ pub fn discover_with(
             .filter(|(_, k)| **k)
             .map(|((dir, _, s, _), _)| (dir.as_path(), &**s)),
     ));
+    let kept_dirs: Vec<&Path> = entries
+        .iter()
+        .zip(&kept)
+        .filter(|(_, k)| **k)
+        .map(|((dir, ..), _)| dir.as_path())
+        .collect();
+    recall.outcome(&problems, &kept_dirs);
+    drop(kept_dirs);
     catalog.problems.extend(problems);
     let wanted = |summary: &Summary, want: &std::collections::BTreeSet<String>| {
         summary.id.as_ref().is_some_and(|id| want.contains(id))

@@ -18,18 +18,20 @@
 //! (a temp file renamed over it), so concurrent runs each see a whole file, and the last
 //! writer wins; nothing is synced, since losing it costs only a cold run.
 
-use crate::catalog::{self, Catalog, Found, Recall, Seen, Source, Summary, Worker, WorkerDir};
-use crate::checksum::{hex, sha256_bytes};
+use crate::catalog::{
+    self, Catalog, Found, Recall, Seen, Source, Summary, Whole, Worker, WorkerDir,
+};
+use crate::checksum::sha256_bytes;
 use crate::look::{At, Stat};
+use crate::watch::{Changes, Token};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const MAGIC: &str = "rbee-workers discovery cache 1";
+const MAGIC: &str = "rbee-workers discovery cache 2";
 
 /// How recent a change may be before a directory is not kept (coarse file-system clocks).
 const RACY: Duration = Duration::from_secs(2);
@@ -114,7 +116,7 @@ struct MemoryRecall<'p> {
 }
 
 impl Recall for MemoryRecall<'_> {
-    fn prepare(&mut self, dirs: &[WorkerDir]) {
+    fn prepare(&mut self, dirs: &[WorkerDir], _clean: bool) {
         let (look, trust): (Vec<&WorkerDir>, Vec<&WorkerDir>) = dirs.iter().partition(|d| {
             self.changed
                 .is_none_or(|c| c.contains(&d.path) || !self.prior.seen.contains_key(&d.path))
@@ -190,6 +192,11 @@ struct Header {
     build: String,
     root: PathBuf,
     canonical: Option<PathBuf>,
+    /// The watcher's token from before this file's looks (`rbee-workers watch`).
+    watch: Option<Token>,
+    /// Every worker directory the scan found has an entry, and the scan found no problem:
+    /// the entries are the whole list of directories (what a run told by a watcher uses).
+    complete: bool,
     entries: Vec<Entry>,
 }
 
@@ -211,6 +218,21 @@ struct Span {
     sha256: String,
 }
 
+/// The digest's first line: whose it is, and the token it holds for.
+#[derive(Serialize, Deserialize)]
+struct DigestHead {
+    build: String,
+    root: PathBuf,
+    canonical: Option<PathBuf>,
+    watch: Token,
+    /// How many worker directories the header has.
+    dirs: usize,
+}
+
+/// A kept directory, as the digest has it: enough to select and read its worker.
+#[derive(Serialize, Deserialize)]
+struct DigestEntry(String, bool, Vec<String>, Option<Span>);
+
 /// Where a kept worker's bytes are: in the old file, or serialized now.
 enum Bytes {
     Old(Span),
@@ -223,13 +245,21 @@ struct Old {
     /// Where the workers start.
     body: u64,
     entries: HashMap<String, Entry>,
+    /// The entries' directories, in discovery order, with whether each is a community one.
+    order: Vec<(String, bool)>,
+    watch: Option<Token>,
+    complete: bool,
+}
+
+fn read_span(file: &std::fs::File, body: u64, span: &Span) -> Option<Vec<u8>> {
+    let mut buf = vec![0; span.len];
+    read_at(file, &mut buf, body + span.at).ok()?;
+    (sha256_bytes(&buf) == span.sha256).then_some(buf)
 }
 
 impl Old {
     fn read(&self, span: &Span) -> Option<Vec<u8>> {
-        let mut buf = vec![0; span.len];
-        read_at(&self.file, &mut buf, self.body + span.at).ok()?;
-        (sha256_bytes(&buf) == span.sha256).then_some(buf)
+        read_span(&self.file, self.body, span)
     }
 }
 
@@ -245,12 +275,148 @@ fn read_at(mut f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()
     f.read_exact(buf)
 }
 
+/// A cache file's first line: where its digest and header are, and their sums.
+struct Layout {
+    line: u64,
+    digest_len: usize,
+    digest_sum: String,
+    header_len: usize,
+    header_sum: String,
+}
+
+impl Layout {
+    fn read(file: &std::fs::File) -> Option<Layout> {
+        use std::io::{BufRead, Read};
+        let mut first = String::new();
+        std::io::BufReader::new(file)
+            .take(512)
+            .read_line(&mut first)
+            .ok()?;
+        let rest = first.strip_suffix('\n')?.strip_prefix(MAGIC)?.trim_start();
+        let mut words = rest.split(' ');
+        let layout = Layout {
+            line: first.len() as u64,
+            digest_len: words.next()?.parse().ok()?,
+            digest_sum: words.next()?.to_string(),
+            header_len: words.next()?.parse().ok()?,
+            header_sum: words.next()?.to_string(),
+        };
+        // A damaged length is refused before anything is allocated for it.
+        let size = file.metadata().ok()?.len();
+        (layout.line + layout.digest_len as u64 + layout.header_len as u64 <= size)
+            .then_some(layout)
+    }
+
+    fn section(&self, file: &std::fs::File, at: u64, len: usize, sum: &str) -> Option<Vec<u8>> {
+        let mut buf = vec![0; len];
+        read_at(file, &mut buf, at).ok()?;
+        (sha256_bytes(&buf) == sum).then_some(buf)
+    }
+
+    fn body(&self) -> u64 {
+        self.line + self.digest_len as u64 + self.header_len as u64
+    }
+}
+
+/// A digest, read whole and found to be this build's and root's.
+struct Kept {
+    bytes: Vec<u8>,
+    head: DigestHead,
+}
+
+impl Kept {
+    /// Every entry (its offset in the digest) holding `key` as its id or a variant id.
+    fn holding(&self, key: &str) -> Vec<usize> {
+        let needle = format!("\nK {key}\t");
+        memchr::memmem::find_iter(&self.bytes, needle.as_bytes())
+            .filter_map(|at| {
+                let from = at + needle.len();
+                let end = from + memchr::memchr(b'\n', &self.bytes[from..])?;
+                std::str::from_utf8(&self.bytes[from..end])
+                    .ok()?
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    }
+
+    fn line(&self, at: usize) -> Option<&[u8]> {
+        let rest = self.bytes.get(at..)?;
+        Some(&rest[..memchr::memchr(b'\n', rest)?])
+    }
+
+    fn entry(&self, at: usize) -> Option<DigestEntry> {
+        serde_json::from_slice(self.line(at)?.strip_prefix(b"E ")?).ok()
+    }
+
+    fn problems(&self) -> Option<Vec<crate::problem::Problem>> {
+        let start = memchr::memchr(b'\n', &self.bytes)? + 1;
+        serde_json::from_slice(self.line(start)?.strip_prefix(b"P ")?).ok()
+    }
+}
+
+/// What the digest says of a source whose ids and problems are `problems` and `kept`.
+fn digest(
+    head: &DigestHead,
+    problems: &[crate::problem::Problem],
+    kept: &[(&Entry, &Option<Span>)],
+) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    out.extend_from_slice(b"D ");
+    serde_json::to_writer(&mut out, head).ok()?;
+    out.extend_from_slice(b"\nP ");
+    serde_json::to_writer(&mut out, problems).ok()?;
+    out.push(b'\n');
+    let mut keys = Vec::new();
+    for (entry, span) in kept {
+        let at = out.len();
+        out.extend_from_slice(b"E ");
+        let e = DigestEntry(
+            entry.dir.clone(),
+            entry.community,
+            entry.summary.requires.clone(),
+            (*span).clone(),
+        );
+        serde_json::to_writer(&mut out, &e).ok()?;
+        out.push(b'\n');
+        for key in entry.summary.id.iter().chain(&entry.summary.variants) {
+            // An id that could be mistaken for the format is not looked up here.
+            if key.is_empty() || key.contains(['\t', '\n']) {
+                return None;
+            }
+            keys.push((key, at));
+        }
+    }
+    for (key, at) in keys {
+        writeln!(out, "K {key}\t{at}").ok()?;
+    }
+    Some(out)
+}
+
 pub struct DiskRecall {
     path: PathBuf,
     root: PathBuf,
     canonical: Option<PathBuf>,
     build: String,
     old: Option<Old>,
+    /// The file and its layout while its header is not read yet (a digest may answer alone).
+    unread: Option<(std::fs::File, Layout)>,
+    /// The digest, while the watcher says nothing changed since it was written.
+    digest: Option<(Kept, u64)>,
+    /// What the watcher answered this run, and the token it was asked with.
+    asked: Option<(Token, Changes, Option<Token>)>,
+    /// Directories the watcher vouches for: their entries' fingerprints are taken as they are.
+    trusted: std::collections::HashSet<String>,
+    /// The scan found no problem.
+    clean: bool,
+    /// The source's problems and the directories holding its ids, from this discovery.
+    outcome: Option<(
+        Vec<crate::problem::Problem>,
+        std::collections::HashSet<String>,
+    )>,
+    /// The digest answered: nothing was looked at.
+    whole: bool,
     /// Each directory's fingerprint (by its path relative to the root), None when it changed
     /// too recently to be kept.
     fingerprints: HashMap<String, Option<u64>>,
@@ -281,33 +447,118 @@ fn build_id() -> String {
     )
 }
 
+/// What the watcher of `root` says changed since `since`; None when none answers.
+#[cfg(unix)]
+fn ask_watcher(cache_dir: &Path, root: &Path, since: Option<Token>) -> Option<(Token, Changes)> {
+    let place = crate::watchd::place(cache_dir, root);
+    crate::watchd::changes(&place, since)
+}
+
+#[cfg(not(unix))]
+fn ask_watcher(_: &Path, _: &Path, _: Option<Token>) -> Option<(Token, Changes)> {
+    None
+}
+
 impl DiskRecall {
     pub fn open(cache_dir: &Path, source: &Source) -> DiskRecall {
         let canonical = std::fs::canonicalize(&source.root).ok();
-        let key = Sha256::digest(format!(
-            "{}\0{}",
-            source.root.display(),
-            canonical.as_deref().unwrap_or(Path::new("")).display()
-        ));
         let path = cache_dir
             .join("discovery")
-            .join(format!("{}.cache", hex(&key[..12])));
+            .join(format!("{}.cache", crate::watch::key(&source.root)));
         let build = build_id();
-        let old = std::fs::File::open(&path)
-            .ok()
-            .and_then(|file| parse(file, &build, &source.root, canonical.as_deref()));
-        DiskRecall {
+        let mut recall = DiskRecall {
             path,
             root: source.root.clone(),
             canonical,
             build,
-            changed: old.is_none(),
-            old,
+            changed: true,
+            old: None,
+            unread: None,
+            digest: None,
+            asked: None,
+            trusted: Default::default(),
+            clean: false,
+            outcome: None,
+            whole: false,
             fingerprints: HashMap::new(),
             fresh: Vec::new(),
             at: HashMap::new(),
             reused: 0,
+        };
+        let Some(file) = std::fs::File::open(&recall.path).ok() else {
+            recall.asked = ask_watcher(cache_dir, &recall.root, None).map(|(t, c)| (t, c, None));
+            return recall;
+        };
+        let Some(layout) = Layout::read(&file) else {
+            recall.asked = ask_watcher(cache_dir, &recall.root, None).map(|(t, c)| (t, c, None));
+            return recall;
+        };
+        // A digest is written only for a watched root: ask the watcher with its token first.
+        let digest = (layout.digest_len > 0)
+            .then(|| layout.section(&file, layout.line, layout.digest_len, &layout.digest_sum))
+            .flatten()
+            .and_then(|bytes| {
+                let end = memchr::memchr(b'\n', &bytes)?;
+                let head: DigestHead =
+                    serde_json::from_slice(bytes[..end].strip_prefix(b"D ")?).ok()?;
+                (head.build == recall.build
+                    && head.root == recall.root
+                    && head.canonical == recall.canonical)
+                    .then_some(Kept { bytes, head })
+            });
+        if let Some(d) = digest {
+            let since = Some(d.head.watch);
+            if let Some((token, changes)) = ask_watcher(cache_dir, &recall.root, since) {
+                if changes == Changes::Dirs(Vec::new()) {
+                    let body = layout.body();
+                    recall.digest = Some((d, body));
+                }
+                recall.asked = Some((token, changes, since));
+            }
         }
+        recall.unread = Some((file, layout));
+        if recall.digest.is_none() {
+            recall.read_old();
+            if recall.asked.is_none() {
+                let since = recall.old.as_ref().and_then(|o| o.watch);
+                recall.asked =
+                    ask_watcher(cache_dir, &recall.root, since).map(|(t, c)| (t, c, since));
+            }
+        }
+        recall
+    }
+
+    /// Reads the old file's header, if it is whole and from this build and root.
+    fn read_old(&mut self) {
+        self.digest = None;
+        let Some((file, layout)) = self.unread.take() else {
+            return;
+        };
+        let at = layout.line + layout.digest_len as u64;
+        let old = layout
+            .section(&file, at, layout.header_len, &layout.header_sum)
+            .and_then(|bytes| serde_json::from_slice::<Header>(&bytes).ok())
+            .filter(|h| {
+                h.build == self.build && h.root == self.root && h.canonical == self.canonical
+            })
+            .map(|header| Old {
+                body: layout.body(),
+                order: header
+                    .entries
+                    .iter()
+                    .map(|e| (e.dir.clone(), e.community))
+                    .collect(),
+                entries: header
+                    .entries
+                    .into_iter()
+                    .map(|e| (e.dir.clone(), e))
+                    .collect(),
+                watch: header.watch,
+                complete: header.complete,
+                file,
+            });
+        self.changed = old.is_none();
+        self.old = old;
     }
 
     fn key<'d>(&self, dir: &'d Path) -> std::borrow::Cow<'d, str> {
@@ -316,32 +567,48 @@ impl DiskRecall {
             .to_string_lossy()
     }
 
+    /// The token to keep in the new file: the watcher's answer of this run.
+    fn token(&self) -> Option<Token> {
+        self.asked.as_ref().map(|(t, ..)| *t)
+    }
+
     /// Writes the cache when anything in it changed (a directory read again, added or gone).
-    pub fn finish(self) {
+    pub fn finish(mut self) {
+        if self.whole {
+            let dirs = self.digest.as_ref().map_or(0, |(d, _)| d.head.dirs);
+            crate::report::verbose(&format!(
+                "discovery: {dirs} of {dirs} worker directories recalled from the cache ({}); the watcher saw no change",
+                self.path.display()
+            ));
+            if let Some((file, _)) = &self.unread {
+                keep_fresh(file, &self.path);
+            }
+            return;
+        }
         // What is left of the old entries was not recalled: gone, or changed.
         let gone = self.old.as_ref().is_some_and(|o| !o.entries.is_empty());
         crate::report::verbose(&format!(
-            "discovery: {} of {} worker directories recalled from the cache ({})",
+            "discovery: {} of {} worker directories recalled from the cache ({}){}",
             self.reused,
             self.fingerprints.len(),
-            self.path.display()
-        ));
-        if self.changed || gone {
-            let _ = self.write();
-        } else if let Some(old) = &self.old {
-            // Still in use: kept from [`forget_old`] (a look a day, not a write a run).
-            let stale = old
-                .file
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .is_some_and(|age| age > Duration::from_secs(24 * 3600));
-            if stale {
-                if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&self.path) {
-                    let _ = f.set_modified(SystemTime::now());
-                }
+            self.path.display(),
+            match &self.asked {
+                Some((_, Changes::Dirs(d), _)) =>
+                    format!("; the watcher named {} changed", d.len()),
+                Some((_, Changes::Everything, _)) =>
+                    "; the watcher could not say what changed".into(),
+                None => String::new(),
             }
+        ));
+        // A newer token is worth keeping when the old one made this run look at something.
+        let old_token = self.old.as_ref().and_then(|o| o.watch);
+        let newer = self.token().is_some()
+            && self.token() != old_token
+            && !matches!(&self.asked, Some((_, Changes::Dirs(d), _)) if d.is_empty());
+        if self.changed || gone || newer {
+            let _ = self.write();
+        } else if let Some(old) = self.old.take() {
+            keep_fresh(&old.file, &self.path);
         }
     }
 
@@ -349,6 +616,10 @@ impl DiskRecall {
     /// time, so writing holds no second copy of the cache. A kept worker whose bytes no longer
     /// match their sum is written as zeros: the next run finds it damaged and reads it again.
     fn write(self) -> std::io::Result<()> {
+        let complete = self.clean
+            && self.fresh.len() == self.fingerprints.len()
+            && self.fingerprints.values().all(Option::is_some);
+        let watch = self.token();
         let mut at = 0u64;
         let mut entries = Vec::with_capacity(self.fresh.len());
         let mut bodies = Vec::with_capacity(self.fresh.len());
@@ -367,10 +638,32 @@ impl DiskRecall {
             entries.push(entry);
             bodies.push(bytes);
         }
+        // Only a watched root's next run can trust a digest: none is written otherwise.
+        let digest = match (&self.outcome, watch) {
+            (Some((problems, kept)), Some(watch)) if complete => {
+                let head = DigestHead {
+                    build: self.build.clone(),
+                    root: self.root.clone(),
+                    canonical: self.canonical.clone(),
+                    watch,
+                    dirs: entries.len(),
+                };
+                let kept: Vec<(&Entry, &Option<Span>)> = entries
+                    .iter()
+                    .filter(|e| kept.contains(&e.dir))
+                    .map(|e| (e, &e.worker))
+                    .collect();
+                digest(&head, problems, &kept)
+            }
+            _ => None,
+        }
+        .unwrap_or_default();
         let header = serde_json::to_vec(&Header {
             build: self.build,
             root: self.root,
             canonical: self.canonical,
+            watch,
+            complete,
             entries,
         })?;
         let dir = self.path.parent().expect("a cache file has a directory");
@@ -379,7 +672,16 @@ impl DiskRecall {
         {
             use std::io::Write;
             let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-            writeln!(out, "{MAGIC} {} {}", header.len(), sha256_bytes(&header))?;
+            writeln!(
+                out,
+                "{MAGIC} {} {} {} {}",
+                digest.len(),
+                sha256_bytes(&digest),
+                header.len(),
+                sha256_bytes(&header)
+            )?;
+            out.write_all(&digest)?;
+            drop(digest);
             out.write_all(&header)?;
             drop(header);
             for bytes in bodies {
@@ -410,6 +712,21 @@ impl DiskRecall {
     }
 }
 
+/// A cache file still in use is kept from [`forget_old`] (a look a day, not a write a run).
+fn keep_fresh(file: &std::fs::File, path: &Path) {
+    let stale = file
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .is_some_and(|age| age > Duration::from_secs(24 * 3600));
+    if stale {
+        if let Ok(f) = std::fs::OpenOptions::new().write(true).open(path) {
+            let _ = f.set_modified(SystemTime::now());
+        }
+    }
+}
+
 /// Removes the cache files of roots not discovered for [`UNUSED`] (temporary checkouts of
 /// `--changed`, catalogs moved away): a root seen again is discovered cold once.
 fn forget_old(dir: &Path) {
@@ -430,45 +747,131 @@ fn forget_old(dir: &Path) {
     }
 }
 
-/// The header of a cache file, if it is whole and from this build and root.
-fn parse(file: std::fs::File, build: &str, root: &Path, canonical: Option<&Path>) -> Option<Old> {
-    use std::io::{BufRead, Read};
-    let mut reader = std::io::BufReader::new(&file);
-    let mut first = String::new();
-    reader.by_ref().take(256).read_line(&mut first).ok()?;
-    let rest = first.strip_suffix('\n')?.strip_prefix(MAGIC)?.trim_start();
-    let (len, sum) = rest.split_once(' ')?;
-    let len: usize = len.parse().ok()?;
-    // A damaged length is refused before anything is allocated for it.
-    if len as u64 > file.metadata().ok()?.len() {
-        return None;
-    }
-    let mut header = vec![0; len];
-    reader.read_exact(&mut header).ok()?;
-    if sha256_bytes(&header) != sum {
-        return None;
-    }
-    let header: Header = serde_json::from_slice(&header).ok()?;
-    if header.build != build || header.root != root || header.canonical.as_deref() != canonical {
-        return None;
-    }
-    Some(Old {
-        body: (first.len() + len) as u64,
-        entries: header
-            .entries
-            .into_iter()
-            .map(|e| (e.dir.clone(), e))
-            .collect(),
-        file,
-    })
-}
-
 impl Recall for DiskRecall {
-    fn prepare(&mut self, dirs: &[WorkerDir]) {
-        self.fingerprints = fingerprints(&self.root, dirs, racy_since())
+    fn whole(&mut self, want: &mut BTreeSet<String>) -> Option<Whole> {
+        let answer = (|| {
+            let (d, body) = self.digest.as_ref()?;
+            let (file, _) = self.unread.as_ref()?;
+            let mut wanted = want.clone();
+            let mut selected: BTreeSet<usize> = BTreeSet::new();
+            let mut asked: BTreeSet<String> = BTreeSet::new();
+            // As discovery selects: every kept worker holding a wanted id, and what it requires.
+            loop {
+                let new: Vec<String> = wanted.difference(&asked).cloned().collect();
+                if new.is_empty() {
+                    break;
+                }
+                for key in new {
+                    for at in d.holding(&key) {
+                        if selected.insert(at) {
+                            wanted.extend(d.entry(at)?.2);
+                        }
+                    }
+                    asked.insert(key);
+                }
+            }
+            let spans: Vec<Span> = selected
+                .iter()
+                .map(|&at| d.entry(at)?.3)
+                .collect::<Option<_>>()?;
+            let read = |span: &Span| -> Option<Arc<Worker>> {
+                let bytes = read_span(file, *body, span)?;
+                serde_json::from_slice(&bytes).ok().map(Arc::new)
+            };
+            let workers: Vec<Arc<Worker>> = crate::par::map(&spans, 256, read)
+                .into_iter()
+                .collect::<Option<_>>()?;
+            Some((
+                Whole {
+                    problems: d.problems()?,
+                    workers,
+                },
+                wanted,
+            ))
+        })();
+        match answer {
+            Some((whole, wanted)) => {
+                *want = wanted;
+                self.whole = true;
+                Some(whole)
+            }
+            None => {
+                // Damaged, or a worker not kept: discovery goes the long way.
+                self.read_old();
+                None
+            }
+        }
+    }
+
+    fn dirs(&mut self) -> Option<Vec<WorkerDir>> {
+        if self.unread.is_some() {
+            self.read_old();
+        }
+        let (_, Changes::Dirs(changed), since) = self.asked.as_ref()? else {
+            return None;
+        };
+        let old = self.old.as_ref()?;
+        if !old.complete || old.watch.is_none() || old.watch != *since {
+            return None;
+        }
+        let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
+        let known: std::collections::HashSet<&str> =
+            old.order.iter().map(|(d, _)| d.as_str()).collect();
+        let at = At::open(&self.root);
+        let manifest = |dir: &str| at.symlink_metadata(&Path::new(dir).join("worker.toml"));
+        // A directory that became a worker's, or stopped being one: the scan says so.
+        for c in &changed {
+            if !known.contains(c) {
+                match manifest(c) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    _ => return None,
+                }
+            }
+        }
+        let mut dirs = Vec::with_capacity(old.order.len());
+        let mut trusted = std::collections::HashSet::new();
+        for (dir, community) in &old.order {
+            let stat = if changed.contains(dir.as_str()) {
+                manifest(dir).ok()?
+            } else {
+                trusted.insert(dir.clone());
+                Stat::default()
+            };
+            dirs.push(WorkerDir {
+                path: self.root.join(dir),
+                community: *community,
+                manifest: stat,
+            });
+        }
+        self.trusted = trusted;
+        Some(dirs)
+    }
+
+    fn prepare(&mut self, dirs: &[WorkerDir], clean: bool) {
+        if self.unread.is_some() {
+            self.read_old();
+        }
+        self.clean = clean;
+        let look: Vec<WorkerDir> = dirs
+            .iter()
+            .filter(|d| !self.trusted.contains(&*self.key(&d.path)))
+            .cloned()
+            .collect();
+        self.fingerprints = fingerprints(&self.root, &look, racy_since())
             .into_iter()
             .map(|(dir, f)| (self.key(dir).into_owned(), f))
             .collect();
+        if let Some(old) = &self.old {
+            for dir in &self.trusted {
+                let then = old.entries.get(dir).map(|e| e.fingerprint);
+                self.fingerprints.insert(dir.clone(), then);
+            }
+        }
+    }
+
+    fn outcome(&mut self, problems: &[crate::problem::Problem], kept: &[&Path]) {
+        let kept = kept.iter().map(|d| self.key(d).into_owned()).collect();
+        self.outcome = Some((problems.to_vec(), kept));
     }
 
     fn summary(&mut self, dir: &Path, community: bool) -> Option<Arc<Summary>> {
@@ -519,6 +922,8 @@ impl Recall for DiskRecall {
 
     fn remember(&mut self, dir: &Path, community: bool, found: &Found) {
         self.changed = true;
+        // Read again after the outcome was taken (a damaged worker): it may be another now.
+        self.outcome = None;
         let key = self.key(dir).into_owned();
         let Some(Some(fingerprint)) = self.fingerprints.get(&key).copied() else {
             // Changed too recently (or never looked at): read again next time.

@@ -14,3 +14,5 @@ pub mod sources;
 pub mod unpack;
 pub mod verdicts;
 pub mod watch;
+#[cfg(unix)]
+pub mod watchd;

@@ -113,7 +113,56 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// Watches `dir` too (it is there: a directory just made), keeping the other watches.
+    pub fn add(&mut self, dir: &Path) -> Result<(), Unwatchable> {
+        self.wanted
+            .write()
+            .expect("the watch set lock")
+            .insert(dir.to_path_buf());
+        if self.watched.contains(dir) {
+            return Ok(());
+        }
+        match self.watcher.watch(dir, RecursiveMode::NonRecursive) {
+            Ok(()) => {
+                self.watched.insert(dir.to_path_buf());
+                Ok(())
+            }
+            Err(e) if matches!(e.kind, notify::ErrorKind::PathNotFound) => Ok(()),
+            Err(e) => Err(refused(&dir.display().to_string(), &e)),
+        }
+    }
+}
+
 /// `dir`, or its nearest ancestor that is there.
 fn existing(dir: &Path) -> Option<PathBuf> {
     dir.ancestors().find(|p| p.is_dir()).map(Path::to_path_buf)
+}
+
+/// A point in one watcher's numbering of what it saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Token {
+    pub instance: u64,
+    pub seq: u64,
+}
+
+/// What changed since a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// Anything may have: look at everything.
+    Everything,
+    /// Only these worker directories (relative to the root, such as `bin/llm-worker`).
+    Dirs(Vec<String>),
+}
+
+/// The name one root's cache file and watcher go by: its path as given and as resolved.
+pub fn key(root: &Path) -> String {
+    use sha2::Digest;
+    let canonical = std::fs::canonicalize(root).ok();
+    let key = sha2::Sha256::digest(format!(
+        "{}\0{}",
+        root.display(),
+        canonical.as_deref().unwrap_or(Path::new("")).display()
+    ));
+    crate::checksum::hex(&key[..12])
 }

@@ -174,12 +174,11 @@ fn a_warm_run_answers_as_a_cold_one() {
     assert_success(&out);
 }
 
-#[test]
-fn every_kind_of_change_is_seen() {
-    let s = catalog();
-    assert_warm_is_cold(&s, "unchanged");
-    type Edit = Box<dyn Fn(&Sandbox)>;
-    let edits: Vec<(&str, Edit)> = vec![
+type Edit = Box<dyn Fn(&Sandbox)>;
+
+/// Every kind of change the cache must see, in an order each can follow the last.
+fn edits() -> Vec<(&'static str, Edit)> {
+    vec![
         (
             "a same-size edit with the mtime put back",
             Box::new(|s: &Sandbox| {
@@ -266,8 +265,14 @@ fn every_kind_of_change_is_seen() {
                 std::os::unix::fs::symlink(s.path("bin/dup/worker.toml"), &p).unwrap();
             }),
         ),
-    ];
-    for (what, edit) in edits {
+    ]
+}
+
+#[test]
+fn every_kind_of_change_is_seen() {
+    let s = catalog();
+    assert_warm_is_cold(&s, "unchanged");
+    for (what, edit) in edits() {
         edit(&s);
         backdate(s.root());
         assert_warm_is_cold(&s, what);
@@ -297,9 +302,11 @@ fn a_damaged_cache_is_rebuilt_never_trusted() {
         }),
         ("the versions inside the workers (still valid JSON)", {
             let mut b = good.clone();
+            // `rbee-workers discovery cache 2 DIGEST_LEN SUM HEADER_LEN SUM`
             let first = String::from_utf8_lossy(&b[..header_at - 10]).into_owned();
-            let len: usize = first.split(' ').nth(4).unwrap().parse().unwrap();
-            let body = header_at - 10 + 1 + len;
+            let words: Vec<&str> = first.split(' ').collect();
+            let len = |i: usize| -> usize { words[i].parse().unwrap() };
+            let body = header_at - 10 + 1 + len(4) + len(6);
             let mut flipped = 0;
             for at in body..b.len() - 7 {
                 if &b[at..at + 7] == b"\"0.1.0\"" {
@@ -314,7 +321,7 @@ fn a_damaged_cache_is_rebuilt_never_trusted() {
         ("empty", Vec::new()),
         (
             "noise",
-            b"rbee-workers discovery cache 1 99999999 zz\n{".to_vec(),
+            b"rbee-workers discovery cache 2 0 zz 99999999 zz\n{".to_vec(),
         ),
     ];
     for (what, bytes) in damages {
@@ -422,4 +429,166 @@ fn cache_files_of_roots_unused_for_a_week_are_removed() {
     assert!(!gone.exists(), "a cache file unused for 8 days is kept");
     assert!(kept.exists(), "a cache file used 6 days ago is removed");
     assert!(ours[0].exists());
+}
+
+/// `rbee-workers watch` in the background for `s`, stopped when the guard goes.
+struct Watcher<'s>(&'s Sandbox);
+
+impl<'s> Watcher<'s> {
+    fn start(s: &'s Sandbox) -> Watcher<'s> {
+        let out = s.run(&["watch", "--background", "--idle", "120"]);
+        assert_success(&out);
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            said.contains("watching"),
+            "watch --background said:\n{said}"
+        );
+        Watcher(s)
+    }
+}
+
+impl Drop for Watcher<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.run(&["watch", "--stop"]);
+    }
+}
+
+/// The last `-v` discovery line of `args`.
+fn discovery_line(s: &Sandbox, args: &[&str]) -> String {
+    let mut all = vec!["-v"];
+    all.extend_from_slice(args);
+    let err = stderr(&s.run(&all));
+    err.lines()
+        .find(|l| l.starts_with("discovery: "))
+        .unwrap_or_else(|| panic!("no discovery line in:\n{err}"))
+        .to_string()
+}
+
+#[test]
+fn a_watched_catalog_answers_as_a_cold_one_right_after_each_change() {
+    let s = catalog();
+    let _watcher = Watcher::start(&s);
+    assert_warm_is_cold(&s, "unchanged, watched");
+    // Nothing changed: the digest answers, and nothing is looked at.
+    let line = discovery_line(&s, &["info", "app"]);
+    assert!(line.ends_with("the watcher saw no change"), "{line}");
+    for (what, edit) in edits() {
+        edit(&s);
+        backdate(s.root());
+        // The first run after the change is the one a watcher could get wrong.
+        for args in [
+            &["info", "app", "--json"][..],
+            &["info", "base-cpu", "--json"],
+        ] {
+            let (warm, cold) = warm_and_cold(&s, args);
+            assert_eq!(
+                seen(&warm),
+                seen(&cold),
+                "watched, right after {what}: `{}` warm differs from cold",
+                args.join(" ")
+            );
+        }
+        assert_warm_is_cold(&s, what);
+    }
+    // A change the watcher saw is looked at; the others are taken on its word.
+    let _ = s.run(&["info", "app"]);
+    write_file(&s.path("bin/base/src/extra.rs"), "// a new file\n");
+    backdate(s.root());
+    let line = discovery_line(&s, &["info", "app"]);
+    assert!(line.contains("the watcher named"), "{line}");
+}
+
+#[test]
+fn a_version_bump_is_seen_at_once_by_a_watched_catalog() {
+    let s = catalog();
+    let _watcher = Watcher::start(&s);
+    let version = |s: &Sandbox| {
+        let out = s.run(&["info", "base-cpu", "--json"]);
+        assert_success(&out);
+        let doc = crate::support::parse_catalog(&out.stdout);
+        doc.variant("base-cpu").version.clone()
+    };
+    assert_eq!(version(&s), "0.1.0");
+    let _ = s.run(&["info", "base-cpu"]);
+    assert!(discovery_line(&s, &["info", "base-cpu"]).ends_with("the watcher saw no change"));
+    // Edited and asked at once, size and mtime kept: only the event tells.
+    for (from, to) in [("0.1.0", "0.2.0"), ("0.2.0", "0.3.0")] {
+        let p = s.path("bin/base/Cargo.toml");
+        let mtime = std::fs::metadata(&p).unwrap().modified().unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        write_file(&p, &text.replace(from, to));
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        assert_eq!(version(&s), to);
+    }
+}
+
+#[test]
+fn watch_starts_once_says_what_it_watches_and_stops() {
+    let s = catalog();
+    let status = |s: &Sandbox| {
+        let out = s.run(&["watch", "--status", "--json"]);
+        assert_success(&out);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    assert_eq!(status(&s)["watching"], false);
+    let watcher = Watcher::start(&s);
+    let doc = status(&s);
+    assert_eq!(doc["watching"], true, "{doc}");
+    assert!(
+        doc["status"].as_str().unwrap().contains("directories"),
+        "{doc}"
+    );
+    // A second start finds the first.
+    let again = s.run(&["watch", "--background"]);
+    assert_success(&again);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already"));
+    let fg = s.run(&["watch"]);
+    assert_eq!(fg.status.code(), Some(2), "{}", stderr(&fg));
+    assert!(stderr(&fg).contains("already runs"), "{}", stderr(&fg));
+    drop(watcher);
+    assert_eq!(status(&s)["watching"], false);
+    // Without a watcher, commands look for themselves.
+    let line = discovery_line(&s, &["info", "app"]);
+    assert!(!line.contains("watcher"), "{line}");
+    assert_warm_is_cold(&s, "after the watcher stopped");
+}
+
+#[test]
+fn a_watcher_ends_when_its_catalog_is_gone() {
+    let s = catalog();
+    let outside = tempfile::tempdir().unwrap();
+    let root = outside.path().join("catalog");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::rename(s.path("bin/base"), root.join("bin/base")).unwrap();
+    let run = |args: &[&str]| {
+        s.cmd()
+            .arg("--root")
+            .arg(&root)
+            .args(args)
+            .output()
+            .expect("run rbee-workers")
+    };
+    assert_success(&run(&["watch", "--background", "--idle", "120"]));
+    let status = || String::from_utf8_lossy(&run(&["watch", "--status"]).stdout).into_owned();
+    assert!(status().contains("watching"), "{}", status());
+    let socket_dir = s.path(".xdg/cache/rbee-workers/discovery/watch");
+    std::fs::remove_dir_all(&root).unwrap();
+    // Within seconds it sees its root is gone, and leaves.
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::fs::read_dir(&socket_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .all(|d| !d.path().join("sock").exists())
+    });
+    assert!(
+        gone,
+        "the watcher still answers after its catalog was removed"
+    );
 }
