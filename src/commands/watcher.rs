@@ -14,6 +14,7 @@ pub enum WatchMode {
     Status,
 }
 
+#[cfg(unix)]
 #[derive(serde::Serialize)]
 struct Status<'a> {
     schema: u32,
@@ -23,6 +24,7 @@ struct Status<'a> {
 }
 
 /// The answer of every mode: the document, and its text as a line.
+#[cfg(unix)]
 fn answer(root: &std::path::Path, status: Option<String>, text: String) -> Answer {
     let doc = Status {
         schema: 1,

@@ -303,8 +303,11 @@ impl Layout {
         };
         // A damaged length is refused before anything is allocated for it.
         let size = file.metadata().ok()?.len();
-        (layout.line + layout.digest_len as u64 + layout.header_len as u64 <= size)
-            .then_some(layout)
+        let end = layout
+            .line
+            .checked_add(layout.digest_len as u64)?
+            .checked_add(layout.header_len as u64)?;
+        (end <= size).then_some(layout)
     }
 
     fn section(&self, file: &std::fs::File, at: u64, len: usize, sum: &str) -> Option<Vec<u8>> {
@@ -506,6 +509,7 @@ impl DiskRecall {
                     && head.canonical == recall.canonical)
                     .then_some(Kept { bytes, head })
             });
+        let asked_digest = digest.is_some();
         if let Some(d) = digest {
             let since = Some(d.head.watch);
             if let Some((token, changes)) = ask_watcher(cache_dir, &recall.root, since) {
@@ -519,7 +523,8 @@ impl DiskRecall {
         recall.unread = Some((file, layout));
         if recall.digest.is_none() {
             recall.read_old();
-            if recall.asked.is_none() {
+            // (Asked once already with the digest's token, and no watcher answered: not again.)
+            if recall.asked.is_none() && !asked_digest {
                 let since = recall.old.as_ref().and_then(|o| o.watch);
                 recall.asked =
                     ask_watcher(cache_dir, &recall.root, since).map(|(t, c)| (t, c, since));

@@ -103,9 +103,22 @@ fn parse_answer(answer: &[u8]) -> Option<(Token, Changes)> {
     Some((token, changes))
 }
 
-/// Asks the watcher to exit; false when none answered.
+/// Asks the watcher to exit and waits (up to five seconds) until it has, so a start right
+/// after finds no lock held; false when none answered.
 pub fn stop(place: &Place) -> bool {
-    ask(place, "stop\n").is_some_and(|a| a.starts_with("ok"))
+    if !ask(place, "stop\n").is_some_and(|a| a.starts_with("ok")) {
+        return false;
+    }
+    if let Ok(lock) = std::fs::OpenOptions::new().write(true).open(&place.lock) {
+        let free = || {
+            rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
+        };
+        let start = Instant::now();
+        while !free() && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    true
 }
 
 /// The watcher's own account of itself, or None when none answers.
@@ -235,21 +248,33 @@ fn classify(state: &State, p: &Path) -> Hit {
     }
 }
 
-/// The directories of worker directory `dir` to watch, and whether events can vouch for it.
-fn worker_watches(dir: &Path, root_dev: u64) -> (Vec<PathBuf>, bool) {
+/// Whether events can vouch for what is at `p`: not a symlink (its target's directory is not
+/// watched), not on another file system than the root, not a file with a second hard link.
+/// None when nothing is there.
+fn vouched(p: &Path, root_dev: u64) -> Option<(std::fs::Metadata, bool)> {
     use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(p).ok()?;
+    let ok = !m.file_type().is_symlink() && m.dev() == root_dev && !(m.is_file() && m.nlink() > 1);
+    Some((m, ok))
+}
+
+/// The directories and files of worker directory `dir` to watch (its manifests for
+/// themselves: an edit through a hard link made later is still their event), and whether
+/// events can vouch for it.
+fn worker_watches(dir: &Path, root_dev: u64) -> (Vec<PathBuf>, bool) {
     let mut dirs = vec![dir.to_path_buf()];
     let mut trusted = true;
     let mut check = |p: &Path| -> Option<std::fs::Metadata> {
-        let m = std::fs::symlink_metadata(p).ok()?;
-        if m.file_type().is_symlink() || m.dev() != root_dev || (m.is_file() && m.nlink() > 1) {
-            trusted = false;
-        }
+        let (m, ok) = vouched(p, root_dev)?;
+        trusted &= ok;
         Some(m)
     };
     check(dir);
     for f in ["worker.toml", "Cargo.toml", "Cargo.lock"] {
-        check(&dir.join(f));
+        let p = dir.join(f);
+        if check(&p).is_some_and(|m| m.is_file()) {
+            dirs.push(p);
+        }
     }
     let src = dir.join("src");
     if check(&src).is_some_and(|m| m.is_dir()) {
@@ -273,8 +298,9 @@ fn worker_watches(dir: &Path, root_dev: u64) -> (Vec<PathBuf>, bool) {
 }
 
 /// Every directory of `root/bin` and `root/bin/community` (a worker's, or one a worker.toml
-/// may appear in), relative.
-fn worker_dirs(root: &Path) -> Vec<String> {
+/// may appear in), relative, and whether it is a symlink (to a directory or not, yet: events
+/// cannot vouch for what it points to).
+fn worker_dirs(root: &Path) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     for (rel, skip) in [("bin", Some("community")), ("bin/community", None)] {
         let Ok(rd) = std::fs::read_dir(root.join(rel)) else {
@@ -285,8 +311,9 @@ fn worker_dirs(root: &Path) -> Vec<String> {
             if skip.is_some_and(|s| name == OsStr::new(s)) {
                 continue;
             }
-            if e.path().is_dir() {
-                out.push(format!("{rel}/{}", name.to_string_lossy()));
+            let link = e.file_type().is_ok_and(|t| t.is_symlink());
+            if link || e.path().is_dir() {
+                out.push((format!("{rel}/{}", name.to_string_lossy()), link));
             }
         }
     }
@@ -359,6 +386,8 @@ pub fn run(
         .map_err(|e| other(&place.socket.display().to_string(), e))?
         .ino();
     let cookies = std::fs::canonicalize(&place.dir).unwrap_or(place.dir.clone());
+    // The cookies' events must come as surely as the catalog's.
+    local_file_system(&cookies).map_err(Refused::Other)?;
     for e in std::fs::read_dir(&cookies).into_iter().flatten().flatten() {
         if e.file_name().to_string_lossy().starts_with("cookie.") {
             let _ = std::fs::remove_file(e.path());
@@ -395,15 +424,40 @@ pub fn run(
         ]
         .into_iter()
         .collect();
-        for rel in worker_dirs(&state.root) {
+        // What every worker reads: the workspace manifests above the workers, watched for
+        // themselves. Where events cannot vouch for those, or for `bin` itself, they vouch
+        // for nothing.
+        let mut unvouched = None;
+        for dir in ["", "bin", "bin/community"] {
+            let d = state.root.join(dir);
+            if !dir.is_empty() && vouched(&d, root_dev).is_some_and(|(_, ok)| !ok) {
+                unvouched = Some(d.clone());
+            }
+            for f in ["Cargo.toml", "Cargo.lock"] {
+                match vouched(&d.join(f), root_dev) {
+                    Some((_, false)) => unvouched = Some(d.join(f)),
+                    Some((m, true)) if m.is_file() => {
+                        wanted.insert(d.join(f));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (rel, link) in worker_dirs(&state.root) {
             let (dirs, trusted) = worker_watches(&state.root.join(&rel), root_dev);
-            if !trusted {
+            if link || !trusted {
                 state.always.insert(rel);
             }
             wanted.extend(dirs);
         }
         state.watched = wanted.len();
-        state.broken = watch.set(&wanted).err().map(|e| e.0);
+        state.broken = watch.reset(&wanted).err().map(|e| e.0);
+        if let Some(p) = unvouched {
+            state.broken = Some(format!(
+                "{} is a symlink, a hard link or on another file system, whose changes need not be events here",
+                p.display()
+            ));
+        }
         if let Some(why) = &state.broken {
             crate::report::say(&format!(
                 "watch: {why}; every answer is \"look at everything\""
@@ -426,7 +480,7 @@ pub fn run(
         })
         .map_err(|e| other("cannot start the listener", e))?;
     ready(&format!(
-        "watching {} ({} directories); socket {}",
+        "watching {} ({} directories and files); socket {}",
         state.root.display(),
         state.watched,
         place.socket.display()
@@ -508,7 +562,7 @@ pub fn run(
                     Some("status") => {
                         let _ = (&stream).write_all(
                             format!(
-                                "ok watching {} ({} directories, {} changes seen{})\n",
+                                "ok watching {} ({} directories and files, {} changes seen{})\n",
                                 state.root.display(),
                                 state.watched,
                                 state.seq,

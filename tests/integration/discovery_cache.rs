@@ -432,8 +432,10 @@ fn cache_files_of_roots_unused_for_a_week_are_removed() {
 }
 
 /// `rbee-workers watch` in the background for `s`, stopped when the guard goes.
+#[cfg(target_os = "linux")]
 struct Watcher<'s>(&'s Sandbox);
 
+#[cfg(target_os = "linux")]
 impl<'s> Watcher<'s> {
     fn start(s: &'s Sandbox) -> Watcher<'s> {
         let out = s.run(&["watch", "--background", "--idle", "120"]);
@@ -447,6 +449,7 @@ impl<'s> Watcher<'s> {
     }
 }
 
+#[cfg(target_os = "linux")]
 impl Drop for Watcher<'_> {
     fn drop(&mut self) {
         let _ = self.0.run(&["watch", "--stop"]);
@@ -454,6 +457,7 @@ impl Drop for Watcher<'_> {
 }
 
 /// The last `-v` discovery line of `args`.
+#[cfg(target_os = "linux")]
 fn discovery_line(s: &Sandbox, args: &[&str]) -> String {
     let mut all = vec!["-v"];
     all.extend_from_slice(args);
@@ -465,6 +469,7 @@ fn discovery_line(s: &Sandbox, args: &[&str]) -> String {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn a_watched_catalog_answers_as_a_cold_one_right_after_each_change() {
     let s = catalog();
     let _watcher = Watcher::start(&s);
@@ -499,6 +504,7 @@ fn a_watched_catalog_answers_as_a_cold_one_right_after_each_change() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn a_version_bump_is_seen_at_once_by_a_watched_catalog() {
     let s = catalog();
     let _watcher = Watcher::start(&s);
@@ -528,6 +534,7 @@ fn a_version_bump_is_seen_at_once_by_a_watched_catalog() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn watch_starts_once_says_what_it_watches_and_stops() {
     let s = catalog();
     let status = |s: &Sandbox| {
@@ -547,7 +554,7 @@ fn watch_starts_once_says_what_it_watches_and_stops() {
     let again = s.run(&["watch", "--background"]);
     assert_success(&again);
     assert!(String::from_utf8_lossy(&again.stdout).contains("already"));
-    let fg = s.run(&["watch"]);
+    let fg = s.run(&["watch", "--idle", "1"]);
     assert_eq!(fg.status.code(), Some(2), "{}", stderr(&fg));
     assert!(stderr(&fg).contains("already runs"), "{}", stderr(&fg));
     drop(watcher);
@@ -559,6 +566,7 @@ fn watch_starts_once_says_what_it_watches_and_stops() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn a_watcher_ends_when_its_catalog_is_gone() {
     let s = catalog();
     let outside = tempfile::tempdir().unwrap();
@@ -591,4 +599,108 @@ fn a_watcher_ends_when_its_catalog_is_gone() {
         gone,
         "the watcher still answers after its catalog was removed"
     );
+}
+
+/// Changes inotify on a worker's directories alone would miss: each must still be seen.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_watched_catalog_sees_what_directory_events_alone_would_miss() {
+    let s = catalog();
+    let outside = tempfile::tempdir().unwrap();
+    let ext = outside.path();
+    // A symlink in bin/ to a directory not there yet.
+    std::os::unix::fs::symlink(ext.join("late"), s.path("bin/late")).unwrap();
+    backdate(s.root());
+    let _watcher = Watcher::start(&s);
+    // The symlink in bin/ is named changed in every answer; the rest is taken on the events'
+    // word.
+    let settle = |s: &Sandbox, what: &str, named: usize| {
+        // (The symlinked worker's files too: one changed just now is never kept.)
+        backdate(s.root());
+        backdate(ext);
+        let _ = s.run(&["info", "app"]);
+        let line = discovery_line(s, &["info", "app"]);
+        let want = format!("the watcher named {named} changed");
+        assert!(line.ends_with(&want), "{what}: {line}");
+    };
+    let check = |s: &Sandbox, what: &str| {
+        for args in [
+            &["info", "app", "--json"][..],
+            &["info", "late", "--json"],
+            &["info", "base-cpu", "--json"],
+        ] {
+            let (warm, cold) = warm_and_cold(s, args);
+            assert_eq!(
+                seen(&warm),
+                seen(&cold),
+                "watched, after {what}: `{}` warm differs from cold",
+                args.join(" ")
+            );
+        }
+    };
+    settle(&s, "at the start", 1);
+    check(&s, "nothing");
+    // 1. The target of the symlink appears: a new worker, with a duplicate id.
+    let late = ext.join("late");
+    std::fs::create_dir_all(late.join("src")).unwrap();
+    for f in ["worker.toml", "Cargo.toml", "src/main.rs"] {
+        std::fs::copy(s.path("bin/dup").join(f), late.join(f)).unwrap();
+    }
+    check(&s, "a symlinked worker directory appeared");
+    // 2. A worker's src/ removed and made again, then a file in it removed: the new src/
+    //    must be watched, as the old one was.
+    let saved = ext.join("saved-src");
+    std::fs::rename(s.path("bin/app/src"), &saved).unwrap();
+    let st = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&saved)
+        .arg(s.path("bin/app/src"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    settle(&s, "src made again", 1);
+    std::fs::remove_file(s.path("bin/app/src/main.rs")).unwrap();
+    check(&s, "main.rs removed from a src/ made again");
+    // 3. A hard link made after the watcher looked, and the file edited through it at once:
+    //    no event in any watched directory, only on the file itself.
+    settle(&s, "before the hard link", 1);
+    let link = ext.join("hard-link.toml");
+    std::fs::hard_link(s.path("bin/base/Cargo.toml"), &link).unwrap();
+    let text = std::fs::read_to_string(&link).unwrap();
+    assert!(text.contains("version = \"0.1.0\""), "{text}");
+    let f = std::fs::OpenOptions::new().write(true).open(&link).unwrap();
+    std::io::Write::write_all(&mut &f, text.replace("0.1.0", "0.7.0").as_bytes()).unwrap();
+    drop(f);
+    let (_, cold) = warm_and_cold(&s, &["info", "base-cpu", "--json"]);
+    assert!(String::from_utf8_lossy(&cold.stdout).contains("0.7.0"));
+    check(&s, "an edit through a hard link");
+}
+
+/// A workspace manifest events cannot vouch for (a symlink to elsewhere) makes every answer
+/// "look at everything", and `--status` says why.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_symlinked_workspace_manifest_makes_the_watcher_vouch_for_nothing() {
+    let s = catalog();
+    let outside = tempfile::tempdir().unwrap();
+    let real = outside.path().join("workspace.toml");
+    std::fs::rename(s.path("bin/Cargo.toml"), &real).unwrap();
+    std::os::unix::fs::symlink(&real, s.path("bin/Cargo.toml")).unwrap();
+    backdate(s.root());
+    let _watcher = Watcher::start(&s);
+    let status = String::from_utf8_lossy(&s.run(&["watch", "--status"]).stdout).into_owned();
+    assert!(
+        status.contains("incomplete") && status.contains("symlink"),
+        "{status}"
+    );
+    let _ = s.run(&["info", "member-cpu"]);
+    let line = discovery_line(&s, &["info", "member-cpu"]);
+    assert!(
+        line.ends_with("the watcher could not say what changed"),
+        "{line}"
+    );
+    let text = std::fs::read_to_string(&real).unwrap();
+    std::fs::write(&real, text.replace("3.1.4", "3.9.0")).unwrap();
+    let (warm, cold) = warm_and_cold(&s, &["info", "member-cpu", "--json"]);
+    assert_eq!(seen(&warm), seen(&cold));
 }
