@@ -106,7 +106,8 @@ fn parse_answer(answer: &[u8]) -> Option<(Token, Changes)> {
 /// Asks the watcher to exit and waits (up to five seconds) until it has, so a start right
 /// after finds no lock held; false when none answered.
 pub fn stop(place: &Place) -> bool {
-    if !ask(place, "stop\n").is_some_and(|a| a.starts_with("ok")) {
+    // (It may be setting its watches again first: seconds at 10,000 workers.)
+    if !ask(place, "stop\n", Duration::from_secs(60)).is_some_and(|a| a.starts_with("ok")) {
         return false;
     }
     if let Ok(lock) = std::fs::OpenOptions::new().write(true).open(&place.lock) {
@@ -123,12 +124,13 @@ pub fn stop(place: &Place) -> bool {
 
 /// The watcher's own account of itself, or None when none answers.
 pub fn status(place: &Place) -> Option<String> {
-    ask(place, "status\n").and_then(|a| a.strip_prefix("ok ").map(str::to_string))
+    ask(place, "status\n", Duration::from_secs(3))
+        .and_then(|a| a.strip_prefix("ok ").map(str::to_string))
 }
 
-fn ask(place: &Place, what: &str) -> Option<String> {
+fn ask(place: &Place, what: &str, wait: Duration) -> Option<String> {
     let mut s = UnixStream::connect(&place.socket).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
+    s.set_read_timeout(Some(wait)).ok()?;
     s.write_all(what.as_bytes()).ok()?;
     let mut answer = String::new();
     s.read_to_string(&mut answer).ok()?;
@@ -405,7 +407,8 @@ pub fn run(
     let mut state = State {
         root: canonical,
         cookies,
-        instance: u64::from_le_bytes(bytes) >> 1,
+        // Never 0: the instance of the answer given while the watches are being set.
+        instance: (u64::from_le_bytes(bytes) >> 1) | 1,
         seq: 0,
         full_since: 0,
         changed: HashMap::new(),
@@ -413,7 +416,13 @@ pub fn run(
         broken: None,
         watched: 0,
     };
+    // While every watch is set again (seconds at 10,000 workers), a question is answered at
+    // once: "look at everything", with a token no later answer honours.
+    let rebuilding = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy = rebuilding.clone();
     let rebuild = |state: &mut State, watch: &mut Watch| {
+        use std::sync::atomic::Ordering;
+        rebuilding.store(true, Ordering::SeqCst);
         state.everything();
         state.always.clear();
         let mut wanted: std::collections::BTreeSet<PathBuf> = [
@@ -452,6 +461,7 @@ pub fn run(
         }
         state.watched = wanted.len();
         state.broken = watch.reset(&wanted).err().map(|e| e.0);
+        rebuilding.store(false, Ordering::SeqCst);
         if let Some(p) = unvouched {
             state.broken = Some(format!(
                 "{} is a symlink, a hard link or on another file system, whose changes need not be events here",
@@ -466,6 +476,7 @@ pub fn run(
     };
     rebuild(&mut state, &mut watch);
 
+    let shown = state.root.display().to_string();
     std::thread::Builder::new()
         .name("rbee-watch-listen".into())
         .spawn(move || {
@@ -473,7 +484,21 @@ pub fn run(
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                 let mut line = String::new();
                 let mut r = BufReader::new(&stream).take(256);
-                if r.read_line(&mut line).is_ok() && tx.send(Msg::Question(stream, line)).is_err() {
+                if r.read_line(&mut line).is_err() {
+                    continue;
+                }
+                if busy.load(std::sync::atomic::Ordering::SeqCst) {
+                    if line.starts_with("sync") {
+                        let _ = (&stream).write_all(b"ok 0 0 everything\n");
+                        continue;
+                    }
+                    if line.starts_with("status") {
+                        let said = format!("ok watching {shown} (setting its watches again)\n");
+                        let _ = (&stream).write_all(said.as_bytes());
+                        continue;
+                    }
+                }
+                if tx.send(Msg::Question(stream, line)).is_err() {
                     break;
                 }
             }
