@@ -88,13 +88,6 @@ impl Watch {
     /// Watches exactly `wanted` (each directory, or its nearest existing ancestor), adding
     /// and removing watches as needed. An error is the kernel refusing one: no watch is
     /// complete any more, and the caller polls.
-    /// [`Watch::set`], every watch asked for again (after directories were removed and made
-    /// again, whose old watches the kernel dropped).
-    pub fn reset(&mut self, wanted: &BTreeSet<PathBuf>) -> Result<(), Unwatchable> {
-        self.watched.clear();
-        self.set(wanted)
-    }
-
     pub fn set(&mut self, wanted: &BTreeSet<PathBuf>) -> Result<(), Unwatchable> {
         *self.wanted.write().expect("the watch set lock") = wanted.clone();
         let wanted: BTreeSet<PathBuf> = wanted.iter().filter_map(|p| existing(p)).collect();
@@ -120,37 +113,9 @@ impl Watch {
     }
 }
 
-impl Watch {
-    /// Watches `path` (a directory, or a file: its own events, hard links' included) too,
-    /// keeping the other watches. Asked again even when watched already: a directory removed
-    /// and made again is another inode, and the kernel dropped the old one's watch.
-    pub fn add(&mut self, path: &Path) -> Result<(), Unwatchable> {
-        let dir = path;
-        self.wanted
-            .write()
-            .expect("the watch set lock")
-            .insert(dir.to_path_buf());
-        match self.watcher.watch(dir, RecursiveMode::NonRecursive) {
-            Ok(()) => {
-                self.watched.insert(dir.to_path_buf());
-                Ok(())
-            }
-            Err(e) if matches!(e.kind, notify::ErrorKind::PathNotFound) => Ok(()),
-            Err(e) => Err(refused(&dir.display().to_string(), &e)),
-        }
-    }
-}
-
-/// `path` when it is there (a directory, or a file watched for itself), else its nearest
-/// ancestor directory that is.
-fn existing(path: &Path) -> Option<PathBuf> {
-    if path.exists() {
-        return Some(path.to_path_buf());
-    }
-    path.ancestors()
-        .skip(1)
-        .find(|p| p.is_dir())
-        .map(Path::to_path_buf)
+/// `dir`, or its nearest ancestor that is there.
+fn existing(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find(|p| p.is_dir()).map(Path::to_path_buf)
 }
 
 /// A point in one watcher's numbering of what it saw.

@@ -23,7 +23,10 @@
 //! The watcher exits after `idle` without a question, when its socket is removed, or when the
 //! root is gone; every ten minutes it answers one "everything" (a safety net, as `serve`'s).
 
-use crate::watch::{Changes, Token, Watch};
+// Elsewhere only the client is built: `run` refuses.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code, unused_imports))]
+
+use crate::watch::{Changes, Token};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -322,6 +325,105 @@ fn worker_dirs(root: &Path) -> Vec<(String, bool)> {
     out
 }
 
+/// The kernel's inotify, used directly: a watch is one system call (through `notify` it was
+/// a round trip to its event thread and three more stats, 4.6 s for 40,005 watches).
+#[cfg(target_os = "linux")]
+struct Kernel {
+    watches: inotify::Watches,
+    /// Each watch's path, shared with the thread that reads the events. A watch is added and
+    /// recorded under its lock, so no event of it is read before its path is known.
+    paths: std::sync::Arc<std::sync::Mutex<HashMap<inotify::WatchDescriptor, PathBuf>>>,
+}
+
+#[cfg(target_os = "linux")]
+impl Kernel {
+    /// What a change is: an entry made, removed, renamed, written or its attributes (a link
+    /// count among them) changed, or the watched thing itself removed or moved.
+    const MASK: inotify::WatchMask = inotify::WatchMask::CREATE
+        .union(inotify::WatchMask::DELETE)
+        .union(inotify::WatchMask::MOVED_FROM)
+        .union(inotify::WatchMask::MOVED_TO)
+        .union(inotify::WatchMask::MODIFY)
+        .union(inotify::WatchMask::ATTRIB)
+        .union(inotify::WatchMask::CLOSE_WRITE)
+        .union(inotify::WatchMask::DELETE_SELF)
+        .union(inotify::WatchMask::MOVE_SELF);
+
+    /// Starts reading events: `send` gets each batch's paths, and None for an overflowed
+    /// queue (anything may have changed).
+    fn new(send: impl Fn(Option<Vec<PathBuf>>) + Send + 'static) -> Result<Kernel, String> {
+        use inotify::EventMask;
+        let mut inotify =
+            inotify::Inotify::init().map_err(|e| format!("cannot use inotify: {e}"))?;
+        let watches = inotify.watches();
+        let paths: std::sync::Arc<std::sync::Mutex<HashMap<_, PathBuf>>> = Default::default();
+        let known = paths.clone();
+        std::thread::Builder::new()
+            .name("rbee-watch-events".into())
+            .spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let Ok(events) = inotify.read_events_blocking(&mut buf) else {
+                        send(None);
+                        return;
+                    };
+                    let mut batch = Vec::new();
+                    let mut map = known.lock().expect("the watch paths lock");
+                    let mut overflowed = false;
+                    for e in events {
+                        if e.mask.contains(EventMask::Q_OVERFLOW) {
+                            overflowed = true;
+                        } else if e.mask.contains(EventMask::IGNORED) {
+                            // The watch is gone (its inode removed): a path made again is
+                            // another watch.
+                            map.remove(&e.wd);
+                        } else if let Some(p) = map.get(&e.wd) {
+                            batch.push(match e.name {
+                                Some(n) => p.join(n),
+                                None => p.clone(),
+                            });
+                        }
+                    }
+                    drop(map);
+                    if !batch.is_empty() {
+                        send(Some(batch));
+                    }
+                    if overflowed {
+                        send(None);
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the event reader: {e}"))?;
+        Ok(Kernel { watches, paths })
+    }
+
+    /// Watches `p` (again: a path whose inode changed is another watch); a path not there is
+    /// no error, its parent's event says when it comes.
+    fn add(&mut self, p: &Path) -> Result<(), String> {
+        let mut map = self.paths.lock().expect("the watch paths lock");
+        match self.watches.add(p, Self::MASK) {
+            Ok(wd) => {
+                map.insert(wd, p.to_path_buf());
+                Ok(())
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(())
+            }
+            // ENOSPC: the user's watch limit.
+            Err(e) if e.raw_os_error() == Some(28) => Err(format!(
+                "out of inotify watches at {} (raise fs.inotify.max_user_watches)",
+                p.display()
+            )),
+            Err(e) => Err(format!("cannot watch {}: {e}", p.display())),
+        }
+    }
+}
+
 /// File systems whose every change is an event here: local disks, tmpfs, overlays.
 #[cfg(target_os = "linux")]
 fn local_file_system(root: &Path) -> Result<(), String> {
@@ -352,8 +454,16 @@ fn local_file_system(_: &Path) -> Result<(), String> {
     Err("`watch` needs inotify (Linux); commands look at every directory instead".into())
 }
 
+#[cfg(not(target_os = "linux"))]
+pub fn run(_: &Path, _: &Path, _: Duration, _: impl FnOnce(&str)) -> Result<(), Refused> {
+    Err(Refused::Other(
+        "`watch` needs inotify (Linux); commands look at every directory instead".into(),
+    ))
+}
+
 /// Runs the watcher of `root` until it is stopped, idle for `idle`, or its root or socket is
 /// gone. `ready` is called once it answers.
+#[cfg(target_os = "linux")]
 pub fn run(
     root: &Path,
     cache_dir: &Path,
@@ -398,10 +508,10 @@ pub fn run(
 
     let (tx, rx) = mpsc::channel::<Msg>();
     let events = tx.clone();
-    let mut watch = Watch::new(move |paths| {
-        let _ = events.send(Msg::Event(paths.map(<[PathBuf]>::to_vec)));
+    let mut watch = Kernel::new(move |paths| {
+        let _ = events.send(Msg::Event(paths));
     })
-    .map_err(|e| Refused::Other(e.0))?;
+    .map_err(Refused::Other)?;
     let mut bytes = [0u8; 8];
     getrandom::getrandom(&mut bytes).map_err(|e| Refused::Other(e.to_string()))?;
     let mut state = State {
@@ -420,7 +530,7 @@ pub fn run(
     // once: "look at everything", with a token no later answer honours.
     let rebuilding = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let busy = rebuilding.clone();
-    let rebuild = |state: &mut State, watch: &mut Watch| {
+    let rebuild = |state: &mut State, watch: &mut Kernel| {
         use std::sync::atomic::Ordering;
         rebuilding.store(true, Ordering::SeqCst);
         state.everything();
@@ -460,7 +570,7 @@ pub fn run(
             wanted.extend(dirs);
         }
         state.watched = wanted.len();
-        state.broken = watch.reset(&wanted).err().map(|e| e.0);
+        state.broken = wanted.iter().find_map(|p| watch.add(p).err());
         rebuilding.store(false, Ordering::SeqCst);
         if let Some(p) = unvouched {
             state.broken = Some(format!(
@@ -545,7 +655,7 @@ pub fn run(
                             let (dirs, trusted) = worker_watches(&state.root.join(&rel), root_dev);
                             for d in dirs {
                                 if let Err(e) = watch.add(&d) {
-                                    state.broken = Some(e.0);
+                                    state.broken = Some(e);
                                 }
                             }
                             if trusted {
