@@ -151,6 +151,8 @@ pub enum Refused {
 enum Msg {
     /// File events (None: the queue overflowed).
     Event(Option<Vec<PathBuf>>),
+    /// The kernel's event queue cannot be read any more.
+    Dead,
     Question(UnixStream, String),
 }
 
@@ -263,43 +265,52 @@ fn vouched(p: &Path, root_dev: u64) -> Option<(std::fs::Metadata, bool)> {
     Some((m, ok))
 }
 
-/// The directories and files of worker directory `dir` to watch (its manifests for
-/// themselves: an edit through a hard link made later is still their event), and whether
-/// events can vouch for it.
-fn worker_watches(dir: &Path, root_dev: u64) -> (Vec<PathBuf>, bool) {
-    let mut dirs = vec![dir.to_path_buf()];
+/// Watches what of worker directory `dir` discovery reads — the directory, its manifests for
+/// themselves (an edit through a hard link made later is still their event), `src/`,
+/// `src/bin/`, `src/bin/*/` — each before its entries are listed, so an entry made meanwhile
+/// is an event; and says whether events can vouch for it. A symlink is not followed (its
+/// target's events would come as another path's): never vouched for.
+#[cfg(target_os = "linux")]
+fn watch_worker(watch: &mut Kernel, dir: &Path, root_dev: u64) -> bool {
+    let Some((m, ok)) = vouched(dir, root_dev) else {
+        // Gone: its removal is an event of `bin/`.
+        return true;
+    };
+    if !ok || !m.is_dir() {
+        return false;
+    }
+    watch.add(dir);
     let mut trusted = true;
     let mut check = |p: &Path| -> Option<std::fs::Metadata> {
         let (m, ok) = vouched(p, root_dev)?;
         trusted &= ok;
         Some(m)
     };
-    check(dir);
     for f in ["worker.toml", "Cargo.toml", "Cargo.lock"] {
         let p = dir.join(f);
         if check(&p).is_some_and(|m| m.is_file()) {
-            dirs.push(p);
+            watch.add(&p);
         }
     }
     let src = dir.join("src");
     if check(&src).is_some_and(|m| m.is_dir()) {
-        dirs.push(src.clone());
+        watch.add(&src);
         check(&src.join("main.rs"));
         let bins = src.join("bin");
         if check(&bins).is_some_and(|m| m.is_dir()) {
-            dirs.push(bins.clone());
+            watch.add(&bins);
             if let Ok(rd) = std::fs::read_dir(&bins) {
                 for e in rd.flatten() {
                     let p = e.path();
                     if check(&p).is_some_and(|m| m.is_dir()) {
+                        watch.add(&p);
                         check(&p.join("main.rs"));
-                        dirs.push(p);
                     }
                 }
             }
         }
     }
-    (dirs, trusted)
+    trusted
 }
 
 /// Every directory of `root/bin` and `root/bin/community` (a worker's, or one a worker.toml
@@ -330,9 +341,13 @@ fn worker_dirs(root: &Path) -> Vec<(String, bool)> {
 #[cfg(target_os = "linux")]
 struct Kernel {
     watches: inotify::Watches,
-    /// Each watch's path, shared with the thread that reads the events. A watch is added and
-    /// recorded under its lock, so no event of it is read before its path is known.
-    paths: std::sync::Arc<std::sync::Mutex<HashMap<inotify::WatchDescriptor, PathBuf>>>,
+    /// Each watch's paths (one inode may be reached by two, through a bind mount), shared
+    /// with the thread that reads the events. A watch is added and recorded under its lock,
+    /// so no event of it is read before its path is known.
+    paths: std::sync::Arc<std::sync::Mutex<HashMap<inotify::WatchDescriptor, Vec<PathBuf>>>>,
+    /// How many watches were asked for since [`Kernel::count_afresh`], and the first refusal.
+    count: usize,
+    refused: Option<String>,
 }
 
 #[cfg(target_os = "linux")]
@@ -347,16 +362,19 @@ impl Kernel {
         .union(inotify::WatchMask::ATTRIB)
         .union(inotify::WatchMask::CLOSE_WRITE)
         .union(inotify::WatchMask::DELETE_SELF)
-        .union(inotify::WatchMask::MOVE_SELF);
+        .union(inotify::WatchMask::MOVE_SELF)
+        // A symlink is watched as itself, never its target (whose events would come as this
+        // path's): what is a symlink is not vouched for anyway.
+        .union(inotify::WatchMask::DONT_FOLLOW);
 
-    /// Starts reading events: `send` gets each batch's paths, and None for an overflowed
-    /// queue (anything may have changed).
-    fn new(send: impl Fn(Option<Vec<PathBuf>>) + Send + 'static) -> Result<Kernel, String> {
+    /// Starts reading events into `tx`: each batch's paths, None for an overflowed queue
+    /// (anything may have changed), and [`Msg::Dead`] when the kernel stops answering.
+    fn new(tx: mpsc::Sender<Msg>) -> Result<Kernel, String> {
         use inotify::EventMask;
         let mut inotify =
             inotify::Inotify::init().map_err(|e| format!("cannot use inotify: {e}"))?;
         let watches = inotify.watches();
-        let paths: std::sync::Arc<std::sync::Mutex<HashMap<_, PathBuf>>> = Default::default();
+        let paths: std::sync::Arc<std::sync::Mutex<HashMap<_, Vec<PathBuf>>>> = Default::default();
         let known = paths.clone();
         std::thread::Builder::new()
             .name("rbee-watch-events".into())
@@ -364,7 +382,7 @@ impl Kernel {
                 let mut buf = vec![0u8; 64 * 1024];
                 loop {
                     let Ok(events) = inotify.read_events_blocking(&mut buf) else {
-                        send(None);
+                        let _ = tx.send(Msg::Dead);
                         return;
                     };
                     let mut batch = Vec::new();
@@ -377,33 +395,54 @@ impl Kernel {
                             // The watch is gone (its inode removed): a path made again is
                             // another watch.
                             map.remove(&e.wd);
-                        } else if let Some(p) = map.get(&e.wd) {
-                            batch.push(match e.name {
+                        } else if let Some(paths) = map.get(&e.wd) {
+                            batch.extend(paths.iter().map(|p| match e.name {
                                 Some(n) => p.join(n),
                                 None => p.clone(),
-                            });
+                            }));
                         }
                     }
                     drop(map);
                     if !batch.is_empty() {
-                        send(Some(batch));
+                        let _ = tx.send(Msg::Event(Some(batch)));
                     }
                     if overflowed {
-                        send(None);
+                        let _ = tx.send(Msg::Event(None));
                     }
                 }
             })
             .map_err(|e| format!("cannot start the event reader: {e}"))?;
-        Ok(Kernel { watches, paths })
+        Ok(Kernel {
+            watches,
+            paths,
+            count: 0,
+            refused: None,
+        })
     }
 
-    /// Watches `p` (again: a path whose inode changed is another watch); a path not there is
-    /// no error, its parent's event says when it comes.
-    fn add(&mut self, p: &Path) -> Result<(), String> {
+    /// Starts counting the watches asked for again (a rebuild asks for all of them).
+    fn count_afresh(&mut self) {
+        self.count = 0;
+        self.refused = None;
+    }
+
+    /// Watches `p` (again: a path whose inode changed is another watch). A path not there is
+    /// no error, its parent's event says when it comes; a refusal is kept in `refused`.
+    fn add(&mut self, p: &Path) {
+        if let Err(e) = self.try_add(p) {
+            self.refused.get_or_insert(e);
+        }
+    }
+
+    fn try_add(&mut self, p: &Path) -> Result<(), String> {
         let mut map = self.paths.lock().expect("the watch paths lock");
         match self.watches.add(p, Self::MASK) {
             Ok(wd) => {
-                map.insert(wd, p.to_path_buf());
+                let paths = map.entry(wd).or_default();
+                if !paths.iter().any(|q| q == p) {
+                    paths.push(p.to_path_buf());
+                }
+                self.count += 1;
                 Ok(())
             }
             Err(e)
@@ -508,10 +547,7 @@ pub fn run(
 
     let (tx, rx) = mpsc::channel::<Msg>();
     let events = tx.clone();
-    let mut watch = Kernel::new(move |paths| {
-        let _ = events.send(Msg::Event(paths));
-    })
-    .map_err(Refused::Other)?;
+    let mut watch = Kernel::new(events).map_err(Refused::Other)?;
     let mut bytes = [0u8; 8];
     getrandom::getrandom(&mut bytes).map_err(|e| Refused::Other(e.to_string()))?;
     let mut state = State {
@@ -535,14 +571,16 @@ pub fn run(
         rebuilding.store(true, Ordering::SeqCst);
         state.everything();
         state.always.clear();
-        let mut wanted: std::collections::BTreeSet<PathBuf> = [
+        watch.count_afresh();
+        // Each directory watched before it is listed: what is made meanwhile is an event.
+        for d in [
+            state.cookies.clone(),
             state.root.clone(),
             state.root.join("bin"),
             state.root.join("bin/community"),
-            state.cookies.clone(),
-        ]
-        .into_iter()
-        .collect();
+        ] {
+            watch.add(&d);
+        }
         // What every worker reads: the workspace manifests above the workers, watched for
         // themselves. Where events cannot vouch for those, or for `bin` itself, they vouch
         // for nothing.
@@ -555,22 +593,19 @@ pub fn run(
             for f in ["Cargo.toml", "Cargo.lock"] {
                 match vouched(&d.join(f), root_dev) {
                     Some((_, false)) => unvouched = Some(d.join(f)),
-                    Some((m, true)) if m.is_file() => {
-                        wanted.insert(d.join(f));
-                    }
+                    Some((m, true)) if m.is_file() => watch.add(&d.join(f)),
                     _ => {}
                 }
             }
         }
         for (rel, link) in worker_dirs(&state.root) {
-            let (dirs, trusted) = worker_watches(&state.root.join(&rel), root_dev);
+            let trusted = watch_worker(watch, &state.root.join(&rel), root_dev);
             if link || !trusted {
                 state.always.insert(rel);
             }
-            wanted.extend(dirs);
         }
-        state.watched = wanted.len();
-        state.broken = wanted.iter().find_map(|p| watch.add(p).err());
+        state.watched = watch.count;
+        state.broken = watch.refused.clone();
         rebuilding.store(false, Ordering::SeqCst);
         if let Some(p) = unvouched {
             state.broken = Some(format!(
@@ -630,6 +665,11 @@ pub fn run(
         let msg = rx.recv_timeout(Duration::from_millis(500));
         match msg {
             Ok(Msg::Event(None)) => rebuild(&mut state, &mut watch),
+            Ok(Msg::Dead) => {
+                crate::report::say("watch: the kernel's event queue cannot be read; exiting");
+                let _ = std::fs::remove_file(&place.socket);
+                return Ok(());
+            }
             Ok(Msg::Event(Some(paths))) => {
                 let mut rebuilt = false;
                 for p in &paths {
@@ -652,11 +692,10 @@ pub fn run(
                         }
                         Hit::Worker(rel) => {
                             state.seq += 1;
-                            let (dirs, trusted) = worker_watches(&state.root.join(&rel), root_dev);
-                            for d in dirs {
-                                if let Err(e) = watch.add(&d) {
-                                    state.broken = Some(e);
-                                }
+                            let trusted =
+                                watch_worker(&mut watch, &state.root.join(&rel), root_dev);
+                            if let Some(e) = watch.refused.take() {
+                                state.broken = Some(e);
                             }
                             if trusted {
                                 state.always.remove(&rel);

@@ -718,3 +718,34 @@ fn a_symlinked_workspace_manifest_makes_the_watcher_vouch_for_nothing() {
     let (warm, cold) = warm_and_cold(&s, &["info", "member-cpu", "--json"]);
     assert_eq!(seen(&warm), seen(&cold));
 }
+
+/// A symlink in bin/ to a sibling worker: the sibling's own events still name the sibling (a
+/// followed link would have made them the link's).
+#[test]
+#[cfg(target_os = "linux")]
+fn a_symlink_to_a_sibling_worker_does_not_take_its_events() {
+    let s = catalog();
+    // (Named to sort after its target, as the watch set was built in order.)
+    std::os::unix::fs::symlink("base", s.path("bin/zz-alias")).unwrap();
+    backdate(s.root());
+    let _watcher = Watcher::start(&s);
+    let want = "the watcher named 1 changed";
+    let line = settled_line(&s, &["info", "base-cpu"], want);
+    assert!(line.ends_with(want), "{line}");
+    let p = s.path("bin/base/Cargo.toml");
+    let mtime = std::fs::metadata(&p).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains("version = \"0.1.0\""));
+    write_file(&p, &text.replace("0.1.0", "0.4.0"));
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    for args in [&["info", "base-cpu", "--json"][..], &["list", "--json"]] {
+        let (warm, cold) = warm_and_cold(&s, args);
+        assert_eq!(seen(&warm), seen(&cold), "`{}`", args.join(" "));
+        assert!(seen(&cold).1.contains("0.4.0"));
+    }
+}
