@@ -1118,6 +1118,20 @@ fn added_and_removed_workers_show() {
     );
     eventually_version(&c, &srv.url("/workers/epsilon-cpu"), "epsilon-cpu", "0.5.0");
 
+    // A worker served broken (no src/main.rs yet), whose main.rs comes last: an event in
+    // its src/ (CI once caught a generation read between a new worker's Cargo.toml and its
+    // main.rs, and nothing woke the server again).
+    s.worker("zeta").features(&["cpu"]).main_rs(false).write();
+    s.mkdir("bin/zeta/src");
+    eventually(&c, &srv.url("/workers"), "zeta broken", |r| {
+        r.body.contains("bin/zeta")
+    });
+    assert!(!ids(&get(&c, &srv.url("/workers")).json()).contains(&"zeta-cpu".to_string()));
+    s.write("bin/zeta/src/main.rs", "fn main() {}\n");
+    eventually(&c, &srv.url("/workers"), "zeta mended", |r| {
+        ids(&r.json()).contains(&"zeta-cpu".to_string())
+    });
+
     fs::remove_dir_all(s.path("bin/beta")).unwrap();
     let r = eventually(&c, &srv.url("/workers"), "beta gone", |r| {
         !ids(&r.json()).contains(&"beta-cpu".to_string())

@@ -369,7 +369,13 @@ fn watch_set(catalog: Option<&Catalog>, cx: &Context) -> BTreeSet<PathBuf> {
         dirs.insert(root.clone());
         dirs.insert(root.join("bin"));
         dirs.insert(root.join("bin/community"));
-        dirs.extend(candidates(root));
+        // And each one's `src/` and `src/bin/`: a main.rs written after a generation read
+        // its worker (the last file of a new worker, say) changes its binaries.
+        for dir in candidates(root) {
+            dirs.insert(dir.join("src"));
+            dirs.insert(dir.join("src/bin"));
+            dirs.insert(dir);
+        }
     }
     if let Some(c) = catalog {
         for w in &c.workers {
