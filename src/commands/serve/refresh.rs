@@ -369,11 +369,18 @@ fn watch_set(catalog: Option<&Catalog>, cx: &Context) -> BTreeSet<PathBuf> {
         dirs.insert(root.clone());
         dirs.insert(root.join("bin"));
         dirs.insert(root.join("bin/community"));
-        // And each one's `src/` and `src/bin/`: a main.rs written after a generation read
-        // its worker (the last file of a new worker, say) changes its binaries.
+        // And the `src/` and `src/bin/` of each one that is not a worker of this generation
+        // (new, or broken): its main.rs may be the last file written, after the generation
+        // read it. (A worker's own are left to the safety net: two more watches a worker
+        // would cost serve its memory goal at 10,000.)
+        let loaded: std::collections::HashSet<&std::path::Path> = catalog
+            .map(|c| c.workers.iter().map(|w| w.dir.as_path()).collect())
+            .unwrap_or_default();
         for dir in candidates(root) {
-            dirs.insert(dir.join("src"));
-            dirs.insert(dir.join("src/bin"));
+            if !loaded.contains(dir.as_path()) {
+                dirs.insert(dir.join("src"));
+                dirs.insert(dir.join("src/bin"));
+            }
             dirs.insert(dir);
         }
     }
