@@ -251,10 +251,15 @@ struct Old {
     complete: bool,
 }
 
+/// `len` bytes at `at`, if they hash to `sum`.
+fn read_summed(file: &std::fs::File, at: u64, len: usize, sum: &str) -> Option<Vec<u8>> {
+    let mut buf = vec![0; len];
+    read_at(file, &mut buf, at).ok()?;
+    (sha256_bytes(&buf) == sum).then_some(buf)
+}
+
 fn read_span(file: &std::fs::File, body: u64, span: &Span) -> Option<Vec<u8>> {
-    let mut buf = vec![0; span.len];
-    read_at(file, &mut buf, body + span.at).ok()?;
-    (sha256_bytes(&buf) == span.sha256).then_some(buf)
+    read_summed(file, body + span.at, span.len, &span.sha256)
 }
 
 impl Old {
@@ -310,12 +315,6 @@ impl Layout {
         (end <= size).then_some(layout)
     }
 
-    fn section(&self, file: &std::fs::File, at: u64, len: usize, sum: &str) -> Option<Vec<u8>> {
-        let mut buf = vec![0; len];
-        read_at(file, &mut buf, at).ok()?;
-        (sha256_bytes(&buf) == sum).then_some(buf)
-    }
-
     fn body(&self) -> u64 {
         self.line + self.digest_len as u64 + self.header_len as u64
     }
@@ -362,7 +361,7 @@ impl Kept {
 fn digest(
     head: &DigestHead,
     problems: &[crate::problem::Problem],
-    kept: &[(&Entry, &Option<Span>)],
+    kept: &[&Entry],
 ) -> Option<Vec<u8>> {
     use std::io::Write;
     let mut out = Vec::new();
@@ -372,14 +371,14 @@ fn digest(
     serde_json::to_writer(&mut out, problems).ok()?;
     out.push(b'\n');
     let mut keys = Vec::new();
-    for (entry, span) in kept {
+    for entry in kept {
         let at = out.len();
         out.extend_from_slice(b"E ");
         let e = DigestEntry(
             entry.dir.clone(),
             entry.community,
             entry.summary.requires.clone(),
-            (*span).clone(),
+            entry.worker.clone(),
         );
         serde_json::to_writer(&mut out, &e).ok()?;
         out.push(b'\n');
@@ -488,17 +487,16 @@ impl DiskRecall {
             at: HashMap::new(),
             reused: 0,
         };
-        let Some(file) = std::fs::File::open(&recall.path).ok() else {
-            recall.asked = ask_watcher(cache_dir, &recall.root, None).map(|(t, c)| (t, c, None));
-            return recall;
-        };
-        let Some(layout) = Layout::read(&file) else {
+        let opened = std::fs::File::open(&recall.path)
+            .ok()
+            .and_then(|f| Layout::read(&f).map(|layout| (f, layout)));
+        let Some((file, layout)) = opened else {
             recall.asked = ask_watcher(cache_dir, &recall.root, None).map(|(t, c)| (t, c, None));
             return recall;
         };
         // A digest is written only for a watched root: ask the watcher with its token first.
         let digest = (layout.digest_len > 0)
-            .then(|| layout.section(&file, layout.line, layout.digest_len, &layout.digest_sum))
+            .then(|| read_summed(&file, layout.line, layout.digest_len, &layout.digest_sum))
             .flatten()
             .and_then(|bytes| {
                 let end = memchr::memchr(b'\n', &bytes)?;
@@ -540,8 +538,7 @@ impl DiskRecall {
             return;
         };
         let at = layout.line + layout.digest_len as u64;
-        let old = layout
-            .section(&file, at, layout.header_len, &layout.header_sum)
+        let old = read_summed(&file, at, layout.header_len, &layout.header_sum)
             .and_then(|bytes| serde_json::from_slice::<Header>(&bytes).ok())
             .filter(|h| {
                 h.build == self.build && h.root == self.root && h.canonical == self.canonical
@@ -653,11 +650,7 @@ impl DiskRecall {
                     watch,
                     dirs: entries.len(),
                 };
-                let kept: Vec<(&Entry, &Option<Span>)> = entries
-                    .iter()
-                    .filter(|e| kept.contains(&e.dir))
-                    .map(|e| (e, &e.worker))
-                    .collect();
+                let kept: Vec<&Entry> = entries.iter().filter(|e| kept.contains(&e.dir)).collect();
                 digest(&head, problems, &kept)
             }
             _ => None,
