@@ -323,6 +323,12 @@ fn a_damaged_cache_is_rebuilt_never_trusted() {
             "noise",
             b"rbee-workers discovery cache 2 0 zz 99999999 zz\n{".to_vec(),
         ),
+        // Lengths whose sum wraps past u64::MAX: refused, never allocated or read.
+        ("lengths that overflow", {
+            let mut b = b"rbee-workers discovery cache 2 18446744073709551515 zz 200 zz\n".to_vec();
+            b.extend(std::iter::repeat_n(b'x', 400));
+            b
+        }),
     ];
     for (what, bytes) in damages {
         std::fs::write(&file, &bytes).unwrap();
