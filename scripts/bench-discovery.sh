@@ -32,6 +32,9 @@ done
 # shellcheck source=scripts/bench-common.sh
 . "$here/bench-common.sh"
 bench_sandbox bench-discovery
+# Discovery and its cache themselves: with a watcher (which `list` starts by itself from
+# 1,000 workers) nothing would be looked at. RBEE_WORKERS_WATCH=auto measures that instead.
+export RBEE_WORKERS_WATCH=${RBEE_WORKERS_WATCH:-never}
 
 # time_cmd NAME CMD… : median wall-clock seconds of CMD (stdout discarded) into $median
 time_cmd() {

@@ -57,6 +57,9 @@ trap cleanup EXIT
 # Only the generated catalog: not the user's configuration, sources or cache.
 export XDG_CONFIG_HOME=$tmp/xdg/config XDG_CACHE_HOME=$tmp/xdg/cache XDG_DATA_HOME=$tmp/xdg/data
 unset RBEE_WORKERS_ROOT
+# serve alone: the export run would otherwise start a watcher of the catalog beside it
+# (serve watches for itself).
+export RBEE_WORKERS_WATCH=${RBEE_WORKERS_WATCH:-never}
 mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME"
 
 free_port() {

@@ -3,7 +3,7 @@
 //! the catalog root, the unpack limit, and a host probe that runs only when a command asks
 //! for it — so `RBEE_WORKERS_GPU=bogus rbee-workers verify` works, and `install` fails on it.
 
-use crate::config::Config;
+use crate::config::{AutoWatch, Config};
 use crate::detect::{self, Detection};
 use crate::dirs::Dirs;
 use crate::error::{Error, Result};
@@ -41,11 +41,29 @@ pub struct Context {
     /// What an archive may expand to (`RBEE_WORKERS_UNPACK_LIMIT`, `_ENTRIES`); a bad value is
     /// an error for the commands that unpack.
     pub unpack_limit: std::result::Result<crate::unpack::Limit, String>,
+    /// Whether a command starts a watcher of the local catalog by itself
+    /// (`RBEE_WORKERS_WATCH`, else config's `[discovery] watch`); a bad value is an error for
+    /// the commands that discover the local catalog.
+    pub watch: std::result::Result<AutoWatch, String>,
     /// Whether this process runs as root (makepkg refuses to).
     pub as_root: bool,
     /// `$PATH`, for finding toolkits and warning when an install's bin is not on it.
     pub path: Vec<PathBuf>,
     host: OnceLock<std::result::Result<Detection, String>>,
+}
+
+/// `RBEE_WORKERS_WATCH` (empty is unset), else the configuration's `[discovery] watch`.
+fn auto_watch(config: &Config) -> std::result::Result<AutoWatch, String> {
+    match std::env::var_os("RBEE_WORKERS_WATCH") {
+        Some(v) if !v.is_empty() => v.to_str().and_then(AutoWatch::parse).ok_or_else(|| {
+            format!(
+                "RBEE_WORKERS_WATCH is `{}`; expected auto (a command starts a watcher for a local catalog of {} worker directories or more), always or never",
+                v.to_string_lossy(),
+                crate::config::AUTO_WATCH_MIN
+            )
+        }),
+        _ => Ok(config.discovery.watch),
+    }
 }
 
 impl Context {
@@ -63,11 +81,12 @@ impl Context {
             noconfirm: g.noconfirm,
             verbosity: g.verbosity,
             dirs,
-            config,
             cwd,
             root,
             root_arg: g.root.clone(),
             unpack_limit: crate::unpack::limit_from_env(),
+            watch: auto_watch(&config),
+            config,
             as_root: detect::running_as_root(),
             path: search_path(),
             host: OnceLock::new(),
@@ -88,6 +107,7 @@ impl Context {
             root: None,
             root_arg: None,
             unpack_limit: Ok(crate::unpack::Limit::default()),
+            watch: Ok(AutoWatch::Never),
             as_root: detect::running_as_root(),
             path: search_path(),
             host: OnceLock::new(),

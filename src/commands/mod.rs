@@ -252,7 +252,12 @@ fn load_catalog_with(
             let cache = &cx.dirs.cache;
             match serving {
                 Serving::No => {
-                    crate::discovery::discover(cache, source, &mut catalog, want.as_deref_mut())
+                    if let Err(why) = &cx.watch {
+                        return Err(Error::Usage(why.clone()));
+                    }
+                    let at = want.as_deref_mut();
+                    let looked = crate::discovery::discover(cache, source, &mut catalog, at);
+                    watcher::autostart(cx, root, looked);
                 }
                 Serving::First => {
                     let at = want.as_deref_mut();

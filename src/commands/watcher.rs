@@ -82,43 +82,15 @@ pub fn watch(cx: &Context, mode: WatchMode, idle: Duration) -> Result<Answer> {
             if let Some(s) = status(&place) {
                 return Ok(answer(&root, Some(s.clone()), format!("already {s}")));
             }
-            let io = |action, path: &std::path::Path| {
-                let path = path.to_path_buf();
-                move |source| Error::Io {
-                    action,
-                    path,
-                    source,
-                }
-            };
-            std::fs::create_dir_all(&place.dir).map_err(io("create", &place.dir))?;
-            let log_path = place.dir.join("log");
-            let log = std::fs::File::create(&log_path).map_err(io("create", &log_path))?;
-            let exe = std::env::current_exe()
-                .map_err(io("find", std::path::Path::new("rbee-workers")))?;
-            use std::os::unix::process::CommandExt;
-            let mut child = std::process::Command::new(&exe)
-                .arg("--root")
-                .arg(&root)
-                .arg("watch")
-                .arg("--idle")
-                .arg(idle.as_secs().to_string())
-                .stdin(std::process::Stdio::null())
-                .stdout(log.try_clone().map_err(io("open", &log_path))?)
-                .stderr(log)
-                // Its own process group: a Ctrl-C at this terminal is not for it.
-                .process_group(0)
-                .spawn()
-                .map_err(|e| Error::Spawn {
-                    command: format!("{} watch", exe.display()),
-                    reason: e.to_string(),
-                })?;
+            let (mut child, log_path, from) = spawn(&root, &place, idle)?;
             let started = std::time::Instant::now();
             loop {
                 if let Some(s) = status(&place) {
                     return Ok(answer(&root, Some(s.clone()), s));
                 }
                 if let Ok(Some(_)) = child.try_wait() {
-                    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                    let log = std::fs::read(&log_path).unwrap_or_default();
+                    let log = String::from_utf8_lossy(log.get(from as usize..).unwrap_or(&[]));
                     // Another start won the race: that one answers.
                     if let Some(s) = status(&place) {
                         return Ok(answer(&root, Some(s.clone()), format!("already {s}")));
@@ -147,6 +119,128 @@ pub fn watch(cx: &Context, mode: WatchMode, idle: Duration) -> Result<Answer> {
         }
     }
 }
+
+/// Starts `rbee-workers --root ROOT watch` as a daemon (see [`crate::exec::detach`]), its
+/// output appended to its log; returns at once, with where the log was when it started.
+#[cfg(unix)]
+fn spawn(
+    root: &std::path::Path,
+    place: &crate::watchd::Place,
+    idle: Duration,
+) -> Result<(std::process::Child, std::path::PathBuf, u64)> {
+    let io = |action, path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    std::fs::create_dir_all(&place.dir).map_err(io("create", &place.dir))?;
+    let log = place.dir.join("log");
+    let from = std::fs::metadata(&log).map_or(0, |m| m.len());
+    let exe = std::env::current_exe().map_err(io("find", std::path::Path::new("rbee-workers")))?;
+    let idle = idle.as_secs().to_string();
+    let args = [
+        "--root".as_ref(),
+        root.as_os_str(),
+        "watch".as_ref(),
+        "--idle".as_ref(),
+        idle.as_ref(),
+    ];
+    // (Its token is nobody's business; the root is the one given.)
+    let child = crate::exec::detach(
+        &exe,
+        &args,
+        &["RBEE_WORKERS_TOKEN", "RBEE_WORKERS_ROOT"],
+        &log,
+    )
+    .map_err(|e| Error::Spawn {
+        command: format!("{} watch", exe.display()),
+        reason: e.to_string(),
+    })?;
+    Ok((child, log, from))
+}
+
+/// How long a command waits before it starts a watcher for the same root again, when the
+/// last one it started is not answering (refused, still starting, or stopped).
+#[cfg(target_os = "linux")]
+const AUTO_AGAIN: Duration = Duration::from_secs(600);
+
+/// After a command discovered the local catalog `root` (`looked`): starts its watcher in the
+/// background when none answered and `[discovery] watch` / `RBEE_WORKERS_WATCH` asks for one
+/// at this size, without waiting for it. The command's own answer never depends on it; what
+/// happened is said with `-v`. Considered once a process (a command that discovers twice).
+#[cfg(target_os = "linux")]
+pub fn autostart(cx: &Context, root: &std::path::Path, looked: crate::discovery::Looked) {
+    static CONSIDERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let Ok(setting) = cx.watch else { return };
+    if looked.watched || !setting.starts_at(looked.dirs) {
+        return;
+    }
+    if CONSIDERED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let place = crate::watchd::place(&cx.dirs.cache, root);
+    let not = |why: String| {
+        report::verbose(&format!(
+            "watch: no watcher answers for {}, and none is started: {why}",
+            root.display()
+        ))
+    };
+    if let Err(why) = crate::watchd::watchable(root, &place) {
+        return not(why);
+    }
+    if let Some(why) = crate::watchd::over_budget(looked.dirs, crate::watchd::watch_limit()) {
+        return not(format!("{why}; `watch --background` starts one anyway"));
+    }
+    if !claim(&place.dir.join("started")) {
+        return not(format!(
+            "one was started less than {} minutes ago (its log: {})",
+            AUTO_AGAIN.as_secs() / 60,
+            place.dir.join("log").display()
+        ));
+    }
+    match spawn(root, &place, IDLE) {
+        Ok(_) => report::verbose(&format!(
+            "watch: started a watcher of {} ({} worker directories) in the background; it exits after {} minutes unused (`watch --stop` stops it, RBEE_WORKERS_WATCH=never or config `[discovery] watch = \"never\"` keeps commands from starting one)",
+            root.display(),
+            looked.dirs,
+            IDLE.as_secs() / 60
+        )),
+        Err(e) => not(e.to_string()),
+    }
+}
+
+/// Takes the right to start a watcher: true when `stamp` was made now, by this process (none
+/// was there, or the one there is older than [`AUTO_AGAIN`] or from the future). Of
+/// concurrent commands, one makes it.
+#[cfg(target_os = "linux")]
+fn claim(stamp: &std::path::Path) -> bool {
+    let make = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(stamp)
+            .is_ok()
+    };
+    if make() {
+        return true;
+    }
+    let Ok(modified) = std::fs::metadata(stamp).and_then(|m| m.modified()) else {
+        return false;
+    };
+    let stale = modified.elapsed().map_or(true, |age| age >= AUTO_AGAIN);
+    // Of two commands that both found it stale, the one whose removal and creation both
+    // happened first makes it; the other finds a fresh one (or none to remove).
+    stale && std::fs::remove_file(stamp).is_ok() && make()
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn autostart(_: &Context, _: &std::path::Path, _: crate::discovery::Looked) {}
+
+/// How long a watcher waits unused before it exits: `watch --idle`'s default.
+pub const IDLE: Duration = Duration::from_secs(1800);
 
 #[cfg(not(unix))]
 pub fn watch(_: &Context, _: WatchMode, _: Duration) -> Result<Answer> {

@@ -40,6 +40,52 @@ pub enum RemoteKind {
     Index,
 }
 
+/// When a command starts `rbee-workers watch` for the local catalog by itself
+/// (`[discovery] watch`, or `RBEE_WORKERS_WATCH`, which wins).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoWatch {
+    /// For a catalog of [`AUTO_WATCH_MIN`] worker directories or more.
+    #[default]
+    Auto,
+    /// For every local catalog.
+    Always,
+    /// Never: only `watch --background` starts one.
+    Never,
+}
+
+/// How many worker directories make `auto` start a watcher: below it, looking at every
+/// directory costs a few milliseconds (see the README's Scale).
+pub const AUTO_WATCH_MIN: usize = 1000;
+
+impl AutoWatch {
+    /// `RBEE_WORKERS_WATCH`'s value; None for one it does not know.
+    pub fn parse(value: &str) -> Option<AutoWatch> {
+        match value {
+            "auto" => Some(AutoWatch::Auto),
+            "always" => Some(AutoWatch::Always),
+            "never" => Some(AutoWatch::Never),
+            _ => None,
+        }
+    }
+
+    /// Whether a catalog of `dirs` worker directories, watched by nobody, gets a watcher.
+    pub fn starts_at(self, dirs: usize) -> bool {
+        match self {
+            AutoWatch::Auto => dirs >= AUTO_WATCH_MIN,
+            AutoWatch::Always => true,
+            AutoWatch::Never => false,
+        }
+    }
+}
+
+/// `[discovery]`: how the local catalog is discovered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscoveryConfig {
+    pub watch: AutoWatch,
+}
+
 /// One `[[sources]]` entry: a git repository of workers or an exported `index.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,8 +106,14 @@ pub struct SourceConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub tools: Tools,
+    #[serde(skip_serializing_if = "is_default")]
+    pub discovery: DiscoveryConfig,
     /// Searched in order after the local root; the first holding an id wins.
     pub sources: Vec<SourceConfig>,
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
 }
 
 impl Config {
@@ -109,9 +161,12 @@ impl Config {
     }
 }
 
-/// "did you mean `cargo`?" for serde's ``unknown field `carg`, expected one of `git`, …``.
+/// "did you mean `cargo`?" for serde's ``unknown field `carg`, expected one of `git`, …``
+/// (and for an ``unknown variant``).
 fn unknown_key_hint(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
     let (word, expected) = rest.split_once('`')?;
     let candidates = expected.split('`').skip(1).step_by(2);
     crate::problem::did_you_mean(word, candidates).map(|c| format!("did you mean `{c}`?"))

@@ -39,6 +39,14 @@ const RACY: Duration = Duration::from_secs(2);
 /// How long a cache file of a root not discovered again since it was written is kept.
 const UNUSED: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// What one discovery through the cache came to: how many worker directories the source
+/// has, and whether a watcher answered for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Looked {
+    pub dirs: usize,
+    pub watched: bool,
+}
+
 /// Discovers `source` as [`catalog::discover_with`] does, recalling from and updating its
 /// cache under `cache_dir`.
 pub fn discover(
@@ -46,10 +54,10 @@ pub fn discover(
     source: Arc<Source>,
     catalog: &mut Catalog,
     want: Option<&mut BTreeSet<String>>,
-) {
+) -> Looked {
     let mut recall = DiskRecall::open(cache_dir, &source);
     catalog::discover_with(source, catalog, &mut recall, want);
-    recall.finish();
+    recall.finish()
 }
 
 /// [`discover`], with the cache file written when the caller [`DiskRecall::finish`]es it
@@ -575,7 +583,7 @@ impl DiskRecall {
     }
 
     /// Writes the cache when anything in it changed (a directory read again, added or gone).
-    pub fn finish(mut self) {
+    pub fn finish(mut self) -> Looked {
         if self.whole {
             let dirs = self.digest.as_ref().map_or(0, |(d, _)| d.head.dirs);
             crate::report::verbose(&format!(
@@ -585,8 +593,15 @@ impl DiskRecall {
             if let Some((file, _)) = &self.unread {
                 keep_fresh(file, &self.path);
             }
-            return;
+            return Looked {
+                dirs,
+                watched: true,
+            };
         }
+        let looked = Looked {
+            dirs: self.fingerprints.len(),
+            watched: self.asked.is_some(),
+        };
         // What is left of the old entries was not recalled: gone, or changed.
         let gone = self.old.as_ref().is_some_and(|o| !o.entries.is_empty());
         crate::report::verbose(&format!(
@@ -612,6 +627,7 @@ impl DiskRecall {
         } else if let Some(old) = self.old.take() {
             keep_fresh(&old.file, &self.path);
         }
+        looked
     }
 
     /// Writes the file through a buffer, copying the workers kept from the old file one at a

@@ -161,6 +161,70 @@ fn kill_tree(child: &mut std::process::Child, spec: &CommandSpec) {
     let _ = child.wait();
 }
 
+/// Starts `program ARGS` as a daemon and returns at once: a session of its own (no
+/// terminal; this one's Ctrl-C and hangup are not for it), `/` as its working directory (it
+/// keeps no file system busy), stdin from /dev/null, stdout and stderr appended to `log`,
+/// `env_remove` left out of its environment, and none of this process's other open files
+/// kept open in it (a caller's `flock 9 …` lock, make's jobserver pipes, a test harness's
+/// descriptors: held for the daemon's lifetime, they would outlive the command).
+#[cfg(unix)]
+pub fn detach(
+    program: &Path,
+    args: &[&std::ffi::OsStr],
+    env_remove: &[&str],
+    log: &Path,
+) -> std::io::Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out);
+    for var in env_remove {
+        cmd.env_remove(var);
+    }
+    // SAFETY: between fork and exec the closure only makes system calls that are
+    // async-signal-safe (setsid, close_range, fcntl), allocating nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            close_inherited();
+            Ok(())
+        });
+    }
+    cmd.spawn()
+}
+
+/// Marks every descriptor from 3 up close-on-exec (in a child between fork and exec).
+#[cfg(unix)]
+fn close_inherited() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: a system call on descriptor numbers; it touches no memory.
+    let done = unsafe {
+        libc::close_range(
+            3,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC as libc::c_int,
+        ) == 0
+    };
+    #[cfg(not(target_os = "linux"))]
+    let done = false;
+    if !done {
+        // Kernels before 5.11: each descriptor a process usually has room for.
+        for fd in 3..1024 {
+            // SAFETY: as above; a descriptor that is not open is EBADF, nothing else.
+            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        }
+    }
+}
+
 /// Whether `tool` (a name looked up on PATH, or a path) exists as a program.
 pub fn tool_exists(tool: &str) -> bool {
     if tool.contains('/') {

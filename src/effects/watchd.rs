@@ -488,6 +488,40 @@ fn local_file_system(root: &Path) -> Result<(), String> {
     }
 }
 
+/// Why a watcher of `root` at `place` would refuse to start, before starting one: the root,
+/// or the directory of its socket and cookies, on a file system whose changes need not be
+/// events here.
+pub fn watchable(root: &Path, place: &Place) -> Result<(), String> {
+    let canonical =
+        std::fs::canonicalize(root).map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    local_file_system(&canonical)?;
+    std::fs::create_dir_all(&place.dir).map_err(|e| format!("{}: {e}", place.dir.display()))?;
+    local_file_system(&place.dir)
+}
+
+/// How many inotify watches this user may hold (`fs.inotify.max_user_watches`), when known.
+pub fn watch_limit() -> Option<usize> {
+    std::fs::read_to_string("/proc/sys/fs/inotify/max_user_watches")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Why a watcher of `dirs` worker directories nobody asked for would take too much of the
+/// `limit` watches every program of this user shares (editors, file managers, `serve`): more
+/// than half. It holds at most the directory, `src/`, `src/bin/` and three manifests of each
+/// worker, and the root's own.
+pub fn over_budget(dirs: usize, limit: Option<usize>) -> Option<String> {
+    let need = dirs.saturating_mul(6).saturating_add(16);
+    let limit = limit?;
+    (need > limit / 2).then(|| {
+        format!(
+            "it would hold up to {need} of the {limit} inotify watches this user may have (fs.inotify.max_user_watches)"
+        )
+    })
+}
+
 #[cfg(not(target_os = "linux"))]
 fn local_file_system(_: &Path) -> Result<(), String> {
     Err("`watch` needs inotify (Linux); commands look at every directory instead".into())
@@ -498,6 +532,38 @@ pub fn run(_: &Path, _: &Path, _: Duration, _: impl FnOnce(&str)) -> Result<(), 
     Err(Refused::Other(
         "`watch` needs inotify (Linux); commands look at every directory instead".into(),
     ))
+}
+
+/// How many questions are read at once, each on a thread of its own; past it the listener
+/// reads the next itself.
+const READERS: usize = 64;
+
+/// Reads one question off `stream` (two seconds at most) and hands it to the watcher, or
+/// answers it at once while the watches are being set again.
+fn read_question(
+    stream: UnixStream,
+    tx: &mpsc::Sender<Msg>,
+    busy: &std::sync::atomic::AtomicBool,
+    shown: &str,
+) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut line = String::new();
+    let mut r = BufReader::new(&stream).take(256);
+    if r.read_line(&mut line).is_err() {
+        return;
+    }
+    if busy.load(std::sync::atomic::Ordering::SeqCst) {
+        if line.starts_with("sync") {
+            let _ = (&stream).write_all(b"ok 0 0 everything\n");
+            return;
+        }
+        if line.starts_with("status") {
+            let said = format!("ok watching {shown} (setting its watches again)\n");
+            let _ = (&stream).write_all(said.as_bytes());
+            return;
+        }
+    }
+    let _ = tx.send(Msg::Question(stream, line));
 }
 
 /// Runs the watcher of `root` until it is stopped, idle for `idle`, or its root or socket is
@@ -621,30 +687,31 @@ pub fn run(
     };
     rebuild(&mut state, &mut watch);
 
-    let shown = state.root.display().to_string();
+    let shown: std::sync::Arc<str> = state.root.display().to_string().into();
+    // Each question is read on a thread of its own (up to READERS at once): a client that
+    // connects and says nothing delays nobody else.
+    let readers = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     std::thread::Builder::new()
         .name("rbee-watch-listen".into())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                let mut line = String::new();
-                let mut r = BufReader::new(&stream).take(256);
-                if r.read_line(&mut line).is_err() {
+                let (tx, busy, shown) = (tx.clone(), busy.clone(), shown.clone());
+                let read = move || read_question(stream, &tx, &busy, &shown);
+                use std::sync::atomic::Ordering;
+                if readers.fetch_add(1, Ordering::SeqCst) >= READERS {
+                    readers.fetch_sub(1, Ordering::SeqCst);
+                    read();
                     continue;
                 }
-                if busy.load(std::sync::atomic::Ordering::SeqCst) {
-                    if line.starts_with("sync") {
-                        let _ = (&stream).write_all(b"ok 0 0 everything\n");
-                        continue;
-                    }
-                    if line.starts_with("status") {
-                        let said = format!("ok watching {shown} (setting its watches again)\n");
-                        let _ = (&stream).write_all(said.as_bytes());
-                        continue;
-                    }
-                }
-                if tx.send(Msg::Question(stream, line)).is_err() {
-                    break;
+                let done = readers.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("rbee-watch-ask".into())
+                    .spawn(move || {
+                        read();
+                        done.fetch_sub(1, Ordering::SeqCst);
+                    });
+                if spawned.is_err() {
+                    readers.fetch_sub(1, Ordering::SeqCst);
                 }
             }
         })
@@ -792,6 +859,17 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_watcher_nobody_asked_for_takes_at_most_half_the_watches() {
+        // Linux's old default of 8,192: not at 1,000 workers; 10,000 within this machine's.
+        assert!(over_budget(1000, Some(8192)).is_some_and(|w| w.contains("6016 of the 8192")));
+        assert_eq!(over_budget(600, Some(8192)), None);
+        assert_eq!(over_budget(10_000, Some(192_530)), None);
+        assert!(over_budget(10_000, Some(65_536)).is_some());
+        // Unknown (no /proc): nothing to go by.
+        assert_eq!(over_budget(usize::MAX, None), None);
+    }
 
     #[test]
     fn an_answer_is_parsed_only_when_whole() {

@@ -45,6 +45,7 @@ fn warm_and_cold(s: &Sandbox, args: &[&str]) -> (Output, Output) {
     let cold = s
         .cmd()
         .env("XDG_CACHE_HOME", cold_cache.path())
+        .env("RBEE_WORKERS_WATCH", "never")
         .arg("--root")
         .arg(s.root())
         .args(args)
@@ -754,4 +755,273 @@ fn a_symlink_to_a_sibling_worker_does_not_take_its_events() {
         assert_eq!(seen(&warm), seen(&cold), "`{}`", args.join(" "));
         assert!(seen(&cold).1.contains("0.4.0"));
     }
+}
+
+/// Whether `watch --status --json` says a watcher of `s` runs.
+#[cfg(target_os = "linux")]
+fn watching(s: &Sandbox) -> bool {
+    let out = s.run(&["watch", "--status", "--json"]);
+    assert_success(&out);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    doc["watching"] == true
+}
+
+/// `-v ARGS` with `RBEE_WORKERS_WATCH` set to `setting` (None: unset): its stderr.
+#[cfg(target_os = "linux")]
+fn verbose_with(s: &Sandbox, setting: Option<&str>, args: &[&str]) -> String {
+    let mut cmd = s.cmd();
+    if let Some(v) = setting {
+        cmd.env("RBEE_WORKERS_WATCH", v);
+    }
+    let out = cmd
+        .arg("-v")
+        .arg("--root")
+        .arg(s.root())
+        .args(args)
+        .output()
+        .expect("run rbee-workers");
+    assert_success(&out);
+    stderr(&out)
+}
+
+/// Stops whatever watcher of the sandbox runs when it goes (one a command started).
+#[cfg(target_os = "linux")]
+struct StopsWatcher<'s>(&'s Sandbox);
+
+#[cfg(target_os = "linux")]
+impl Drop for StopsWatcher<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.run(&["watch", "--stop"]);
+    }
+}
+
+/// A command on a local catalog of 1000 worker directories or more starts its watcher by
+/// itself (git's fsmonitor daemon, but on by default for a big catalog), without waiting for
+/// it and without holding the command's output open; `never` keeps it from doing so, and a
+/// watcher that does not answer is not started again by every command.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_command_on_a_big_catalog_starts_its_watcher_by_itself() {
+    let s = catalog();
+    let _stops = StopsWatcher(&s);
+    // catalog() has 8 worker directories: 991 more make 999, one short of the threshold.
+    for i in 0..991 {
+        let id = format!("filler-{i:04}");
+        write_file(
+            &s.path(format!("bin/{id}/worker.toml")),
+            &format!("[worker]\nid = \"{id}\"\nname = \"Filler {i}\"\ndescription = \"filler\"\n\n[variants.cpu]\nfeatures = []\n"),
+        );
+        write_file(
+            &s.path(format!("bin/{id}/Cargo.toml")),
+            &format!("[package]\nname = \"{id}\"\nversion = \"0.1.0\"\nlicense = \"MIT\"\nedition = \"2021\"\nrepository = \"https://github.com/example/{id}\"\n\n[features]\ndefault = []\n"),
+        );
+        write_file(&s.path(format!("bin/{id}/src/main.rs")), "fn main() {}\n");
+    }
+    backdate(s.root());
+    let (_, dirs) = recalled(&s, &["info", "app"]);
+    assert_eq!(dirs, 999, "the fillers are worker directories");
+    let err = verbose_with(&s, None, &["info", "app"]);
+    assert!(
+        !err.contains("watch: "),
+        "999 directories start nothing:\n{err}"
+    );
+    assert!(!watching(&s));
+    // `always` starts one at any size, `never` at none; a bad value is refused by name.
+    let bad = s
+        .cmd()
+        .env("RBEE_WORKERS_WATCH", "sometimes")
+        .arg("--root")
+        .arg(s.root())
+        .args(["info", "app"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("RBEE_WORKERS_WATCH is `sometimes`; expected auto"),
+        "{}",
+        stderr(&bad)
+    );
+    s.worker("thousandth").features(&["cpu"]).write();
+    backdate(s.root());
+    let err = verbose_with(&s, Some("never"), &["info", "app"]);
+    assert!(!err.contains("watch: "), "never starts nothing:\n{err}");
+    assert!(!watching(&s));
+    // The thousandth directory: the command starts one, and its answer is a cold run's.
+    let err = verbose_with(&s, None, &["info", "app"]);
+    assert!(
+        err.contains("watch: started a watcher of") && err.contains("(1000 worker directories)"),
+        "{err}"
+    );
+    let line = settled_line(&s, &["info", "app"], "the watcher saw no change");
+    assert!(line.ends_with("the watcher saw no change"), "{line}");
+    assert!(watching(&s));
+    for args in [
+        &["info", "app", "--json"][..],
+        &["list", "--json"],
+        &["info", "dup"],
+    ] {
+        let (warm, cold) = warm_and_cold(&s, args);
+        assert_eq!(
+            seen(&warm),
+            seen(&cold),
+            "`{}` warm differs from cold",
+            args.join(" ")
+        );
+    }
+    // Stopped, it is not started again at once by the next command (nor by every one).
+    assert_success(&s.run(&["watch", "--stop"]));
+    let err = verbose_with(&s, None, &["info", "app"]);
+    assert!(
+        err.contains("one was started less than 10 minutes ago"),
+        "{err}"
+    );
+    assert!(!watching(&s));
+}
+
+/// Forgets when a command last started a watcher of `s` (it starts one once in ten minutes).
+#[cfg(target_os = "linux")]
+fn forget_started(s: &Sandbox) {
+    let dir = s.path(".xdg/cache/rbee-workers/discovery/watch");
+    for d in std::fs::read_dir(dir).unwrap().flatten() {
+        let _ = std::fs::remove_file(d.path().join("started"));
+    }
+}
+
+/// `[discovery] watch` in config.toml says the same (the environment wins), and a misspelt
+/// value is located.
+#[test]
+#[cfg(target_os = "linux")]
+fn config_says_whether_commands_start_a_watcher() {
+    let s = catalog();
+    let _stops = StopsWatcher(&s);
+    let config = |value: &str| {
+        s.write_config(&format!("[discovery]\nwatch = \"{value}\"\n"));
+        std::fs::read_to_string(s.config_file())
+            .unwrap()
+            .lines()
+            .count()
+    };
+    config("always");
+    let err = verbose_with(&s, None, &["info", "app"]);
+    assert!(err.contains("watch: started a watcher of"), "{err}");
+    let line = settled_line(&s, &["info", "app"], "the watcher saw no change");
+    assert!(line.ends_with("the watcher saw no change"), "{line}");
+    assert_success(&s.run(&["watch", "--stop"]));
+    forget_started(&s);
+    config("never");
+    let err = verbose_with(&s, None, &["info", "app"]);
+    assert!(!err.contains("watch: "), "{err}");
+    assert!(!watching(&s));
+    let err = verbose_with(&s, Some("always"), &["info", "app"]);
+    assert!(err.contains("watch: started a watcher of"), "{err}");
+    // (Stopped once it answers: a stop before that would find none, and it would stay.)
+    let line = settled_line(&s, &["info", "app"], "the watcher saw no change");
+    assert!(line.ends_with("the watcher saw no change"), "{line}");
+    assert_success(&s.run(&["watch", "--stop"]));
+    assert!(!watching(&s));
+    let line = config("nevr");
+    let out = s.run(&["info", "app"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("unknown variant `nevr`"), "{err}");
+    assert!(
+        err.contains(&format!("config.toml:{line}:9")),
+        "names the line and column: {err}"
+    );
+    assert!(err.contains("did you mean `never`?"), "{err}");
+    // `watch --stop` (the guard's) reads the configuration too.
+    config("never");
+}
+
+/// Clients that connect to the watcher and say nothing delay no other: each question is read
+/// on its own (one after another, three such would hold a command past its three seconds).
+#[test]
+#[cfg(target_os = "linux")]
+fn silent_clients_of_the_watcher_delay_no_other() {
+    let s = catalog();
+    let _watcher = Watcher::start(&s);
+    let line = settled_line(&s, &["info", "app"], "the watcher saw no change");
+    assert!(line.ends_with("the watcher saw no change"), "{line}");
+    let dir = s.path(".xdg/cache/rbee-workers/discovery/watch");
+    let socket = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|d| d.path().join("sock"))
+        .find(|p| p.exists())
+        .expect("the watcher's socket");
+    let silent: Vec<_> = (0..4)
+        .map(|_| std::os::unix::net::UnixStream::connect(&socket).unwrap())
+        .collect();
+    let line = discovery_line(&s, &["info", "app"]);
+    assert!(
+        line.ends_with("the watcher saw no change"),
+        "with {} silent clients: {line}",
+        silent.len()
+    );
+    drop(silent);
+}
+
+/// The watcher a command starts is a daemon: a session of its own, `/` as its working
+/// directory, and none of the command's open files — a `flock 9 rbee-workers …` lock or a
+/// harness's pipe held by it would outlive the command by half an hour.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_started_watcher_keeps_none_of_the_commands_files() {
+    let s = catalog();
+    let _stops = StopsWatcher(&s);
+    let mark = s.path("held-open");
+    let out = s
+        .shell("bash")
+        .env("RBEE_WORKERS_WATCH", "always")
+        .env("MARK", &mark)
+        .env("ROOT", s.root())
+        .args([
+            "-c",
+            r#"exec 9>>"$MARK"; exec "$RBEE" -v --root "$ROOT" info app"#,
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("watch: started a watcher of"),
+        "{}",
+        stderr(&out)
+    );
+    let line = settled_line(&s, &["info", "app"], "the watcher saw no change");
+    assert!(line.ends_with("the watcher saw no change"), "{line}");
+    // The watcher: the process whose arguments are `--root ROOT watch`.
+    let root = s.root().as_os_str().as_encoded_bytes().to_vec();
+    let pid = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|d| {
+            d.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .find(|d| {
+            let cmdline = std::fs::read(d.path().join("cmdline")).unwrap_or_default();
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            args.windows(3)
+                .any(|w| w[0] == b"--root" && w[1] == root.as_slice() && w[2] == b"watch")
+        })
+        .map(|d| d.path())
+        .expect("the watcher's process");
+    let fds: Vec<PathBuf> = std::fs::read_dir(pid.join("fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .collect();
+    assert!(
+        !fds.contains(&mark),
+        "the watcher holds the command's descriptor 9: {fds:?}"
+    );
+    assert_eq!(std::fs::read_link(pid.join("cwd")).unwrap(), Path::new("/"));
+    // stat: "PID (comm) STATE PPID PGRP SESSION …"; its own session.
+    let stat = std::fs::read_to_string(pid.join("stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split(' ').collect();
+    let own = pid.file_name().unwrap().to_str().unwrap();
+    assert_eq!(fields[3], own, "a session of its own: {stat}");
 }

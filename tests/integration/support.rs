@@ -391,6 +391,7 @@ impl Sandbox {
         vec![
             ("RBEE_WORKERS_ROOT", None),
             ("RBEE_WORKERS_TOKEN", None),
+            ("RBEE_WORKERS_WATCH", None),
             ("XDG_CONFIG_HOME", Some(self.root.join(".xdg/config"))),
             ("XDG_CACHE_HOME", Some(self.root.join(".xdg/cache"))),
             ("XDG_DATA_HOME", Some(self.root.join(".xdg/data"))),
