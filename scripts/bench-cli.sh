@@ -42,6 +42,8 @@ done
 # shellcheck source=scripts/bench-common.sh
 . "$here/bench-common.sh"
 bench_sandbox bench-cli
+# As a person at a terminal gets it: in CI a command starts no watcher by itself.
+unset CI
 
 # time_cmd N CMD… : median seconds of N runs of CMD (after one warm-up run) into $median.
 # N=0: one run, no warm-up (for what a warm-up would change, like check's cache).

@@ -126,7 +126,7 @@ serve: auto (file events, polling when the kernel refuses a watch) or poll (no e
 serve: seconds between full checks of every file when there are file events, a safety net for file systems that send none (default 5).
 .TP
 \fBRBEE_WORKERS_WATCH\fR
-auto (default: a command on a local catalog of 1000 worker directories or more starts \fBwatch\fR in the background when none answers), always or never; wins over config's \fB[discovery] watch\fR.
+auto (default: a command on a local catalog of 1000 worker directories or more starts \fBwatch\fR in the background when none answers, unless \fBCI\fR is set), always or never; wins over config's \fB[discovery] watch\fR.
 .TP
 \fBRBEE_WORKERS_TOKEN\fR
 vote, unvote, rate: the registry token to send, instead of the one in credentials.toml.

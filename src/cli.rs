@@ -246,9 +246,10 @@ pub enum Command {
     /// The watcher (inotify; Linux) tells each command which worker directories changed since
     /// its last run; a warm `info ID` at 10,000 workers then costs about what it does at 100.
     /// A command on a local catalog of 1000 worker directories or more starts one by itself
-    /// in the background when none answers (RBEE_WORKERS_WATCH=auto|always|never, or config's
-    /// `[discovery] watch`); without a watcher every command looks at every directory. It
-    /// exits after --idle seconds without a command asking, or when the catalog is gone.
+    /// in the background when none answers, outside CI (RBEE_WORKERS_WATCH=auto|always|never,
+    /// or config's `[discovery] watch`); without a watcher every command looks at every
+    /// directory. It exits after --idle seconds without a command asking, or when the catalog
+    /// is gone.
     #[command(after_long_help = "Examples:
   rbee-workers --root . watch --background   start one for this catalog, return once it answers
   rbee-workers --root . watch --status

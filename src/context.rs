@@ -45,6 +45,9 @@ pub struct Context {
     /// (`RBEE_WORKERS_WATCH`, else config's `[discovery] watch`); a bad value is an error for
     /// the commands that discover the local catalog.
     pub watch: std::result::Result<AutoWatch, String>,
+    /// Whether `CI` says this runs in continuous integration (set, and not `false` or `0`):
+    /// `auto` starts no watcher there (Nx and Turborepo keep their daemons out of CI too).
+    pub ci: bool,
     /// Whether this process runs as root (makepkg refuses to).
     pub as_root: bool,
     /// `$PATH`, for finding toolkits and warning when an install's bin is not on it.
@@ -86,6 +89,7 @@ impl Context {
             root_arg: g.root.clone(),
             unpack_limit: crate::unpack::limit_from_env(),
             watch: auto_watch(&config),
+            ci: std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0"),
             config,
             as_root: detect::running_as_root(),
             path: search_path(),
@@ -108,6 +112,7 @@ impl Context {
             root_arg: None,
             unpack_limit: Ok(crate::unpack::Limit::default()),
             watch: Ok(AutoWatch::Never),
+            ci: false,
             as_root: detect::running_as_root(),
             path: search_path(),
             host: OnceLock::new(),

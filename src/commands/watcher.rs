@@ -188,6 +188,11 @@ pub fn autostart(cx: &Context, root: &std::path::Path, looked: crate::discovery:
             root.display()
         ))
     };
+    if setting == crate::config::AutoWatch::Auto && cx.ci {
+        return not(
+            "CI is set, and `auto` starts none in CI (RBEE_WORKERS_WATCH=always does)".into(),
+        );
+    }
     if let Err(why) = crate::watchd::watchable(root, &place) {
         return not(why);
     }

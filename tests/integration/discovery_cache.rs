@@ -766,13 +766,11 @@ fn watching(s: &Sandbox) -> bool {
     doc["watching"] == true
 }
 
-/// `-v ARGS` with `RBEE_WORKERS_WATCH` set to `setting` (None: unset): its stderr.
+/// `-v ARGS` with the variables `env` set: its stderr.
 #[cfg(target_os = "linux")]
-fn verbose_with(s: &Sandbox, setting: Option<&str>, args: &[&str]) -> String {
+fn verbose_with(s: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> String {
     let mut cmd = s.cmd();
-    if let Some(v) = setting {
-        cmd.env("RBEE_WORKERS_WATCH", v);
-    }
+    cmd.envs(env.iter().copied());
     let out = cmd
         .arg("-v")
         .arg("--root")
@@ -820,7 +818,7 @@ fn a_command_on_a_big_catalog_starts_its_watcher_by_itself() {
     backdate(s.root());
     let (_, dirs) = recalled(&s, &["info", "app"]);
     assert_eq!(dirs, 999, "the fillers are worker directories");
-    let err = verbose_with(&s, None, &["info", "app"]);
+    let err = verbose_with(&s, &[], &["info", "app"]);
     assert!(
         !err.contains("watch: "),
         "999 directories start nothing:\n{err}"
@@ -843,11 +841,15 @@ fn a_command_on_a_big_catalog_starts_its_watcher_by_itself() {
     );
     s.worker("thousandth").features(&["cpu"]).write();
     backdate(s.root());
-    let err = verbose_with(&s, Some("never"), &["info", "app"]);
+    let err = verbose_with(&s, &[("RBEE_WORKERS_WATCH", "never")], &["info", "app"]);
     assert!(!err.contains("watch: "), "never starts nothing:\n{err}");
     assert!(!watching(&s));
+    // Nor does `auto` in CI (Nx's and Turborepo's daemons stay out of it too).
+    let err = verbose_with(&s, &[("CI", "true")], &["info", "app"]);
+    assert!(err.contains("none is started: CI is set"), "{err}");
+    assert!(!watching(&s));
     // The thousandth directory: the command starts one, and its answer is a cold run's.
-    let err = verbose_with(&s, None, &["info", "app"]);
+    let err = verbose_with(&s, &[], &["info", "app"]);
     assert!(
         err.contains("watch: started a watcher of") && err.contains("(1000 worker directories)"),
         "{err}"
@@ -870,7 +872,7 @@ fn a_command_on_a_big_catalog_starts_its_watcher_by_itself() {
     }
     // Stopped, it is not started again at once by the next command (nor by every one).
     assert_success(&s.run(&["watch", "--stop"]));
-    let err = verbose_with(&s, None, &["info", "app"]);
+    let err = verbose_with(&s, &[], &["info", "app"]);
     assert!(
         err.contains("one was started less than 10 minutes ago"),
         "{err}"
@@ -902,17 +904,17 @@ fn config_says_whether_commands_start_a_watcher() {
             .count()
     };
     config("always");
-    let err = verbose_with(&s, None, &["info", "app"]);
+    let err = verbose_with(&s, &[], &["info", "app"]);
     assert!(err.contains("watch: started a watcher of"), "{err}");
     let line = settled_line(&s, &["info", "app"], "the watcher saw no change");
     assert!(line.ends_with("the watcher saw no change"), "{line}");
     assert_success(&s.run(&["watch", "--stop"]));
     forget_started(&s);
     config("never");
-    let err = verbose_with(&s, None, &["info", "app"]);
+    let err = verbose_with(&s, &[], &["info", "app"]);
     assert!(!err.contains("watch: "), "{err}");
     assert!(!watching(&s));
-    let err = verbose_with(&s, Some("always"), &["info", "app"]);
+    let err = verbose_with(&s, &[("RBEE_WORKERS_WATCH", "always")], &["info", "app"]);
     assert!(err.contains("watch: started a watcher of"), "{err}");
     // (Stopped once it answers: a stop before that would find none, and it would stay.)
     let line = settled_line(&s, &["info", "app"], "the watcher saw no change");

@@ -392,6 +392,8 @@ impl Sandbox {
             ("RBEE_WORKERS_ROOT", None),
             ("RBEE_WORKERS_TOKEN", None),
             ("RBEE_WORKERS_WATCH", None),
+            // (Whether the tests run in CI is for the tests: a command there starts no watcher.)
+            ("CI", None),
             ("XDG_CONFIG_HOME", Some(self.root.join(".xdg/config"))),
             ("XDG_CACHE_HOME", Some(self.root.join(".xdg/cache"))),
             ("XDG_DATA_HOME", Some(self.root.join(".xdg/data"))),
