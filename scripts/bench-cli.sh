@@ -86,14 +86,15 @@ catalog() { # N -> $cat (generated once per N)
             { head -n 20 "$tmp/list.err" >&2; die "list --json fails on the $1-worker catalog"; }
         # From 1,000 workers that first command starts a watcher: the figures are taken once it
         # answers, not while it sets its watches.
-        if (($1 >= 1000)) && [[ ${RBEE_WORKERS_WATCH:-auto} == auto ]]; then
-            grep -q '^watch: started a watcher' "$tmp/list.err" ||
-                die "list did not start a watcher of the $1-worker catalog: $(grep '^watch:' "$tmp/list.err")"
+        if grep -q '^watch: started a watcher' "$tmp/list.err"; then
             local tries
             for ((tries = 0; tries < 300; tries++)); do
                 "$bin" --root "$cat" watch --status | grep -q '^watching' && break
                 sleep 0.2
             done
+        elif (($1 >= 1000)); then
+            # (Out of inotify watches, say: the "default" figure is then one without a watcher.)
+            say "no watcher was started for the $1-worker catalog: $(grep '^watch:' "$tmp/list.err" || echo 'list said nothing')"
         fi
     fi
 }
@@ -126,7 +127,13 @@ if wants info; then
     catalog "$big"
     # As a user gets it: no watcher at 100 workers, the one a command started at 10,000.
     warm "$small"
-    settle "$big"
+    default_watched=0
+    if "$bin" --root "$tmp/catalog-$big" watch --status | grep -q '^watching'; then
+        default_watched=1
+        settle "$big"
+    else
+        warm "$big"
+    fi
     time_cmd "$runs" "$bin" --root "$tmp/catalog-$small" info worker-00001 --json
     t_small=$median
     time_cmd "$runs" "$bin" --root "$tmp/catalog-$big" info worker-00001 --json
@@ -135,6 +142,9 @@ if wants info; then
     "$bin" --root "$tmp/catalog-$small" watch --background --idle 600 >/dev/null ||
         die "watch --background fails on the $small-worker catalog"
     settle "$small"
+    "$bin" --root "$tmp/catalog-$big" watch --background --idle 600 >/dev/null ||
+        die "watch --background fails on the $big-worker catalog"
+    settle "$big"
     time_cmd "$runs" "$bin" --root "$tmp/catalog-$small" info worker-00001 --json
     t_small=$median
     time_cmd "$runs" "$bin" --root "$tmp/catalog-$big" info worker-00001 --json
@@ -151,9 +161,12 @@ if wants info; then
     time_cmd "$runs" "$bin" --root "$tmp/catalog-$big" info worker-00001 --json
     row "info ONE-ID (no watcher)" "$big" "$median" "info at $small workers" "$t_small" "<= 3x"
     unset RBEE_WORKERS_WATCH
-    # The later figures on this catalog are taken as a user gets them: watched.
-    "$bin" --root "$tmp/catalog-$big" watch --background >/dev/null ||
-        die "watch --background fails on the $big-worker catalog"
+    # The later figures on this catalog are taken as a user gets them (watched, when a
+    # command started a watcher of it).
+    if ((default_watched)); then
+        "$bin" --root "$tmp/catalog-$big" watch --background >/dev/null ||
+            die "watch --background fails on the $big-worker catalog"
+    fi
 fi
 
 if wants check; then
