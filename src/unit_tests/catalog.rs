@@ -451,6 +451,16 @@ fn a_linked_catalog_looks_up_by_its_index_as_it_would_linearly() {
     assert_eq!(found(&c, "w-cuda"), f("first", "w-cuda", "1.0.0"));
 }
 
+/// Ids are indexed by their hash: two ids of one hash are told apart by the ids themselves.
+#[test]
+fn an_index_whose_ids_all_collide_answers_as_the_linear_search() {
+    let (_d, mut c) = two_sources();
+    c.link_colliding();
+    first_source_wins(&c);
+    assert_eq!(found(&c, "w-rocm"), None, "shadowed: only by its source");
+    assert_eq!(found(&c, "second/w-rocm"), f("second", "w-rocm", "2.0.0"));
+}
+
 fn first_source_wins(c: &Catalog) {
     assert_eq!(found(c, "w-cuda"), f("first", "w-cuda", "1.0.0"));
     assert_eq!(found(c, "w"), f("first", "-", "1.0.0"));
