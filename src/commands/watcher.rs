@@ -219,7 +219,7 @@ pub fn autostart(cx: &Context, root: &std::path::Path, looked: crate::discovery:
 
 /// Takes the right to start a watcher: true when `stamp` was made now, by this process (none
 /// was there, or the one there is older than [`AUTO_AGAIN`] or from the future). Of
-/// concurrent commands, one makes it.
+/// concurrent commands that find none, one makes it.
 #[cfg(target_os = "linux")]
 fn claim(stamp: &std::path::Path) -> bool {
     let make = || {
@@ -236,8 +236,8 @@ fn claim(stamp: &std::path::Path) -> bool {
         return false;
     };
     let stale = modified.elapsed().map_or(true, |age| age >= AUTO_AGAIN);
-    // Of two commands that both found it stale, the one whose removal and creation both
-    // happened first makes it; the other finds a fresh one (or none to remove).
+    // Two commands that both found it stale may both remove and make it, and both start a
+    // watcher: the second finds the first's lock held and exits (a line in the log).
     stale && std::fs::remove_file(stamp).is_ok() && make()
 }
 

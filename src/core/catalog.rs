@@ -242,7 +242,7 @@ impl Index {
         self.workers
             .get(self.hash(id))
             .map(|i| i as usize)
-            .filter(move |&i| c.workers[i].id == id)
+            .filter(move |&i| c.workers.get(i).is_some_and(|w| w.id == id))
     }
 
     /// The (worker, variant) places whose variant id is `id`, in search order.
@@ -254,7 +254,10 @@ impl Index {
         self.variants
             .get(self.hash(id))
             .map(|(i, j)| (i as usize, j as usize))
-            .filter(move |&(i, j)| c.workers[i].variants[j].id == id)
+            .filter(move |&(i, j)| {
+                let v = c.workers.get(i).and_then(|w| w.variants.get(j));
+                v.is_some_and(|v| v.id == id)
+            })
     }
 }
 
