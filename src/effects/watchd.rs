@@ -488,15 +488,17 @@ fn local_file_system(root: &Path) -> Result<(), String> {
     }
 }
 
-/// Why a watcher of `root` at `place` would refuse to start, before starting one: the root,
-/// or the directory of its socket and cookies, on a file system whose changes need not be
-/// events here.
-pub fn watchable(root: &Path, place: &Place) -> Result<(), String> {
+/// The root as the watcher of `root` at `place` watches it (canonical), made sure of before
+/// one starts (and by `run` itself): or why one would refuse, the root or the directory of
+/// its socket and cookies being on a file system whose changes need not be events here.
+pub fn watchable(root: &Path, place: &Place) -> Result<PathBuf, String> {
     let canonical =
         std::fs::canonicalize(root).map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
     local_file_system(&canonical)?;
     std::fs::create_dir_all(&place.dir).map_err(|e| format!("{}: {e}", place.dir.display()))?;
-    local_file_system(&place.dir)
+    // The cookies' events must come as surely as the catalog's.
+    local_file_system(&place.dir)?;
+    Ok(canonical)
 }
 
 /// How many inotify watches this user may hold (`fs.inotify.max_user_watches`), when known.
@@ -577,13 +579,10 @@ pub fn run(
 ) -> Result<(), Refused> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let place = place(cache_dir, root);
-    let canonical = std::fs::canonicalize(root)
-        .map_err(|e| Refused::Other(format!("cannot watch {}: {e}", root.display())))?;
-    local_file_system(&canonical).map_err(Refused::Other)?;
+    let canonical = watchable(root, &place).map_err(Refused::Other)?;
     let root_meta = std::fs::metadata(&canonical).map_err(|e| Refused::Other(e.to_string()))?;
     let (root_dev, root_ino) = (root_meta.dev(), root_meta.ino());
     let other = |what: &str, e: std::io::Error| Refused::Other(format!("{what}: {e}"));
-    std::fs::create_dir_all(&place.dir).map_err(|e| other(&place.dir.display().to_string(), e))?;
     // Only this user may ask (or lie to) the commands that trust its answers.
     std::fs::set_permissions(&place.dir, std::fs::Permissions::from_mode(0o700))
         .map_err(|e| other(&place.dir.display().to_string(), e))?;
@@ -603,8 +602,6 @@ pub fn run(
         .map_err(|e| other(&place.socket.display().to_string(), e))?
         .ino();
     let cookies = std::fs::canonicalize(&place.dir).unwrap_or(place.dir.clone());
-    // The cookies' events must come as surely as the catalog's.
-    local_file_system(&cookies).map_err(Refused::Other)?;
     for e in std::fs::read_dir(&cookies).into_iter().flatten().flatten() {
         if e.file_name().to_string_lossy().starts_with("cookie.") {
             let _ = std::fs::remove_file(e.path());
